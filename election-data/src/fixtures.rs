@@ -1,0 +1,141 @@
+//! Sample data: a real-shaped commune and plausible procès-verbaux.
+//!
+//! The demo plays its election night on this commune and the tests use it as
+//! their standard case, so both exercise the same shapes a real commune has:
+//! 34 bureaux of 650 to 1,450 inscrits in quartiers and villages, two cantons
+//! overlapping them, twelve candidates and two turnout hours. The PVs are
+//! generated deterministically from a seed (SplitMix64, no IO, no `rand`), and
+//! always satisfy every blocking rule.
+
+use crate::model::{Bureau, CandidateVoix, Election, ProcesVerbal, TurnoutReading};
+
+const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
+
+/// The sample commune: Valbonne-sur-Rhône, présidentielle 2027, 1st round.
+pub fn sample_commune() -> Election {
+    // The fixture is part of the crate and checked by the tests; a parse
+    // failure is a build defect, not an input error.
+    #[allow(clippy::expect_used)]
+    serde_json::from_str(SAMPLE_COMMUNE).expect("embedded sample commune is valid JSON")
+}
+
+/// SplitMix64: a tiny, well-distributed deterministic generator.
+#[derive(Debug, Clone)]
+pub struct SplitMix(u64);
+
+impl SplitMix {
+    pub fn new(seed: u64) -> SplitMix {
+        SplitMix(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `lo..=hi` (per-mille resolution is all the samples need).
+    pub fn between(&mut self, lo: u64, hi: u64) -> u64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + self.next_u64() % (hi - lo + 1)
+    }
+}
+
+/// National-looking shares of exprimés, in tenths of a percent, by panel order.
+const BASE_SHARES: [u64; 12] = [6, 23, 210, 18, 46, 8, 278, 48, 31, 232, 71, 20];
+
+/// A consistent PV for `bureau`: participation 62–82 %, 1–2.5 % blancs,
+/// 0.5–1.5 % nuls, candidate shares varied around [`BASE_SHARES`].
+pub fn sample_pv(election: &Election, bureau: &Bureau, seed: u64) -> ProcesVerbal {
+    let mut rng = SplitMix::new(seed ^ u64::from(bureau.inscrits).rotate_left(17));
+    let inscrits = u64::from(bureau.inscrits);
+    let votants = inscrits * rng.between(620, 820) / 1000;
+    let blancs = votants * rng.between(10, 25) / 1000;
+    let nuls = votants * rng.between(5, 15) / 1000;
+    let exprimes = votants - blancs - nuls;
+
+    let weights: Vec<u64> = election
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, _)| BASE_SHARES.get(i).copied().unwrap_or(20) * rng.between(70, 130))
+        .collect();
+    let total_weight: u64 = weights.iter().sum::<u64>().max(1);
+    let mut voix: Vec<CandidateVoix> = election
+        .candidates
+        .iter()
+        .zip(&weights)
+        .map(|(c, w)| CandidateVoix {
+            candidate: c.number,
+            voix: i64::try_from(exprimes * w / total_weight).unwrap_or(0),
+        })
+        .collect();
+    // Hand the rounding remainder to the candidates in turn, so Σ voix = exprimés.
+    let given: i64 = voix.iter().map(|v| v.voix).sum();
+    let mut rest = i64::try_from(exprimes).unwrap_or(0) - given;
+    let n = voix.len();
+    let mut k = 0;
+    while rest > 0 && n > 0 {
+        voix[k % n].voix += 1;
+        rest -= 1;
+        k += 1;
+    }
+    let to_i = |v: u64| i64::try_from(v).unwrap_or(0);
+    ProcesVerbal {
+        inscrits: to_i(inscrits),
+        votants: to_i(votants),
+        blancs: to_i(blancs),
+        nuls: to_i(nuls),
+        exprimes: to_i(exprimes),
+        voix,
+        turnout: Vec::new(),
+    }
+}
+
+/// Turnout readings consistent with `pv`: about 30–40 % of the final votants
+/// at the first hour and 80–90 % at the second.
+pub fn sample_turnout(election: &Election, pv: &ProcesVerbal, seed: u64) -> Vec<TurnoutReading> {
+    let mut rng = SplitMix::new(seed);
+    let n = election.turnout_hours.len() as u64;
+    let mut last = 0;
+    election
+        .turnout_hours
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let i = i as u64 + 1;
+            let share = (i * 900 / n.max(1))
+                .saturating_sub(rng.between(0, 80))
+                .max(300);
+            let votants = (pv.votants * i64::try_from(share).unwrap_or(0) / 1000).max(last);
+            last = votants;
+            TurnoutReading {
+                hour: h.clone(),
+                votants,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{check_pv, check_turnout};
+
+    #[test]
+    fn samples_are_valid() {
+        let e = sample_commune();
+        for (i, b) in e.bureaux.iter().enumerate() {
+            let mut pv = sample_pv(&e, b, i as u64);
+            let r = check_pv(&e, b, &pv, None);
+            assert!(r.errors.is_empty() && r.warnings.is_empty(), "{:?}", r);
+            pv.turnout = sample_turnout(&e, &pv, i as u64);
+            assert!(check_pv(&e, b, &pv, None).errors.is_empty());
+            assert!(check_turnout(&e, b, &pv.turnout).errors.is_empty());
+        }
+    }
+}

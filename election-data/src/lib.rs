@@ -1,0 +1,26 @@
+//! # election-data — the domain of Urne
+//!
+//! Everything here is pure: no IO, no async, no database or HTTP types. The
+//! server wires storage and networking around these functions, so the rules
+//! that decide whether a procès-verbal is acceptable, and the arithmetic that
+//! turns counts into published percentages, can be read and tested in one place.
+//!
+//! - [`model`]: elections, bureaux, the perimeter tree, candidates, procès-verbaux.
+//! - [`validate`]: the blocking rules and warnings of a procès-verbal.
+//! - [`percent`]: exact percentages, rounded half-up to two decimals.
+//! - [`tally`]: participation, percentages and aggregation over the perimeter tree.
+//! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
+
+pub mod fixtures;
+pub mod model;
+pub mod percent;
+pub mod tally;
+pub mod validate;
+
+pub use model::{
+    Bureau, Candidate, CandidateVoix, Election, ElectionKind, Perimeter, PerimeterKind,
+    ProcesVerbal, TurnoutReading,
+};
+pub use percent::Percent;
+pub use tally::{BureauState, ElectionResults, Tally};
+pub use validate::{Report, Rule, Severity, Violation};

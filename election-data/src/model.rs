@@ -1,0 +1,506 @@
+//! The shape of an election: what is being voted on, where, and by whom.
+//!
+//! An [`Election`] is defined once, before the night, and then only read: the
+//! bureaux with their inscrits from the roll, the perimeter tree they are
+//! grouped in, and the candidates or lists on the ballot. [`Election::check`]
+//! refuses a definition that the tally could not work with (dangling parents,
+//! duplicate codes, cycles), so every other module may assume a sound tree.
+//!
+//! A [`ProcesVerbal`] is what a bureau sends: its counts as signed integers,
+//! exactly as typed, so that a negative number reaches the validation rules
+//! (and gets a message naming the field) instead of failing in a parser.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+/// The kinds of French elections Urne knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ElectionKind {
+    Presidentielle,
+    Legislatives,
+    Europeennes,
+    Regionales,
+    Departementales,
+    Municipales,
+    Communautaires,
+    Referendum,
+}
+
+impl ElectionKind {
+    /// The French label shown on public pages.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            ElectionKind::Presidentielle => "Élection présidentielle",
+            ElectionKind::Legislatives => "Élections législatives",
+            ElectionKind::Europeennes => "Élections européennes",
+            ElectionKind::Regionales => "Élections régionales",
+            ElectionKind::Departementales => "Élections départementales",
+            ElectionKind::Municipales => "Élections municipales",
+            ElectionKind::Communautaires => "Élections communautaires",
+            ElectionKind::Referendum => "Référendum",
+        }
+    }
+
+    /// National elections are under embargo until the last polls close.
+    pub fn is_national(self) -> bool {
+        matches!(
+            self,
+            ElectionKind::Presidentielle | ElectionKind::Europeennes | ElectionKind::Referendum
+        )
+    }
+}
+
+/// The kinds of grouping a bureau can belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PerimeterKind {
+    Commune,
+    Circonscription,
+    Canton,
+    Quartier,
+    Village,
+}
+
+impl PerimeterKind {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            PerimeterKind::Commune => "Commune",
+            PerimeterKind::Circonscription => "Circonscription",
+            PerimeterKind::Canton => "Canton",
+            PerimeterKind::Quartier => "Quartier",
+            PerimeterKind::Village => "Village",
+        }
+    }
+}
+
+/// A node of the perimeter tree. Exactly one perimeter, of kind `commune`,
+/// has no parent: it is the root and contains every bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Perimeter {
+    pub code: String,
+    pub name: String,
+    pub kind: PerimeterKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+}
+
+/// A polling station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Bureau {
+    pub code: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    /// Inscrits according to the electoral roll.
+    pub inscrits: u32,
+    /// The perimeters the bureau sits in directly (a quartier, a canton…).
+    /// Their ancestors, up to the commune, are implied.
+    #[serde(default)]
+    pub perimeters: Vec<String>,
+}
+
+/// A candidate (uninominal ballot) or a list (list ballot).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Candidate {
+    /// Ballot-panel number; identifies the candidate within the election.
+    pub number: u32,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nuance: Option<String>,
+    /// Display colour, `#rrggbb`.
+    pub colour: String,
+}
+
+/// An election (one round) and everything that is fixed before the night.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Election {
+    /// URL-safe identifier: lowercase letters, digits and dashes.
+    pub id: String,
+    pub label: String,
+    pub kind: ElectionKind,
+    pub round: u8,
+    /// Polling day, `YYYY-MM-DD`.
+    pub date: String,
+    /// The hours at which turnout is reported, `HH:MM`, in order.
+    #[serde(default)]
+    pub turnout_hours: Vec<String>,
+    pub perimeters: Vec<Perimeter>,
+    pub bureaux: Vec<Bureau>,
+    pub candidates: Vec<Candidate>,
+}
+
+/// Voix of one candidate in a procès-verbal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CandidateVoix {
+    pub candidate: u32,
+    pub voix: i64,
+}
+
+/// Votants at a set hour of the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnoutReading {
+    pub hour: String,
+    pub votants: i64,
+}
+
+/// The counts of one bureau, as entered. Validate with
+/// [`crate::validate::check_pv`] before trusting any of them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcesVerbal {
+    pub inscrits: i64,
+    pub votants: i64,
+    pub blancs: i64,
+    pub nuls: i64,
+    pub exprimes: i64,
+    pub voix: Vec<CandidateVoix>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub turnout: Vec<TurnoutReading>,
+}
+
+impl ProcesVerbal {
+    /// Voix of a candidate, 0 when absent.
+    pub fn voix_of(&self, candidate: u32) -> i64 {
+        self.voix
+            .iter()
+            .filter(|v| v.candidate == candidate)
+            .map(|v| v.voix)
+            .sum()
+    }
+}
+
+/// Why an election definition cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {message}")]
+pub struct DefinitionError {
+    pub field: String,
+    pub message: String,
+}
+
+fn def_err(field: impl Into<String>, message: impl Into<String>) -> DefinitionError {
+    DefinitionError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn is_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn is_hour(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 5
+        && b[2] == b':'
+        && b[..2].iter().chain(&b[3..]).all(u8::is_ascii_digit)
+        && s[..2].parse::<u8>().is_ok_and(|h| h < 24)
+        && s[3..].parse::<u8>().is_ok_and(|m| m < 60)
+}
+
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
+        && s[5..7].parse::<u8>().is_ok_and(|m| (1..=12).contains(&m))
+        && s[8..10].parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
+}
+
+fn is_colour(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 7 && b[0] == b'#' && b[1..].iter().all(u8::is_ascii_hexdigit)
+}
+
+impl Election {
+    /// Checks the definition; returns every problem found, not just the first.
+    pub fn check(&self) -> Result<(), Vec<DefinitionError>> {
+        let mut errs = Vec::new();
+        if !is_slug(&self.id) {
+            errs.push(def_err(
+                "id",
+                "l'identifiant doit faire 1 à 64 caractères parmi a-z, 0-9 et -",
+            ));
+        }
+        if self.label.trim().is_empty() {
+            errs.push(def_err("label", "le libellé est obligatoire"));
+        }
+        if !(1..=2).contains(&self.round) {
+            errs.push(def_err("round", "le tour doit être 1 ou 2"));
+        }
+        if !is_date(&self.date) {
+            errs.push(def_err("date", "la date doit être au format AAAA-MM-JJ"));
+        }
+        for (i, h) in self.turnout_hours.iter().enumerate() {
+            if !is_hour(h) {
+                errs.push(def_err(
+                    format!("turnout_hours[{i}]"),
+                    "l'heure doit être au format HH:MM",
+                ));
+            }
+        }
+        if !self.turnout_hours.windows(2).all(|w| w[0] < w[1]) {
+            errs.push(def_err(
+                "turnout_hours",
+                "les heures de participation doivent être distinctes et dans l'ordre",
+            ));
+        }
+
+        // Perimeters: unique codes, known parents, a single commune root, no cycle.
+        let mut codes = BTreeSet::new();
+        for (i, p) in self.perimeters.iter().enumerate() {
+            if !is_code(&p.code) {
+                errs.push(def_err(
+                    format!("perimeters[{i}].code"),
+                    "code invalide (1 à 32 caractères parmi A-Z, a-z, 0-9, - et _)",
+                ));
+            }
+            if !codes.insert(p.code.as_str()) {
+                errs.push(def_err(
+                    format!("perimeters[{i}].code"),
+                    format!("le périmètre {} est défini deux fois", p.code),
+                ));
+            }
+        }
+        let roots: Vec<_> = self
+            .perimeters
+            .iter()
+            .filter(|p| p.parent.is_none())
+            .collect();
+        match roots.as_slice() {
+            [root] if root.kind == PerimeterKind::Commune => {}
+            [_] => errs.push(def_err(
+                "perimeters",
+                "le périmètre racine (sans parent) doit être de type commune",
+            )),
+            _ => errs.push(def_err(
+                "perimeters",
+                "il faut exactement un périmètre racine, la commune",
+            )),
+        }
+        for (i, p) in self.perimeters.iter().enumerate() {
+            if let Some(parent) = &p.parent
+                && !codes.contains(parent.as_str())
+            {
+                errs.push(def_err(
+                    format!("perimeters[{i}].parent"),
+                    format!("périmètre parent inconnu : {parent}"),
+                ));
+            }
+        }
+        if errs.is_empty() {
+            for p in &self.perimeters {
+                if self.ancestors(&p.code).is_none() {
+                    errs.push(def_err(
+                        "perimeters",
+                        format!("le périmètre {} fait partie d'un cycle", p.code),
+                    ));
+                    break;
+                }
+            }
+        }
+
+        if self.bureaux.is_empty() {
+            errs.push(def_err("bureaux", "il faut au moins un bureau"));
+        }
+        let mut bcodes = BTreeSet::new();
+        for (i, b) in self.bureaux.iter().enumerate() {
+            if !is_code(&b.code) {
+                errs.push(def_err(
+                    format!("bureaux[{i}].code"),
+                    "code invalide (1 à 32 caractères parmi A-Z, a-z, 0-9, - et _)",
+                ));
+            }
+            if !bcodes.insert(b.code.as_str()) {
+                errs.push(def_err(
+                    format!("bureaux[{i}].code"),
+                    format!("le bureau {} est défini deux fois", b.code),
+                ));
+            }
+            if b.name.trim().is_empty() {
+                errs.push(def_err(
+                    format!("bureaux[{i}].name"),
+                    "le nom est obligatoire",
+                ));
+            }
+            for (j, p) in b.perimeters.iter().enumerate() {
+                if !codes.contains(p.as_str()) {
+                    errs.push(def_err(
+                        format!("bureaux[{i}].perimeters[{j}]"),
+                        format!("périmètre inconnu : {p}"),
+                    ));
+                }
+            }
+        }
+
+        if self.candidates.is_empty() {
+            errs.push(def_err(
+                "candidates",
+                "il faut au moins un candidat ou une liste",
+            ));
+        }
+        let mut numbers = BTreeSet::new();
+        for (i, c) in self.candidates.iter().enumerate() {
+            if c.number == 0 {
+                errs.push(def_err(
+                    format!("candidates[{i}].number"),
+                    "le numéro de panneau commence à 1",
+                ));
+            }
+            if !numbers.insert(c.number) {
+                errs.push(def_err(
+                    format!("candidates[{i}].number"),
+                    format!("le panneau {} est attribué deux fois", c.number),
+                ));
+            }
+            if c.name.trim().is_empty() {
+                errs.push(def_err(
+                    format!("candidates[{i}].name"),
+                    "le nom est obligatoire",
+                ));
+            }
+            if !is_colour(&c.colour) {
+                errs.push(def_err(
+                    format!("candidates[{i}].colour"),
+                    "la couleur doit être au format #rrggbb",
+                ));
+            }
+        }
+        if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    pub fn bureau(&self, code: &str) -> Option<&Bureau> {
+        self.bureaux.iter().find(|b| b.code == code)
+    }
+
+    pub fn perimeter(&self, code: &str) -> Option<&Perimeter> {
+        self.perimeters.iter().find(|p| p.code == code)
+    }
+
+    pub fn candidate(&self, number: u32) -> Option<&Candidate> {
+        self.candidates.iter().find(|c| c.number == number)
+    }
+
+    /// The root perimeter (the commune). Present once [`Election::check`] passed.
+    pub fn root(&self) -> Option<&Perimeter> {
+        self.perimeters.iter().find(|p| p.parent.is_none())
+    }
+
+    /// `code` and its ancestors up to the root, or `None` on an unknown code or a cycle.
+    pub fn ancestors(&self, code: &str) -> Option<Vec<&str>> {
+        let mut out = Vec::new();
+        let mut cur = self.perimeter(code)?;
+        loop {
+            if out.contains(&cur.code.as_str()) {
+                return None;
+            }
+            out.push(cur.code.as_str());
+            match &cur.parent {
+                None => return Some(out),
+                Some(p) => cur = self.perimeter(p)?,
+            }
+        }
+    }
+
+    /// Every perimeter a bureau counts towards: the root, its direct
+    /// perimeters and all their ancestors, without repetition.
+    pub fn perimeters_of(&self, bureau: &Bureau) -> BTreeSet<String> {
+        let mut set = BTreeSet::new();
+        if let Some(root) = self.root() {
+            set.insert(root.code.clone());
+        }
+        for p in &bureau.perimeters {
+            for a in self.ancestors(p).unwrap_or_default() {
+                set.insert(a.to_string());
+            }
+        }
+        set
+    }
+
+    /// For each perimeter, the codes of the bureaux it contains, in definition order.
+    pub fn bureaux_by_perimeter(&self) -> BTreeMap<String, Vec<String>> {
+        let mut map: BTreeMap<String, Vec<String>> = self
+            .perimeters
+            .iter()
+            .map(|p| (p.code.clone(), Vec::new()))
+            .collect();
+        for b in &self.bureaux {
+            for p in self.perimeters_of(b) {
+                map.entry(p).or_default().push(b.code.clone());
+            }
+        }
+        map
+    }
+
+    /// Children of a perimeter, in definition order.
+    pub fn children(&self, code: &str) -> Vec<&Perimeter> {
+        self.perimeters
+            .iter()
+            .filter(|p| p.parent.as_deref() == Some(code))
+            .collect()
+    }
+
+    pub fn total_inscrits(&self) -> u64 {
+        self.bureaux.iter().map(|b| u64::from(b.inscrits)).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sample_commune_is_sound() {
+        let e = crate::fixtures::sample_commune();
+        assert_eq!(e.check(), Ok(()));
+        assert!(e.bureaux.len() >= 30);
+        assert!(e.candidates.len() >= 12);
+        let by = e.bureaux_by_perimeter();
+        let root = e.root().map(|r| r.code.clone()).unwrap_or_default();
+        assert_eq!(by[&root].len(), e.bureaux.len());
+    }
+
+    #[test]
+    fn definition_errors_name_the_field() {
+        let mut e = crate::fixtures::sample_commune();
+        e.id = "Bad Id".into();
+        e.bureaux[1].code = e.bureaux[0].code.clone();
+        e.candidates[0].colour = "red".into();
+        e.perimeters[1].parent = Some("nowhere".into());
+        let errs = e.check().expect_err("must be refused");
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"id"));
+        assert!(fields.contains(&"bureaux[1].code"));
+        assert!(fields.contains(&"candidates[0].colour"));
+        assert!(fields.contains(&"perimeters[1].parent"));
+    }
+
+    #[test]
+    fn cycles_are_refused() {
+        let mut e = crate::fixtures::sample_commune();
+        let a = e.perimeters[1].code.clone();
+        let b = e.perimeters[2].code.clone();
+        e.perimeters[1].parent = Some(b);
+        e.perimeters[2].parent = Some(a);
+        assert!(e.check().is_err());
+    }
+
+    #[test]
+    fn hours_and_dates() {
+        assert!(is_hour("08:00") && is_hour("23:59") && !is_hour("24:00") && !is_hour("8:00"));
+        assert!(is_date("2027-04-11") && !is_date("2027-13-01") && !is_date("11/04/2027"));
+    }
+}
