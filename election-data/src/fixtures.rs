@@ -135,7 +135,11 @@ mod tests {
             assert!(r.errors.is_empty() && r.warnings.is_empty(), "{:?}", r);
             pv.turnout = sample_turnout(&e, &pv, i as u64);
             assert!(check_pv(&e, b, &pv, None).errors.is_empty());
-            assert!(check_turnout(&e, b, &pv.turnout).errors.is_empty());
+            assert!(
+                check_turnout(&e, b, &pv.turnout, Some(&pv))
+                    .errors
+                    .is_empty()
+            );
         }
     }
 }

@@ -331,11 +331,14 @@ fn is_large_change(old: i64, new: i64) -> bool {
         && diff * 100 > i128::from(old.max(0)) * i128::from(LARGE_CORRECTION_PCT)
 }
 
-/// Checks turnout readings alone (reported during the day, before the PV).
+/// Checks turnout readings entered during the day. `pv` is the bureau's
+/// stored PV if it was already counted (its inscrits and final votants bound
+/// the readings); otherwise the roll's inscrits do.
 pub fn check_turnout(
     election: &Election,
     bureau: &Bureau,
     readings: &[crate::model::TurnoutReading],
+    pv: Option<&ProcesVerbal>,
 ) -> Report {
     let mut r = Report::default();
     for t in readings {
@@ -350,7 +353,14 @@ pub fn check_turnout(
             );
         }
     }
-    check_turnout_into(&mut r, election, i64::from(bureau.inscrits), None, readings);
+    let inscrits = pv.map_or(i64::from(bureau.inscrits), |pv| pv.inscrits);
+    check_turnout_into(
+        &mut r,
+        election,
+        inscrits,
+        pv.map(|pv| pv.votants),
+        readings,
+    );
     r
 }
 
@@ -576,13 +586,13 @@ mod tests {
             hour: "12:00".into(),
             votants: 10,
         }];
-        assert_eq!(check_turnout(&e, b, &ok), Report::default());
+        assert_eq!(check_turnout(&e, b, &ok, None), Report::default());
         let bad = [TurnoutReading {
             hour: "12:00".into(),
             votants: i64::from(b.inscrits) + 1,
         }];
         assert_eq!(
-            rules(&check_turnout(&e, b, &bad).errors),
+            rules(&check_turnout(&e, b, &bad, None).errors),
             vec![Rule::TurnoutAtMostInscrits]
         );
     }

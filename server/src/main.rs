@@ -1,1 +1,179 @@
-fn main() {}
+//! `urne`: the command line. `serve` runs the server; `demo` plays a whole
+//! election night on the sample commune with the embedded SQLite default.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use tracing_subscriber::EnvFilter;
+use urne::app::{Config, spawn};
+use urne::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "urne",
+    version,
+    about = "Urne — résultats électoraux en direct"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// sqlite://FILE (created if missing) or postgres://…
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+        /// Bearer token of the write API; a random one is generated and printed when absent.
+        #[arg(long, env = "URNE_API_TOKEN", hide_env_values = true)]
+        api_token: Option<String>,
+        /// Largest request body accepted, in bytes.
+        #[arg(long, default_value_t = 2 * 1024 * 1024)]
+        body_limit: usize,
+    },
+    /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
+    Demo {
+        #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// The demo's database; the default file is recreated at each run.
+        #[arg(long, default_value = "sqlite://urne-demo.db")]
+        database_url: String,
+        /// Length of the night, in seconds.
+        #[arg(long, default_value_t = 120)]
+        duration: u64,
+        /// Seed of the figures and of the arrival order.
+        #[arg(long, default_value_t = 2027)]
+        seed: u64,
+        /// Stop when every bureau has arrived instead of serving on.
+        #[arg(long)]
+        exit_when_done: bool,
+    },
+}
+
+fn random_token() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
+        )
+        .with_target(false)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve {
+            listen,
+            database_url,
+            api_token,
+            body_limit,
+        } => {
+            init_tracing();
+            let store = Arc::new(Store::connect(&database_url).await?);
+            let token = api_token.unwrap_or_else(|| {
+                let t = random_token();
+                tracing::warn!("no URNE_API_TOKEN given; this run's API token is {t}");
+                t
+            });
+            let running = spawn(
+                &listen,
+                store,
+                Config {
+                    api_token: token,
+                    body_limit,
+                },
+            )
+            .await?;
+            tracing::info!("Urne listens on http://{}", running.addr);
+            println!("Urne: http://{}/", running.addr);
+            tokio::select! {
+                r = running.wait() => r?,
+                () = shutdown_signal() => tracing::info!("stopping"),
+            }
+        }
+        Command::Demo {
+            listen,
+            database_url,
+            duration,
+            seed,
+            exit_when_done,
+        } => {
+            // Quiet logs: the demo narrates the night on stdout.
+            tracing_subscriber::fmt()
+                .with_env_filter(
+                    EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+                )
+                .with_writer(std::io::stderr)
+                .init();
+            if database_url == "sqlite://urne-demo.db" {
+                for f in ["urne-demo.db", "urne-demo.db-wal", "urne-demo.db-shm"] {
+                    if Path::new(f).exists() {
+                        std::fs::remove_file(f)?;
+                    }
+                }
+            }
+            let store = Arc::new(Store::connect(&database_url).await?);
+            let token = random_token();
+            let running = spawn(
+                &listen,
+                store,
+                Config {
+                    api_token: token.clone(),
+                    ..Config::default()
+                },
+            )
+            .await?;
+            let base = format!("http://{}", running.addr);
+            println!("Urne — soirée électorale de démonstration");
+            println!("  Résultats en direct : {base}/elections/presidentielle-2027-t1");
+            println!("  API (OpenAPI)       : {base}/api/openapi.json");
+            println!("  Jeton de saisie     : {token}");
+            println!();
+            let script = urne::demo::Script {
+                base: base.clone(),
+                token,
+                duration: Duration::from_secs(duration),
+                seed,
+            };
+            tokio::select! {
+                outcome = urne::demo::play(script) => {
+                    let outcome = outcome?;
+                    println!();
+                    println!(
+                        "Tous les bureaux sont parvenus : {} procès-verbaux acceptés, {} refusé puis corrigé.",
+                        outcome.accepted, outcome.refused
+                    );
+                }
+                () = shutdown_signal() => { running.shutdown().await; return Ok(()); }
+            }
+            if exit_when_done {
+                running.shutdown().await;
+            } else {
+                println!("Le serveur reste ouvert sur {base}/ — Ctrl-C pour arrêter.");
+                tokio::select! {
+                    r = running.wait() => r?,
+                    () = shutdown_signal() => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,1 +1,11 @@
-fn main() {}
+//! End-to-end tests: the real server on a random port, a real database
+//! (SQLite in a temporary file, and PostgreSQL), real HTTP and WebSocket
+//! clients. Tests that need PostgreSQL run whenever it is reachable (always
+//! in CI, where its absence is a failure) and otherwise say on stderr that
+//! they were skipped and how to enable them.
+
+mod api;
+mod durability;
+mod helpers;
+mod live;
+mod store;

@@ -1,0 +1,181 @@
+//! The router, the shared state, and starting the server.
+//!
+//! [`AppState`] is what every handler sees: the store, the hub (which owns the
+//! live state of each election) and the configuration. [`spawn`] binds a
+//! listener, restores every election from the store and serves until the
+//! returned handle is shut down; the CLI, the demo and the tests all start
+//! the server this way.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::routing::{get, put};
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::hub::Hub;
+use crate::live::{BureauMeta, LiveElection};
+use crate::store::Store;
+use crate::{assets, hub, ingest, pages};
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Bearer token required by the write endpoints.
+    pub api_token: String,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            api_token: String::new(),
+            body_limit: 2 * 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub store: Arc<Store>,
+    pub hub: Arc<Hub>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Loads every stored election into the hub.
+    pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
+        let hub = Hub::new();
+        for stored in store.load_all().await? {
+            let rows = stored.bureaux.into_iter().map(|b| {
+                (
+                    b.code,
+                    BureauMeta {
+                        state: b.state,
+                        version: b.version,
+                        updated_at: b.updated_at,
+                    },
+                    b.record,
+                )
+            });
+            hub.insert(LiveElection::restore(stored.election, stored.seq, rows));
+        }
+        Ok(AppState {
+            store,
+            hub: Arc::new(hub),
+            config: Arc::new(config),
+        })
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    let body_limit = state.config.body_limit;
+    let api = Router::new()
+        .route("/openapi.json", get(ingest::openapi))
+        .route("/health", get(ingest::health))
+        .route(
+            "/elections",
+            get(ingest::list_elections).post(ingest::create_election),
+        )
+        .route("/elections/{id}", get(ingest::get_election))
+        .route("/elections/{id}/results", get(ingest::results))
+        .route("/elections/{id}/bureaux/{code}/pv", put(ingest::put_pv))
+        .route(
+            "/elections/{id}/bureaux/{code}/turnout",
+            put(ingest::put_turnout),
+        )
+        .fallback(ingest::api_not_found);
+
+    Router::new()
+        .route("/", get(pages::home))
+        .route("/elections/{id}", get(pages::election))
+        .route("/elections/{id}/perimetres/{code}", get(pages::perimeter))
+        .route("/elections/{id}/bureaux/{code}", get(pages::bureau))
+        .route("/assets/{*path}", get(assets::serve))
+        .route("/ws/elections/{id}", get(hub::ws::handler))
+        .nest("/api", api)
+        .fallback(pages::not_found)
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CompressionLayer::new())
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; connect-src 'self'; frame-ancestors 'self'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("SAMEORIGIN"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(ingest::panic_response))
+        .with_state(state)
+}
+
+/// A running server.
+#[derive(Debug)]
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish (up to a few seconds).
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.task).await;
+        self.task.abort();
+    }
+
+    /// Waits until the server stops on its own (it does not, unless it fails).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await??;
+        Ok(())
+    }
+}
+
+/// Binds `listen`, restores the state from `store` and serves in the background.
+pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::Result<Running> {
+    let state = AppState::restore(store, config).await?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    let addr = listener.local_addr()?;
+    let app = router(state.clone());
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown: Some(tx),
+        task,
+    })
+}

@@ -1,0 +1,183 @@
+//! API errors and how they are answered.
+//!
+//! Every refusal is JSON `{ "error": code, "message": text, … }` with the
+//! right status: 400/413/415/422 for bad input (naming the field and the rule),
+//! 404 for unknown elections or bureaux, 409 for stale corrections. Internal
+//! errors are logged with their context and an incident id; the response
+//! carries only the id and a generic message, never the error's text.
+
+use axum::Json;
+use axum::extract::rejection::JsonRejection;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use election_data::model::DefinitionError;
+use election_data::validate::Violation;
+use serde_json::json;
+
+use crate::store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    BadRequest {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("invalid election definition")]
+    Definition(Vec<DefinitionError>),
+    #[error("procès-verbal refused")]
+    Violations {
+        errors: Vec<Violation>,
+        warnings: Vec<Violation>,
+    },
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        current_version: i64,
+    },
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl ApiError {
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::NotFound(message.into())
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(r: JsonRejection) -> ApiError {
+        let (code, prefix) = match &r {
+            JsonRejection::JsonDataError(_) => ("invalid_field", "champ invalide"),
+            JsonRejection::JsonSyntaxError(_) => ("malformed_json", "JSON mal formé"),
+            JsonRejection::MissingJsonContentType(_) => (
+                "unsupported_media_type",
+                "le corps doit être envoyé avec Content-Type: application/json",
+            ),
+            JsonRejection::BytesRejection(_) => ("body_unreadable", "corps de requête illisible"),
+            _ => ("bad_request", "requête invalide"),
+        };
+        let status = r.status();
+        let message = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "corps de requête trop volumineux".to_string()
+        } else if matches!(r, JsonRejection::MissingJsonContentType(_)) {
+            prefix.to_string()
+        } else {
+            let text = r.body_text();
+            let detail = text
+                .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+                .or_else(|| text.strip_prefix("Failed to parse the request body as JSON: "))
+                .unwrap_or(&text);
+            format!("{prefix} : {detail}")
+        };
+        let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            code
+        };
+        ApiError::BadRequest {
+            status,
+            code,
+            message,
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::UnknownElection(id) => {
+                ApiError::NotFound(format!("élection inconnue : {id}"))
+            }
+            StoreError::ElectionExists(id) => ApiError::Conflict {
+                message: format!("l'élection {id} existe déjà"),
+                current_version: 0,
+            },
+            StoreError::Conflict { bureau, expected } => ApiError::Conflict {
+                message: format!(
+                    "le bureau {bureau} a été modifié entre-temps (version attendue {expected}) : rechargez avant de corriger"
+                ),
+                current_version: expected,
+            },
+            other => ApiError::Internal(other.into()),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body) = match self {
+            ApiError::BadRequest {
+                status,
+                code,
+                message,
+            } => (status, json!({ "error": code, "message": message })),
+            ApiError::NotFound(message) => (
+                StatusCode::NOT_FOUND,
+                json!({ "error": "not_found", "message": message }),
+            ),
+            ApiError::Definition(errors) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({
+                    "error": "invalid_definition",
+                    "message": "la définition de l'élection est invalide",
+                    "violations": errors,
+                }),
+            ),
+            ApiError::Violations { errors, warnings } => {
+                let (code, message) = if errors.is_empty() {
+                    (
+                        "confirmation_required",
+                        "le procès-verbal est cohérent mais inhabituel : confirmez avec \"confirm\": true",
+                    )
+                } else {
+                    (
+                        "invalid_pv",
+                        "le procès-verbal est incohérent : rien n'a été enregistré",
+                    )
+                };
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    json!({ "error": code, "message": message, "violations": errors, "warnings": warnings }),
+                )
+            }
+            ApiError::Conflict {
+                message,
+                current_version,
+            } => (
+                StatusCode::CONFLICT,
+                json!({ "error": "conflict", "message": message, "current_version": current_version }),
+            ),
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                json!({ "error": "unauthorized", "message": "authentification requise (Authorization: Bearer <jeton>)" }),
+            ),
+            ApiError::Internal(err) => {
+                let incident = uuid::Uuid::new_v4();
+                tracing::error!(%incident, error = ?err, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    json!({
+                        "error": "internal",
+                        "message": "erreur interne du serveur",
+                        "incident": incident.to_string(),
+                    }),
+                )
+            }
+        };
+        (status, Json(body)).into_response()
+    }
+}

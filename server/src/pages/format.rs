@@ -1,0 +1,90 @@
+//! French number formatting for the public pages.
+//!
+//! Integers get a narrow no-break space between thousands (`37 267`) and
+//! percentages a decimal comma (`37,88 %`), as French readers expect. The
+//! live script formats the same way so a page never changes style on update.
+
+use election_data::Percent;
+
+/// `37267` → `37 267` (U+202F between groups).
+pub fn int(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push('\u{202f}');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `Some(37.88)` → `37,88 %`; `None` → `–`.
+pub fn pct(p: Option<Percent>) -> String {
+    p.map_or_else(|| "–".to_string(), |p| format!("{}\u{a0}%", p.fr()))
+}
+
+/// Width of a bar, in percent, for CSS (`37.88`).
+pub fn bar(p: Option<Percent>) -> String {
+    p.map_or_else(|| "0".to_string(), |p| p.to_string())
+}
+
+/// `2027-04-11` → `11 avril 2027`; anything else is returned as is.
+pub fn date(iso: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let mut parts = iso.splitn(3, '-');
+    let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else {
+        return iso.to_string();
+    };
+    match (m.parse::<usize>(), d.parse::<u32>()) {
+        (Ok(m @ 1..=12), Ok(d)) => {
+            let day = if d == 1 {
+                "1er".to_string()
+            } else {
+                d.to_string()
+            };
+            format!("{day} {} {y}", MONTHS[m - 1])
+        }
+        _ => iso.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_thousands() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(999), "999");
+        assert_eq!(int(1000), "1\u{202f}000");
+        assert_eq!(int(37267), "37\u{202f}267");
+        assert_eq!(int(1234567), "1\u{202f}234\u{202f}567");
+    }
+
+    #[test]
+    fn french_dates() {
+        assert_eq!(date("2027-04-11"), "11 avril 2027");
+        assert_eq!(date("2026-03-01"), "1er mars 2026");
+        assert_eq!(date("bad"), "bad");
+    }
+
+    #[test]
+    fn french_percent() {
+        assert_eq!(pct(Percent::of(1, 3)), "33,33\u{a0}%");
+        assert_eq!(pct(None), "–");
+    }
+}

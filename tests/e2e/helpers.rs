@@ -1,0 +1,211 @@
+//! Starting the server for a test and talking to it.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use sqlx::Connection;
+use tokio::net::TcpStream;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use urne::app::{Config, Running, spawn};
+use urne::store::Store;
+
+pub const TOKEN: &str = "test-token-0123456789";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
+/// Says, past the test harness's output capture, that a test was skipped.
+pub fn skipped(test: &str, why: &str) {
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
+}
+
+fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("urne-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// A fresh database URL for `backend`, or None (after saying so) when
+/// PostgreSQL is not reachable outside CI.
+pub async fn fresh_database(backend: Backend, test: &str) -> Option<String> {
+    match backend {
+        Backend::Sqlite => Some(format!("sqlite://{}", temp_dir().join("urne.db").display())),
+        Backend::Postgres => {
+            let admin = std::env::var("URNE_TEST_POSTGRES_URL")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+            let conn = tokio::time::timeout(
+                Duration::from_secs(5),
+                sqlx::postgres::PgConnection::connect(&admin),
+            )
+            .await;
+            let mut conn = match conn {
+                Ok(Ok(c)) => c,
+                Ok(Err(e)) => return pg_unavailable(test, &admin, &e.to_string()),
+                Err(_) => return pg_unavailable(test, &admin, "connection timed out"),
+            };
+            let name = format!("urne_test_{}", uuid::Uuid::new_v4().simple());
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await
+                .expect("create test database");
+            let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
+            Some(format!("{base}/{name}"))
+        }
+    }
+}
+
+fn pg_unavailable(test: &str, url: &str, err: &str) -> Option<String> {
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{test}: PostgreSQL is required in CI but {url} is unreachable: {err}");
+    }
+    skipped(
+        test,
+        &format!(
+            "PostgreSQL not reachable at {url} ({err}); start PostgreSQL or set URNE_TEST_POSTGRES_URL to run it"
+        ),
+    );
+    None
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub ws_base: String,
+    pub http: reqwest::Client,
+    pub store: Arc<Store>,
+    pub running: Running,
+}
+
+/// Starts the server on a random port with a fresh database.
+pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
+    let database_url = fresh_database(backend, test).await?;
+    Some(start(&database_url).await)
+}
+
+pub async fn start(database_url: &str) -> TestApp {
+    let store = Arc::new(Store::connect(database_url).await.expect("connect store"));
+    let config = Config {
+        api_token: TOKEN.to_string(),
+        body_limit: 256 * 1024,
+    };
+    let running = spawn("127.0.0.1:0", store.clone(), config)
+        .await
+        .expect("spawn server");
+    let addr = running.addr;
+    TestApp {
+        base: format!("http://{addr}"),
+        ws_base: format!("ws://{addr}"),
+        http: reqwest::Client::new(),
+        store,
+        running,
+    }
+}
+
+pub type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+impl TestApp {
+    pub async fn put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(TOKEN)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request");
+        (r.status().as_u16(), r.text().await.unwrap_or_default())
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let (s, t) = self.get_text(path).await;
+        (s, serde_json::from_str(&t).unwrap_or(Value::Null))
+    }
+
+    /// Defines the sample commune; returns its id.
+    pub async fn define_sample(&self) -> String {
+        let e = election_data::fixtures::sample_commune();
+        let (status, body) = self
+            .post("/api/elections", &serde_json::to_value(&e).expect("json"))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        e.id
+    }
+
+    pub async fn ws(&self, election: &str, since: Option<i64>) -> Ws {
+        let url = match since {
+            Some(n) => format!("{}/ws/elections/{election}?since={n}", self.ws_base),
+            None => format!("{}/ws/elections/{election}", self.ws_base),
+        };
+        connect_async(url).await.expect("websocket connect").0
+    }
+}
+
+/// The next JSON text frame, within 10 s.
+pub async fn next_frame(ws: &mut Ws) -> Value {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("a frame within 10 s")
+            .expect("stream open")
+            .expect("frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = msg {
+            return serde_json::from_str(t.as_str()).expect("frame is JSON");
+        }
+    }
+}
+
+/// PV JSON for a sample bureau.
+pub fn sample_pv_json(index: usize, seed: u64) -> (String, election_data::ProcesVerbal, Value) {
+    let e = election_data::fixtures::sample_commune();
+    let b = &e.bureaux[index];
+    let pv = election_data::fixtures::sample_pv(&e, b, seed);
+    let json = serde_json::to_value(&pv).expect("json");
+    (b.code.clone(), pv, json)
+}

@@ -1,0 +1,124 @@
+//! The WebSocket: snapshot on connect, one change per entry, resume.
+
+use election_data::Percent;
+use serde_json::json;
+
+use crate::both_backends;
+use crate::helpers::{Backend, next_frame, sample_pv_json, spawn_app};
+
+async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
+    let Some(app) = spawn_app(backend, "a_pv_reaches_subscribers_with_right_totals").await else {
+        return;
+    };
+    let id = app.define_sample().await;
+    let mut ws = app.ws(&id, None).await;
+    let snap = next_frame(&mut ws).await;
+    assert_eq!(snap["type"], "snapshot");
+    assert_eq!(snap["seq"], 0);
+    assert_eq!(snap["perimeters"]["COMMUNE"]["arrived"], 0);
+    assert_eq!(snap["perimeters"]["COMMUNE"]["total"], 34);
+
+    // Two bureaux of the same quartier.
+    let (c1, pv1, b1) = sample_pv_json(0, 21);
+    let (c2, pv2, b2) = sample_pv_json(1, 22);
+    let (s, body) = app
+        .put(&format!("/api/elections/{id}/bureaux/{c1}/pv"), &b1)
+        .await;
+    assert_eq!(s, 200, "{body}");
+    let change = next_frame(&mut ws).await;
+    assert_eq!(change["type"], "change");
+    assert_eq!(change["seq"], 1);
+    assert_eq!(change["bureau"], c1.as_str());
+    assert_eq!(change["meta"]["state"], "entered");
+    let (s, _) = app
+        .put(&format!("/api/elections/{id}/bureaux/{c2}/pv"), &b2)
+        .await;
+    assert_eq!(s, 200);
+    let change = next_frame(&mut ws).await;
+    assert_eq!(change["seq"], 2);
+
+    for p in ["COMMUNE", "Q-CENTRE", "CANTON-1"] {
+        let t = &change["perimeters"][p];
+        assert_eq!(t["arrived"], 2, "{p}");
+        assert_eq!(t["counts"]["votants"], pv1.votants + pv2.votants, "{p}");
+        assert_eq!(t["counts"]["exprimes"], pv1.exprimes + pv2.exprimes, "{p}");
+        let inscrits = (pv1.inscrits + pv2.inscrits) as u64;
+        let votants = (pv1.votants + pv2.votants) as u64;
+        let expected = Percent::of(votants, inscrits).expect("pct").to_string();
+        assert_eq!(
+            t["rates"]["participation"]
+                .as_f64()
+                .map(|f| format!("{f:.2}")),
+            Some(expected),
+            "{p}"
+        );
+        for (i, s) in t["scores"].as_array().expect("scores").iter().enumerate() {
+            let n = s["candidate"].as_u64().expect("candidate") as u32;
+            let v = (pv1.voix_of(n) + pv2.voix_of(n)) as u64;
+            assert_eq!(s["voix"], v, "{p} candidate {i}");
+            let pct = Percent::of(v, (pv1.exprimes + pv2.exprimes) as u64)
+                .expect("pct")
+                .to_string();
+            assert_eq!(
+                s["pct_exprimes"].as_f64().map(|f| format!("{f:.2}")),
+                Some(pct)
+            );
+        }
+    }
+    // Perimeters the bureaux are not in are not in the frame.
+    assert!(change["perimeters"].get("V-SALINS").is_none());
+    app.running.shutdown().await;
+}
+both_backends!(a_pv_reaches_subscribers_with_right_totals);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resume_delivers_exactly_the_missed_changes() {
+    let app = spawn_app(Backend::Sqlite, "resume").await.expect("sqlite");
+    let id = app.define_sample().await;
+    for i in 0..3 {
+        let (code, _, body) = sample_pv_json(i, 40 + i as u64);
+        let (s, _) = app
+            .put(&format!("/api/elections/{id}/bureaux/{code}/pv"), &body)
+            .await;
+        assert_eq!(s, 200);
+    }
+    // A client that saw up to seq 1 gets 2 and 3, then live changes.
+    let mut ws = app.ws(&id, Some(1)).await;
+    assert_eq!(next_frame(&mut ws).await["seq"], 2);
+    assert_eq!(next_frame(&mut ws).await["seq"], 3);
+    let (code, _, body) = sample_pv_json(3, 43);
+    app.put(&format!("/api/elections/{id}/bureaux/{code}/pv"), &body)
+        .await;
+    let f = next_frame(&mut ws).await;
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(4))
+    );
+
+    // A client that is up to date gets nothing until the next change.
+    let mut ws2 = app.ws(&id, Some(4)).await;
+    let turnout = json!({"turnout": [{"hour": "12:00", "votants": 100}]});
+    let (s, b) = app
+        .put(
+            &format!("/api/elections/{id}/bureaux/0010/turnout"),
+            &turnout,
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let f = next_frame(&mut ws2).await;
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(5))
+    );
+    assert_eq!(f["perimeters"]["COMMUNE"]["turnout"][0]["votants"], 100);
+
+    // A client from the future (another database) or too far behind gets a snapshot.
+    let mut ws3 = app.ws(&id, Some(99)).await;
+    let f = next_frame(&mut ws3).await;
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("snapshot"), Some(5))
+    );
+    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 4);
+    app.running.shutdown().await;
+}
