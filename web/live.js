@@ -90,14 +90,25 @@
     if (scope === "perimeter" && perimeters[code]) applyTally(perimeters[code]);
   }
 
+  var embargo = main.dataset.embargo === "true";
   function onFrame(msg) {
+    if (msg.type === "snapshot" && msg.embargo !== embargo) {
+      // The embargo ended (or began): the page's sections change, reload it.
+      location.reload();
+      return;
+    }
+    if (msg.type === "seq") {
+      seq = msg.seq;
+      main.dataset.seq = String(seq);
+      return;
+    }
     if (msg.type === "snapshot") {
       applyPerimeters(msg.perimeters);
       Object.keys(msg.bureaux).forEach(function (b) { applyBureau(b, msg.bureaux[b].state, msg.bureaux[b].tally, false); });
     } else if (msg.type === "change") {
       if (msg.seq <= seq) return;
       applyPerimeters(msg.perimeters);
-      applyBureau(msg.bureau, msg.meta.state, msg.tally, true);
+      applyBureau(msg.bureau, msg.state, msg.tally, true);
     }
     seq = msg.seq;
     main.dataset.seq = String(seq);

@@ -16,6 +16,7 @@ pub mod model;
 pub mod percent;
 pub mod tally;
 pub mod validate;
+pub mod workflow;
 
 pub use model::{
     Bureau, Candidate, CandidateVoix, Election, ElectionKind, Perimeter, PerimeterKind,

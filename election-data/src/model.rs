@@ -126,6 +126,18 @@ pub struct Election {
     /// The hours at which turnout is reported, `HH:MM`, in order.
     #[serde(default)]
     pub turnout_hours: Vec<String>,
+    /// Before this instant (RFC 3339, e.g. `2027-04-11T20:00:00+02:00`) the
+    /// public sees participation only. Set it for national elections: no
+    /// result may be public before the last polls close.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub embargo: Option<String>,
+    /// When true, two independent entries of a PV must agree before the
+    /// bureau can be validated.
+    #[serde(default)]
+    pub double_entry: bool,
+    /// Seats to fill (list elections).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seats: Option<u32>,
     pub perimeters: Vec<Perimeter>,
     pub bureaux: Vec<Bureau>,
     pub candidates: Vec<Candidate>,
@@ -220,6 +232,22 @@ fn is_date(s: &str) -> bool {
         && s[8..10].parse::<u8>().is_ok_and(|d| (1..=31).contains(&d))
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` followed by `Z` or `±HH:MM` (fractions not accepted).
+fn is_rfc3339(s: &str) -> bool {
+    if s.len() < 20 || !s.is_char_boundary(10) || !s.is_char_boundary(19) {
+        return false;
+    }
+    let (date, rest) = s.split_at(10);
+    let (time, zone) = rest.split_at(9);
+    let t = time.as_bytes();
+    is_date(date)
+        && (t[0] == b'T' || t[0] == b't')
+        && is_hour(&time[1..6])
+        && t[6] == b':'
+        && time[7..9].parse::<u8>().is_ok_and(|x| x < 60)
+        && (zone == "Z" || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && is_hour(&zone[1..])))
+}
+
 fn is_colour(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 7 && b[0] == b'#' && b[1..].iter().all(u8::is_ascii_hexdigit)
@@ -251,6 +279,14 @@ impl Election {
                     "l'heure doit être au format HH:MM",
                 ));
             }
+        }
+        if let Some(e) = &self.embargo
+            && !is_rfc3339(e)
+        {
+            errs.push(def_err(
+                "embargo",
+                "l'embargo doit être une date et heure RFC 3339, par exemple 2027-04-11T20:00:00+02:00",
+            ));
         }
         if !self.turnout_hours.windows(2).all(|w| w[0] < w[1]) {
             errs.push(def_err(
@@ -502,5 +538,7 @@ mod tests {
     fn hours_and_dates() {
         assert!(is_hour("08:00") && is_hour("23:59") && !is_hour("24:00") && !is_hour("8:00"));
         assert!(is_date("2027-04-11") && !is_date("2027-13-01") && !is_date("11/04/2027"));
+        assert!(is_rfc3339("2027-04-11T20:00:00+02:00") && is_rfc3339("2027-04-11T18:00:00Z"));
+        assert!(!is_rfc3339("2027-04-11 20:00") && !is_rfc3339("2027-04-11T20:00:00") && !is_rfc3339("2027-04-11T25:00:00Z"));
     }
 }

@@ -141,6 +141,29 @@ impl Tally {
         self.arrived == self.total
     }
 
+    /// What may be shown during an embargo: bureaux counts, the roll and the
+    /// turnout readings of the day; every count of the ballot is zeroed.
+    pub fn participation_only(&self) -> Tally {
+        Tally {
+            arrived: self.arrived,
+            total: self.total,
+            inscrits_roll: self.inscrits_roll,
+            counts: Counts::default(),
+            rates: Rates::default(),
+            scores: self
+                .scores
+                .iter()
+                .map(|s| Score {
+                    candidate: s.candidate,
+                    voix: 0,
+                    pct_exprimes: None,
+                    pct_inscrits: None,
+                })
+                .collect(),
+            turnout: self.turnout.clone(),
+        }
+    }
+
     /// Candidates ordered by voix, most first; ties in panel order.
     pub fn ranking(&self) -> Vec<Score> {
         let mut s = self.scores.clone();

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, header};
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -23,9 +23,11 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::hub::Hub;
-use crate::live::{BureauMeta, LiveElection};
+use crate::live::{BureauLive, BureauMeta, LiveElection};
 use crate::store::Store;
-use crate::{assets, hub, ingest, pages};
+use crate::auth::login;
+use crate::auth::throttle::Throttle;
+use crate::{assets, desk, hub, ingest, pages};
 
 /// Settings of a running server.
 #[derive(Debug, Clone)]
@@ -50,6 +52,31 @@ pub struct AppState {
     pub store: Arc<Store>,
     pub hub: Arc<Hub>,
     pub config: Arc<Config>,
+    pub throttle: Arc<Throttle>,
+    /// An argon2 hash checked against when an account does not exist, so
+    /// that unknown and known names take the same time to refuse.
+    pub dummy_hash: String,
+}
+
+/// When an election's embargo ends, push a fresh public snapshot: the
+/// public pages and screens switch from participation to results by themselves.
+pub fn watch_embargo(topic: Arc<crate::hub::Topic>) {
+    let until = topic.read().embargo_until;
+    let Some(until) = until else {
+        return;
+    };
+    let wait = until - crate::store::now_millis();
+    if wait <= 0 {
+        return;
+    }
+    let weak = Arc::downgrade(&topic);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0) + 5)).await;
+        if let Some(topic) = weak.upgrade() {
+            tracing::info!(election = %topic.id, "embargo over: results are public");
+            topic.resnapshot(crate::hub::View::Public);
+        }
+    });
 }
 
 impl AppState {
@@ -60,20 +87,29 @@ impl AppState {
             let rows = stored.bureaux.into_iter().map(|b| {
                 (
                     b.code,
-                    BureauMeta {
-                        state: b.state,
-                        version: b.version,
-                        updated_at: b.updated_at,
+                    BureauLive {
+                        meta: BureauMeta {
+                            state: b.state,
+                            version: b.version,
+                            updated_at: b.updated_at,
+                        },
+                        record: b.record,
+                        second: b.second,
+                        published: b.published,
                     },
-                    b.record,
                 )
             });
-            hub.insert(LiveElection::restore(stored.election, stored.seq, rows));
+            watch_embargo(hub.insert(LiveElection::restore(stored.election, stored.seq, rows)));
         }
+        let dummy_hash = tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
+            .await?
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
         Ok(AppState {
             store,
             hub: Arc::new(hub),
             config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            dummy_hash,
         })
     }
 }
@@ -94,6 +130,14 @@ pub fn router(state: AppState) -> Router {
             "/elections/{id}/bureaux/{code}/turnout",
             put(ingest::put_turnout),
         )
+        .route("/elections/{id}/bureaux/{code}/validate", post(ingest::validate))
+        .route("/elections/{id}/bureaux/{code}/publish", post(ingest::publish))
+        .route("/elections/{id}/bureaux/{code}/unpublish", post(ingest::unpublish))
+        .route("/elections/{id}/bureaux/{code}/code", post(ingest::access_code))
+        .route("/users", post(ingest::create_user))
+        .route("/audit", get(ingest::audit))
+        .route("/login", post(login::api_login))
+        .route("/login/code", post(login::api_login_code))
         .fallback(ingest::api_not_found);
 
     Router::new()
@@ -102,6 +146,10 @@ pub fn router(state: AppState) -> Router {
         .route("/elections/{id}/perimetres/{code}", get(pages::perimeter))
         .route("/elections/{id}/bureaux/{code}", get(pages::bureau))
         .route("/assets/{*path}", get(assets::serve))
+        .route("/login", get(login::login_form).post(login::login_submit))
+        .route("/login/code", post(login::code_submit))
+        .route("/logout", post(login::logout))
+        .merge(desk::routes())
         .route("/ws/elections/{id}", get(hub::ws::handler))
         .nest("/api", api)
         .fallback(pages::not_found)
@@ -166,7 +214,7 @@ pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::R
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = rx.await;
             })

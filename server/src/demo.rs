@@ -3,7 +3,7 @@
 //! The demo drives the real server through its public HTTP API, exactly as
 //! the desk would: it defines the election, reports turnout at 12:00 and
 //! 17:00, then sends the bureaux' procès-verbaux one by one in a shuffled
-//! order. One PV is deliberately inconsistent (Σ voix ≠ exprimés): the server
+//! order; the desk validates and publishes each one. One PV is deliberately inconsistent (Σ voix ≠ exprimés): the server
 //! refuses it with 422 and the demo corrects it a moment later. Everything a
 //! page shows during the demo went through validation, the store and the hub.
 
@@ -198,6 +198,15 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
             anyhow::bail!("PV of bureau {} refused: {status} {body}", b.code);
         }
         outcome.accepted += 1;
+        // The desk checks the sheet, validates and publishes it.
+        for action in ["validate", "publish"] {
+            let (status, body) = client
+                .send(reqwest::Method::POST, &format!("/api/elections/{id}/bureaux/{}/{action}", b.code), &json!({}))
+                .await?;
+            if !status.is_success() {
+                anyhow::bail!("{action} of bureau {} refused: {status} {body}", b.code);
+            }
+        }
         let part = body["results"]["rates"]["participation"]
             .as_f64()
             .unwrap_or(0.0);

@@ -40,6 +40,10 @@ pub enum ApiError {
     },
     #[error("unauthorized")]
     Unauthorized,
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    #[error("refused: {0:?}")]
+    Refused(election_data::workflow::Refusal),
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }
@@ -163,7 +167,15 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                json!({ "error": "unauthorized", "message": "authentification requise (Authorization: Bearer <jeton>)" }),
+                json!({ "error": "unauthorized", "message": "authentification requise : connectez-vous ou envoyez Authorization: Bearer <jeton>" }),
+            ),
+            ApiError::Forbidden(message) => (
+                StatusCode::FORBIDDEN,
+                json!({ "error": "forbidden", "message": message }),
+            ),
+            ApiError::Refused(refusal) => (
+                StatusCode::CONFLICT,
+                json!({ "error": "workflow", "message": refusal.message(), "refusal": refusal }),
             ),
             ApiError::Internal(err) => {
                 let incident = uuid::Uuid::new_v4();

@@ -8,13 +8,17 @@
 //! - [`store`]: SQLite / PostgreSQL persistence.
 //! - [`live`]: the in-memory state of each election.
 //! - [`hub`]: per-election topics, frames, the WebSocket endpoint.
-//! - [`ingest`]: the JSON entry API.
+//! - [`auth`]: accounts, sessions, CSRF, login throttling.
+//! - [`ingest`]: the JSON entry API and the actions it shares with the desk.
+//! - [`desk`]: the desk's and presidents' HTML forms.
 //! - [`pages`]: the public HTML pages.
 //! - [`demo`]: the sample election night.
 
 pub mod app;
 pub mod assets;
+pub mod auth;
 pub mod demo;
+pub mod desk;
 pub mod error;
 pub mod hub;
 pub mod ingest;

@@ -2,14 +2,18 @@
 //!
 //! It is rebuilt from the store at startup and then updated only after a
 //! write has committed, so it never shows a figure the database does not hold.
-//! Reads (pages, snapshots) never touch the database. Aggregates are kept up
-//! to date incrementally by election-data's [`Aggregator`]: a change to one
-//! bureau recomputes that bureau and the perimeters containing it.
+//! Reads (pages, snapshots) never touch the database.
+//!
+//! Two views are kept side by side. The desk view counts every entered PV;
+//! the public view counts only the last *published* PV of each bureau (a
+//! correction does not withdraw the published figures until the desk
+//! publishes again) and, during an embargo, shows participation only.
+//! Both are kept up to date incrementally by election-data's [`Aggregator`].
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use election_data::model::Election;
+use election_data::model::{Election, ProcesVerbal};
 use election_data::tally::{Aggregator, BureauRecord, BureauState, ElectionResults, Tally};
 use serde::Serialize;
 
@@ -32,37 +36,85 @@ impl Default for BureauMeta {
     }
 }
 
+/// Everything known of one bureau.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BureauLive {
+    pub meta: BureauMeta,
+    /// The current entry (the first one, with double entry) and turnout.
+    pub record: BureauRecord,
+    /// The second entry, with double entry.
+    pub second: Option<ProcesVerbal>,
+    /// The figures the public sees.
+    pub published: Option<ProcesVerbal>,
+}
+
+impl BureauLive {
+    fn public_record(&self) -> BureauRecord {
+        BureauRecord {
+            pv: self.published.clone(),
+            turnout: self.record.turnout.clone(),
+        }
+    }
+
+    /// The public state: published while published figures exist.
+    pub fn public_state(&self) -> BureauState {
+        if self.published.is_some() {
+            BureauState::Published
+        } else {
+            BureauState::NotArrived
+        }
+    }
+}
+
+/// The changed part of one view.
+#[derive(Debug, Clone, Serialize)]
+pub struct Delta {
+    pub bureau: String,
+    pub state: BureauState,
+    pub version: i64,
+    pub tally: Tally,
+    pub perimeters: BTreeMap<String, Tally>,
+}
+
+/// What one committed change altered, per view.
+#[derive(Debug, Clone)]
+pub struct ChangeSet {
+    pub desk: Delta,
+    /// `None` when the public view did not change.
+    pub public: Option<Delta>,
+}
+
 #[derive(Debug, Clone)]
 pub struct LiveElection {
     pub election: Arc<Election>,
     pub aggregator: Arc<Aggregator>,
-    pub records: BTreeMap<String, BureauRecord>,
-    pub meta: BTreeMap<String, BureauMeta>,
+    pub bureaux: BTreeMap<String, BureauLive>,
+    desk_records: BTreeMap<String, BureauRecord>,
+    public_records: BTreeMap<String, BureauRecord>,
+    /// Desk view: every entered PV.
     pub results: ElectionResults,
+    /// Public view: published PVs only (before any embargo filtering).
+    pub public: ElectionResults,
     pub seq: i64,
-}
-
-/// What one committed change altered, ready to be sent.
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangeSet {
-    pub bureau: String,
-    pub meta: BureauMeta,
-    pub tally: Tally,
-    pub perimeters: BTreeMap<String, Tally>,
+    /// Embargo end, milliseconds since the epoch.
+    pub embargo_until: Option<i64>,
 }
 
 impl LiveElection {
     pub fn new(election: Election) -> LiveElection {
         let aggregator = Aggregator::new(&election);
-        let records = BTreeMap::new();
-        let results = aggregator.all(&election, &records);
+        let results = aggregator.all(&election, &BTreeMap::new());
+        let embargo_until = election.embargo.as_deref().and_then(parse_rfc3339_millis);
         LiveElection {
+            public: results.clone(),
+            results,
             election: Arc::new(election),
             aggregator: Arc::new(aggregator),
-            records,
-            meta: BTreeMap::new(),
-            results,
+            bureaux: BTreeMap::new(),
+            desk_records: BTreeMap::new(),
+            public_records: BTreeMap::new(),
             seq: 0,
+            embargo_until,
         }
     }
 
@@ -70,47 +122,125 @@ impl LiveElection {
     pub fn restore(
         election: Election,
         seq: i64,
-        rows: impl IntoIterator<Item = (String, BureauMeta, BureauRecord)>,
+        rows: impl IntoIterator<Item = (String, BureauLive)>,
     ) -> LiveElection {
         let mut live = LiveElection::new(election);
-        for (code, meta, record) in rows {
-            live.meta.insert(code.clone(), meta);
-            live.records.insert(code, record);
+        for (code, b) in rows {
+            live.desk_records.insert(code.clone(), b.record.clone());
+            live.public_records.insert(code.clone(), b.public_record());
+            live.bureaux.insert(code, b);
         }
-        live.results = live.aggregator.all(&live.election, &live.records);
+        live.results = live.aggregator.all(&live.election, &live.desk_records);
+        live.public = live.aggregator.all(&live.election, &live.public_records);
         live.seq = seq;
         live
     }
 
-    pub fn meta(&self, bureau: &str) -> BureauMeta {
-        self.meta.get(bureau).copied().unwrap_or_default()
+    pub fn bureau(&self, code: &str) -> BureauLive {
+        self.bureaux.get(code).cloned().unwrap_or_default()
     }
 
-    /// Applies a committed write and returns what changed.
-    pub fn apply(
-        &mut self,
-        bureau: &str,
-        meta: BureauMeta,
-        record: BureauRecord,
-        seq: i64,
-    ) -> ChangeSet {
-        self.records.insert(bureau.to_string(), record);
-        self.meta.insert(bureau.to_string(), meta);
+    pub fn meta(&self, code: &str) -> BureauMeta {
+        self.bureaux.get(code).map(|b| b.meta).unwrap_or_default()
+    }
+
+    /// True while the public may see participation only.
+    pub fn embargoed(&self, now_millis: i64) -> bool {
+        self.embargo_until.is_some_and(|t| now_millis < t)
+    }
+
+    /// Applies a committed write and returns what changed in each view.
+    pub fn apply(&mut self, code: &str, new: BureauLive, seq: i64) -> ChangeSet {
+        let old_public = self
+            .bureaux
+            .get(code)
+            .map(BureauLive::public_record)
+            .unwrap_or_default();
+        let public_record = new.public_record();
+        let public_changed = old_public != public_record;
+        self.desk_records.insert(code.to_string(), new.record.clone());
+        self.public_records.insert(code.to_string(), public_record);
+        let meta = new.meta;
+        let public_state = new.public_state();
+        self.bureaux.insert(code.to_string(), new);
         self.seq = seq;
         let (tally, perimeters) =
             self.aggregator
-                .update(&self.election, &self.records, &mut self.results, bureau);
-        ChangeSet {
-            bureau: bureau.to_string(),
-            meta,
+                .update(&self.election, &self.desk_records, &mut self.results, code);
+        let desk = Delta {
+            bureau: code.to_string(),
+            state: meta.state,
+            version: meta.version,
             tally,
             perimeters,
-        }
+        };
+        let public = public_changed.then(|| {
+            let (tally, perimeters) =
+                self.aggregator
+                    .update(&self.election, &self.public_records, &mut self.public, code);
+            Delta {
+                bureau: code.to_string(),
+                state: public_state,
+                version: meta.version,
+                tally,
+                perimeters,
+            }
+        });
+        ChangeSet { desk, public }
     }
 
-    /// The tally of the whole commune.
+    /// The desk tally of the whole commune.
     pub fn root_tally(&self) -> Option<&Tally> {
         let root = self.election.root()?;
         self.results.perimeters.get(&root.code)
+    }
+
+    /// The public tally of the whole commune.
+    pub fn public_root_tally(&self) -> Option<&Tally> {
+        let root = self.election.root()?;
+        self.public.perimeters.get(&root.code)
+    }
+}
+
+/// Parses `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)` (checked by `Election::check`) into
+/// milliseconds since the epoch.
+pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let zone = s.get(19..)?;
+    let offset_min = if zone.eq_ignore_ascii_case("z") {
+        0
+    } else {
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        sign * (zone.get(1..3)?.parse::<i64>().ok()? * 60 + zone.get(4..6)?.parse::<i64>().ok()?)
+    };
+    // Days from civil (Howard Hinnant's algorithm).
+    let y2 = if mo <= 2 { y - 1 } else { y };
+    let era = y2.div_euclid(400);
+    let yoe = y2 - era * 400;
+    let mp = (mo + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
+    Some(secs * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_embargo_instants() {
+        assert_eq!(parse_rfc3339_millis("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            parse_rfc3339_millis("2027-04-11T20:00:00+02:00"),
+            Some(1_807_466_400_000)
+        );
+        assert_eq!(
+            parse_rfc3339_millis("2027-04-11T18:00:00Z"),
+            parse_rfc3339_millis("2027-04-11T20:00:00+02:00")
+        );
     }
 }

@@ -38,6 +38,16 @@ enum Command {
         #[arg(long, default_value_t = 2 * 1024 * 1024)]
         body_limit: usize,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
     Demo {
         #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -55,6 +65,41 @@ enum Command {
         #[arg(long)]
         exit_when_done: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create or replace an account. The password is read from URNE_PASSWORD,
+    /// or from the first line of standard input.
+    Add {
+        username: String,
+        /// admin, desk or president.
+        #[arg(long)]
+        role: String,
+        /// Bureaux of a president, comma-separated codes.
+        #[arg(long, value_delimiter = ',')]
+        bureaux: Vec<String>,
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Recompute the hash chain; exit status 1 if any row was altered or deleted.
+    Verify {
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+    },
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("URNE_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
 }
 
 fn random_token() -> String {
@@ -107,6 +152,44 @@ async fn main() -> anyhow::Result<()> {
             tokio::select! {
                 r = running.wait() => r?,
                 () = shutdown_signal() => tracing::info!("stopping"),
+            }
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    bureaux,
+                    database_url,
+                },
+        } => {
+            let role = election_data::workflow::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role: admin, desk or president expected, got {role}"))?;
+            let store = Store::connect(&database_url).await?;
+            let user = urne::ingest::make_user(urne::ingest::NewUser {
+                username: username.clone(),
+                password: read_password()?,
+                role,
+                bureaux,
+            })
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            store.put_user(&user, "cli").await?;
+            println!("compte {username} enregistré ({})", role.label_fr());
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { database_url },
+        } => {
+            let store = Store::connect(&database_url).await?;
+            let report = store.verify_audit().await?;
+            if report.is_intact() {
+                println!("journal d'audit intact : {} lignes, chaîne d'empreintes vérifiée", report.rows);
+            } else {
+                println!("journal d'audit ALTÉRÉ ({} lignes lues) :", report.rows);
+                for p in &report.problems {
+                    println!("  - {p}");
+                }
+                std::process::exit(1);
             }
         }
         Command::Demo {

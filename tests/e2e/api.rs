@@ -320,6 +320,15 @@ async fn pages_show_current_results_without_javascript() {
         .put(&format!("/api/elections/{id}/bureaux/{code}/pv"), &body)
         .await;
     assert_eq!(s, 200);
+    // Entered is not published: the public page does not count it yet.
+    let (_, page) = app.get_text(&format!("/elections/{id}")).await;
+    assert!(page.contains("<strong data-f=\"arrived\">0</strong>"));
+    for action in ["validate", "publish"] {
+        let (s, b) = app
+            .post(&format!("/api/elections/{id}/bureaux/{code}/{action}"), &json!({}))
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
     let (_, page) = app.get_text(&format!("/elections/{id}")).await;
     assert!(page.contains("<strong data-f=\"arrived\">1</strong>"));
     let votants = urne::pages::format::int(pv.votants as u64);
@@ -336,7 +345,7 @@ async fn pages_show_current_results_without_javascript() {
         .get_text(&format!("/elections/{id}/bureaux/{code}"))
         .await;
     assert_eq!(s, 200);
-    assert!(page.contains("saisi"));
+    assert!(page.contains("publié"));
     let (s, _) = app
         .get_text(&format!("/elections/{id}/perimetres/Q-CENTRE"))
         .await;

@@ -187,6 +187,30 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Enters a PV with the API token, then validates and publishes it.
+    pub async fn enter_and_publish(&self, election: &str, code: &str, pv: &Value) {
+        let (s, b) = self.put(&format!("/api/elections/{election}/bureaux/{code}/pv"), pv).await;
+        assert_eq!(s, 200, "{b}");
+        for action in ["validate", "publish"] {
+            let (s, b) = self
+                .post(&format!("/api/elections/{election}/bureaux/{code}/{action}"), &serde_json::json!({}))
+                .await;
+            assert_eq!(s, 200, "{action}: {b}");
+        }
+    }
+}
+
+/// The next frame that is not a bare sequence number (`type: seq`).
+pub async fn next_change(ws: &mut Ws) -> Value {
+    loop {
+        let f = next_frame(ws).await;
+        if f["type"] != "seq" {
+            return f;
+        }
+    }
+}
+
 /// The next JSON text frame, within 10 s.
 pub async fn next_frame(ws: &mut Ws) -> Value {
     loop {

@@ -4,7 +4,7 @@ use election_data::Percent;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, next_frame, sample_pv_json, spawn_app};
+use crate::helpers::{Backend, next_change, next_frame, sample_pv_json, spawn_app};
 
 async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
     let Some(app) = spawn_app(backend, "a_pv_reaches_subscribers_with_right_totals").await else {
@@ -18,24 +18,26 @@ async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
     assert_eq!(snap["perimeters"]["COMMUNE"]["arrived"], 0);
     assert_eq!(snap["perimeters"]["COMMUNE"]["total"], 34);
 
-    // Two bureaux of the same quartier.
+    // Two bureaux of the same quartier. Entering a PV alone changes nothing
+    // public (a bare sequence frame); publishing it does.
     let (c1, pv1, b1) = sample_pv_json(0, 21);
     let (c2, pv2, b2) = sample_pv_json(1, 22);
-    let (s, body) = app
-        .put(&format!("/api/elections/{id}/bureaux/{c1}/pv"), &b1)
-        .await;
+    let (s, body) = app.put(&format!("/api/elections/{id}/bureaux/{c1}/pv"), &b1).await;
     assert_eq!(s, 200, "{body}");
-    let change = next_frame(&mut ws).await;
+    let f = next_frame(&mut ws).await;
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("seq"), Some(1)));
+    for action in ["validate", "publish"] {
+        let (s, b) = app.post(&format!("/api/elections/{id}/bureaux/{c1}/{action}"), &json!({})).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    let change = next_change(&mut ws).await;
     assert_eq!(change["type"], "change");
-    assert_eq!(change["seq"], 1);
+    assert_eq!(change["seq"], 3);
     assert_eq!(change["bureau"], c1.as_str());
-    assert_eq!(change["meta"]["state"], "entered");
-    let (s, _) = app
-        .put(&format!("/api/elections/{id}/bureaux/{c2}/pv"), &b2)
-        .await;
-    assert_eq!(s, 200);
-    let change = next_frame(&mut ws).await;
-    assert_eq!(change["seq"], 2);
+    assert_eq!(change["state"], "published");
+    app.enter_and_publish(&id, &c2, &b2).await;
+    let change = next_change(&mut ws).await;
+    assert_eq!(change["seq"], 6);
 
     for p in ["COMMUNE", "Q-CENTRE", "CANTON-1"] {
         let t = &change["perimeters"][p];
@@ -75,50 +77,36 @@ both_backends!(a_pv_reaches_subscribers_with_right_totals);
 async fn resume_delivers_exactly_the_missed_changes() {
     let app = spawn_app(Backend::Sqlite, "resume").await.expect("sqlite");
     let id = app.define_sample().await;
-    for i in 0..3 {
-        let (code, _, body) = sample_pv_json(i, 40 + i as u64);
-        let (s, _) = app
-            .put(&format!("/api/elections/{id}/bureaux/{code}/pv"), &body)
-            .await;
-        assert_eq!(s, 200);
-    }
-    // A client that saw up to seq 1 gets 2 and 3, then live changes.
+    // seq 1, 2, 3: enter, validate, publish bureau 0.
+    let (code, _, body) = sample_pv_json(0, 40);
+    app.enter_and_publish(&id, &code, &body).await;
+    // A client that saw up to seq 1 gets exactly 2 and 3, in order.
     let mut ws = app.ws(&id, Some(1)).await;
-    assert_eq!(next_frame(&mut ws).await["seq"], 2);
-    assert_eq!(next_frame(&mut ws).await["seq"], 3);
-    let (code, _, body) = sample_pv_json(3, 43);
-    app.put(&format!("/api/elections/{id}/bureaux/{code}/pv"), &body)
-        .await;
     let f = next_frame(&mut ws).await;
-    assert_eq!(
-        (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("change"), Some(4))
-    );
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("seq"), Some(2)));
+    let f = next_frame(&mut ws).await;
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(3)));
+    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 1);
+    // Then live changes.
+    let (code, _, body) = sample_pv_json(3, 43);
+    app.enter_and_publish(&id, &code, &body).await;
+    let f = next_change(&mut ws).await;
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(6)));
+    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 2);
 
     // A client that is up to date gets nothing until the next change.
-    let mut ws2 = app.ws(&id, Some(4)).await;
+    let mut ws2 = app.ws(&id, Some(6)).await;
     let turnout = json!({"turnout": [{"hour": "12:00", "votants": 100}]});
-    let (s, b) = app
-        .put(
-            &format!("/api/elections/{id}/bureaux/0010/turnout"),
-            &turnout,
-        )
-        .await;
+    let (s, b) = app.put(&format!("/api/elections/{id}/bureaux/0010/turnout"), &turnout).await;
     assert_eq!(s, 200, "{b}");
     let f = next_frame(&mut ws2).await;
-    assert_eq!(
-        (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("change"), Some(5))
-    );
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(7)));
     assert_eq!(f["perimeters"]["COMMUNE"]["turnout"][0]["votants"], 100);
 
-    // A client from the future (another database) or too far behind gets a snapshot.
+    // A client from the future (another database) gets a snapshot.
     let mut ws3 = app.ws(&id, Some(99)).await;
     let f = next_frame(&mut ws3).await;
-    assert_eq!(
-        (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("snapshot"), Some(5))
-    );
-    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 4);
+    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("snapshot"), Some(7)));
+    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 2);
     app.running.shutdown().await;
 }

@@ -19,26 +19,44 @@ use dashmap::DashMap;
 use serde::Serialize;
 use tokio::sync::broadcast;
 
-use crate::live::{BureauMeta, ChangeSet, LiveElection};
-use election_data::tally::{BureauRecord, Tally};
+use std::collections::BTreeMap;
+
+use crate::live::{BureauLive, ChangeSet, Delta, LiveElection};
+use election_data::tally::{BureauState, Tally};
 
 /// Frames kept for resuming clients.
 pub const RING_CAPACITY: usize = 1024;
 /// Frames a subscriber may fall behind before it is resynchronised.
 pub const CHANNEL_CAPACITY: usize = 256;
 
-/// One serialised message, shared by every subscriber.
+/// Which audience a frame is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Published figures only, participation only during an embargo.
+    Public,
+    /// Every entered figure, for the central desk.
+    Desk,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    Snapshot,
+    Change,
+}
+
+/// One serialised message, shared by every subscriber of a view.
 #[derive(Debug, Clone)]
 pub struct Frame {
     pub seq: i64,
+    pub kind: FrameKind,
     pub text: Utf8Bytes,
 }
 
 #[derive(Serialize)]
 struct SnapshotBureau<'a> {
-    #[serde(flatten)]
-    meta: BureauMeta,
-    tally: &'a Tally,
+    state: BureauState,
+    version: i64,
+    tally: std::borrow::Cow<'a, Tally>,
 }
 
 #[derive(Serialize)]
@@ -47,15 +65,19 @@ enum Message<'a> {
     Snapshot {
         election: &'a str,
         seq: i64,
-        bureaux: std::collections::BTreeMap<&'a str, SnapshotBureau<'a>>,
-        perimeters: &'a std::collections::BTreeMap<String, Tally>,
+        embargo: bool,
+        bureaux: BTreeMap<&'a str, SnapshotBureau<'a>>,
+        perimeters: BTreeMap<&'a str, std::borrow::Cow<'a, Tally>>,
     },
     Change {
         election: &'a str,
         seq: i64,
+        embargo: bool,
         #[serde(flatten)]
-        change: &'a ChangeSet,
+        delta: &'a Delta,
     },
+    /// The sequence number moved on but nothing of this view changed.
+    Seq { election: &'a str, seq: i64 },
 }
 
 fn encode(msg: &Message<'_>) -> Utf8Bytes {
@@ -63,13 +85,100 @@ fn encode(msg: &Message<'_>) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(msg).unwrap_or_default())
 }
 
+/// A tally as the public may see it now.
+fn visible<'a>(t: &'a Tally, embargo: bool) -> std::borrow::Cow<'a, Tally> {
+    if embargo {
+        std::borrow::Cow::Owned(t.participation_only())
+    } else {
+        std::borrow::Cow::Borrowed(t)
+    }
+}
+
+/// Builds the snapshot frame of a view.
+pub fn snapshot_frame(live: &LiveElection, view: View, now: i64) -> Frame {
+    let embargo = view == View::Public && live.embargoed(now);
+    let (results, desk) = match view {
+        View::Public => (&live.public, false),
+        View::Desk => (&live.results, true),
+    };
+    let bureaux = results
+        .bureaux
+        .iter()
+        .map(|(code, tally)| {
+            let b = live.bureaux.get(code);
+            let state = match (b, desk) {
+                (Some(b), true) => b.meta.state,
+                (Some(b), false) => b.public_state(),
+                (None, _) => BureauState::NotArrived,
+            };
+            (
+                code.as_str(),
+                SnapshotBureau {
+                    state,
+                    version: b.map_or(0, |b| b.meta.version),
+                    tally: visible(tally, embargo),
+                },
+            )
+        })
+        .collect();
+    let perimeters = results
+        .perimeters
+        .iter()
+        .map(|(code, t)| (code.as_str(), visible(t, embargo)))
+        .collect();
+    Frame {
+        seq: live.seq,
+        kind: FrameKind::Snapshot,
+        text: encode(&Message::Snapshot {
+            election: &live.election.id,
+            seq: live.seq,
+            embargo,
+            bureaux,
+            perimeters,
+        }),
+    }
+}
+
+/// One audience's channel, ring and cached snapshot.
+#[derive(Debug)]
+struct Channel {
+    tx: broadcast::Sender<Frame>,
+    ring: VecDeque<Frame>,
+    /// The last snapshot built, and whether it was embargoed.
+    snapshot: Option<(Frame, bool)>,
+}
+
+impl Channel {
+    fn new() -> Channel {
+        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+        Channel {
+            tx,
+            ring: VecDeque::with_capacity(RING_CAPACITY),
+            snapshot: None,
+        }
+    }
+
+    fn push(&mut self, frame: Frame, embargoed: bool) {
+        if frame.kind == FrameKind::Change {
+            if self.ring.len() == RING_CAPACITY {
+                self.ring.pop_front();
+            }
+            self.ring.push_back(frame.clone());
+        } else {
+            // A snapshot supersedes what came before it.
+            self.ring.clear();
+            self.snapshot = Some((frame.clone(), embargoed));
+        }
+        // No receiver is not an error: nobody is watching yet.
+        let _ = self.tx.send(frame);
+    }
+}
+
 /// An election's topic.
 #[derive(Debug)]
 pub struct Topic {
     pub id: String,
     state: RwLock<TopicState>,
-    snapshot: Mutex<Option<Frame>>,
-    tx: broadcast::Sender<Frame>,
     /// Held across validate → commit → publish, so changes are published in
     /// the order of their sequence numbers.
     pub writer: tokio::sync::Mutex<()>,
@@ -78,7 +187,19 @@ pub struct Topic {
 #[derive(Debug)]
 struct TopicState {
     live: LiveElection,
-    ring: VecDeque<Frame>,
+    public: Mutex<Channel>,
+    desk: Mutex<Channel>,
+}
+
+impl TopicState {
+    fn channel(&self, view: View) -> std::sync::MutexGuard<'_, Channel> {
+        match view {
+            View::Public => &self.public,
+            View::Desk => &self.desk,
+        }
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// What a new subscriber receives first.
@@ -92,15 +213,13 @@ pub struct Subscription {
 
 impl Topic {
     pub fn new(live: LiveElection) -> Topic {
-        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
         Topic {
             id: live.election.id.clone(),
             state: RwLock::new(TopicState {
                 live,
-                ring: VecDeque::with_capacity(RING_CAPACITY),
+                public: Mutex::new(Channel::new()),
+                desk: Mutex::new(Channel::new()),
             }),
-            snapshot: Mutex::new(None),
-            tx,
             writer: tokio::sync::Mutex::new(()),
         }
     }
@@ -110,100 +229,124 @@ impl Topic {
         LiveGuard(self.state.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Applies a committed change, then publishes its frame.
-    pub fn publish(&self, bureau: &str, meta: BureauMeta, record: BureauRecord, seq: i64) -> Frame {
+    /// Applies a committed change, then publishes its frames to both views.
+    pub fn publish(&self, bureau: &str, new: BureauLive, seq: i64) -> ChangeSet {
         let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let change = st.live.apply(bureau, meta, record, seq);
-        let frame = Frame {
+        let change = st.live.apply(bureau, new, seq);
+        let embargo = st.live.embargoed(crate::store::now_millis());
+        let desk = Frame {
             seq,
+            kind: FrameKind::Change,
             text: encode(&Message::Change {
                 election: &self.id,
                 seq,
-                change: &change,
+                embargo: false,
+                delta: &change.desk,
             }),
         };
-        if st.ring.len() == RING_CAPACITY {
-            st.ring.pop_front();
-        }
-        st.ring.push_back(frame.clone());
-        // No receiver is not an error: nobody is watching yet.
-        let _ = self.tx.send(frame.clone());
-        frame
+        let public_text = match &change.public {
+            Some(delta) if embargo => {
+                let filtered = Delta {
+                    tally: delta.tally.participation_only(),
+                    perimeters: delta
+                        .perimeters
+                        .iter()
+                        .map(|(k, t)| (k.clone(), t.participation_only()))
+                        .collect(),
+                    ..delta.clone()
+                };
+                encode(&Message::Change {
+                    election: &self.id,
+                    seq,
+                    embargo,
+                    delta: &filtered,
+                })
+            }
+            Some(delta) => encode(&Message::Change {
+                election: &self.id,
+                seq,
+                embargo,
+                delta,
+            }),
+            None => encode(&Message::Seq {
+                election: &self.id,
+                seq,
+            }),
+        };
+        let public = Frame {
+            seq,
+            kind: FrameKind::Change,
+            text: public_text,
+        };
+        st.channel(View::Desk).push(desk, false);
+        st.channel(View::Public).push(public, embargo);
+        change
     }
 
-    /// The current snapshot frame (built once per sequence number).
-    pub fn snapshot(&self) -> Frame {
+    /// Sends every public subscriber a fresh snapshot (e.g. when an embargo ends).
+    pub fn resnapshot(&self, view: View) {
+        let st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let now = crate::store::now_millis();
+        let frame = snapshot_frame(&st.live, view, now);
+        st.channel(view)
+            .push(frame, view == View::Public && st.live.embargoed(now));
+    }
+
+    /// The current snapshot frame of a view (built once per sequence number).
+    pub fn snapshot(&self, view: View) -> Frame {
         let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        self.snapshot_of(&st.live)
+        Self::snapshot_of(&st, view)
     }
 
-    fn snapshot_of(&self, live: &LiveElection) -> Frame {
-        let mut cache = self.snapshot.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(f) = cache.as_ref()
-            && f.seq == live.seq
+    fn snapshot_of(st: &TopicState, view: View) -> Frame {
+        let now = crate::store::now_millis();
+        let mut ch = st.channel(view);
+        let embargo = view == View::Public && st.live.embargoed(now);
+        if let Some((f, was)) = ch.snapshot.as_ref()
+            && f.seq == st.live.seq
+            && *was == embargo
         {
             return f.clone();
         }
-        let bureaux = live
-            .results
-            .bureaux
-            .iter()
-            .map(|(code, tally)| {
-                (
-                    code.as_str(),
-                    SnapshotBureau {
-                        meta: live.meta(code),
-                        tally,
-                    },
-                )
-            })
-            .collect();
-        let frame = Frame {
-            seq: live.seq,
-            text: encode(&Message::Snapshot {
-                election: &self.id,
-                seq: live.seq,
-                bureaux,
-                perimeters: &live.results.perimeters,
-            }),
-        };
-        *cache = Some(frame.clone());
+        let frame = snapshot_frame(&st.live, view, now);
+        ch.snapshot = Some((frame.clone(), embargo));
         frame
     }
 
-    /// Subscribes; `since` is the last sequence number the client holds.
-    pub fn subscribe(&self, since: Option<i64>) -> Subscription {
+    /// Subscribes to a view; `since` is the last sequence number the client holds.
+    pub fn subscribe(&self, view: View, since: Option<i64>) -> Subscription {
         let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let rx = self.tx.subscribe();
         let seq = st.live.seq;
-        if let Some(n) = since {
-            if n == seq {
-                return Subscription {
-                    initial: Vec::new(),
-                    snapshot: false,
+        let resumed = {
+            let ch = st.channel(view);
+            let rx = ch.tx.subscribe();
+            match since {
+                Some(n) if n == seq => Ok((Vec::new(), rx)),
+                Some(n) if n < seq && ch.ring.front().is_some_and(|f| f.seq <= n + 1) => Ok((
+                    ch.ring.iter().filter(|f| f.seq > n).cloned().collect(),
                     rx,
-                };
+                )),
+                _ => Err(rx),
             }
-            let covered = n < seq && st.ring.front().is_some_and(|f| f.seq <= n + 1);
-            if covered {
-                let initial = st.ring.iter().filter(|f| f.seq > n).cloned().collect();
-                return Subscription {
-                    initial,
-                    snapshot: false,
-                    rx,
-                };
-            }
-        }
-        Subscription {
-            initial: vec![self.snapshot_of(&st.live)],
-            snapshot: true,
-            rx,
+        };
+        match resumed {
+            Ok((initial, rx)) => Subscription {
+                initial,
+                snapshot: false,
+                rx,
+            },
+            Err(rx) => Subscription {
+                initial: vec![Self::snapshot_of(&st, view)],
+                snapshot: true,
+                rx,
+            },
         }
     }
 
-    /// Number of live subscribers.
-    pub fn subscribers(&self) -> usize {
-        self.tx.receiver_count()
+    /// Number of live subscribers of a view.
+    pub fn subscribers(&self, view: View) -> usize {
+        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        st.channel(view).tx.receiver_count()
     }
 }
 

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
 
-use super::{Frame, Topic};
+use super::{Frame, FrameKind, Topic, View};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -50,7 +50,7 @@ pub async fn handler(
         .max_write_buffer_size(1024 * 1024)
         .max_message_size(4 * 1024)
         .max_frame_size(4 * 1024)
-        .on_upgrade(move |socket| serve(socket, topic, params.since)))
+        .on_upgrade(move |socket| serve(socket, topic, View::Public, params.since)))
 }
 
 async fn send(
@@ -63,9 +63,10 @@ async fn send(
     )
 }
 
-async fn serve(socket: WebSocket, topic: Arc<Topic>, since: Option<i64>) {
+/// Forwards one view of a topic to one client until either side stops.
+pub async fn serve(socket: WebSocket, topic: Arc<Topic>, view: View, since: Option<i64>) {
     let (mut sink, mut stream) = socket.split();
-    let sub = topic.subscribe(since);
+    let sub = topic.subscribe(view, since);
     let mut rx = sub.rx;
     let mut last = since.unwrap_or(-1);
     for frame in &sub.initial {
@@ -80,7 +81,9 @@ async fn serve(socket: WebSocket, topic: Arc<Topic>, since: Option<i64>) {
         tokio::select! {
             msg = rx.recv() => match msg {
                 Ok(frame) => {
-                    if frame.seq <= last {
+                    // Changes already covered by the initial frames are skipped;
+                    // snapshots (an embargo ending) always go out.
+                    if frame.kind == FrameKind::Change && frame.seq <= last {
                         continue;
                     }
                     if !send(&mut sink, &frame).await {
@@ -90,7 +93,7 @@ async fn serve(socket: WebSocket, topic: Arc<Topic>, since: Option<i64>) {
                 }
                 Err(RecvError::Lagged(_)) => {
                     // Fell behind: never leave a gap, resynchronise from a snapshot.
-                    let snap = topic.snapshot();
+                    let snap = topic.snapshot(view);
                     if !send(&mut sink, &snap).await {
                         break;
                     }

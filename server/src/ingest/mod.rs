@@ -14,15 +14,17 @@ use axum::extract::{FromRequest, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use election_data::model::{Election, ProcesVerbal, TurnoutReading};
-use election_data::tally::{BureauRecord, BureauState};
-use election_data::validate::{check_pv, check_turnout};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+pub mod actions;
+
 use crate::app::AppState;
+use crate::auth::{CSRF_HEADER, Principal};
 use crate::error::ApiError;
-use crate::live::{BureauMeta, LiveElection};
-use crate::store::{EntryKind, NewEntry};
+use crate::live::LiveElection;
+use actions::{IdemKey, PvInput};
+use election_data::workflow::Action;
 
 /// `axum::Json` with our error messages.
 #[derive(FromRequest)]
@@ -51,30 +53,6 @@ pub fn panic_response(err: Box<dyn Any + Send + 'static>) -> Response<Body> {
         .or_else(|| err.downcast_ref::<&str>().copied())
         .unwrap_or("unknown panic");
     ApiError::Internal(anyhow::anyhow!("handler panicked: {detail}")).into_response()
-}
-
-/// Checks the bearer token of a write request; returns the author name.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<&'static str, ApiError> {
-    let expected = state.config.api_token.as_bytes();
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::as_bytes)
-        .ok_or(ApiError::Unauthorized)?;
-    // Constant-time comparison: the token must not leak through timing.
-    let same = given.len() == expected.len()
-        && !expected.is_empty()
-        && given
-            .iter()
-            .zip(expected)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if same {
-        Ok("desk-api")
-    } else {
-        Err(ApiError::Unauthorized)
-    }
 }
 
 #[derive(Serialize)]
@@ -115,14 +93,16 @@ pub async fn list_elections(State(state): State<AppState>) -> Json<Vec<ElectionS
 
 pub async fn create_election(
     State(state): State<AppState>,
+    principal: Principal,
     headers: HeaderMap,
     ApiJson(election): ApiJson<Election>,
 ) -> Result<Response, ApiError> {
-    authorize(&state, &headers)?;
+    principal.require_admin()?;
+    principal.check_csrf(csrf_header(&headers))?;
     election.check().map_err(ApiError::Definition)?;
-    state.store.create_election(&election).await?;
+    state.store.create_election(&election, &principal.name).await?;
     let id = election.id.clone();
-    state.hub.insert(LiveElection::new(election));
+    crate::app::watch_embargo(state.hub.insert(LiveElection::new(election)));
     tracing::info!(election = %id, "election created");
     Ok((
         StatusCode::CREATED,
@@ -144,16 +124,37 @@ pub async fn get_election(
     Ok(Json(election))
 }
 
+#[derive(Debug, Deserialize)]
+pub struct ResultsQuery {
+    /// `desk` for every entered figure (desk only); public by default.
+    pub view: Option<String>,
+}
+
 /// The full current results: the same bytes as the WebSocket snapshot.
 pub async fn results(
     State(state): State<AppState>,
+    principal: Principal,
     Path(id): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<ResultsQuery>,
 ) -> Result<Response, ApiError> {
+    let view = match q.view.as_deref() {
+        None | Some("public") => crate::hub::View::Public,
+        Some("desk") => {
+            principal.require_desk()?;
+            crate::hub::View::Desk
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                format!("view : public ou desk attendu (reçu {other})"),
+            ));
+        }
+    };
     let topic = state
         .hub
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    let frame = topic.snapshot();
+    let frame = topic.snapshot(view);
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         frame.text.as_str().to_owned(),
@@ -161,9 +162,9 @@ pub async fn results(
         .into_response())
 }
 
-/// Body of `PUT …/pv`: the procès-verbal's fields plus `confirm` and
-/// `version`. Spelled out rather than `#[serde(flatten)]`ed, so that a type
-/// error names its field.
+/// Body of `PUT …/pv`: the procès-verbal's fields plus `confirm`,
+/// `version` and `entry`. Spelled out rather than `#[serde(flatten)]`ed, so
+/// that a type error names its field.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PvEntry {
@@ -182,6 +183,13 @@ pub struct PvEntry {
     /// given and stale, the entry is refused with 409.
     #[serde(default)]
     pub version: Option<i64>,
+    /// 2 for the second entry of a double entry.
+    #[serde(default = "first_entry")]
+    pub entry: u8,
+}
+
+fn first_entry() -> u8 {
+    1
 }
 
 /// Body of `PUT …/turnout`.
@@ -191,6 +199,18 @@ pub struct TurnoutEntry {
     pub turnout: Vec<TurnoutReading>,
     #[serde(default)]
     pub version: Option<i64>,
+}
+
+/// Body of the workflow actions (validate, publish, unpublish).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionBody {
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok())
 }
 
 fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
@@ -210,106 +230,42 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
         })
 }
 
-/// Merges new turnout readings into the known ones, by hour.
-fn merge_turnout(known: &[TurnoutReading], new: &[TurnoutReading]) -> Vec<TurnoutReading> {
-    let mut out: Vec<TurnoutReading> = known
-        .iter()
-        .filter(|k| !new.iter().any(|n| n.hour == k.hour))
-        .cloned()
-        .collect();
-    out.extend(new.iter().cloned());
-    out.sort_by(|a, b| a.hour.cmp(&b.hour));
-    out
-}
-
-#[derive(Serialize)]
-struct Accepted<'a> {
-    election: &'a str,
-    bureau: &'a str,
-    version: i64,
-    seq: i64,
-    state: BureauState,
-    warnings: Vec<election_data::validate::Violation>,
-    results: election_data::tally::Tally,
-}
-
-/// Commits a bureau's new record and publishes it. Called with the writer lock held.
-#[allow(clippy::too_many_arguments)]
-async fn commit_and_publish(
-    state: &AppState,
-    topic: &crate::hub::Topic,
-    bureau: &str,
-    current: BureauMeta,
-    new_state: BureauState,
-    record: BureauRecord,
-    kind: EntryKind,
-    payload: serde_json::Value,
-    author: &str,
-    warnings: Vec<election_data::validate::Violation>,
-) -> Result<Response, ApiError> {
-    let committed = state
-        .store
-        .put_entry(NewEntry {
-            election_id: &topic.id,
-            bureau_code: bureau,
-            expected_version: current.version,
-            state: new_state,
-            record: &record,
-            kind,
-            payload: &payload,
-            author,
-        })
-        .await?;
-    let meta = BureauMeta {
-        state: new_state,
-        version: committed.version,
-        updated_at: committed.at,
+/// The `Idempotency-Key` header with a hash of what it came with.
+fn idempotency(headers: &HeaderMap, scope: &str, body: &impl Serialize) -> Result<Option<IdemKey>, ApiError> {
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
     };
-    topic.publish(bureau, meta, record, committed.seq);
-    let results = topic
-        .read()
-        .results
-        .bureaux
-        .get(bureau)
-        .cloned()
+    let key = v
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 200)
         .ok_or_else(|| {
-            ApiError::Internal(anyhow::anyhow!("bureau {bureau} missing after publish"))
+            ApiError::bad_request(
+                "invalid_idempotency_key",
+                "Idempotency-Key : 1 à 200 caractères ASCII",
+            )
         })?;
-    tracing::info!(election = %topic.id, bureau, seq = committed.seq, version = committed.version, ?kind, "entry committed");
-    Ok(Json(Accepted {
-        election: &topic.id,
-        bureau,
-        version: committed.version,
-        seq: committed.seq,
-        state: new_state,
-        warnings,
-        results,
-    })
-    .into_response())
+    let request = serde_json::to_string(body).unwrap_or_default();
+    Ok(Some(IdemKey {
+        key: format!("{scope}:{key}"),
+        request_hash: crate::auth::sha256_hex(format!("{scope}\n{request}").as_bytes()),
+    }))
 }
 
-fn check_version(expected: Option<i64>, current: BureauMeta) -> Result<(), ApiError> {
-    match expected {
-        Some(v) if v != current.version => Err(ApiError::Conflict {
-            message: format!(
-                "cette saisie corrige la version {v} mais la version enregistrée est {} : rechargez avant de corriger",
-                current.version
-            ),
-            current_version: current.version,
-        }),
-        _ => Ok(()),
-    }
+fn json_body(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 pub async fn put_pv(
     State(state): State<AppState>,
+    principal: Principal,
     Path((id, code)): Path<(String, String)>,
     headers: HeaderMap,
     ApiJson(entry): ApiJson<PvEntry>,
 ) -> Result<Response, ApiError> {
-    let author = authorize(&state, &headers)?;
-    let expected = if_match(&headers)?.or(entry.version);
-    let confirm = entry.confirm;
+    principal.require_login()?;
+    principal.check_csrf(csrf_header(&headers))?;
+    let version = if_match(&headers)?.or(entry.version);
     let pv = ProcesVerbal {
         inscrits: entry.inscrits,
         votants: entry.votants,
@@ -319,111 +275,211 @@ pub async fn put_pv(
         voix: entry.voix,
         turnout: entry.turnout,
     };
-    let topic = state
-        .hub
-        .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    let _writer = topic.writer.lock().await;
-    let (election, previous, current) = {
-        let live = topic.read();
-        (
-            live.election.clone(),
-            live.records.get(&code).cloned().unwrap_or_default(),
-            live.meta(&code),
-        )
+    let idem = idempotency(
+        &headers,
+        &format!("{id}/{code}/pv/{}", principal.name),
+        &(&pv, entry.confirm, version, entry.entry),
+    )?;
+    let input = PvInput {
+        pv,
+        confirm: entry.confirm,
+        version,
+        entry: entry.entry,
     };
-    let bureau = election
-        .bureau(&code)
-        .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    check_version(expected, current)?;
-    // Turnout readings already stored count too: the final votants must not
-    // fall below a reading of the day.
-    let turnout = merge_turnout(&previous.turnout, &pv.turnout);
-    let checked = ProcesVerbal {
-        turnout: turnout.clone(),
-        ..pv.clone()
-    };
-    let report = check_pv(&election, bureau, &checked, previous.pv.as_ref());
-    if !report.accepts(confirm) {
-        return Err(ApiError::Violations {
-            errors: report.errors,
-            warnings: report.warnings,
-        });
-    }
-    let payload = serde_json::to_value(&pv)
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("cannot serialise pv: {e}")))?;
-    let record = BureauRecord {
-        turnout,
-        pv: Some(ProcesVerbal {
-            turnout: Vec::new(),
-            ..pv
-        }),
-    };
-    commit_and_publish(
-        &state,
-        &topic,
-        &code,
-        current,
-        BureauState::Entered,
-        record,
-        EntryKind::Pv,
-        payload,
-        author,
-        report.warnings,
-    )
-    .await
+    actions::enter_pv(&state, &principal, &id, &code, input, idem)
+        .await
+        .map(json_body)
 }
 
 pub async fn put_turnout(
     State(state): State<AppState>,
+    principal: Principal,
     Path((id, code)): Path<(String, String)>,
     headers: HeaderMap,
     ApiJson(entry): ApiJson<TurnoutEntry>,
 ) -> Result<Response, ApiError> {
-    let author = authorize(&state, &headers)?;
-    let expected = if_match(&headers)?.or(entry.version);
+    principal.require_login()?;
+    principal.check_csrf(csrf_header(&headers))?;
+    let version = if_match(&headers)?.or(entry.version);
+    let idem = idempotency(
+        &headers,
+        &format!("{id}/{code}/turnout/{}", principal.name),
+        &(&entry.turnout, version),
+    )?;
+    actions::enter_turnout(&state, &principal, &id, &code, entry.turnout, version, idem)
+        .await
+        .map(json_body)
+}
+
+async fn transition(
+    state: AppState,
+    principal: Principal,
+    id: String,
+    code: String,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+    action: Action,
+) -> Result<Response, ApiError> {
+    principal.require_login()?;
+    principal.check_csrf(csrf_header(&headers))?;
+    // The body is optional: `{}` or `{"version": n}`, or nothing at all.
+    let body: TransitionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        TransitionBody::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request("invalid_field", format!("corps JSON invalide : {e}")))?
+    };
+    let version = if_match(&headers)?.or(body.version);
+    actions::transition(&state, &principal, &id, &code, action, version)
+        .await
+        .map(json_body)
+}
+
+pub async fn validate(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, principal, id, code, headers, body, Action::Validate).await
+}
+
+pub async fn publish(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, principal, id, code, headers, body, Action::Publish).await
+}
+
+pub async fn unpublish(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    transition(state, principal, id, code, headers, body, Action::Unpublish).await
+}
+
+/// `POST …/bureaux/{code}/code`: a one-time login code for the bureau's president.
+pub async fn access_code(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    principal.require_desk()?;
+    principal.check_csrf(csrf_header(&headers))?;
+    let one_time = new_access_code(&state, &principal, &id, &code).await?;
+    Ok(Json(json!({ "election": id, "bureau": code, "code": one_time })).into_response())
+}
+
+/// Creates and stores a one-time code; returns it (it is shown once, never stored in clear).
+pub async fn new_access_code(state: &AppState, principal: &Principal, id: &str, code: &str) -> Result<String, ApiError> {
     let topic = state
         .hub
-        .get(&id)
+        .get(id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    let _writer = topic.writer.lock().await;
-    let (election, previous, current) = {
-        let live = topic.read();
-        (
-            live.election.clone(),
-            live.records.get(&code).cloned().unwrap_or_default(),
-            live.meta(&code),
-        )
-    };
-    let bureau = election
-        .bureau(&code)
-        .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    check_version(expected, current)?;
-    let merged = merge_turnout(&previous.turnout, &entry.turnout);
-    let report = check_turnout(&election, bureau, &merged, previous.pv.as_ref());
-    if report.is_blocking() {
-        return Err(ApiError::Violations {
-            errors: report.errors,
-            warnings: report.warnings,
-        });
+    if topic.read().election.bureau(code).is_none() {
+        return Err(ApiError::not_found(format!("bureau inconnu dans {id} : {code}")));
     }
-    let payload = json!({ "turnout": entry.turnout });
-    let new_state = current.state;
-    let record = BureauRecord {
-        pv: previous.pv,
-        turnout: merged,
+    // 12 characters from an alphabet without look-alikes: ~60 bits.
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..12)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect()
     };
-    commit_and_publish(
-        &state,
-        &topic,
-        &code,
-        current,
-        new_state,
-        record,
-        EntryKind::Turnout,
-        payload,
-        author,
-        report.warnings,
+    state
+        .store
+        .create_access_code(
+            &crate::auth::sha256_hex(raw.as_bytes()),
+            id,
+            code,
+            &principal.name,
+            crate::store::now_millis() + 24 * 3_600_000,
+        )
+        .await?;
+    Ok(format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
+}
+
+/// Body of `POST /api/users`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: election_data::workflow::Role,
+    #[serde(default)]
+    pub bureaux: Vec<String>,
+}
+
+/// Checks and hashes a new account.
+pub async fn make_user(u: NewUser) -> Result<crate::store::accounts::User, ApiError> {
+    if u.username.trim().is_empty() || u.username.len() > 64 {
+        return Err(ApiError::bad_request("invalid_field", "username : 1 à 64 caractères"));
+    }
+    if u.password.chars().count() < 12 {
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "password : 12 caractères au moins",
+        ));
+    }
+    if u.role == election_data::workflow::Role::Public {
+        return Err(ApiError::bad_request("invalid_field", "role : admin, desk ou president"));
+    }
+    let password = u.password;
+    let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("argon2: {e}")))?;
+    Ok(crate::store::accounts::User {
+        username: u.username,
+        password_hash: hash,
+        role: u.role.code().to_string(),
+        bureaux: u.bureaux,
+    })
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<NewUser>,
+) -> Result<Response, ApiError> {
+    principal.require_admin()?;
+    principal.check_csrf(csrf_header(&headers))?;
+    let user = make_user(body).await?;
+    state.store.put_user(&user, &principal.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "username": user.username, "role": user.role, "bureaux": user.bureaux })),
     )
-    .await
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AuditQuery {
+    pub election: Option<String>,
+    pub limit: Option<i64>,
+}
+
+/// `GET /api/audit`: the latest audit rows (desk only).
+pub async fn audit(
+    State(state): State<AppState>,
+    principal: Principal,
+    axum::extract::Query(q): axum::extract::Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    principal.require_desk()?;
+    let rows = state
+        .store
+        .audit_rows(q.election.as_deref(), q.limit.unwrap_or(200).clamp(1, 5000))
+        .await?;
+    Ok(Json(rows).into_response())
 }

@@ -22,16 +22,18 @@ use format::{bar, date, int, pct};
 
 /// Which part of an election a page shows; the live script uses it to pick
 /// the right tally out of each frame.
-enum Scope<'a> {
+pub enum Scope<'a> {
     Perimeter(&'a str),
     Bureau(&'a str),
 }
 
-fn layout(title: &str, live: Option<(&LiveElection, Scope<'_>)>, content: Markup) -> Markup {
-    let (election, scope, code, seq) = match &live {
-        Some((l, Scope::Perimeter(c))) => (Some(l.election.id.as_str()), "perimeter", *c, l.seq),
-        Some((l, Scope::Bureau(c))) => (Some(l.election.id.as_str()), "bureau", *c, l.seq),
-        None => (None, "", "", 0),
+/// The public page frame. `live` ties the page to an election's live updates.
+pub fn layout(title: &str, live: Option<(&LiveElection, Scope<'_>)>, content: Markup) -> Markup {
+    let now = crate::store::now_millis();
+    let (election, scope, code, seq, embargo) = match &live {
+        Some((l, Scope::Perimeter(c))) => (Some(l.election.id.as_str()), "perimeter", *c, l.seq, l.embargoed(now)),
+        Some((l, Scope::Bureau(c))) => (Some(l.election.id.as_str()), "bureau", *c, l.seq, l.embargoed(now)),
+        None => (None, "", "", 0, false),
     };
     html! {
         (DOCTYPE)
@@ -55,7 +57,7 @@ fn layout(title: &str, live: Option<(&LiveElection, Scope<'_>)>, content: Markup
                         span.live data-live-status="" aria-live="polite" { "mise à jour en direct" }
                     }
                 }
-                main #contenu data-election=[election] data-scope=(scope) data-code=(code) data-seq=(seq) {
+                main #contenu data-election=[election] data-scope=(scope) data-code=(code) data-seq=(seq) data-embargo=(embargo) {
                     (content)
                 }
                 footer.site {
@@ -154,6 +156,21 @@ fn scores(e: &Election, t: &Tally) -> Markup {
     }
 }
 
+/// The tally the public may see now.
+fn visible(t: &Tally, embargo: bool) -> Tally {
+    if embargo { t.participation_only() } else { t.clone() }
+}
+
+fn embargo_notice(e: &Election) -> Markup {
+    html! {
+        p.embargo role="status" {
+            "Les résultats seront publiés à la fermeture des derniers bureaux de vote"
+            @if let Some(t) = &e.embargo { " (" (t) ")" }
+            ". Seule la participation est affichée d'ici là."
+        }
+    }
+}
+
 fn leader(e: &Election, t: &Tally) -> String {
     if t.arrived == 0 {
         return String::new();
@@ -165,7 +182,7 @@ fn leader(e: &Election, t: &Tally) -> String {
         .unwrap_or_default()
 }
 
-fn bureaux_table(live: &LiveElection, codes: &[String]) -> Markup {
+fn bureaux_table(live: &LiveElection, codes: &[String], embargo: bool) -> Markup {
     let e = &live.election;
     html! {
         section.bureaux aria-labelledby="h-bureaux" {
@@ -179,8 +196,9 @@ fn bureaux_table(live: &LiveElection, codes: &[String]) -> Markup {
                 } }
                 tbody {
                     @for code in codes {
-                        @if let (Some(b), Some(t)) = (e.bureau(code), live.results.bureaux.get(code)) {
-                            @let state = live.meta(code).state;
+                        @if let (Some(b), Some(t)) = (e.bureau(code), live.public.bureaux.get(code)) {
+                            @let state = live.bureau(code).public_state();
+                            @let t = &visible(t, embargo);
                             tr data-bureau=(b.code) {
                                 th scope="row" { a href={ "/elections/" (e.id) "/bureaux/" (b.code) } { (b.name) } }
                                 td data-f="state" { span class={ "state " (state.code()) } { (state.label_fr()) } }
@@ -260,7 +278,7 @@ pub async fn home(State(state): State<AppState>) -> Markup {
                         li {
                             a href={ "/elections/" (e.id) } { (e.label) }
                             " — " (e.kind.label_fr()) ", " (date(&e.date))
-                            @if let Some(r) = live.root_tally() {
+                            @if let Some(r) = live.public_root_tally() {
                                 " — " (r.arrived) " bureaux sur " (r.total)
                             }
                         }
@@ -274,7 +292,8 @@ pub async fn home(State(state): State<AppState>) -> Markup {
 fn perimeter_view(live: &LiveElection, code: &str) -> Option<Markup> {
     let e = &live.election;
     let p = e.perimeter(code)?;
-    let t = live.results.perimeters.get(code)?;
+    let embargo = live.embargoed(crate::store::now_millis());
+    let t = &visible(live.public.perimeters.get(code)?, embargo);
     let mut trail: Vec<&Perimeter> = e
         .ancestors(code)
         .unwrap_or_default()
@@ -301,8 +320,9 @@ fn perimeter_view(live: &LiveElection, code: &str) -> Option<Markup> {
                 p.sub { (p.kind.label_fr()) " : " strong { (p.name) } " — scrutin du " (date(&e.date)) }
             }
             (status_banner(t))
+            @if embargo { (embargo_notice(e)) }
             div.grid {
-                (scores(e, t))
+                @if !embargo { (scores(e, t)) }
                 (figures(t))
             }
             @if !children.is_empty() {
@@ -310,7 +330,7 @@ fn perimeter_view(live: &LiveElection, code: &str) -> Option<Markup> {
                     h2 #h-perimeters { "Par secteur" }
                     ul.perimeters {
                         @for c in &children {
-                            @if let Some(ct) = live.results.perimeters.get(&c.code) {
+                            @if let Some(ct) = live.public.perimeters.get(&c.code) {
                                 li data-perimeter=(c.code) {
                                     a href={ "/elections/" (e.id) "/perimetres/" (c.code) } { (c.kind.label_fr()) " " (c.name) }
                                     " — " span data-f="p-arrived" { (ct.arrived) } " / " (ct.total) " bureaux"
@@ -320,7 +340,7 @@ fn perimeter_view(live: &LiveElection, code: &str) -> Option<Markup> {
                     }
                 }
             }
-            (bureaux_table(live, &members))
+            (bureaux_table(live, &members, embargo))
             (candidates_json(e))
         },
     ))
@@ -367,12 +387,14 @@ pub async fn bureau(
     };
     let live = topic.read();
     let e = &live.election;
-    let (Some(b), Some(t)) = (e.bureau(&code), live.results.bureaux.get(&code)) else {
+    let embargo = live.embargoed(crate::store::now_millis());
+    let (Some(b), Some(t)) = (e.bureau(&code), live.public.bureaux.get(&code)) else {
         return not_found_page(&format!(
             "Le bureau « {code} » n'existe pas dans cette élection."
         ));
     };
-    let state_now = live.meta(&code).state;
+    let state_now = live.bureau(&code).public_state();
+    let t = &visible(t, embargo);
     let perimeters: Vec<&Perimeter> = b.perimeters.iter().filter_map(|p| e.perimeter(p)).collect();
     layout(
         &format!("{} — {}", e.label, b.name),
@@ -390,8 +412,9 @@ pub async fn bureau(
                 "État : " span data-f="state" { (state_now.label_fr()) }
                 " — " (int(u64::from(b.inscrits))) " inscrits sur la liste électorale"
             }
+            @if embargo { (embargo_notice(e)) }
             div.grid {
-                (scores(e, t))
+                @if !embargo { (scores(e, t)) }
                 (figures(t))
             }
             @if !perimeters.is_empty() {

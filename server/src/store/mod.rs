@@ -12,11 +12,16 @@
 //! (`WHERE version = $n`), not by the isolation level: a writer that read an
 //! old version gets [`StoreError::Conflict`] and nothing is written.
 
+pub mod accounts;
+pub mod audit;
+
 use std::str::FromStr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use election_data::model::{Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::{BureauRecord, BureauState};
+
+use crate::live::BureauLive;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor, Row};
 use tokio::sync::Mutex;
@@ -41,6 +46,8 @@ pub enum StoreError {
     UnknownElection(String),
     #[error("version conflict on bureau {bureau}: expected {expected}")]
     Conflict { bureau: String, expected: i64 },
+    #[error("another request with the same idempotency key committed first")]
+    IdempotencyRace,
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error(transparent)]
@@ -54,15 +61,24 @@ pub enum StoreError {
 pub enum EntryKind {
     /// A full procès-verbal (first entry or correction).
     Pv,
+    /// The second, independent entry of a PV (double entry).
+    SecondPv,
     /// Turnout readings during the day.
     Turnout,
+    Validate,
+    Publish,
+    Unpublish,
 }
 
 impl EntryKind {
-    fn code(self) -> &'static str {
+    pub fn code(self) -> &'static str {
         match self {
             EntryKind::Pv => "pv",
+            EntryKind::SecondPv => "pv2",
             EntryKind::Turnout => "turnout",
+            EntryKind::Validate => "validate",
+            EntryKind::Publish => "publish",
+            EntryKind::Unpublish => "unpublish",
         }
     }
 }
@@ -74,6 +90,8 @@ pub struct StoredBureau {
     pub version: i64,
     pub state: BureauState,
     pub record: BureauRecord,
+    pub second: Option<ProcesVerbal>,
+    pub published: Option<ProcesVerbal>,
     pub updated_at: i64,
 }
 
@@ -85,19 +103,30 @@ pub struct StoredElection {
     pub bureaux: Vec<StoredBureau>,
 }
 
-/// A write to commit: the bureau's new current record and the entry that made it.
+/// An idempotency key and the answer to store with the entry.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency<'a> {
+    pub key: &'a str,
+    /// Hash of the request body: the same key with another body is refused.
+    pub request_hash: &'a str,
+}
+
+/// A write to commit: the bureau's new state and the entry that made it.
 #[derive(Debug, Clone)]
 pub struct NewEntry<'a> {
     pub election_id: &'a str,
     pub bureau_code: &'a str,
     /// The version being replaced; 0 when the bureau has no row yet.
     pub expected_version: i64,
-    pub state: BureauState,
-    pub record: &'a BureauRecord,
+    /// The bureau after the write (its `meta.version` is ignored: the store assigns it).
+    pub bureau: &'a BureauLive,
+    /// The bureau before the write, for the audit log.
+    pub old: &'a BureauLive,
     pub kind: EntryKind,
     /// The entry as received (after validation), kept in the log.
     pub payload: &'a serde_json::Value,
     pub author: &'a str,
+    pub idempotency: Option<Idempotency<'a>>,
 }
 
 /// What a committed write was given.
@@ -106,6 +135,26 @@ pub struct Committed {
     pub version: i64,
     pub seq: i64,
     pub at: i64,
+}
+
+fn to_json<T: serde::Serialize>(v: &T, what: &str) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("cannot serialise {what}: {e}")))
+}
+
+fn opt_json(pv: Option<&ProcesVerbal>) -> Result<Option<String>, StoreError> {
+    pv.map(|p| to_json(p, "pv")).transpose()
+}
+
+/// The audit view of a bureau: state and every figure.
+pub fn bureau_json(b: &BureauLive) -> serde_json::Value {
+    serde_json::json!({
+        "state": b.meta.state,
+        "version": b.meta.version,
+        "pv": b.record.pv,
+        "turnout": b.record.turnout,
+        "second": b.second,
+        "published": b.published,
+    })
 }
 
 /// Milliseconds since the Unix epoch.
@@ -181,7 +230,7 @@ impl Store {
         &self.pool
     }
 
-    async fn begin_write(
+    pub(crate) async fn begin_write(
         &self,
     ) -> Result<
         (
@@ -202,7 +251,7 @@ impl Store {
     }
 
     /// Stores a new election definition (already checked by the caller).
-    pub async fn create_election(&self, election: &Election) -> Result<(), StoreError> {
+    pub async fn create_election(&self, election: &Election, actor: &str) -> Result<(), StoreError> {
         let definition = serde_json::to_string(election)
             .map_err(|e| StoreError::Corrupt(format!("cannot serialise election: {e}")))?;
         let (_guard, mut tx) = self.begin_write().await?;
@@ -217,38 +266,52 @@ impl Store {
             "INSERT INTO elections (id, definition, seq, created_at) VALUES ($1, $2, 0, $3)",
         )
         .bind(&election.id)
-        .bind(definition)
+        .bind(&definition)
         .bind(now_millis())
         .execute(&mut *tx)
+        .await?;
+        audit::append(
+            &mut tx,
+            audit::AuditRecord {
+                actor,
+                action: "election.create",
+                election_id: Some(&election.id),
+                bureau_code: None,
+                old: None,
+                new: Some(definition),
+            },
+        )
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Commits one entry: the entry log row, the bureau's current row (with
-    /// the version check) and the election's next sequence number, atomically.
-    pub async fn put_entry(&self, e: NewEntry<'_>) -> Result<Committed, StoreError> {
-        let pv = match &e.record.pv {
-            Some(pv) => Some(
-                serde_json::to_string(pv)
-                    .map_err(|err| StoreError::Corrupt(format!("cannot serialise pv: {err}")))?,
-            ),
-            None => None,
-        };
-        let turnout = serde_json::to_string(&e.record.turnout)
-            .map_err(|err| StoreError::Corrupt(format!("cannot serialise turnout: {err}")))?;
+    /// the version check), the election's next sequence number, the audit
+    /// row and the idempotency key, atomically. `answer` builds the response
+    /// body from what was committed; it is stored with the idempotency key so
+    /// a retry gets the very same answer.
+    pub async fn put_entry(
+        &self,
+        e: NewEntry<'_>,
+        answer: impl FnOnce(Committed) -> String,
+    ) -> Result<(Committed, String), StoreError> {
+        let b = e.bureau;
+        let pv = opt_json(b.record.pv.as_ref())?;
+        let second = opt_json(b.second.as_ref())?;
+        let published = opt_json(b.published.as_ref())?;
+        let turnout = to_json(&b.record.turnout, "turnout")?;
         let payload = e.payload.to_string();
         let at = now_millis();
         let version = e.expected_version + 1;
 
         let (_guard, mut tx) = self.begin_write().await?;
-        let seq: i64 =
-            sqlx::query("UPDATE elections SET seq = seq + 1 WHERE id = $1 RETURNING seq")
-                .bind(e.election_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| StoreError::UnknownElection(e.election_id.to_string()))?
-                .try_get(0)?;
+        let seq: i64 = sqlx::query("UPDATE elections SET seq = seq + 1 WHERE id = $1 RETURNING seq")
+            .bind(e.election_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| StoreError::UnknownElection(e.election_id.to_string()))?
+            .try_get(0)?;
         let conflict = || StoreError::Conflict {
             bureau: e.bureau_code.to_string(),
             expected: e.expected_version,
@@ -265,15 +328,17 @@ impl Store {
                 return Err(conflict());
             }
             sqlx::query(
-                "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, second_pv, published_pv, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(e.election_id)
             .bind(e.bureau_code)
             .bind(version)
-            .bind(e.state.code())
+            .bind(b.meta.state.code())
             .bind(pv)
             .bind(turnout)
+            .bind(second)
+            .bind(published)
             .bind(at)
             .execute(&mut *tx)
             .await
@@ -284,13 +349,16 @@ impl Store {
             })?;
         } else {
             let done = sqlx::query(
-                "UPDATE bureau_results SET version = $1, state = $2, pv = $3, turnout = $4, updated_at = $5 \
-                 WHERE election_id = $6 AND bureau_code = $7 AND version = $8",
+                "UPDATE bureau_results SET version = $1, state = $2, pv = $3, turnout = $4, second_pv = $5, \
+                 published_pv = $6, updated_at = $7 \
+                 WHERE election_id = $8 AND bureau_code = $9 AND version = $10",
             )
             .bind(version)
-            .bind(e.state.code())
+            .bind(b.meta.state.code())
             .bind(pv)
             .bind(turnout)
+            .bind(second)
+            .bind(published)
             .bind(at)
             .bind(e.election_id)
             .bind(e.bureau_code)
@@ -315,8 +383,41 @@ impl Store {
         .bind(at)
         .execute(&mut *tx)
         .await?;
+        let mut new_state = e.bureau.clone();
+        new_state.meta.version = version;
+        new_state.meta.updated_at = at;
+        audit::append(
+            &mut tx,
+            audit::AuditRecord {
+                actor: e.author,
+                action: e.kind.code(),
+                election_id: Some(e.election_id),
+                bureau_code: Some(e.bureau_code),
+                old: Some(bureau_json(e.old).to_string()),
+                new: Some(bureau_json(&new_state).to_string()),
+            },
+        )
+        .await?;
+        let committed = Committed { version, seq, at };
+        let body = answer(committed);
+        if let Some(idem) = e.idempotency {
+            sqlx::query(
+                "INSERT INTO idempotency (key, request_hash, status, response, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(idem.key)
+            .bind(idem.request_hash)
+            .bind(200i64)
+            .bind(&body)
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|err| match &err {
+                sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::IdempotencyRace,
+                _ => StoreError::from(err),
+            })?;
+        }
         tx.commit().await?;
-        Ok(Committed { version, seq, at })
+        Ok((committed, body))
     }
 
     /// Every election with its bureaux' current rows, to rebuild the live state.
@@ -344,7 +445,7 @@ impl Store {
     /// The current rows of an election's bureaux.
     pub async fn load_bureaux(&self, election_id: &str) -> Result<Vec<StoredBureau>, StoreError> {
         let rows = sqlx::query(
-            "SELECT bureau_code, version, state, pv, turnout, updated_at FROM bureau_results \
+            "SELECT bureau_code, version, state, pv, turnout, updated_at, second_pv, published_pv FROM bureau_results \
              WHERE election_id = $1 ORDER BY bureau_code",
         )
         .bind(election_id)
@@ -366,7 +467,16 @@ impl Store {
                 let turnout: String = row.try_get(4)?;
                 let turnout: Vec<TurnoutReading> =
                     serde_json::from_str(&turnout).map_err(|e| corrupt("turnout", &e))?;
+                let parse = |col: usize, what: &str| -> Result<Option<ProcesVerbal>, StoreError> {
+                    let s: Option<String> = row.try_get(col)?;
+                    s.map(|s| serde_json::from_str(&s).map_err(|e| corrupt(what, &e)))
+                        .transpose()
+                };
+                let second = parse(6, "second_pv")?;
+                let published = parse(7, "published_pv")?;
                 Ok(StoredBureau {
+                    second,
+                    published,
                     version: row.try_get(1)?,
                     state,
                     record: BureauRecord { pv, turnout },

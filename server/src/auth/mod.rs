@@ -1,0 +1,230 @@
+//! Who is making a request, and may they?
+//!
+//! A request is made by a [`Principal`]: the holder of the API token (an
+//! automated desk client), a logged-in account (session cookie), or the
+//! public. Sessions are random 256-bit tokens in an HttpOnly, Secure,
+//! SameSite=Strict cookie; only their SHA-256 is stored. Every state-changing
+//! request made with a session must carry the session's CSRF token (a form
+//! field, or the `X-CSRF-Token` header for JSON), so a page of another site
+//! cannot act in a logged-in user's name. Whether a role may do an action on
+//! a bureau is election-data's [`workflow::authorize`] table.
+//!
+//! Passwords are hashed with argon2 (on a blocking thread: it is meant to be
+//! slow). Failed logins are throttled per account (at most
+//! [`throttle::MAX_FAILURES_PER_HOUR`] an hour) and slowed down per address.
+
+pub mod login;
+pub mod throttle;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::FromRequestParts;
+use axum::http::header;
+use axum::http::request::Parts;
+use election_data::workflow::Role;
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub const SESSION_COOKIE: &str = "urne_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Sessions last one election night.
+pub const SESSION_HOURS: i64 = 14;
+
+/// How the principal proved who they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// The API bearer token: no browser, no CSRF.
+    Token,
+    /// A session cookie, with its CSRF token and the hash of its token.
+    Session { csrf: String, token_hash: String },
+    Anonymous,
+}
+
+/// The one making a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+    /// Bureaux a president may enter (codes).
+    pub bureaux: Vec<String>,
+    /// A one-time-code session is limited to one election.
+    pub election: Option<String>,
+    pub via: Via,
+}
+
+impl Principal {
+    pub fn anonymous() -> Principal {
+        Principal {
+            name: "public".into(),
+            role: Role::Public,
+            bureaux: Vec::new(),
+            election: None,
+            via: Via::Anonymous,
+        }
+    }
+
+    /// Whether the bureau is one of this principal's own.
+    pub fn owns(&self, election: &str, bureau: &str) -> bool {
+        self.election.as_deref().is_none_or(|e| e == election)
+            && self.bureaux.iter().any(|b| b == bureau)
+    }
+
+    /// True for the desk and admins (who see everything).
+    pub fn is_desk(&self) -> bool {
+        matches!(self.role, Role::Desk | Role::Admin)
+    }
+
+    /// Checks the CSRF token of a state-changing request made with a session.
+    pub fn check_csrf(&self, given: Option<&str>) -> Result<(), ApiError> {
+        match &self.via {
+            Via::Session { csrf, .. } => {
+                if given.is_some_and(|g| constant_time_eq(g.as_bytes(), csrf.as_bytes())) {
+                    Ok(())
+                } else {
+                    Err(ApiError::Forbidden(
+                        "jeton CSRF absent ou invalide : rechargez la page".into(),
+                    ))
+                }
+            }
+            Via::Token | Via::Anonymous => Ok(()),
+        }
+    }
+
+    /// Requires a logged-in principal.
+    pub fn require_login(&self) -> Result<(), ApiError> {
+        if self.via == Via::Anonymous {
+            Err(ApiError::Unauthorized)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn require_desk(&self) -> Result<(), ApiError> {
+        self.require_login()?;
+        if self.is_desk() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("réservé au bureau centralisateur".into()))
+        }
+    }
+
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        self.require_login()?;
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden("réservé aux administrateurs".into()))
+        }
+    }
+}
+
+/// Compares without leaking where two secrets differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// SHA-256, hex: how session tokens and one-time codes are stored.
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A random token of 256 bits, URL-safe.
+pub fn random_token() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// Hashes a password with argon2id (blocking: call from `spawn_blocking`).
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+/// Verifies a password against its stored hash (blocking).
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
+}
+
+fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
+            let given = auth
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .ok_or(ApiError::Unauthorized)?;
+            let expected = state.config.api_token.as_bytes();
+            if !expected.is_empty() && constant_time_eq(given.as_bytes(), expected) {
+                return Ok(Principal {
+                    name: "api".into(),
+                    role: Role::Admin,
+                    bureaux: Vec::new(),
+                    election: None,
+                    via: Via::Token,
+                });
+            }
+            return Err(ApiError::Unauthorized);
+        }
+        let Some(token) = cookie_value(parts, SESSION_COOKIE) else {
+            return Ok(Principal::anonymous());
+        };
+        let token_hash = sha256_hex(token.as_bytes());
+        let Some(session) = state.store.session(&token_hash).await? else {
+            return Ok(Principal::anonymous());
+        };
+        let role = Role::parse(&session.role).unwrap_or(Role::Public);
+        Ok(Principal {
+            name: session.username,
+            role,
+            bureaux: session.bureaux,
+            election: session.election_id,
+            via: Via::Session {
+                csrf: session.csrf,
+                token_hash,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_round_trip() {
+        let h = hash_password("correct horse").expect("hash");
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_long_and_distinct() {
+        let a = random_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, random_token());
+    }
+}
