@@ -12,8 +12,10 @@
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
 
 pub mod fixtures;
+pub mod formats;
 pub mod model;
 pub mod percent;
+pub mod seats;
 pub mod tally;
 pub mod validate;
 pub mod workflow;

@@ -245,7 +245,10 @@ fn is_rfc3339(s: &str) -> bool {
         && is_hour(&time[1..6])
         && t[6] == b':'
         && time[7..9].parse::<u8>().is_ok_and(|x| x < 60)
-        && (zone == "Z" || (zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && is_hour(&zone[1..])))
+        && (zone == "Z"
+            || (zone.len() == 6
+                && (zone.starts_with('+') || zone.starts_with('-'))
+                && is_hour(&zone[1..])))
 }
 
 fn is_colour(s: &str) -> bool {
@@ -539,6 +542,10 @@ mod tests {
         assert!(is_hour("08:00") && is_hour("23:59") && !is_hour("24:00") && !is_hour("8:00"));
         assert!(is_date("2027-04-11") && !is_date("2027-13-01") && !is_date("11/04/2027"));
         assert!(is_rfc3339("2027-04-11T20:00:00+02:00") && is_rfc3339("2027-04-11T18:00:00Z"));
-        assert!(!is_rfc3339("2027-04-11 20:00") && !is_rfc3339("2027-04-11T20:00:00") && !is_rfc3339("2027-04-11T25:00:00Z"));
+        assert!(
+            !is_rfc3339("2027-04-11 20:00")
+                && !is_rfc3339("2027-04-11T20:00:00")
+                && !is_rfc3339("2027-04-11T25:00:00Z")
+        );
     }
 }

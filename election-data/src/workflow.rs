@@ -97,13 +97,10 @@ impl Refusal {
                 "le bureau est {} : seul le bureau centralisateur peut encore le modifier",
                 state.label_fr()
             ),
-            Refusal::WrongState { state } => format!(
-                "action impossible : le bureau est {}",
-                state.label_fr()
-            ),
-            Refusal::SecondEntryMissing => {
-                "double saisie : la seconde saisie manque encore".into()
+            Refusal::WrongState { state } => {
+                format!("action impossible : le bureau est {}", state.label_fr())
             }
+            Refusal::SecondEntryMissing => "double saisie : la seconde saisie manque encore".into(),
             Refusal::EntriesDiffer { fields } => format!(
                 "double saisie : les deux saisies diffèrent ({})",
                 fields.join(", ")
@@ -210,8 +207,14 @@ mod tests {
 
     #[test]
     fn presidents_enter_their_own_bureau_until_validated() {
-        assert_eq!(authorize(Role::President, Action::Enter, true, NotArrived), Ok(Entered));
-        assert_eq!(authorize(Role::President, Action::Enter, true, Entered), Ok(Entered));
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, NotArrived),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, Entered),
+            Ok(Entered)
+        );
         assert_eq!(
             authorize(Role::President, Action::Enter, false, NotArrived),
             Err(Refusal::NotYourBureau)
@@ -232,9 +235,18 @@ mod tests {
 
     #[test]
     fn the_desk_moves_bureaux_along() {
-        assert_eq!(authorize(Role::Desk, Action::Validate, false, Entered), Ok(Validated));
-        assert_eq!(authorize(Role::Desk, Action::Publish, false, Validated), Ok(Published));
-        assert_eq!(authorize(Role::Desk, Action::Enter, false, Published), Ok(Entered));
+        assert_eq!(
+            authorize(Role::Desk, Action::Validate, false, Entered),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Publish, false, Validated),
+            Ok(Published)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Enter, false, Published),
+            Ok(Entered)
+        );
         assert_eq!(
             authorize(Role::Desk, Action::Publish, false, Entered),
             Err(Refusal::WrongState { state: Entered })
@@ -243,8 +255,14 @@ mod tests {
             authorize(Role::Desk, Action::Validate, false, NotArrived),
             Err(Refusal::WrongState { state: NotArrived })
         );
-        assert_eq!(authorize(Role::Desk, Action::Unpublish, false, Published), Ok(Validated));
-        assert_eq!(authorize(Role::Public, Action::Enter, true, NotArrived), Err(Refusal::Forbidden));
+        assert_eq!(
+            authorize(Role::Desk, Action::Unpublish, false, Published),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Public, Action::Enter, true, NotArrived),
+            Err(Refusal::Forbidden)
+        );
     }
 
     #[test]
@@ -253,7 +271,10 @@ mod tests {
         let b = &e.bureaux[0];
         let a = sample_pv(&e, b, 1);
         let mut c = a.clone();
-        assert_eq!(check_double_entry(Some(&a), None), Err(Refusal::SecondEntryMissing));
+        assert_eq!(
+            check_double_entry(Some(&a), None),
+            Err(Refusal::SecondEntryMissing)
+        );
         assert_eq!(check_double_entry(Some(&a), Some(&c)), Ok(()));
         c.voix[0].voix += 1;
         c.voix[1].voix -= 1;

@@ -53,6 +53,8 @@ pub struct AppState {
     pub hub: Arc<Hub>,
     pub config: Arc<Config>,
     pub throttle: Arc<Throttle>,
+    /// Public pages and feed, rendered once per change.
+    pub pages: Arc<pages::cache::PageCache>,
     /// An argon2 hash checked against when an account does not exist, so
     /// that unknown and known names take the same time to refuse.
     pub dummy_hash: String,
@@ -81,6 +83,21 @@ pub fn watch_embargo(topic: Arc<crate::hub::Topic>) {
 
 impl AppState {
     /// Loads every stored election into the hub.
+    /// State around an existing hub (the kiosk fills its hub from its mirror).
+    pub async fn with_hub(store: Arc<Store>, hub: Arc<Hub>, config: Config) -> anyhow::Result<AppState> {
+        let dummy_hash = tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
+            .await?
+            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+        Ok(AppState {
+            store,
+            hub,
+            config: Arc::new(config),
+            throttle: Arc::new(Throttle::default()),
+            pages: Arc::new(pages::cache::PageCache::new()),
+            dummy_hash,
+        })
+    }
+
     pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
         let hub = Hub::new();
         for stored in store.load_all().await? {
@@ -101,16 +118,7 @@ impl AppState {
             });
             watch_embargo(hub.insert(LiveElection::restore(stored.election, stored.seq, rows)));
         }
-        let dummy_hash = tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
-            .await?
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-        Ok(AppState {
-            store,
-            hub: Arc::new(hub),
-            config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
-            dummy_hash,
-        })
+        AppState::with_hub(store, Arc::new(hub), config).await
     }
 }
 
@@ -125,6 +133,11 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/elections/{id}", get(ingest::get_election))
         .route("/elections/{id}/results", get(ingest::results))
+        .route("/elections/{id}/feed", get(pages::feed::feed))
+        .route(
+            "/elections/{id}/export/{format}",
+            get(crate::export::download),
+        )
         .route("/elections/{id}/bureaux/{code}/pv", put(ingest::put_pv))
         .route(
             "/elections/{id}/bureaux/{code}/turnout",
@@ -140,11 +153,15 @@ pub fn router(state: AppState) -> Router {
         .route("/login/code", post(login::api_login_code))
         .fallback(ingest::api_not_found);
 
+    // The yardstick of scripts/bench-pages.sh, only when asked for.
+    let bench = if std::env::var_os("URNE_BENCH_REFERENCE").is_some_and(|v| v == "1") {
+        Router::new().route("/__bench/static/{size}", get(pages::bench_reference))
+    } else {
+        Router::new()
+    };
     Router::new()
-        .route("/", get(pages::home))
-        .route("/elections/{id}", get(pages::election))
-        .route("/elections/{id}/perimetres/{code}", get(pages::perimeter))
-        .route("/elections/{id}/bureaux/{code}", get(pages::bureau))
+        .merge(pages::routes())
+        .merge(bench)
         .route("/assets/{*path}", get(assets::serve))
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/login/code", post(login::code_submit))

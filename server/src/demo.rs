@@ -201,7 +201,11 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
         // The desk checks the sheet, validates and publishes it.
         for action in ["validate", "publish"] {
             let (status, body) = client
-                .send(reqwest::Method::POST, &format!("/api/elections/{id}/bureaux/{}/{action}", b.code), &json!({}))
+                .send(
+                    reqwest::Method::POST,
+                    &format!("/api/elections/{id}/bureaux/{}/{action}", b.code),
+                    &json!({}),
+                )
                 .await?;
             if !status.is_success() {
                 anyhow::bail!("{action} of bureau {} refused: {status} {body}", b.code);

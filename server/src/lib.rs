@@ -11,15 +11,19 @@
 //! - [`auth`]: accounts, sessions, CSRF, login throttling.
 //! - [`ingest`]: the JSON entry API and the actions it shares with the desk.
 //! - [`desk`]: the desk's and presidents' HTML forms.
-//! - [`pages`]: the public HTML pages.
+//! - [`pages`]: the public pages, the big screen, the open feed and the static copy.
+//! - [`charts`]: the SVG charts of the public pages.
+//! - [`export`]: downloads of the results in the ministry, prefecture and standard formats.
 //! - [`demo`]: the sample election night.
 
 pub mod app;
 pub mod assets;
 pub mod auth;
+pub mod charts;
 pub mod demo;
 pub mod desk;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod ingest;
 pub mod live;

@@ -158,7 +158,8 @@ impl LiveElection {
             .unwrap_or_default();
         let public_record = new.public_record();
         let public_changed = old_public != public_record;
-        self.desk_records.insert(code.to_string(), new.record.clone());
+        self.desk_records
+            .insert(code.to_string(), new.record.clone());
         self.public_records.insert(code.to_string(), public_record);
         let meta = new.meta;
         let public_state = new.public_state();
@@ -175,9 +176,12 @@ impl LiveElection {
             perimeters,
         };
         let public = public_changed.then(|| {
-            let (tally, perimeters) =
-                self.aggregator
-                    .update(&self.election, &self.public_records, &mut self.public, code);
+            let (tally, perimeters) = self.aggregator.update(
+                &self.election,
+                &self.public_records,
+                &mut self.public,
+                code,
+            );
             Delta {
                 bureau: code.to_string(),
                 state: public_state,

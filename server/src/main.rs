@@ -37,6 +37,10 @@ enum Command {
         /// Largest request body accepted, in bytes.
         #[arg(long, default_value_t = 2 * 1024 * 1024)]
         body_limit: usize,
+        /// Also write the public pages and the feed to this folder after each
+        /// change (a static copy nginx can serve if the application is down).
+        #[arg(long, env = "URNE_STATIC_DIR")]
+        static_dir: Option<std::path::PathBuf>,
     },
     /// Manage accounts.
     User {
@@ -48,6 +52,14 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import an election: setup CSV files, or a past election from the ministry's file.
+    Import {
+        #[command(subcommand)]
+        command: urne::export::cli::ImportCommand,
+    },
+    /// Export an election's results (ministere, prefecture, opendata, nist, eml)
+    /// and print the SHA-256 of the file.
+    Export(urne::export::cli::ExportArgs),
     /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
     Demo {
         #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
@@ -130,6 +142,7 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             api_token,
             body_limit,
+            static_dir,
         } => {
             init_tracing();
             let store = Arc::new(Store::connect(&database_url).await?);
@@ -147,6 +160,10 @@ async fn main() -> anyhow::Result<()> {
                 },
             )
             .await?;
+            if let Some(dir) = static_dir {
+                tracing::info!(dir = %dir.display(), "writing a static copy of the public pages");
+                urne::pages::static_dir::spawn(running.state.clone(), dir);
+            }
             tracing::info!("Urne listens on http://{}", running.addr);
             println!("Urne: http://{}/", running.addr);
             tokio::select! {
@@ -192,6 +209,8 @@ async fn main() -> anyhow::Result<()> {
                 std::process::exit(1);
             }
         }
+        Command::Import { command } => urne::export::cli::import(command).await?,
+        Command::Export(args) => urne::export::cli::export(args).await?,
         Command::Demo {
             listen,
             database_url,

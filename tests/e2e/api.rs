@@ -325,7 +325,10 @@ async fn pages_show_current_results_without_javascript() {
     assert!(page.contains("<strong data-f=\"arrived\">0</strong>"));
     for action in ["validate", "publish"] {
         let (s, b) = app
-            .post(&format!("/api/elections/{id}/bureaux/{code}/{action}"), &json!({}))
+            .post(
+                &format!("/api/elections/{id}/bureaux/{code}/{action}"),
+                &json!({}),
+            )
             .await;
         assert_eq!(s, 200, "{b}");
     }

@@ -87,7 +87,10 @@ async fn acknowledged_entries_survive_kill_9(backend: Backend) {
 
     let mut server = start(&url);
     let results: Value = http
-        .get(format!("{}/api/elections/{}/results?view=desk", server.base, e.id))
+        .get(format!(
+            "{}/api/elections/{}/results?view=desk",
+            server.base, e.id
+        ))
         .bearer_auth(TOKEN)
         .send()
         .await

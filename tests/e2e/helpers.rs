@@ -96,6 +96,7 @@ pub struct TestApp {
     pub ws_base: String,
     pub http: reqwest::Client,
     pub store: Arc<Store>,
+    pub database_url: String,
     pub running: Running,
 }
 
@@ -120,6 +121,7 @@ pub async fn start(database_url: &str) -> TestApp {
         ws_base: format!("ws://{addr}"),
         http: reqwest::Client::new(),
         store,
+        database_url: database_url.to_string(),
         running,
     }
 }
@@ -190,11 +192,16 @@ impl TestApp {
 impl TestApp {
     /// Enters a PV with the API token, then validates and publishes it.
     pub async fn enter_and_publish(&self, election: &str, code: &str, pv: &Value) {
-        let (s, b) = self.put(&format!("/api/elections/{election}/bureaux/{code}/pv"), pv).await;
+        let (s, b) = self
+            .put(&format!("/api/elections/{election}/bureaux/{code}/pv"), pv)
+            .await;
         assert_eq!(s, 200, "{b}");
         for action in ["validate", "publish"] {
             let (s, b) = self
-                .post(&format!("/api/elections/{election}/bureaux/{code}/{action}"), &serde_json::json!({}))
+                .post(
+                    &format!("/api/elections/{election}/bureaux/{code}/{action}"),
+                    &serde_json::json!({}),
+                )
                 .await;
             assert_eq!(s, 200, "{action}: {b}");
         }

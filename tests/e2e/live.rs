@@ -22,12 +22,22 @@ async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
     // public (a bare sequence frame); publishing it does.
     let (c1, pv1, b1) = sample_pv_json(0, 21);
     let (c2, pv2, b2) = sample_pv_json(1, 22);
-    let (s, body) = app.put(&format!("/api/elections/{id}/bureaux/{c1}/pv"), &b1).await;
+    let (s, body) = app
+        .put(&format!("/api/elections/{id}/bureaux/{c1}/pv"), &b1)
+        .await;
     assert_eq!(s, 200, "{body}");
     let f = next_frame(&mut ws).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("seq"), Some(1)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("seq"), Some(1))
+    );
     for action in ["validate", "publish"] {
-        let (s, b) = app.post(&format!("/api/elections/{id}/bureaux/{c1}/{action}"), &json!({})).await;
+        let (s, b) = app
+            .post(
+                &format!("/api/elections/{id}/bureaux/{c1}/{action}"),
+                &json!({}),
+            )
+            .await;
         assert_eq!(s, 200, "{b}");
     }
     let change = next_change(&mut ws).await;
@@ -83,30 +93,50 @@ async fn resume_delivers_exactly_the_missed_changes() {
     // A client that saw up to seq 1 gets exactly 2 and 3, in order.
     let mut ws = app.ws(&id, Some(1)).await;
     let f = next_frame(&mut ws).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("seq"), Some(2)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("seq"), Some(2))
+    );
     let f = next_frame(&mut ws).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(3)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(3))
+    );
     assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 1);
     // Then live changes.
     let (code, _, body) = sample_pv_json(3, 43);
     app.enter_and_publish(&id, &code, &body).await;
     let f = next_change(&mut ws).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(6)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(6))
+    );
     assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 2);
 
     // A client that is up to date gets nothing until the next change.
     let mut ws2 = app.ws(&id, Some(6)).await;
     let turnout = json!({"turnout": [{"hour": "12:00", "votants": 100}]});
-    let (s, b) = app.put(&format!("/api/elections/{id}/bureaux/0010/turnout"), &turnout).await;
+    let (s, b) = app
+        .put(
+            &format!("/api/elections/{id}/bureaux/0010/turnout"),
+            &turnout,
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     let f = next_frame(&mut ws2).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("change"), Some(7)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(7))
+    );
     assert_eq!(f["perimeters"]["COMMUNE"]["turnout"][0]["votants"], 100);
 
     // A client from the future (another database) gets a snapshot.
     let mut ws3 = app.ws(&id, Some(99)).await;
     let f = next_frame(&mut ws3).await;
-    assert_eq!((f["type"].as_str(), f["seq"].as_i64()), (Some("snapshot"), Some(7)));
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("snapshot"), Some(7))
+    );
     assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 2);
     app.running.shutdown().await;
 }

@@ -5,7 +5,12 @@
 //! they were skipped and how to enable them.
 
 mod api;
+mod browser;
+mod desk;
+mod desk_browser;
 mod durability;
+mod formats;
 mod helpers;
 mod live;
+mod pages_browser;
 mod store;

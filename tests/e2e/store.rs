@@ -24,7 +24,8 @@ fn answer(c: Committed) -> String {
 }
 
 async fn versions_are_checked_and_entries_are_atomic(backend: Backend) {
-    let Some(url) = fresh_database(backend, "versions_are_checked_and_entries_are_atomic").await else {
+    let Some(url) = fresh_database(backend, "versions_are_checked_and_entries_are_atomic").await
+    else {
         return;
     };
     let store = Store::connect(&url).await.expect("connect");
@@ -138,7 +139,10 @@ async fn concurrent_writers_never_lose_an_update(backend: Backend) {
     assert_eq!(won, 1);
     assert_eq!(store.seq(&e.id).await.expect("seq"), 1);
     assert_eq!(
-        store.entry_count(&e.id, &e.bureaux[0].code).await.expect("count"),
+        store
+            .entry_count(&e.id, &e.bureaux[0].code)
+            .await
+            .expect("count"),
         1
     );
     let report = store.verify_audit().await.expect("verify");

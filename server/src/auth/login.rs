@@ -142,7 +142,11 @@ pub async fn check_code(
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
     }
-    let normalized: String = code.chars().filter(char::is_ascii_alphanumeric).collect::<String>().to_uppercase();
+    let normalized: String = code
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_uppercase();
     match state
         .store
         .use_access_code(&sha256_hex(normalized.as_bytes()))
@@ -177,7 +181,7 @@ pub struct CodeLogin {
 
 fn login_page(error: Option<&str>, status: StatusCode) -> Response {
     let csrf = random_token();
-    let body = crate::pages::layout(
+    let body = crate::desk::frame(
         "Connexion",
         None,
         html! {
@@ -223,7 +227,11 @@ fn login_csrf_ok(headers: &HeaderMap, given: &str) -> bool {
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .any(|(k, v)| k == LOGIN_CSRF_COOKIE && !given.is_empty() && constant_time_eq(v.as_bytes(), given.as_bytes()))
+        .any(|(k, v)| {
+            k == LOGIN_CSRF_COOKIE
+                && !given.is_empty()
+                && constant_time_eq(v.as_bytes(), given.as_bytes())
+        })
 }
 
 fn form_failure(e: LoginError) -> Response {
@@ -244,10 +252,14 @@ pub async fn login_submit(
     }
     let addr = Some(info.ip());
     match check_password(&state, &form.username, &form.password, addr).await {
-        Ok((role, bureaux)) => match open_session(&state, &form.username, role, bureaux, None).await {
-            Ok((cookie, _)) => ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response(),
-            Err(e) => e.into_response(),
-        },
+        Ok((role, bureaux)) => {
+            match open_session(&state, &form.username, role, bureaux, None).await {
+                Ok((cookie, _)) => {
+                    ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response()
+                }
+                Err(e) => e.into_response(),
+            }
+        }
         Err(e) => form_failure(e),
     }
 }
@@ -265,7 +277,15 @@ pub async fn code_submit(
     match check_code(&state, &form.code, addr).await {
         Ok((election, bureau)) => {
             let name = format!("président {bureau}");
-            match open_session(&state, &name, Role::President, vec![bureau.clone()], Some(election.clone())).await {
+            match open_session(
+                &state,
+                &name,
+                Role::President,
+                vec![bureau.clone()],
+                Some(election.clone()),
+            )
+            .await
+            {
                 Ok((cookie, _)) => (
                     [(header::SET_COOKIE, cookie)],
                     Redirect::to(&format!("/desk/elections/{election}/bureaux/{bureau}")),
@@ -284,7 +304,11 @@ pub struct LogoutForm {
     pub csrf: String,
 }
 
-pub async fn logout(State(state): State<AppState>, principal: Principal, Form(form): Form<LogoutForm>) -> Response {
+pub async fn logout(
+    State(state): State<AppState>,
+    principal: Principal,
+    Form(form): Form<LogoutForm>,
+) -> Response {
     if let Via::Session { token_hash, .. } = &principal.via {
         if let Err(e) = principal.check_csrf(Some(&form.csrf)) {
             return e.into_response();
@@ -293,7 +317,11 @@ pub async fn logout(State(state): State<AppState>, principal: Principal, Form(fo
             return ApiError::from(e).into_response();
         }
     }
-    ([(header::SET_COOKIE, session_cookie("", 0))], Redirect::to("/")).into_response()
+    (
+        [(header::SET_COOKIE, session_cookie("", 0))],
+        Redirect::to("/"),
+    )
+        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

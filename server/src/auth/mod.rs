@@ -16,8 +16,8 @@
 pub mod login;
 pub mod throttle;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
@@ -38,7 +38,10 @@ pub enum Via {
     /// The API bearer token: no browser, no CSRF.
     Token,
     /// A session cookie, with its CSRF token and the hash of its token.
-    Session { csrf: String, token_hash: String },
+    Session {
+        csrf: String,
+        token_hash: String,
+    },
     Anonymous,
 }
 
@@ -106,7 +109,9 @@ impl Principal {
         if self.is_desk() {
             Ok(())
         } else {
-            Err(ApiError::Forbidden("réservé au bureau centralisateur".into()))
+            Err(ApiError::Forbidden(
+                "réservé au bureau centralisateur".into(),
+            ))
         }
     }
 
@@ -127,7 +132,10 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// SHA-256, hex: how session tokens and one-time codes are stored.
 pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A random token of 256 bits, URL-safe.
@@ -150,7 +158,11 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 /// Verifies a password against its stored hash (blocking).
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -169,7 +181,10 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let given = auth
                 .to_str()

@@ -54,7 +54,9 @@ impl Throttle {
         if n < FREE_FAILURES_PER_ADDRESS {
             return Duration::ZERO;
         }
-        let exp = u32::try_from(n - FREE_FAILURES_PER_ADDRESS).unwrap_or(u32::MAX).min(5);
+        let exp = u32::try_from(n - FREE_FAILURES_PER_ADDRESS)
+            .unwrap_or(u32::MAX)
+            .min(5);
         (Duration::from_millis(200) * 2u32.pow(exp)).min(MAX_DELAY)
     }
 

@@ -42,7 +42,10 @@ pub fn routes() -> Router<AppState> {
             "/desk/elections/{id}/bureaux/{code}",
             get(pv_form).post(pv_submit),
         )
-        .route("/desk/elections/{id}/bureaux/{code}/{action}", post(bureau_action))
+        .route(
+            "/desk/elections/{id}/bureaux/{code}/{action}",
+            post(bureau_action),
+        )
 }
 
 fn csrf_of(p: &Principal) -> &str {
@@ -53,6 +56,11 @@ fn csrf_of(p: &Principal) -> &str {
 }
 
 fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
+    frame(title, Some(p), content)
+}
+
+/// The desk's page frame; without a principal (the login page), no account box.
+pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
@@ -62,6 +70,7 @@ fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
                 meta name="robots" content="noindex";
                 title { (title) " — Urne, saisie" }
                 link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+                link rel="stylesheet" href={ "/assets/desk.css?v=" (assets::version("desk.css")) };
                 script src={ "/assets/desk.js?v=" (assets::version("desk.js")) } defer {}
             }
             body.desk {
@@ -69,11 +78,13 @@ fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
                 header.site {
                     a.brand href="/desk" { "Urne" }
                     span.tagline { "Saisie des résultats" }
-                    span.who {
-                        (p.name) " (" (p.role.label_fr()) ")"
-                        form.inline method="post" action="/logout" {
-                            input type="hidden" name="csrf" value=(csrf_of(p));
-                            button.link type="submit" { "Se déconnecter" }
+                    @if let Some(p) = p {
+                        span.who {
+                            (p.name) " (" (p.role.label_fr()) ")"
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(csrf_of(p));
+                                button.link type="submit" { "Se déconnecter" }
+                            }
                         }
                     }
                 }
@@ -94,7 +105,9 @@ fn error_page(p: &Principal, e: &ApiError) -> Response {
         ApiError::Refused(r) => (StatusCode::CONFLICT, r.message()),
         ApiError::Conflict { message, .. } => (StatusCode::CONFLICT, message.clone()),
         ApiError::Unauthorized => return login_redirect(),
-        ApiError::BadRequest { status, message, .. } => (*status, message.clone()),
+        ApiError::BadRequest {
+            status, message, ..
+        } => (*status, message.clone()),
         other => return ApiError::Internal(anyhow::anyhow!("{other}")).into_response(),
     };
     (
@@ -177,7 +190,14 @@ fn entry_status(e: &Election, b: &BureauLive) -> Markup {
     }
 }
 
-fn action_button(e: &str, code: &str, action: &str, label: &str, version: i64, csrf: &str) -> Markup {
+fn action_button(
+    e: &str,
+    code: &str,
+    action: &str,
+    label: &str,
+    version: i64,
+    csrf: &str,
+) -> Markup {
     html! {
         form.inline method="post" action={ "/desk/elections/" (e) "/bureaux/" (code) "/" (action) } {
             input type="hidden" name="csrf" value=(csrf);
@@ -192,7 +212,10 @@ async fn election(State(state): State<AppState>, p: Principal, Path(id): Path<St
         return error_page(&p, &e);
     }
     let Some(topic) = state.hub.get(&id) else {
-        return error_page(&p, &ApiError::not_found(format!("élection inconnue : {id}")));
+        return error_page(
+            &p,
+            &ApiError::not_found(format!("élection inconnue : {id}")),
+        );
     };
     let live = topic.read();
     let e = &live.election;
@@ -257,7 +280,10 @@ async fn bureau_action(
     Path((id, code, action)): Path<(String, String, String)>,
     Form(form): Form<ActionForm>,
 ) -> Response {
-    if let Err(e) = p.require_login().and_then(|()| p.check_csrf(Some(&form.csrf))) {
+    if let Err(e) = p
+        .require_login()
+        .and_then(|()| p.check_csrf(Some(&form.csrf)))
+    {
         return error_page(&p, &e);
     }
     let action = match action.as_str() {
@@ -331,7 +357,11 @@ fn number_input(name: &str, label: &str, shown: &Shown) -> Markup {
     let id = name.replace(['[', ']'], "-");
     let errs = field_errors(&shown.errors, name);
     let warns = field_errors(&shown.warnings, name);
-    let described = if errs.is_empty() && warns.is_empty() { None } else { Some(format!("{id}-msg")) };
+    let described = if errs.is_empty() && warns.is_empty() {
+        None
+    } else {
+        Some(format!("{id}-msg"))
+    };
     html! {
         div.field.invalid[!errs.is_empty()] {
             label for=(id) { (label) }
@@ -458,28 +488,43 @@ async fn pv_form(
         return login_redirect();
     }
     if !p.is_desk() && !p.owns(&id, &code) {
-        return error_page(&p, &ApiError::Forbidden("ce bureau n'est pas le vôtre".into()));
+        return error_page(
+            &p,
+            &ApiError::Forbidden("ce bureau n'est pas le vôtre".into()),
+        );
     }
     let Some(topic) = state.hub.get(&id) else {
-        return error_page(&p, &ApiError::not_found(format!("élection inconnue : {id}")));
+        return error_page(
+            &p,
+            &ApiError::not_found(format!("élection inconnue : {id}")),
+        );
     };
     let live = topic.read();
     let entry = q.entry.unwrap_or(1);
     let bl = live.bureau(&code);
-    let stored = if entry == 2 { bl.second.as_ref() } else { bl.record.pv.as_ref() };
+    let stored = if entry == 2 {
+        bl.second.as_ref()
+    } else {
+        bl.record.pv.as_ref()
+    };
     // The second entry is typed blind: never prefilled from the first.
     let shown = Shown {
         fields: stored.map(pv_fields).unwrap_or_default(),
         errors: Vec::new(),
         warnings: Vec::new(),
-        message: q.ok.map(|v| format!("Procès-verbal enregistré (version {v}).")),
+        message: q
+            .ok
+            .map(|v| format!("Procès-verbal enregistré (version {v}).")),
     };
     render_pv_form(&p, &live, &code, entry, &shown, StatusCode::OK)
 }
 
 fn parse_count(fields: &BTreeMap<String, String>, name: &str, errors: &mut Vec<Violation>) -> i64 {
     let raw = fields.get(name).map(|s| s.trim()).unwrap_or("");
-    let cleaned: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '.').collect();
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '.')
+        .collect();
     match cleaned.parse::<i64>() {
         Ok(v) => v,
         Err(_) => {
@@ -512,10 +557,16 @@ async fn pv_submit(
         return error_page(&p, &e);
     }
     let Some(topic) = state.hub.get(&id) else {
-        return error_page(&p, &ApiError::not_found(format!("élection inconnue : {id}")));
+        return error_page(
+            &p,
+            &ApiError::not_found(format!("élection inconnue : {id}")),
+        );
     };
     let election = topic.read().election.clone();
-    let entry = fields.get("entry").and_then(|s| s.parse().ok()).unwrap_or(1u8);
+    let entry = fields
+        .get("entry")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1u8);
     let mut errors = Vec::new();
     let pv = ProcesVerbal {
         inscrits: parse_count(&fields, "inscrits", &mut errors),
@@ -543,7 +594,14 @@ async fn pv_submit(
             warnings: Vec::new(),
             message: None,
         };
-        return render_pv_form(&p, &live, &code, entry, &shown, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_pv_form(
+            &p,
+            &live,
+            &code,
+            entry,
+            &shown,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     }
     let input = PvInput {
         pv,
@@ -557,7 +615,10 @@ async fn pv_submit(
                 .ok()
                 .and_then(|v| v["version"].as_i64())
                 .unwrap_or(0);
-            Redirect::to(&format!("/desk/elections/{id}/bureaux/{code}?entry={entry}&ok={version}")).into_response()
+            Redirect::to(&format!(
+                "/desk/elections/{id}/bureaux/{code}?entry={entry}&ok={version}"
+            ))
+            .into_response()
         }
         Err(ApiError::Violations { errors, warnings }) => {
             let live = topic.read();
@@ -567,18 +628,32 @@ async fn pv_submit(
                 warnings,
                 message: None,
             };
-            render_pv_form(&p, &live, &code, entry, &shown, StatusCode::UNPROCESSABLE_ENTITY)
+            render_pv_form(
+                &p,
+                &live,
+                &code,
+                entry,
+                &shown,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Err(e) => error_page(&p, &e),
     }
 }
 
-async fn participation(State(state): State<AppState>, p: Principal, Path(id): Path<String>) -> Response {
+async fn participation(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<String>,
+) -> Response {
     if let Err(e) = p.require_desk() {
         return error_page(&p, &e);
     }
     let Some(topic) = state.hub.get(&id) else {
-        return error_page(&p, &ApiError::not_found(format!("élection inconnue : {id}")));
+        return error_page(
+            &p,
+            &ApiError::not_found(format!("élection inconnue : {id}")),
+        );
     };
     let live = topic.read();
     participation_page(&p, &live, &BTreeMap::new(), StatusCode::OK)
@@ -649,13 +724,18 @@ async fn participation_submit(
         return error_page(&p, &e);
     }
     let Some(topic) = state.hub.get(&id) else {
-        return error_page(&p, &ApiError::not_found(format!("élection inconnue : {id}")));
+        return error_page(
+            &p,
+            &ApiError::not_found(format!("élection inconnue : {id}")),
+        );
     };
     // t[BUREAU][HH:MM] = votants; only changed values are written.
     let mut by_bureau: BTreeMap<String, Vec<TurnoutReading>> = BTreeMap::new();
     let mut errors = BTreeMap::new();
     for (k, v) in &fields {
-        let Some(rest) = k.strip_prefix("t[") else { continue };
+        let Some(rest) = k.strip_prefix("t[") else {
+            continue;
+        };
         let Some((code, hour)) = rest.strip_suffix(']').and_then(|r| r.split_once("][")) else {
             continue;
         };
@@ -673,19 +753,28 @@ async fn participation_submit(
             .map(|t| t.votants);
         match v.parse::<i64>() {
             Ok(n) if Some(n) == known => {}
-            Ok(n) => by_bureau.entry(code.to_string()).or_default().push(TurnoutReading {
-                hour: hour.to_string(),
-                votants: n,
-            }),
+            Ok(n) => by_bureau
+                .entry(code.to_string())
+                .or_default()
+                .push(TurnoutReading {
+                    hour: hour.to_string(),
+                    votants: n,
+                }),
             Err(_) => {
                 errors.insert(k.clone(), format!("« {v} » n'est pas un nombre entier"));
             }
         }
     }
     for (code, readings) in by_bureau {
-        if let Err(e) = actions::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await {
+        if let Err(e) =
+            actions::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await
+        {
             let message = match &e {
-                ApiError::Violations { errors, .. } => errors.iter().map(|v| v.message.clone()).collect::<Vec<_>>().join(" ; "),
+                ApiError::Violations { errors, .. } => errors
+                    .iter()
+                    .map(|v| v.message.clone())
+                    .collect::<Vec<_>>()
+                    .join(" ; "),
                 ApiError::Forbidden(m) => m.clone(),
                 ApiError::Refused(r) => r.message(),
                 other => other.to_string(),
@@ -701,11 +790,20 @@ async fn participation_submit(
         }
         let live = topic.read();
         let shown = Shown {
-            fields: live.bureau(back).record.pv.as_ref().map(pv_fields).unwrap_or_default(),
+            fields: live
+                .bureau(back)
+                .record
+                .pv
+                .as_ref()
+                .map(pv_fields)
+                .unwrap_or_default(),
             errors: errors
                 .iter()
                 .map(|(k, m)| Violation {
-                    field: format!("turnout[{}]", k.rsplit('[').next().unwrap_or("").trim_end_matches(']')),
+                    field: format!(
+                        "turnout[{}]",
+                        k.rsplit('[').next().unwrap_or("").trim_end_matches(']')
+                    ),
                     rule: election_data::validate::Rule::TurnoutAtMostInscrits,
                     severity: election_data::validate::Severity::Error,
                     message: m.clone(),
@@ -728,7 +826,11 @@ struct AuditQuery {
     election: Option<String>,
 }
 
-async fn audit(State(state): State<AppState>, p: Principal, Query(q): Query<AuditQuery>) -> Response {
+async fn audit(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<AuditQuery>,
+) -> Response {
     if let Err(e) = p.require_desk() {
         return error_page(&p, &e);
     }
@@ -785,7 +887,12 @@ fn utc(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

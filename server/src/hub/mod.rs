@@ -8,16 +8,24 @@
 //! ring) or a snapshot, and then every change in order. Publishing and
 //! subscribing both happen under the state lock, so a new subscriber can
 //! neither miss nor receive twice a change made while it joined.
+//!
+//! Memory per subscriber is what the fan-out scales on: frames live once in
+//! the broadcast channel and the ring (shared `Bytes`), a subscriber holds
+//! only its receiver cursor and its connection's small buffers (see
+//! [`ws`]). [`HubSettings`] gathers the knobs (channel capacity, timeouts)
+//! so that tests and the load tool can tighten them.
 
 pub mod ws;
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
-use axum::extract::ws::Utf8Bytes;
+use std::time::Duration;
+
 use dashmap::DashMap;
 use serde::Serialize;
 use tokio::sync::broadcast;
+use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
 
 use std::collections::BTreeMap;
 
@@ -28,6 +36,38 @@ use election_data::tally::{BureauState, Tally};
 pub const RING_CAPACITY: usize = 1024;
 /// Frames a subscriber may fall behind before it is resynchronised.
 pub const CHANNEL_CAPACITY: usize = 256;
+
+/// Tunables of the fan-out. The defaults are the production values; tests
+/// shrink them to provoke lag, slow consumers and dead peers cheaply.
+#[derive(Debug, Clone)]
+pub struct HubSettings {
+    /// Frames a subscriber may fall behind before it gets a snapshot.
+    pub channel_capacity: usize,
+    /// A send blocked this long (socket buffers full: the client stopped
+    /// reading) drops the client, with a "try again later" close.
+    pub send_timeout: Duration,
+    /// Interval of the heartbeat pings.
+    pub ping_every: Duration,
+    /// A peer silent this long (no pong, nothing) is dropped.
+    pub idle_limit: Duration,
+    /// Frames longer than this go out as several WebSocket fragments, so that
+    /// a connection's write buffer never grows past it (a snapshot is tens
+    /// of KiB; keeping that much per idle connection would cost more than
+    /// everything else it holds).
+    pub fragment_size: usize,
+}
+
+impl Default for HubSettings {
+    fn default() -> Self {
+        HubSettings {
+            channel_capacity: CHANNEL_CAPACITY,
+            send_timeout: Duration::from_secs(5),
+            ping_every: Duration::from_secs(20),
+            idle_limit: Duration::from_secs(50),
+            fragment_size: 2048,
+        }
+    }
+}
 
 /// Which audience a frame is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,8 +189,8 @@ struct Channel {
 }
 
 impl Channel {
-    fn new() -> Channel {
-        let (tx, _) = broadcast::channel(CHANNEL_CAPACITY);
+    fn new(capacity: usize) -> Channel {
+        let (tx, _) = broadcast::channel(capacity.max(1));
         Channel {
             tx,
             ring: VecDeque::with_capacity(RING_CAPACITY),
@@ -213,12 +253,18 @@ pub struct Subscription {
 
 impl Topic {
     pub fn new(live: LiveElection) -> Topic {
+        Topic::with_capacity(live, CHANNEL_CAPACITY)
+    }
+
+    /// A topic whose subscribers may fall `capacity` frames behind before
+    /// they are resynchronised from a snapshot.
+    pub fn with_capacity(live: LiveElection, capacity: usize) -> Topic {
         Topic {
             id: live.election.id.clone(),
             state: RwLock::new(TopicState {
                 live,
-                public: Mutex::new(Channel::new()),
-                desk: Mutex::new(Channel::new()),
+                public: Mutex::new(Channel::new(capacity)),
+                desk: Mutex::new(Channel::new(capacity)),
             }),
             writer: tokio::sync::Mutex::new(()),
         }
@@ -281,6 +327,19 @@ impl Topic {
         st.channel(View::Desk).push(desk, false);
         st.channel(View::Public).push(public, embargo);
         change
+    }
+
+    /// Replaces the whole live state (a kiosk's mirror received a snapshot)
+    /// and sends every subscriber of both views the new snapshot.
+    pub fn replace(&self, live: LiveElection) {
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        st.live = live;
+        let now = crate::store::now_millis();
+        for view in [View::Public, View::Desk] {
+            let frame = snapshot_frame(&st.live, view, now);
+            st.channel(view)
+                .push(frame, view == View::Public && st.live.embargoed(now));
+        }
     }
 
     /// Sends every public subscriber a fresh snapshot (e.g. when an embargo ends).
@@ -364,6 +423,7 @@ impl std::ops::Deref for LiveGuard<'_> {
 #[derive(Debug, Default)]
 pub struct Hub {
     topics: DashMap<String, Arc<Topic>>,
+    settings: HubSettings,
 }
 
 impl Hub {
@@ -371,8 +431,20 @@ impl Hub {
         Hub::default()
     }
 
+    /// A hub with other tunables than the defaults (tests, load runs).
+    pub fn with_settings(settings: HubSettings) -> Hub {
+        Hub {
+            topics: DashMap::new(),
+            settings,
+        }
+    }
+
+    pub fn settings(&self) -> &HubSettings {
+        &self.settings
+    }
+
     pub fn insert(&self, live: LiveElection) -> Arc<Topic> {
-        let topic = Arc::new(Topic::new(live));
+        let topic = Arc::new(Topic::with_capacity(live, self.settings.channel_capacity));
         self.topics.insert(topic.id.clone(), topic.clone());
         topic
     }

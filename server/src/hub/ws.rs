@@ -1,32 +1,57 @@
 //! The WebSocket endpoint: `GET /ws/elections/{id}?since=N`.
 //!
 //! Read-only for clients: whatever they send is ignored except pongs and
-//! close. Each connection is one task that forwards the shared frames; a
-//! connection that falls behind the broadcast channel (`Lagged`) gets a fresh
-//! snapshot instead of a silent gap, and one that stops reading long enough
-//! for a send to time out is closed, so a slow phone never holds up the
-//! others. Pings every [`PING_EVERY`] drop dead peers.
+//! close. Each connection is one task that forwards the shared frames.
+//!
+//! This module owns the per-connection cost of the fan-out, so it does the
+//! HTTP upgrade itself (hyper's `OnUpgrade`) and drives tungstenite directly
+//! rather than through axum's `WebSocket`: that is what lets it
+//! - keep each connection small: a 512-byte read buffer, no write
+//!   batching, and frames longer than [`HubSettings::fragment_size`] sent as
+//!   WebSocket fragments, because tungstenite's write buffer keeps the
+//!   capacity of the largest frame it ever sent (a snapshot would pin tens
+//!   of KiB on every idle connection);
+//! - never let one client hold up another: a connection that falls behind
+//!   the broadcast channel (`Lagged`) gets a fresh snapshot instead of a
+//!   silent gap, and one whose send stays blocked for
+//!   [`HubSettings::send_timeout`] (it stopped reading and the socket
+//!   buffers are full) is closed with 1013 "try again later"; its queue is
+//!   the shared channel plus at most one fragment of its own;
+//! - drop dead peers: a ping every [`HubSettings::ping_every`], and a peer
+//!   silent for [`HubSettings::idle_limit`] is dropped.
 
+use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, Query, State};
+use axum::body::Body;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
+use hyper::upgrade::{OnUpgrade, Upgraded};
+use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
+use tokio_tungstenite_axum::WebSocketStream;
+use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
+use tokio_tungstenite_axum::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite_axum::tungstenite::protocol::frame::{CloseFrame, Frame as WsFrame};
+use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite_axum::tungstenite::{self, Message};
 
-use super::{Frame, FrameKind, Topic, View};
+use super::{Frame, FrameKind, HubSettings, Topic, View};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-pub const PING_EVERY: Duration = Duration::from_secs(20);
-/// A peer silent for this long (no pong, nothing) is dropped.
-pub const IDLE_LIMIT: Duration = Duration::from_secs(60);
-/// A send blocked this long means the client stopped reading.
-pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// A server-side WebSocket over an upgraded HTTP connection.
+pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// Close code sent to a client dropped for not reading: "try again later".
+pub const CLOSE_TRY_AGAIN: u16 = 1013;
+/// Close code sent when the server stops: "service restart".
+pub const CLOSE_RESTART: u16 = 1012;
 
 #[derive(Debug, Deserialize)]
 pub struct WsParams {
@@ -37,45 +62,214 @@ pub async fn handler(
     State(state): State<AppState>,
     Path(id): Path<String>,
     Query(params): Query<WsParams>,
-    upgrade: WebSocketUpgrade,
+    req: Request,
 ) -> Result<Response, ApiError> {
     let topic = state
         .hub
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    Ok(upgrade
-        // Small buffers: tens of thousands of idle sockets must stay cheap.
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .max_write_buffer_size(1024 * 1024)
-        .max_message_size(4 * 1024)
-        .max_frame_size(4 * 1024)
-        .on_upgrade(move |socket| serve(socket, topic, View::Public, params.since)))
+    let settings = state.hub.settings().clone();
+    upgrade(req, move |socket| {
+        serve(socket, topic, View::Public, params.since, settings)
+    })
 }
 
-async fn send(
-    sink: &mut futures_util::stream::SplitSink<WebSocket, Message>,
-    frame: &Frame,
-) -> bool {
-    matches!(
-        timeout(SEND_TIMEOUT, sink.send(Message::Text(frame.text.clone()))).await,
-        Ok(Ok(()))
+/// Buffers sized for tens of thousands of mostly idle connections. Clients
+/// only ever send pongs and close frames.
+fn config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(512)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .max_message_size(Some(4 * 1024))
+        .max_frame_size(Some(4 * 1024))
+}
+
+fn header_is(headers: &HeaderMap, name: header::HeaderName, want: &str) -> bool {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case(want))
+}
+
+fn header_has_token(headers: &HeaderMap, name: header::HeaderName, want: &str) -> bool {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim().eq_ignore_ascii_case(want))
+}
+
+/// Answers an HTTP/1.1 WebSocket upgrade request (RFC 6455 §4.2) and runs
+/// `callback` on the socket once the connection is upgraded.
+pub fn upgrade<F, Fut>(mut req: Request, callback: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let headers = req.headers();
+    if !header_has_token(headers, header::CONNECTION, "upgrade")
+        || !header_is(headers, header::UPGRADE, "websocket")
+    {
+        return Err(ApiError::bad_request(
+            "websocket_required",
+            "cette adresse attend une connexion WebSocket",
+        ));
+    }
+    if !header_is(headers, header::SEC_WEBSOCKET_VERSION, "13") {
+        return Err(ApiError::bad_request(
+            "websocket_version",
+            "version de WebSocket non prise en charge (13 attendue)",
+        ));
+    }
+    let accept = headers
+        .get(header::SEC_WEBSOCKET_KEY)
+        .map(|k| derive_accept_key(k.as_bytes()))
+        .ok_or_else(|| {
+            ApiError::bad_request("websocket_key", "en-tête Sec-WebSocket-Key manquant")
+        })?;
+    let accept = HeaderValue::from_str(&accept)
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("accept key header: {e}")))?;
+    let on_upgrade = req
+        .extensions_mut()
+        .remove::<OnUpgrade>()
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "websocket_required",
+                "cette connexion ne peut pas passer en WebSocket",
+            )
+        })?;
+    tokio::spawn(async move {
+        let upgraded = match on_upgrade.await {
+            Ok(u) => u,
+            Err(e) => {
+                tracing::debug!("websocket upgrade failed: {e}");
+                return;
+            }
+        };
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config()))
+                .await;
+        callback(socket).await;
+    });
+    Response::builder()
+        .status(StatusCode::SWITCHING_PROTOCOLS)
+        .header(header::CONNECTION, "upgrade")
+        .header(header::UPGRADE, "websocket")
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .body(Body::empty())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("upgrade response: {e}")))
+}
+
+/// Why a connection ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// The peer closed, vanished or sent garbage.
+    Peer,
+    /// A send stayed blocked past the timeout: the client stopped reading.
+    Slow,
+    /// No pong (nor anything) for too long.
+    Idle,
+    /// The topic is gone: the server is stopping.
+    Restart,
+}
+
+/// Sends one frame, in fragments of at most `fragment` bytes, within `limit`.
+async fn send(ws: &mut Socket, frame: &Frame, s: &HubSettings) -> Result<(), End> {
+    let bytes = Bytes::from(frame.text.clone());
+    let sending = async {
+        let fragment = s.fragment_size.max(125);
+        if bytes.len() <= fragment {
+            return ws
+                .send(Message::Frame(WsFrame::message(
+                    bytes,
+                    OpCode::Data(Data::Text),
+                    true,
+                )))
+                .await;
+        }
+        let mut start = 0;
+        while start < bytes.len() {
+            let end = (start + fragment).min(bytes.len());
+            let opcode = if start == 0 {
+                OpCode::Data(Data::Text)
+            } else {
+                OpCode::Data(Data::Continue)
+            };
+            // Fragments are slices of the shared frame: no copy until
+            // tungstenite writes them to the socket.
+            ws.feed(Message::Frame(WsFrame::message(
+                bytes.slice(start..end),
+                opcode,
+                end == bytes.len(),
+            )))
+            .await?;
+            start = end;
+        }
+        ws.flush().await
+    };
+    match timeout(s.send_timeout, sending).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(_)) => Err(End::Peer),
+        Err(_) => Err(End::Slow),
+    }
+}
+
+/// Best-effort close frame; a peer that does not read will not get it.
+async fn close(ws: &mut Socket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code: code.into(),
+        reason: reason.into(),
+    };
+    let _ = timeout(
+        std::time::Duration::from_millis(200),
+        ws.close(Some(frame)),
     )
+    .await;
 }
 
 /// Forwards one view of a topic to one client until either side stops.
-pub async fn serve(socket: WebSocket, topic: Arc<Topic>, view: View, since: Option<i64>) {
-    let (mut sink, mut stream) = socket.split();
+pub async fn serve(
+    mut ws: Socket,
+    topic: Arc<Topic>,
+    view: View,
+    since: Option<i64>,
+    s: HubSettings,
+) {
+    let end = forward(&mut ws, &topic, view, since, &s).await;
+    match end {
+        End::Slow => {
+            tracing::debug!(election = %topic.id, "slow subscriber dropped");
+            close(&mut ws, CLOSE_TRY_AGAIN, "too slow, reconnect with since").await;
+        }
+        End::Restart => close(&mut ws, CLOSE_RESTART, "service restart, retry").await,
+        End::Idle => close(&mut ws, 1001, "no pong").await,
+        // Answer a client's close (tungstenite queued the reply), or nothing.
+        End::Peer => {
+            let _ = timeout(std::time::Duration::from_millis(200), ws.flush()).await;
+        }
+    }
+}
+
+async fn forward(
+    ws: &mut Socket,
+    topic: &Topic,
+    view: View,
+    since: Option<i64>,
+    s: &HubSettings,
+) -> End {
     let sub = topic.subscribe(view, since);
     let mut rx = sub.rx;
     let mut last = since.unwrap_or(-1);
     for frame in &sub.initial {
-        if !send(&mut sink, frame).await {
-            return;
+        if let Err(end) = send(ws, frame, s).await {
+            return end;
         }
         last = frame.seq;
     }
-    let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+    drop(sub.initial);
+    let mut ping = tokio::time::interval_at(Instant::now() + s.ping_every, s.ping_every);
     let mut heard = Instant::now();
     loop {
         tokio::select! {
@@ -86,37 +280,36 @@ pub async fn serve(socket: WebSocket, topic: Arc<Topic>, view: View, since: Opti
                     if frame.kind == FrameKind::Change && frame.seq <= last {
                         continue;
                     }
-                    if !send(&mut sink, &frame).await {
-                        break;
+                    if let Err(end) = send(ws, &frame, s).await {
+                        return end;
                     }
                     last = frame.seq;
                 }
                 Err(RecvError::Lagged(_)) => {
-                    // Fell behind: never leave a gap, resynchronise from a snapshot.
+                    // Fell behind: never leave a gap, resynchronise from a
+                    // snapshot (frames older than it are skipped above).
                     let snap = topic.snapshot(view);
-                    if !send(&mut sink, &snap).await {
-                        break;
+                    if let Err(end) = send(ws, &snap, s).await {
+                        return end;
                     }
                     last = snap.seq;
                 }
-                Err(RecvError::Closed) => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame {
-                        code: 1012,
-                        reason: "service restart, retry".into(),
-                    }))).await;
-                    break;
-                }
+                Err(RecvError::Closed) => return End::Restart,
             },
-            incoming = stream.next() => match incoming {
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            incoming = ws.next() => match incoming {
+                Some(Ok(Message::Close(_))) | None => return End::Peer,
+                Some(Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) => return End::Peer,
+                Some(Err(_)) => return End::Peer,
                 Some(Ok(_)) => heard = Instant::now(),
             },
             _ = ping.tick() => {
-                if heard.elapsed() > IDLE_LIMIT {
-                    break;
+                if heard.elapsed() > s.idle_limit {
+                    return End::Idle;
                 }
-                if timeout(SEND_TIMEOUT, sink.send(Message::Ping(Default::default()))).await.map_or(true, |r| r.is_err()) {
-                    break;
+                match timeout(s.send_timeout, ws.send(Message::Ping(Bytes::new()))).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(_)) => return End::Peer,
+                    Err(_) => return End::Slow,
                 }
             }
         }

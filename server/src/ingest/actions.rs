@@ -201,8 +201,13 @@ pub async fn enter_pv(
     let bureau = election
         .bureau(code)
         .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(principal.role, Action::Enter, principal.owns(id, code), old.meta.state)
-        .map_err(refused)?;
+    let next = authorize(
+        principal.role,
+        Action::Enter,
+        principal.owns(id, code),
+        old.meta.state,
+    )
+    .map_err(refused)?;
     check_version(input.version, old.meta)?;
     let second = match input.entry {
         1 => false,
@@ -232,7 +237,11 @@ pub async fn enter_pv(
         turnout: turnout.clone(),
         ..input.pv.clone()
     };
-    let previous = if second { old.second.as_ref() } else { old.record.pv.as_ref() };
+    let previous = if second {
+        old.second.as_ref()
+    } else {
+        old.record.pv.as_ref()
+    };
     let report = check_pv(&election, bureau, &checked, previous);
     if !report.accepts(input.confirm) {
         return Err(ApiError::Violations {
@@ -261,7 +270,11 @@ pub async fn enter_pv(
             bureau: code,
             old,
             new,
-            kind: if second { EntryKind::SecondPv } else { EntryKind::Pv },
+            kind: if second {
+                EntryKind::SecondPv
+            } else {
+                EntryKind::Pv
+            },
             payload,
             warnings: report.warnings,
         },
@@ -292,8 +305,13 @@ pub async fn enter_turnout(
     let bureau = election
         .bureau(code)
         .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(principal.role, Action::Turnout, principal.owns(id, code), old.meta.state)
-        .map_err(refused)?;
+    let next = authorize(
+        principal.role,
+        Action::Turnout,
+        principal.owns(id, code),
+        old.meta.state,
+    )
+    .map_err(refused)?;
     check_version(version, old.meta)?;
     let merged = merge_turnout(&old.record.turnout, &readings);
     let report = check_turnout(&election, bureau, &merged, old.record.pv.as_ref());
@@ -341,8 +359,13 @@ pub async fn transition(
     election
         .bureau(code)
         .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(principal.role, action, principal.owns(id, code), old.meta.state)
-        .map_err(refused)?;
+    let next = authorize(
+        principal.role,
+        action,
+        principal.owns(id, code),
+        old.meta.state,
+    )
+    .map_err(refused)?;
     check_version(version, old.meta)?;
     let mut new = old.clone();
     new.meta.state = next;
@@ -363,7 +386,9 @@ pub async fn transition(
             EntryKind::Unpublish
         }
         Action::Enter | Action::Turnout => {
-            return Err(ApiError::Internal(anyhow::anyhow!("transition called with {action:?}")));
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "transition called with {action:?}"
+            )));
         }
     };
     commit(

@@ -100,7 +100,10 @@ pub async fn create_election(
     principal.require_admin()?;
     principal.check_csrf(csrf_header(&headers))?;
     election.check().map_err(ApiError::Definition)?;
-    state.store.create_election(&election, &principal.name).await?;
+    state
+        .store
+        .create_election(&election, &principal.name)
+        .await?;
     let id = election.id.clone();
     crate::app::watch_embargo(state.hub.insert(LiveElection::new(election)));
     tracing::info!(election = %id, "election created");
@@ -231,7 +234,11 @@ fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
 }
 
 /// The `Idempotency-Key` header with a hash of what it came with.
-fn idempotency(headers: &HeaderMap, scope: &str, body: &impl Serialize) -> Result<Option<IdemKey>, ApiError> {
+fn idempotency(
+    headers: &HeaderMap,
+    scope: &str,
+    body: &impl Serialize,
+) -> Result<Option<IdemKey>, ApiError> {
     let Some(v) = headers.get("idempotency-key") else {
         return Ok(None);
     };
@@ -326,8 +333,9 @@ async fn transition(
     let body: TransitionBody = if body.iter().all(u8::is_ascii_whitespace) {
         TransitionBody::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request("invalid_field", format!("corps JSON invalide : {e}")))?
+        serde_json::from_slice(&body).map_err(|e| {
+            ApiError::bad_request("invalid_field", format!("corps JSON invalide : {e}"))
+        })?
     };
     let version = if_match(&headers)?.or(body.version);
     actions::transition(&state, &principal, &id, &code, action, version)
@@ -379,13 +387,20 @@ pub async fn access_code(
 }
 
 /// Creates and stores a one-time code; returns it (it is shown once, never stored in clear).
-pub async fn new_access_code(state: &AppState, principal: &Principal, id: &str, code: &str) -> Result<String, ApiError> {
+pub async fn new_access_code(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    code: &str,
+) -> Result<String, ApiError> {
     let topic = state
         .hub
         .get(id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
     if topic.read().election.bureau(code).is_none() {
-        return Err(ApiError::not_found(format!("bureau inconnu dans {id} : {code}")));
+        return Err(ApiError::not_found(format!(
+            "bureau inconnu dans {id} : {code}"
+        )));
     }
     // 12 characters from an alphabet without look-alikes: ~60 bits.
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -423,7 +438,10 @@ pub struct NewUser {
 /// Checks and hashes a new account.
 pub async fn make_user(u: NewUser) -> Result<crate::store::accounts::User, ApiError> {
     if u.username.trim().is_empty() || u.username.len() > 64 {
-        return Err(ApiError::bad_request("invalid_field", "username : 1 à 64 caractères"));
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "username : 1 à 64 caractères",
+        ));
     }
     if u.password.chars().count() < 12 {
         return Err(ApiError::bad_request(
@@ -432,7 +450,10 @@ pub async fn make_user(u: NewUser) -> Result<crate::store::accounts::User, ApiEr
         ));
     }
     if u.role == election_data::workflow::Role::Public {
-        return Err(ApiError::bad_request("invalid_field", "role : admin, desk ou president"));
+        return Err(ApiError::bad_request(
+            "invalid_field",
+            "role : admin, desk ou president",
+        ));
     }
     let password = u.password;
     let hash = tokio::task::spawn_blocking(move || crate::auth::hash_password(&password))

@@ -1,10 +1,44 @@
-//! French number formatting for the public pages.
+//! Number and date formatting for the public pages, per language.
 //!
-//! Integers get a narrow no-break space between thousands (`37 267`) and
-//! percentages a decimal comma (`37,88 %`), as French readers expect. The
-//! live script formats the same way so a page never changes style on update.
+//! In French, integers get a narrow no-break space between thousands
+//! (`37 267`) and percentages a decimal comma (`37,88 %`), as French readers
+//! expect; in English, `37,267` and `37.88%`. The live script formats the
+//! same way so a page never changes style on update. The unsuffixed
+//! functions are the French ones (the desk uses them too).
 
 use election_data::Percent;
+
+use super::i18n::Lang;
+
+/// An integer in the conventions of `lang`.
+pub fn int_l(n: u64, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => int(n),
+        Lang::En => int(n).replace('\u{202f}', ","),
+    }
+}
+
+/// A percentage in the conventions of `lang`; `–` when undefined.
+pub fn pct_l(p: Option<Percent>, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => pct(p),
+        Lang::En => p.map_or_else(|| "–".to_string(), |p| format!("{p}%")),
+    }
+}
+
+/// `2027-04-11` → `11 avril 2027` / `11 April 2027`.
+pub fn date_l(iso: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Fr => date(iso),
+        Lang::En => {
+            let mut parts = iso.splitn(3, '-');
+            match (parts.next(), parts.next().map(str::parse::<usize>), parts.next().map(str::parse::<u32>)) {
+                (Some(y), Some(Ok(m @ 1..=12)), Some(Ok(d))) => format!("{d} {} {y}", lang.month(m)),
+                _ => iso.to_string(),
+            }
+        }
+    }
+}
 
 /// `37267` → `37 267` (U+202F between groups).
 pub fn int(n: u64) -> String {
@@ -80,6 +114,14 @@ mod tests {
         assert_eq!(date("2027-04-11"), "11 avril 2027");
         assert_eq!(date("2026-03-01"), "1er mars 2026");
         assert_eq!(date("bad"), "bad");
+    }
+
+    #[test]
+    fn english_figures() {
+        assert_eq!(int_l(37267, Lang::En), "37,267");
+        assert_eq!(pct_l(Percent::of(1, 3), Lang::En), "33.33%");
+        assert_eq!(date_l("2027-04-11", Lang::En), "11 April 2027");
+        assert_eq!(date_l("2027-04-11", Lang::Fr), "11 avril 2027");
     }
 
     #[test]

@@ -72,10 +72,12 @@ impl Store {
     }
 
     pub async fn user(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT username, password_hash, role, bureaux FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(self.pool())
-            .await?;
+        let row = sqlx::query(
+            "SELECT username, password_hash, role, bureaux FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(self.pool())
+        .await?;
         row.map(|r| {
             let bureaux: String = r.try_get(3)?;
             Ok(User {
@@ -177,7 +179,10 @@ impl Store {
     }
 
     /// Consumes a one-time code: returns its election and bureau, once.
-    pub async fn use_access_code(&self, code_hash: &str) -> Result<Option<(String, String)>, StoreError> {
+    pub async fn use_access_code(
+        &self,
+        code_hash: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
         let now = now_millis();
         let (_guard, mut tx) = self.begin_write().await?;
         let row = sqlx::query(
@@ -197,10 +202,11 @@ impl Store {
 
     /// A stored answer for an idempotency key: (request hash, status, body).
     pub async fn idempotent(&self, key: &str) -> Result<Option<(String, i64, String)>, StoreError> {
-        let row = sqlx::query("SELECT request_hash, status, response FROM idempotency WHERE key = $1")
-            .bind(key)
-            .fetch_optional(self.pool())
-            .await?;
+        let row =
+            sqlx::query("SELECT request_hash, status, response FROM idempotency WHERE key = $1")
+                .bind(key)
+                .fetch_optional(self.pool())
+                .await?;
         row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
             .transpose()
     }

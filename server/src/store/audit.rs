@@ -92,7 +92,10 @@ pub fn row_hash(
 }
 
 /// Appends a record inside `tx`.
-pub async fn append(tx: &mut Transaction<'static, Any>, rec: AuditRecord<'_>) -> Result<i64, StoreError> {
+pub async fn append(
+    tx: &mut Transaction<'static, Any>,
+    rec: AuditRecord<'_>,
+) -> Result<i64, StoreError> {
     // Taking the head's row lock first serialises audited transactions.
     let head = sqlx::query("UPDATE audit_head SET n = n + 1 WHERE id = 1 RETURNING n, hash")
         .fetch_one(&mut **tx)
@@ -162,22 +165,26 @@ impl Store {
     }
 
     /// The latest rows, newest first, optionally for one election.
-    pub async fn audit_rows(&self, election_id: Option<&str>, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+    pub async fn audit_rows(
+        &self,
+        election_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<AuditRow>, StoreError> {
         let rows = match election_id {
-            Some(id) => {
+            Some(id) => sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM audit_log WHERE election_id = $1 ORDER BY n DESC LIMIT $2"
+            ))
+            .bind(id)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?,
+            None => {
                 sqlx::query(&format!(
-                    "SELECT {COLUMNS} FROM audit_log WHERE election_id = $1 ORDER BY n DESC LIMIT $2"
+                    "SELECT {COLUMNS} FROM audit_log ORDER BY n DESC LIMIT $1"
                 ))
-                .bind(id)
                 .bind(limit)
                 .fetch_all(self.pool())
                 .await?
-            }
-            None => {
-                sqlx::query(&format!("SELECT {COLUMNS} FROM audit_log ORDER BY n DESC LIMIT $1"))
-                    .bind(limit)
-                    .fetch_all(self.pool())
-                    .await?
             }
         };
         rows.into_iter().map(to_row).collect()
@@ -224,7 +231,10 @@ impl Store {
                 r.new_value.as_deref(),
             );
             if h != r.hash {
-                problems.push(format!("ligne {} : contenu modifié (empreinte invalide)", r.n));
+                problems.push(format!(
+                    "ligne {} : contenu modifié (empreinte invalide)",
+                    r.n
+                ));
             }
             prev = r.hash;
             expected_n = r.n + 1;

@@ -138,7 +138,8 @@ pub struct Committed {
 }
 
 fn to_json<T: serde::Serialize>(v: &T, what: &str) -> Result<String, StoreError> {
-    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(format!("cannot serialise {what}: {e}")))
+    serde_json::to_string(v)
+        .map_err(|e| StoreError::Corrupt(format!("cannot serialise {what}: {e}")))
 }
 
 fn opt_json(pv: Option<&ProcesVerbal>) -> Result<Option<String>, StoreError> {
@@ -251,7 +252,11 @@ impl Store {
     }
 
     /// Stores a new election definition (already checked by the caller).
-    pub async fn create_election(&self, election: &Election, actor: &str) -> Result<(), StoreError> {
+    pub async fn create_election(
+        &self,
+        election: &Election,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         let definition = serde_json::to_string(election)
             .map_err(|e| StoreError::Corrupt(format!("cannot serialise election: {e}")))?;
         let (_guard, mut tx) = self.begin_write().await?;
@@ -306,12 +311,13 @@ impl Store {
         let version = e.expected_version + 1;
 
         let (_guard, mut tx) = self.begin_write().await?;
-        let seq: i64 = sqlx::query("UPDATE elections SET seq = seq + 1 WHERE id = $1 RETURNING seq")
-            .bind(e.election_id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or_else(|| StoreError::UnknownElection(e.election_id.to_string()))?
-            .try_get(0)?;
+        let seq: i64 =
+            sqlx::query("UPDATE elections SET seq = seq + 1 WHERE id = $1 RETURNING seq")
+                .bind(e.election_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| StoreError::UnknownElection(e.election_id.to_string()))?
+                .try_get(0)?;
         let conflict = || StoreError::Conflict {
             bureau: e.bureau_code.to_string(),
             expected: e.expected_version,

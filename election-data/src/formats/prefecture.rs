@@ -1,0 +1,422 @@
+//! The results file sent to the prefecture, in the ministry's XML structure.
+//!
+//! After the night the commune sends the prefecture the figures of every
+//! bureau and the commune totals. The file follows the element names of the
+//! ministry's published results XML (`Election / Departement / Commune /
+//! Tours / Tour / Mentions / Resultats / Candidats | Listes`), with the
+//! bureaux added under the round. Exactly:
+//!
+//! ```text
+//! Election
+//!   Scrutin: Type (CAN, DEP, EUR, LEG, MUN, PRE, REF, REG), Annee, Libelle, Date (AAAA-MM-JJ)
+//!   Departement: CodDpt, LibDpt
+//!     Commune: CodSubCom (code in the département), CodCommune (INSEE), LibSubCom,
+//!              Cantons/Canton {CodCan, LibCan}*, Circonscriptions/Circonscription {CodCirLg, LibCirLg}*,
+//!              NbBurVot (bureaux of the commune)
+//!       Tours/Tour: NumTour, NbBurVotParvenus (bureaux counted)
+//!         Mentions: commune totals (below)
+//!         Resultats: Candidats/Candidat* or Listes/Liste* (below), commune totals
+//!         Bureaux/Bureau*: CodBurVot, LibBurVot, CodCan?, CodCirLg?, Mentions, Resultats
+//! Mentions: Inscrits {Nombre}; Abstentions, Votants {Nombre, RapportInscrit};
+//!           Blancs, Nuls, Exprimes {Nombre, RapportInscrit, RapportVotant}
+//! Candidat: NumPanneauCand, NomPsn, PrenomPsn, CivilitePsn (M. / Mme, when known),
+//!           CodNuaCand?, NbVoix, RapportExprime, RapportInscrit
+//! Liste:    NumPanneauListe, LibLis, NomTeteListe, PrenomTeteListe, CiviliteTeteListe?,
+//!           CodNuaListe?, NbVoix, RapportExprime, RapportInscrit, NbSieges (commune level,
+//!           only when a seat allocation is given)
+//! ```
+//!
+//! Ratios are percentages with a decimal comma and two decimals, rounded
+//! half-up ([`crate::Percent`]), `0,00` when the denominator is 0. Lists are
+//! used for the list ballots (municipales, communautaires, européennes,
+//! régionales), candidates otherwise. Only bureaux with a procès-verbal are
+//! listed; the totals are theirs. Canton and circonscription codes are the
+//! perimeters' codes without their `CANTON-` / `CIRC-` prefix. The type code
+//! `CAN` (cantonales, before 2015) is never produced. UTF-8, `\n`, two-space
+//! indentation.
+
+use std::collections::BTreeMap;
+
+use super::xml::Xml;
+use super::{ResultsFile, Sexe, kind_code, pct_fr};
+use crate::model::{Bureau, ElectionKind, PerimeterKind, ProcesVerbal};
+
+/// Prefix of the code of a canton perimeter.
+pub const CANTON_PREFIX: &str = "CANTON-";
+
+fn is_list_ballot(kind: ElectionKind) -> bool {
+    matches!(
+        kind,
+        ElectionKind::Municipales
+            | ElectionKind::Communautaires
+            | ElectionKind::Europeennes
+            | ElectionKind::Regionales
+    )
+}
+
+/// `(code, label)` of the perimeters of `kind`, code without `prefix`.
+fn perimeters_of_kind(
+    results: &ResultsFile,
+    kind: PerimeterKind,
+    prefix: &str,
+) -> Vec<(String, String)> {
+    results
+        .election
+        .perimeters
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| {
+            (
+                p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string(),
+                p.name.clone(),
+            )
+        })
+        .collect()
+}
+
+fn bureau_perimeter(
+    results: &ResultsFile,
+    b: &Bureau,
+    kind: PerimeterKind,
+    prefix: &str,
+) -> Option<String> {
+    let e = &results.election;
+    b.perimeters
+        .iter()
+        .flat_map(|p| e.ancestors(p).unwrap_or_default())
+        .filter_map(|c| e.perimeter(c))
+        .find(|p| p.kind == kind)
+        .map(|p| p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string())
+}
+
+fn mentions(x: &mut Xml, pv: &ProcesVerbal) {
+    x.open("Mentions", &[]);
+    x.open("Inscrits", &[]);
+    x.text("Nombre", &pv.inscrits.to_string());
+    x.close("Inscrits");
+    let abstentions = pv.inscrits - pv.votants;
+    for (name, n) in [("Abstentions", abstentions), ("Votants", pv.votants)] {
+        x.open(name, &[]);
+        x.text("Nombre", &n.to_string());
+        x.text("RapportInscrit", &pct_fr(n, pv.inscrits));
+        x.close(name);
+    }
+    for (name, n) in [
+        ("Blancs", pv.blancs),
+        ("Nuls", pv.nuls),
+        ("Exprimes", pv.exprimes),
+    ] {
+        x.open(name, &[]);
+        x.text("Nombre", &n.to_string());
+        x.text("RapportInscrit", &pct_fr(n, pv.inscrits));
+        x.text("RapportVotant", &pct_fr(n, pv.votants));
+        x.close(name);
+    }
+    x.close("Mentions");
+}
+
+fn civilite(s: Option<Sexe>) -> &'static str {
+    match s {
+        Some(Sexe::M) => "M.",
+        Some(Sexe::F) => "Mme",
+        None => "",
+    }
+}
+
+fn resultats(
+    x: &mut Xml,
+    results: &ResultsFile,
+    pv: &ProcesVerbal,
+    seats: Option<&BTreeMap<u32, u32>>,
+) {
+    let lists = is_list_ballot(results.election.kind);
+    x.open("Resultats", &[]);
+    x.open(if lists { "Listes" } else { "Candidats" }, &[]);
+    for c in &results.election.candidates {
+        let p = results.person(c.number);
+        let voix = pv.voix_of(c.number);
+        if lists {
+            x.open("Liste", &[]);
+            x.text("NumPanneauListe", &c.number.to_string());
+            x.text("LibLis", &c.name);
+            x.text("NomTeteListe", &p.nom);
+            x.text("PrenomTeteListe", &p.prenom);
+            if p.sexe.is_some() {
+                x.text("CiviliteTeteListe", civilite(p.sexe));
+            }
+            if let Some(n) = &c.nuance {
+                x.text("CodNuaListe", n);
+            }
+        } else {
+            x.open("Candidat", &[]);
+            x.text("NumPanneauCand", &c.number.to_string());
+            x.text("NomPsn", &p.nom);
+            x.text("PrenomPsn", &p.prenom);
+            if p.sexe.is_some() {
+                x.text("CivilitePsn", civilite(p.sexe));
+            }
+            if let Some(n) = &c.nuance {
+                x.text("CodNuaCand", n);
+            }
+        }
+        x.text("NbVoix", &voix.to_string());
+        x.text("RapportExprime", &pct_fr(voix, pv.exprimes));
+        x.text("RapportInscrit", &pct_fr(voix, pv.inscrits));
+        if lists {
+            if let Some(s) = seats.and_then(|s| s.get(&c.number)) {
+                x.text("NbSieges", &s.to_string());
+            }
+            x.close("Liste");
+        } else {
+            x.close("Candidat");
+        }
+    }
+    x.close(if lists { "Listes" } else { "Candidats" });
+    x.close("Resultats");
+}
+
+/// Writes the prefecture file. `seats` (panel number → seats won) adds
+/// `NbSieges` to the commune's lists; pass it once the allocation is final.
+pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<u8> {
+    let e = &results.election;
+    let m = &results.meta;
+    let mut x = Xml::new();
+    x.open("Election", &[]);
+    x.open("Scrutin", &[]);
+    x.text("Type", kind_code(e.kind));
+    x.text("Annee", e.date.get(..4).unwrap_or_default());
+    x.text("Libelle", &e.label);
+    x.text("Date", &e.date);
+    x.close("Scrutin");
+    x.open("Departement", &[]);
+    x.text("CodDpt", &m.departement_code);
+    x.text("LibDpt", &m.departement_label);
+    x.open("Commune", &[]);
+    x.text("CodSubCom", &m.commune_code);
+    x.text("CodCommune", &m.insee());
+    x.text("LibSubCom", &m.commune_label);
+    let cantons = perimeters_of_kind(results, PerimeterKind::Canton, CANTON_PREFIX);
+    if !cantons.is_empty() {
+        x.open("Cantons", &[]);
+        for (code, name) in &cantons {
+            x.open("Canton", &[]);
+            x.text("CodCan", code);
+            x.text("LibCan", name);
+            x.close("Canton");
+        }
+        x.close("Cantons");
+    }
+    let circs = perimeters_of_kind(
+        results,
+        PerimeterKind::Circonscription,
+        super::ministry::CIRCONSCRIPTION_PREFIX,
+    );
+    if !circs.is_empty() {
+        x.open("Circonscriptions", &[]);
+        for (code, name) in &circs {
+            x.open("Circonscription", &[]);
+            x.text("CodCirLg", code);
+            x.text("LibCirLg", name);
+            x.close("Circonscription");
+        }
+        x.close("Circonscriptions");
+    }
+    x.text("NbBurVot", &e.bureaux.len().to_string());
+    x.open("Tours", &[]);
+    x.open("Tour", &[]);
+    x.text("NumTour", &e.round.to_string());
+    x.text("NbBurVotParvenus", &results.arrived().count().to_string());
+    let totals = results.totals();
+    mentions(&mut x, &totals);
+    resultats(&mut x, results, &totals, seats);
+    x.open("Bureaux", &[]);
+    for (b, pv) in results.arrived() {
+        x.open("Bureau", &[]);
+        x.text("CodBurVot", &b.code);
+        x.text("LibBurVot", &b.name);
+        if let Some(c) = bureau_perimeter(results, b, PerimeterKind::Canton, CANTON_PREFIX) {
+            x.text("CodCan", &c);
+        }
+        if let Some(c) = bureau_perimeter(
+            results,
+            b,
+            PerimeterKind::Circonscription,
+            super::ministry::CIRCONSCRIPTION_PREFIX,
+        ) {
+            x.text("CodCirLg", &c);
+        }
+        mentions(&mut x, pv);
+        resultats(&mut x, results, pv, None);
+        x.close("Bureau");
+    }
+    x.close("Bureaux");
+    x.close("Tour");
+    x.close("Tours");
+    x.close("Commune");
+    x.close("Departement");
+    x.close("Election");
+    x.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{sample_commune, sample_pv};
+    use crate::formats::xml::{Node, parse};
+
+    fn sample(arrived: usize) -> ResultsFile {
+        let mut e = sample_commune();
+        e.perimeters[0].code = "13004".into();
+        for p in &mut e.perimeters {
+            if p.parent.is_some() {
+                p.parent = Some("13004".into());
+            }
+        }
+        let pvs = e
+            .bureaux
+            .iter()
+            .take(arrived)
+            .enumerate()
+            .map(|(i, b)| (b.code.clone(), sample_pv(&e, b, i as u64)))
+            .collect();
+        ResultsFile::new(e, pvs)
+    }
+
+    fn number(n: &Node, path: &[&str]) -> i64 {
+        n.path(path).and_then(|n| n.text.parse().ok()).unwrap_or(-1)
+    }
+
+    #[test]
+    fn structure_and_totals() {
+        let r = sample(5);
+        let bytes = encode(&r, None);
+        let text = String::from_utf8(bytes.clone()).expect("utf-8");
+        assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Election>\n"));
+        let root = parse(&bytes).expect("well-formed");
+        assert_eq!(root.name, "Election");
+        assert_eq!(
+            root.path(&["Scrutin", "Type"]).map(|n| n.text.as_str()),
+            Some("PRE")
+        );
+        let dep = root.child("Departement").expect("Departement");
+        assert_eq!(dep.child("CodDpt").map(|n| n.text.as_str()), Some("13"));
+        assert_eq!(
+            dep.child("LibDpt").map(|n| n.text.as_str()),
+            Some("Bouches-du-Rhône")
+        );
+        let commune = dep.child("Commune").expect("Commune");
+        assert_eq!(
+            commune.child("CodCommune").map(|n| n.text.as_str()),
+            Some("13004")
+        );
+        assert_eq!(
+            commune.path(&["Cantons"]).map(|c| c.children.len()),
+            Some(2)
+        );
+        let tour = commune.path(&["Tours", "Tour"]).expect("Tour");
+        assert_eq!(number(tour, &["NbBurVotParvenus"]), 5);
+        let bureaux = tour.child("Bureaux").expect("Bureaux");
+        assert_eq!(bureaux.children.len(), 5);
+        // Commune totals are the sums of the bureaux.
+        for m in ["Inscrits", "Votants", "Blancs", "Nuls", "Exprimes"] {
+            let total = number(tour, &["Mentions", m, "Nombre"]);
+            let sum: i64 = bureaux
+                .children
+                .iter()
+                .map(|b| number(b, &["Mentions", m, "Nombre"]))
+                .sum();
+            assert_eq!(total, sum, "{m}");
+        }
+        let t = r.totals();
+        assert_eq!(
+            tour.path(&["Mentions", "Votants", "RapportInscrit"])
+                .map(|n| n.text.clone()),
+            Some(pct_fr(t.votants, t.inscrits))
+        );
+        let cands = tour.path(&["Resultats", "Candidats"]).expect("Candidats");
+        assert_eq!(cands.children.len(), 12);
+        for c in &cands.children {
+            for f in [
+                "NumPanneauCand",
+                "NomPsn",
+                "PrenomPsn",
+                "NbVoix",
+                "RapportExprime",
+                "RapportInscrit",
+            ] {
+                assert!(c.child(f).is_some(), "{f}");
+            }
+            assert!(c.child("NbSieges").is_none());
+        }
+        assert_eq!(
+            bureaux.children[0].child("CodCan").map(|n| n.text.as_str()),
+            Some("1")
+        );
+    }
+
+    #[test]
+    fn lists_carry_seats_when_given() {
+        let mut r = sample(34);
+        r.election.kind = ElectionKind::Municipales;
+        let seats: BTreeMap<u32, u32> = r
+            .election
+            .candidates
+            .iter()
+            .map(|c| (c.number, c.number % 3))
+            .collect();
+        let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
+        assert_eq!(
+            root.path(&["Scrutin", "Type"]).map(|n| n.text.as_str()),
+            Some("MUN")
+        );
+        let listes = root
+            .path(&[
+                "Departement",
+                "Commune",
+                "Tours",
+                "Tour",
+                "Resultats",
+                "Listes",
+            ])
+            .expect("Listes");
+        for l in &listes.children {
+            assert_eq!(l.name, "Liste");
+            let n: u32 = l
+                .child("NumPanneauListe")
+                .and_then(|n| n.text.parse().ok())
+                .unwrap_or(0);
+            assert_eq!(
+                l.child("NbSieges").map(|s| s.text.clone()),
+                Some((n % 3).to_string())
+            );
+        }
+        // Bureau lists never carry seats.
+        let bureau = root
+            .path(&[
+                "Departement",
+                "Commune",
+                "Tours",
+                "Tour",
+                "Bureaux",
+                "Bureau",
+                "Resultats",
+                "Listes",
+                "Liste",
+            ])
+            .expect("bureau list");
+        assert!(bureau.child("NbSieges").is_none());
+    }
+
+    #[test]
+    fn is_deterministic_and_escapes() {
+        let mut r = sample(3);
+        r.election.label = "Présidentielle <test> & \"co\"".into();
+        let a = encode(&r, None);
+        assert_eq!(a, encode(&r, None));
+        let root = parse(&a).expect("well-formed");
+        assert_eq!(
+            root.path(&["Scrutin", "Libelle"]).map(|n| n.text.as_str()),
+            Some("Présidentielle <test> & \"co\"")
+        );
+    }
+}

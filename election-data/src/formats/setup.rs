@@ -1,0 +1,750 @@
+//! Setting an election up from the commune's spreadsheets.
+//!
+//! Three CSV files, as a town hall already keeps them: the bureaux (code,
+//! name, address, inscrits and the cantons, circonscriptions, quartiers or
+//! villages they sit in), the electoral roll (one row per elector with their
+//! bureau, as openElec exports it, or one row per bureau with its count) and
+//! the candidates or lists (panel number, name, nuance, optional colour).
+//! Columns are found by their header, whatever the case, accents or
+//! punctuation (`N° Panneau`, `numero panneau`…), in any order; extra columns
+//! are ignored. Separator (`;` or `,`) and encoding (UTF-8 or Windows-1252)
+//! are detected ([`super::Table::read`]).
+//!
+//! Every row is checked and every problem reported with its line; a decoder
+//! returns nothing unless the whole file is valid. [`build_election`] puts
+//! the pieces together and runs the model's own checks.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::{
+    ElectionHeader, FormatError, FormatErrors, Person, Sexe, Table, default_colour, is_code,
+    is_colour,
+};
+use crate::model::{Bureau, Candidate, Election, Perimeter, PerimeterKind};
+
+/// Accepted headers (normalised, see [`super::normalise_header`]) for each column.
+const BUREAU_CODE: &[&str] = &[
+    "code",
+    "code bureau",
+    "bureau",
+    "n bureau",
+    "numero",
+    "numero bureau",
+    "numero de bureau",
+    "code du bureau",
+    "code du b vote",
+    "bureau de vote",
+    "code bureau de vote",
+];
+const BUREAU_NAME: &[&str] = &[
+    "nom",
+    "libelle",
+    "nom du bureau",
+    "libelle bureau",
+    "libelle du bureau",
+];
+const ADDRESS: &[&str] = &["adresse", "lieu", "adresse du bureau"];
+const INSCRITS: &[&str] = &[
+    "inscrits",
+    "nombre d inscrits",
+    "nb inscrits",
+    "nombre inscrits",
+];
+const PERIMETER_COLUMNS: [(PerimeterKind, &str, &[&str]); 4] = [
+    (
+        PerimeterKind::Circonscription,
+        "CIRC-",
+        &["circonscription"],
+    ),
+    (PerimeterKind::Canton, "CANTON-", &["canton"]),
+    (PerimeterKind::Quartier, "Q-", &["quartier"]),
+    (PerimeterKind::Village, "V-", &["village", "hameau"]),
+];
+const PANNEAU: &[&str] = &[
+    "panneau",
+    "n panneau",
+    "numero",
+    "numero panneau",
+    "numero de panneau",
+    "n",
+    "num panneau",
+    "n liste",
+    "numero liste",
+    "numero de liste",
+];
+const CANDIDATE_NAME: &[&str] = &[
+    "nom",
+    "candidat",
+    "liste",
+    "nom de la liste",
+    "libelle",
+    "libelle liste",
+    "nom du candidat",
+];
+const PRENOM: &[&str] = &["prenom", "prenom du candidat"];
+const SEXE: &[&str] = &["sexe", "civilite"];
+const NUANCE: &[&str] = &["nuance", "code nuance"];
+const COLOUR: &[&str] = &["couleur", "colour", "color"];
+
+/// The bureaux file, read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BureauxFile {
+    pub bureaux: Vec<Bureau>,
+    /// The perimeters named in the file, children of the commune.
+    pub perimeters: Vec<Perimeter>,
+}
+
+/// The electoral roll, counted per bureau.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Roll {
+    pub inscrits: BTreeMap<String, u32>,
+    /// The first line of each bureau, to point at it in messages.
+    pub lines: BTreeMap<String, u64>,
+    /// True when the file had one row per elector, false for counts per bureau.
+    pub per_elector: bool,
+}
+
+/// The candidates file, read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CandidatesFile {
+    pub candidates: Vec<Candidate>,
+    /// Nom, prénom and sexe, when the file has a `prénom` column.
+    pub people: BTreeMap<u32, Person>,
+}
+
+fn cell(row: &[String], col: Option<usize>) -> &str {
+    col.and_then(|c| row.get(c)).map_or("", |s| s.trim())
+}
+
+fn header_name(table: &Table, col: usize) -> String {
+    table
+        .header
+        .get(col)
+        .map_or_else(String::new, |h| h.trim().to_string())
+}
+
+fn missing_column(table: &Table, what: &str, names: &[&str]) -> FormatError {
+    FormatError::line(
+        table.header_line,
+        format!(
+            "colonne « {what} » introuvable dans l'en-tête (noms acceptés : {})",
+            names.join(", ")
+        ),
+    )
+}
+
+fn check_width(table: &Table, line: u64, row: &[String], errs: &mut Vec<FormatError>) -> bool {
+    if row.len() > table.header.len()
+        && row[table.header.len()..]
+            .iter()
+            .any(|c| !c.trim().is_empty())
+    {
+        errs.push(FormatError::line(
+            line,
+            format!(
+                "{} colonnes alors que l'en-tête en a {}",
+                row.len(),
+                table.header.len()
+            ),
+        ));
+        return false;
+    }
+    true
+}
+
+/// Reads a number of inscrits, tolerating spaces as thousands separators.
+fn parse_inscrits(s: &str) -> Option<u32> {
+    let digits: String = s
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}'))
+        .collect();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || digits.len() > 9 {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// An uppercase ASCII code from a name: `"Centre historique"` → `CENTRE-HISTORIQUE`.
+pub fn slug_code(prefix: &str, name: &str) -> String {
+    let mut out = prefix.to_string();
+    let mut dash = false;
+    for c in name.chars() {
+        let c = super::fold_accent(c).to_ascii_uppercase();
+        if c.is_ascii_alphanumeric() {
+            if dash && out.len() > prefix.len() {
+                out.push('-');
+            }
+            dash = false;
+            out.push(c);
+        } else {
+            dash = true;
+        }
+    }
+    out.truncate(32);
+    out.trim_end_matches('-').to_string()
+}
+
+/// Reads the bureaux file. `root` is the code of the commune perimeter,
+/// parent of every perimeter named in the file.
+pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErrors> {
+    let table = Table::read(bytes, &mut |_, _| {})?;
+    let code_col = table.column(BUREAU_CODE);
+    let name_col = table.column(BUREAU_NAME);
+    let mut errs = Vec::new();
+    if code_col.is_none() {
+        errs.push(missing_column(&table, "code", BUREAU_CODE));
+    }
+    if name_col.is_none() {
+        errs.push(missing_column(&table, "nom", BUREAU_NAME));
+    }
+    if !errs.is_empty() {
+        return Err(FormatErrors(errs));
+    }
+    let address_col = table.column(ADDRESS);
+    let inscrits_col = table.column(INSCRITS);
+    let perimeter_cols: Vec<_> = PERIMETER_COLUMNS
+        .iter()
+        .filter_map(|(kind, prefix, names)| table.column(names).map(|c| (*kind, *prefix, c)))
+        .collect();
+
+    let mut bureaux = Vec::new();
+    let mut perimeters: Vec<Perimeter> = Vec::new();
+    // perimeter code → (name, line where first seen)
+    let mut perimeter_names: BTreeMap<String, (String, u64)> = BTreeMap::new();
+    let mut seen: BTreeMap<String, u64> = BTreeMap::new();
+    for (line, row) in &table.rows {
+        let line = *line;
+        if !check_width(&table, line, row, &mut errs) {
+            continue;
+        }
+        let code = cell(row, code_col);
+        let code_h = code_col.map(|c| header_name(&table, c)).unwrap_or_default();
+        let mut ok = true;
+        if code.is_empty() {
+            errs.push(FormatError::at(line, &code_h, "le code du bureau est vide"));
+            ok = false;
+        } else if !is_code(code) {
+            errs.push(FormatError::at(
+                line,
+                &code_h,
+                format!("code de bureau invalide « {code} » (1 à 32 caractères parmi A-Z, a-z, 0-9, - et _)"),
+            ));
+            ok = false;
+        } else if let Some(first) = seen.get(code) {
+            errs.push(FormatError::at(
+                line,
+                &code_h,
+                format!("le bureau {code} figure déjà ligne {first}"),
+            ));
+            ok = false;
+        } else {
+            seen.insert(code.to_string(), line);
+        }
+        let name = cell(row, name_col);
+        if name.is_empty() {
+            let h = name_col.map(|c| header_name(&table, c)).unwrap_or_default();
+            errs.push(FormatError::at(line, h, "le nom du bureau est vide"));
+            ok = false;
+        }
+        let inscrits_raw = cell(row, inscrits_col);
+        let inscrits = if inscrits_raw.is_empty() {
+            0
+        } else if let Some(n) = parse_inscrits(inscrits_raw) {
+            n
+        } else {
+            let h = inscrits_col
+                .map(|c| header_name(&table, c))
+                .unwrap_or_default();
+            errs.push(FormatError::at(
+                line,
+                h,
+                format!("« {inscrits_raw} » n'est pas un nombre d'inscrits (entier positif)"),
+            ));
+            ok = false;
+            0
+        };
+        let mut own = Vec::new();
+        for (kind, prefix, col) in &perimeter_cols {
+            let pname = cell(row, Some(*col));
+            if pname.is_empty() {
+                continue;
+            }
+            let pcode = slug_code(prefix, pname);
+            if pcode.len() == prefix.len() {
+                errs.push(FormatError::at(
+                    line,
+                    header_name(&table, *col),
+                    format!("« {pname} » ne contient ni lettre ni chiffre"),
+                ));
+                ok = false;
+                continue;
+            }
+            match perimeter_names.get(&pcode) {
+                Some((known, first)) if known != pname => {
+                    errs.push(FormatError::at(
+                        line,
+                        header_name(&table, *col),
+                        format!(
+                            "« {pname} » et « {known} » (ligne {first}) donnent le même code {pcode} : renommez l'un des deux"
+                        ),
+                    ));
+                    ok = false;
+                    continue;
+                }
+                Some(_) => {}
+                None => {
+                    perimeter_names.insert(pcode.clone(), (pname.to_string(), line));
+                    perimeters.push(Perimeter {
+                        code: pcode.clone(),
+                        name: pname.to_string(),
+                        kind: *kind,
+                        parent: Some(root.to_string()),
+                    });
+                }
+            }
+            own.push(pcode);
+        }
+        if ok {
+            let address = cell(row, address_col);
+            bureaux.push(Bureau {
+                code: code.to_string(),
+                name: name.to_string(),
+                address: (!address.is_empty()).then(|| address.to_string()),
+                inscrits,
+                perimeters: own,
+            });
+        }
+    }
+    if table.rows.is_empty() {
+        errs.push(FormatError::file("le fichier ne contient aucun bureau"));
+    }
+    FormatErrors::or(
+        errs,
+        BureauxFile {
+            bureaux,
+            perimeters,
+        },
+    )
+}
+
+/// Reads the electoral roll: with an `inscrits` column, one row per bureau
+/// and its count; otherwise one row per elector, counted by their bureau.
+/// `progress` follows the reading of large files (bytes read, total).
+pub fn decode_roll(bytes: &[u8], progress: &mut dyn FnMut(u64, u64)) -> Result<Roll, FormatErrors> {
+    let table = Table::read(bytes, progress)?;
+    let Some(bureau_col) = table.column(BUREAU_CODE) else {
+        return Err(FormatErrors::one(missing_column(
+            &table,
+            "bureau",
+            BUREAU_CODE,
+        )));
+    };
+    let count_col = table.column(INSCRITS);
+    let bureau_h = header_name(&table, bureau_col);
+    let mut errs = Vec::new();
+    let mut inscrits: BTreeMap<String, u32> = BTreeMap::new();
+    let mut lines: BTreeMap<String, u64> = BTreeMap::new();
+    for (line, row) in &table.rows {
+        let line = *line;
+        if !check_width(&table, line, row, &mut errs) {
+            continue;
+        }
+        let code = cell(row, Some(bureau_col));
+        if code.is_empty() {
+            errs.push(FormatError::at(
+                line,
+                &bureau_h,
+                "le bureau de vote est vide",
+            ));
+            continue;
+        }
+        if !is_code(code) {
+            errs.push(FormatError::at(
+                line,
+                &bureau_h,
+                format!("code de bureau invalide « {code} »"),
+            ));
+            continue;
+        }
+        let n = match count_col {
+            None => 1,
+            Some(c) => {
+                let raw = cell(row, Some(c));
+                match parse_inscrits(raw) {
+                    Some(n) => n,
+                    None => {
+                        errs.push(FormatError::at(
+                            line,
+                            header_name(&table, c),
+                            format!("« {raw} » n'est pas un nombre d'inscrits (entier positif)"),
+                        ));
+                        continue;
+                    }
+                }
+            }
+        };
+        if count_col.is_some()
+            && let Some(first) = lines.get(code)
+        {
+            errs.push(FormatError::at(
+                line,
+                &bureau_h,
+                format!("le bureau {code} figure déjà ligne {first}"),
+            ));
+            continue;
+        }
+        lines.entry(code.to_string()).or_insert(line);
+        let slot = inscrits.entry(code.to_string()).or_insert(0);
+        *slot = slot.saturating_add(n);
+    }
+    if table.rows.is_empty() {
+        errs.push(FormatError::file(
+            "la liste électorale ne contient aucune ligne",
+        ));
+    }
+    FormatErrors::or(
+        errs,
+        Roll {
+            inscrits,
+            lines,
+            per_elector: count_col.is_none(),
+        },
+    )
+}
+
+/// Sets each bureau's inscrits from the roll. Every bureau of the roll must
+/// exist and every bureau must appear in the roll.
+pub fn apply_roll(bureaux: &mut [Bureau], roll: &Roll) -> Result<(), FormatErrors> {
+    let known: BTreeSet<&str> = bureaux.iter().map(|b| b.code.as_str()).collect();
+    let mut errs = Vec::new();
+    for (code, line) in &roll.lines {
+        if !known.contains(code.as_str()) {
+            errs.push(FormatError::line(
+                *line,
+                format!("bureau {code} inconnu : il ne figure pas dans le fichier des bureaux"),
+            ));
+        }
+    }
+    for b in bureaux.iter() {
+        if !roll.inscrits.contains_key(&b.code) {
+            errs.push(FormatError::file(format!(
+                "le bureau {} n'a aucun inscrit dans la liste électorale",
+                b.code
+            )));
+        }
+    }
+    if !errs.is_empty() {
+        return Err(FormatErrors(errs));
+    }
+    for b in bureaux.iter_mut() {
+        if let Some(n) = roll.inscrits.get(&b.code) {
+            b.inscrits = *n;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the candidates (or lists) file.
+pub fn decode_candidates(bytes: &[u8]) -> Result<CandidatesFile, FormatErrors> {
+    let table = Table::read(bytes, &mut |_, _| {})?;
+    let number_col = table.column(PANNEAU);
+    let name_col = table.column(CANDIDATE_NAME);
+    let mut errs = Vec::new();
+    if number_col.is_none() {
+        errs.push(missing_column(&table, "panneau", PANNEAU));
+    }
+    if name_col.is_none() {
+        errs.push(missing_column(&table, "nom", CANDIDATE_NAME));
+    }
+    if !errs.is_empty() {
+        return Err(FormatErrors(errs));
+    }
+    let prenom_col = table.column(PRENOM);
+    let sexe_col = table.column(SEXE);
+    let nuance_col = table.column(NUANCE);
+    let colour_col = table.column(COLOUR);
+    let h = |c: Option<usize>| c.map(|c| header_name(&table, c)).unwrap_or_default();
+    let mut candidates = Vec::new();
+    let mut people = BTreeMap::new();
+    let mut seen: BTreeMap<u32, u64> = BTreeMap::new();
+    for (line, row) in &table.rows {
+        let line = *line;
+        if !check_width(&table, line, row, &mut errs) {
+            continue;
+        }
+        let mut ok = true;
+        let raw = cell(row, number_col);
+        let number = match raw.parse::<u32>() {
+            Ok(n) if n >= 1 && raw.bytes().all(|b| b.is_ascii_digit()) => {
+                if let Some(first) = seen.get(&n) {
+                    errs.push(FormatError::at(
+                        line,
+                        h(number_col),
+                        format!("le panneau {n} est déjà attribué ligne {first}"),
+                    ));
+                    ok = false;
+                } else {
+                    seen.insert(n, line);
+                }
+                n
+            }
+            _ => {
+                errs.push(FormatError::at(
+                    line,
+                    h(number_col),
+                    format!("« {raw} » n'est pas un numéro de panneau (entier à partir de 1)"),
+                ));
+                ok = false;
+                0
+            }
+        };
+        let nom = cell(row, name_col);
+        if nom.is_empty() {
+            errs.push(FormatError::at(line, h(name_col), "le nom est vide"));
+            ok = false;
+        }
+        let prenom = cell(row, prenom_col);
+        let sexe_raw = cell(row, sexe_col);
+        let sexe = match sexe_raw {
+            "" => None,
+            "M" | "M." | "m" | "H" | "h" => Some(Sexe::M),
+            "F" | "f" | "Mme" | "MME" => Some(Sexe::F),
+            other => {
+                errs.push(FormatError::at(
+                    line,
+                    h(sexe_col),
+                    format!("sexe « {other} » inconnu (M ou F)"),
+                ));
+                ok = false;
+                None
+            }
+        };
+        let nuance = cell(row, nuance_col);
+        let nuance = (!nuance.is_empty()).then(|| nuance.to_string());
+        let colour_raw = cell(row, colour_col);
+        let colour = if colour_raw.is_empty() {
+            default_colour(nuance.as_deref()).to_string()
+        } else {
+            let c = if colour_raw.starts_with('#') {
+                colour_raw.to_ascii_lowercase()
+            } else {
+                format!("#{}", colour_raw.to_ascii_lowercase())
+            };
+            if !is_colour(&c) {
+                errs.push(FormatError::at(
+                    line,
+                    h(colour_col),
+                    format!("couleur « {colour_raw} » invalide (attendu #rrggbb)"),
+                ));
+                ok = false;
+            }
+            c
+        };
+        if !ok {
+            continue;
+        }
+        let person = Person {
+            nom: nom.to_string(),
+            prenom: prenom.to_string(),
+            sexe,
+        };
+        let name = person.display_name();
+        if prenom_col.is_some() || sexe_col.is_some() {
+            people.insert(number, person);
+        }
+        candidates.push(Candidate {
+            number,
+            name,
+            nuance,
+            colour,
+        });
+    }
+    if table.rows.is_empty() {
+        errs.push(FormatError::file("le fichier ne contient aucun candidat"));
+    }
+    FormatErrors::or(errs, CandidatesFile { candidates, people })
+}
+
+/// Assembles an election from the decoded files and checks it with
+/// [`Election::check`]; the commune is the root perimeter `(code, name)`.
+pub fn build_election(
+    header: ElectionHeader,
+    commune: (&str, &str),
+    bureaux: BureauxFile,
+    roll: Option<&Roll>,
+    candidates: CandidatesFile,
+) -> Result<Election, FormatErrors> {
+    let mut list = bureaux.bureaux;
+    if let Some(roll) = roll {
+        apply_roll(&mut list, roll)?;
+    }
+    let mut perimeters = vec![Perimeter {
+        code: commune.0.to_string(),
+        name: commune.1.to_string(),
+        kind: PerimeterKind::Commune,
+        parent: None,
+    }];
+    perimeters.extend(bureaux.perimeters.into_iter().map(|mut p| {
+        p.parent = Some(commune.0.to_string());
+        p
+    }));
+    super::checked_election(&header, Vec::new(), perimeters, list, candidates.candidates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::to_windows_1252;
+    use crate::model::ElectionKind;
+    use proptest::prelude::*;
+
+    const BUREAUX: &str = "Code;Nom;Adresse;Inscrits;Canton;Quartier\n\
+        0001;Hôtel de ville;1 place de la Mairie;1 005;Valbonne-1;Centre historique\n\
+        0002;École Frédéric-Mistral;21 route de la Crau;956;Valbonne-1;Centre historique\n\
+        0003;Gymnase des Salins;;812;Valbonne-2;Les Salins\n";
+
+    fn header() -> ElectionHeader {
+        ElectionHeader {
+            id: "municipales-2026-t1".into(),
+            label: "Municipales 2026".into(),
+            kind: ElectionKind::Municipales,
+            round: 1,
+            date: "2026-03-15".into(),
+        }
+    }
+
+    #[test]
+    fn bureaux_in_windows_1252_with_perimeters() {
+        let bytes = to_windows_1252(BUREAUX).expect("encodable");
+        let f = decode_bureaux(&bytes, "13004").expect("valid");
+        assert_eq!(f.bureaux.len(), 3);
+        assert_eq!(f.bureaux[0].inscrits, 1005);
+        assert_eq!(f.bureaux[1].name, "École Frédéric-Mistral");
+        assert_eq!(f.bureaux[2].address, None);
+        assert_eq!(
+            f.bureaux[0].perimeters,
+            vec![
+                "CANTON-VALBONNE-1".to_string(),
+                "Q-CENTRE-HISTORIQUE".to_string()
+            ]
+        );
+        assert_eq!(f.perimeters.len(), 4);
+        assert_eq!(f.perimeters[3].code, "Q-LES-SALINS");
+        assert_eq!(f.perimeters[3].kind, PerimeterKind::Quartier);
+    }
+
+    #[test]
+    fn every_bad_row_is_reported_with_its_line() {
+        let text = "code,nom,inscrits\n\
+            0001,Mairie,100\n\
+            \n\
+            0001,Doublon,100\n\
+            00 2,Espace,12\n\
+            0003,,abc\n\
+            0004,Trop,1,2\n";
+        let errs = decode_bureaux(text.as_bytes(), "C").expect_err("invalid");
+        let got: Vec<_> = errs.0.iter().map(|e| (e.line, e.field.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(4), Some("code".into())),
+                (Some(5), Some("code".into())),
+                (Some(6), Some("nom".into())),
+                (Some(6), Some("inscrits".into())),
+                (Some(7), None),
+            ]
+        );
+        assert!(errs.0[0].message.contains("ligne 2"), "{}", errs.0[0]);
+        assert_eq!(
+            errs.0[3].to_string(),
+            "ligne 6, colonne « inscrits » : « abc » n'est pas un nombre d'inscrits (entier positif)"
+        );
+    }
+
+    #[test]
+    fn missing_columns_are_named() {
+        let errs = decode_bureaux(b"numero;adresse\n1;x\n", "C").expect_err("no name");
+        assert_eq!(errs.0.len(), 1);
+        assert!(errs.0[0].message.contains("« nom »"));
+        assert!(decode_bureaux(b"", "C").is_err());
+    }
+
+    #[test]
+    fn roll_per_elector_and_per_bureau() {
+        let electors = "Nom;Prénom;Date de naissance;Bureau de vote\n\
+            DUPONT;Jean;1970-01-01;0001\n\
+            MARTIN;Léa;1980-02-02;0002\n\
+            DURAND;Luc;1990-03-03;0001\n";
+        let roll = decode_roll(electors.as_bytes(), &mut |_, _| {}).expect("valid");
+        assert!(roll.per_elector);
+        assert_eq!(roll.inscrits.get("0001"), Some(&2));
+        assert_eq!(roll.inscrits.get("0002"), Some(&1));
+        let counts = "bureau,inscrits\n0001,1005\n0002,956\n0003,812\n";
+        let roll = decode_roll(counts.as_bytes(), &mut |_, _| {}).expect("valid");
+        assert!(!roll.per_elector);
+        let mut f = decode_bureaux(BUREAUX.as_bytes(), "C").expect("valid");
+        f.bureaux[0].inscrits = 0;
+        apply_roll(&mut f.bureaux, &roll).expect("consistent");
+        assert_eq!(f.bureaux[0].inscrits, 1005);
+        let unknown = decode_roll(b"bureau\n0009\n0001\n", &mut |_, _| {}).expect("valid");
+        let errs = apply_roll(&mut f.bureaux, &unknown).expect_err("unknown bureau");
+        assert_eq!(errs.0[0].line, Some(2));
+        assert_eq!(errs.0.len(), 3);
+        let dup = decode_roll(b"bureau;inscrits\n1;5\n1;6\n", &mut |_, _| {}).expect_err("dup");
+        assert_eq!(dup.0[0].line, Some(3));
+    }
+
+    #[test]
+    fn candidates_with_default_colours() {
+        let text = "N° Panneau;Nom;Prénom;Sexe;Nuance;Couleur\n\
+            1;ARNAUD;Nathalie;F;EXG;\n\
+            2;BERTRAND;Julien;M;COM;AA0000\n\
+            3;CHEVALIER;Sophie;F;;\n";
+        let f = decode_candidates(text.as_bytes()).expect("valid");
+        assert_eq!(f.candidates[0].name, "Nathalie ARNAUD");
+        assert_eq!(f.candidates[0].colour, default_colour(Some("EXG")));
+        assert_eq!(f.candidates[1].colour, "#aa0000");
+        assert_eq!(f.candidates[2].nuance, None);
+        assert_eq!(f.people[&2].sexe, Some(Sexe::M));
+        let bad = "panneau;nom;couleur\n0;A;\n2;;\n2;B;vert\n2;C;\n";
+        let errs = decode_candidates(bad.as_bytes()).expect_err("invalid");
+        let lines: Vec<_> = errs.0.iter().filter_map(|e| e.line).collect();
+        assert_eq!(lines, vec![2, 3, 4, 4, 5]);
+    }
+
+    #[test]
+    fn builds_a_checked_election() {
+        let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
+        let c = decode_candidates(b"panneau;nom;nuance\n1;Liste A;DVG\n2;Liste B;DVD\n")
+            .expect("candidates");
+        let e = build_election(header(), ("13004", "Valbonne"), b, None, c).expect("election");
+        assert_eq!(e.check(), Ok(()));
+        assert_eq!(e.perimeters.len(), 5);
+        let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
+        let c = decode_candidates(b"panneau;nom\n1;Liste A\n").expect("candidates");
+        let mut h = header();
+        h.date = "15/03/2026".into();
+        let errs = build_election(h, ("13004", "Valbonne"), b, None, c).expect_err("bad date");
+        assert_eq!(errs.0[0].field.as_deref(), Some("date"));
+    }
+
+    proptest! {
+        #[test]
+        fn setup_decoders_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode_bureaux(&bytes, "C");
+            let _ = decode_roll(&bytes, &mut |_, _| {});
+            let _ = decode_candidates(&bytes);
+        }
+
+        #[test]
+        fn setup_decoders_never_panic_on_csv_like_text(
+            text in "(code|nom|bureau|inscrits|panneau|canton|[0-9]{1,4}|[a-zé ]{0,6}|;|,|\"|\n){0,60}"
+        ) {
+            let _ = decode_bureaux(text.as_bytes(), "C");
+            let _ = decode_roll(text.as_bytes(), &mut |_, _| {});
+            let _ = decode_candidates(text.as_bytes());
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The kiosk's local web server, for the browser in kiosk mode.
+//!
+//! It serves the server's own public router (the same page code, the same
+//! assets, the same live WebSocket) over the kiosk's mirrored state, plus a
+//! touch home made of big buttons. Every HTML page gets the kiosk script
+//! (idle timeout back home, link marker) and, while the link to the server
+//! is down, a discreet "liaison interrompue depuis HH:MM" marker: the screen
+//! keeps showing the last results and never an error page.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::TimeZone;
+use maud::{DOCTYPE, Markup, html};
+use serde_json::json;
+
+use crate::upstream::Shared;
+
+/// `HH:MM` in the kiosk's local time.
+pub fn local_hhmm(millis: i64) -> String {
+    chrono::Local
+        .timestamp_millis_opt(millis)
+        .single()
+        .map_or_else(String::new, |t| t.format("%H:%M").to_string())
+}
+
+fn marker(shared: &Shared) -> Option<String> {
+    let link = shared.link();
+    match (link.up, link.down_since) {
+        (false, Some(since)) => Some(format!("liaison interrompue depuis {}", local_hhmm(since))),
+        _ => None,
+    }
+}
+
+/// Adds the kiosk script and, when offline, the marker to every HTML page.
+async fn decorate(State(shared): State<Arc<Shared>>, mut req: Request, next: Next) -> Response {
+    // Pages are edited below: ask the inner router for them uncompressed
+    // (the browser is on the same machine, compression buys nothing).
+    req.headers_mut().remove(header::ACCEPT_ENCODING);
+    req.headers_mut().remove(header::IF_NONE_MATCH);
+    let resp = next.run(req).await;
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_html {
+        return resp;
+    }
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 16 * 1024 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    let mut html = String::from_utf8_lossy(&bytes).into_owned();
+    let script = format!(
+        "<script src=\"/assets/kiosk.js?v={}\" data-idle=\"{}\" defer></script><link rel=\"stylesheet\" href=\"/assets/kiosk.css?v={}\">",
+        urne::assets::version("kiosk.js"),
+        shared.idle_seconds,
+        urne::assets::version("kiosk.css")
+    );
+    html = html.replacen("</head>", &format!("{script}</head>"), 1);
+    let flag = match marker(&shared) {
+        Some(text) => {
+            format!("<div class=\"kiosk-offline\" data-kiosk-link role=\"status\">{text}</div>")
+        }
+        None => {
+            "<div class=\"kiosk-offline\" data-kiosk-link role=\"status\" hidden></div>".to_string()
+        }
+    };
+    if let Some(pos) = html.find("<body") {
+        if let Some(end) = html[pos..].find('>') {
+            html.insert_str(pos + end + 1, &flag);
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.remove(header::ETAG);
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Response::from_parts(parts, Body::from(html))
+}
+
+/// `GET /kiosk/status`: the link state, polled by the kiosk script.
+async fn status(State(shared): State<Arc<Shared>>) -> Response {
+    let link = shared.link();
+    axum::Json(json!({
+        "up": link.up,
+        "marker": marker(&shared),
+    }))
+    .into_response()
+}
+
+fn touch_layout(title: &str, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href={ "/assets/urne.css?v=" (urne::assets::version("urne.css")) };
+            }
+            body.kiosk-touch {
+                main #contenu { (content) }
+            }
+        }
+    }
+}
+
+/// `GET /`: the touch home, big buttons only, no text input.
+async fn home(State(shared): State<Arc<Shared>>) -> Markup {
+    let topics = shared.hub.list();
+    touch_layout(
+        "Résultats des élections",
+        html! {
+            @if topics.is_empty() {
+                h1 { "Résultats des élections" }
+                p.kiosk-wait { "Les résultats s'afficheront dès la connexion au serveur." }
+            }
+            @for t in &topics {
+                @let live = t.read();
+                @let e = &live.election;
+                section.kiosk-election {
+                    h1 { (e.label) }
+                    @if let Some(r) = live.public_root_tally() {
+                        p.kiosk-count { (r.arrived) " bureaux sur " (r.total) }
+                    }
+                    nav.kiosk-buttons aria-label="Résultats" {
+                        a.kiosk-button.primary href={ "/elections/" (e.id) } { "Toute la commune" }
+                        a.kiosk-button href={ "/elections/" (e.id) "/participation" } { "Participation" }
+                        a.kiosk-button href={ "/elections/" (e.id) "/ecran?periode=" (shared.rotation_seconds) } { "Grand écran" }
+                    }
+                    @let sectors: Vec<_> = e.perimeters.iter().filter(|p| p.parent.is_some()).collect();
+                    @if !sectors.is_empty() {
+                        h2 { "Quartiers et villages" }
+                        nav.kiosk-buttons {
+                            @for p in &sectors {
+                                a.kiosk-button href={ "/elections/" (e.id) "/perimetres/" (p.code) } {
+                                    @if matches!(p.kind, election_data::PerimeterKind::Canton | election_data::PerimeterKind::Circonscription) {
+                                        (p.kind.label_fr()) " "
+                                    }
+                                    (p.name)
+                                }
+                            }
+                        }
+                    }
+                    h2 { "Bureaux de vote" }
+                    nav.kiosk-buttons.small {
+                        @for b in &e.bureaux {
+                            a.kiosk-button href={ "/elections/" (e.id) "/bureaux/" (b.code) } { "Bureau " (b.code.trim_start_matches('0')) }
+                        }
+                    }
+                    h2 { "Candidats" }
+                    nav.kiosk-buttons {
+                        @for c in &e.candidates {
+                            a.kiosk-button href={ "/elections/" (e.id) "/candidats/" (c.number) } {
+                                span.swatch style={ "background:" (c.colour) } {}
+                                (c.name)
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The kiosk's router: its own pages, then the server's public pages over the mirror.
+pub fn router(shared: Arc<Shared>, server_router: Router) -> Router {
+    Router::new()
+        .route("/", get(home))
+        .route("/kiosk/status", get(status))
+        .with_state(shared.clone())
+        .fallback_service(server_router)
+        .layer(middleware::from_fn_with_state(shared, decorate))
+}

@@ -1,0 +1,191 @@
+//! Following the server: one task per election, for as long as the kiosk runs.
+//!
+//! Each task fetches the election's definition once, then holds the public
+//! WebSocket open, resuming from the last sequence number it applied. Every
+//! frame goes to the mirror (saved to disk) and to the kiosk's local hub, so
+//! the screens attached to the kiosk update at once. When the link drops the
+//! screens keep their figures; the task retries with exponential backoff
+//! (with jitter, so a town's kiosks do not reconnect in lockstep) and the
+//! link state is shown on every page.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio_tungstenite::connect_async;
+use tokio_tungstenite::tungstenite::Message;
+use urne::hub::Hub;
+
+use crate::mirror::{Applied, Mirror};
+
+/// Whether the kiosk currently hears from the server.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Link {
+    pub up: bool,
+    /// Milliseconds since the epoch when the link dropped (None while up or never up).
+    pub down_since: Option<i64>,
+}
+
+/// State shared by the upstream tasks and the local server.
+#[derive(Debug)]
+pub struct Shared {
+    pub server: String,
+    pub state_dir: std::path::PathBuf,
+    pub hub: Arc<Hub>,
+    pub link: Mutex<Link>,
+    /// Period of the big screen's rotation, in seconds.
+    pub rotation_seconds: u32,
+    /// Back to the touch home after this long without a touch.
+    pub idle_seconds: u32,
+}
+
+impl Shared {
+    pub fn link(&self) -> Link {
+        *self.link.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set_up(&self, up: bool) {
+        let mut l = self.link.lock().unwrap_or_else(|e| e.into_inner());
+        if up {
+            *l = Link {
+                up: true,
+                down_since: None,
+            };
+        } else if l.up || l.down_since.is_none() {
+            *l = Link {
+                up: false,
+                down_since: Some(urne::store::now_millis()),
+            };
+        }
+    }
+}
+
+const MIN_BACKOFF: Duration = Duration::from_millis(250);
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
+
+fn ws_url(server: &str) -> String {
+    if let Some(rest) = server.strip_prefix("https://") {
+        format!("wss://{rest}")
+    } else if let Some(rest) = server.strip_prefix("http://") {
+        format!("ws://{rest}")
+    } else {
+        server.to_string()
+    }
+}
+
+async fn fetch_definition(shared: &Shared, id: &str) -> anyhow::Result<election_data::Election> {
+    let url = format!("{}/api/elections/{id}", shared.server);
+    let resp = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?
+        .get(&url)
+        .send()
+        .await?
+        .error_for_status()?;
+    Ok(resp.json().await?)
+}
+
+/// Pushes the mirror's new state to the local hub after a frame.
+fn to_hub(shared: &Shared, mirror: &Mirror, frame: &Value) {
+    let Some(topic) = shared.hub.get(&mirror.election.id) else {
+        shared.hub.insert(mirror.to_live());
+        return;
+    };
+    match frame["type"].as_str() {
+        Some("change") => {
+            let Some(code) = frame["bureau"].as_str() else {
+                return;
+            };
+            if let Some((_, row)) = mirror.rows().into_iter().find(|(c, _)| c == code) {
+                topic.publish(code, row, mirror.seq);
+            }
+        }
+        Some("seq") => {
+            // Nothing public changed: advance the local sequence with an
+            // unchanged bureau, which the hub sends as a bare `seq` frame.
+            let first = mirror.election.bureaux.first().map(|b| b.code.clone());
+            if let Some(code) = first {
+                let row = topic.read().bureau(&code);
+                topic.publish(&code, row, mirror.seq);
+            }
+        }
+        _ => topic.replace(mirror.to_live()),
+    }
+}
+
+/// Follows one election until the process stops.
+pub async fn follow(shared: Arc<Shared>, id: String) {
+    let mut mirror = Mirror::load(&shared.state_dir, &id);
+    if let Some(m) = &mirror {
+        shared.hub.insert(m.to_live());
+    }
+    let mut backoff = MIN_BACKOFF;
+    loop {
+        if mirror.is_none() {
+            match fetch_definition(&shared, &id).await {
+                Ok(e) => {
+                    let m = Mirror::new(e);
+                    shared.hub.insert(m.to_live());
+                    mirror = Some(m);
+                }
+                Err(e) => {
+                    tracing::warn!(election = %id, error = %e, "cannot fetch the election's definition");
+                    shared.set_up(false);
+                    sleep_backoff(&mut backoff).await;
+                    continue;
+                }
+            }
+        }
+        let Some(m) = mirror.as_mut() else { continue };
+        let url = match m.since() {
+            Some(n) => format!("{}/ws/elections/{id}?since={n}", ws_url(&shared.server)),
+            None => format!("{}/ws/elections/{id}", ws_url(&shared.server)),
+        };
+        match connect_async(&url).await {
+            Ok((mut ws, _)) => {
+                shared.set_up(true);
+                backoff = MIN_BACKOFF;
+                tracing::info!(election = %id, since = ?m.since(), "following the server");
+                while let Some(msg) = ws.next().await {
+                    let Ok(msg) = msg else { break };
+                    let Message::Text(text) = msg else { continue };
+                    let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
+                        continue;
+                    };
+                    match m.apply(&frame) {
+                        Applied::Advanced => {
+                            if let Err(e) = m.save(&shared.state_dir) {
+                                tracing::error!(election = %id, error = %e, "cannot save the mirror");
+                            }
+                            to_hub(&shared, m, &frame);
+                        }
+                        Applied::Gap => {
+                            tracing::warn!(election = %id, seq = m.seq, "gap in the frames, resubscribing");
+                            break;
+                        }
+                        Applied::Stale | Applied::Ignored => {}
+                    }
+                }
+                tracing::warn!(election = %id, "link to the server lost");
+                shared.set_up(false);
+            }
+            Err(e) => {
+                tracing::debug!(election = %id, error = %e, "server unreachable");
+                shared.set_up(false);
+            }
+        }
+        sleep_backoff(&mut backoff).await;
+    }
+}
+
+async fn sleep_backoff(backoff: &mut Duration) {
+    let jitter = Duration::from_millis(u64::from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_millis())
+            % 250,
+    ));
+    tokio::time::sleep(*backoff + jitter).await;
+    *backoff = (*backoff * 2).min(MAX_BACKOFF);
+}

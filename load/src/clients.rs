@@ -1,0 +1,264 @@
+//! The subscribers: many WebSocket clients, each a small task that records
+//! when each frame arrives and checks that sequence numbers are contiguous.
+//!
+//! Source addresses are spread over 127.0.0.2–127.0.0.254 (each address has
+//! its own ~28k ephemeral ports), so tens of thousands of connections fit.
+//! A client parses only the frame's `type` and `seq`, which both servers put
+//! first, so the tool spends its CPU on the sockets rather than on JSON.
+//! A client chosen to stall stops polling its socket when told to: it then
+//! reads nothing (not even pings), like a frozen phone.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use tokio::net::TcpSocket;
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinHandle;
+use tokio_tungstenite_axum::client_async_with_config;
+use tokio_tungstenite_axum::tungstenite::Message;
+use tokio_tungstenite_axum::tungstenite::protocol::WebSocketConfig;
+
+/// What the control channel tells every client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Run,
+    /// Clients marked `stall` stop reading.
+    Stall,
+    Stop,
+}
+
+/// What one client saw.
+#[derive(Debug, Default)]
+pub struct ClientResult {
+    pub connected: bool,
+    pub stalled: bool,
+    /// (seq, arrival in µs since the run's origin) of every non-snapshot frame.
+    pub arrivals: Vec<(u32, u32)>,
+    /// For each gap: the seq at which it was seen and how many were missing.
+    pub gaps: Vec<(u32, u32)>,
+    /// Seqs of snapshots received after the first (resynchronisations).
+    pub resyncs: Vec<u32>,
+    /// The server closed the connection (code, last seq seen).
+    pub closed_by_server: Option<(u16, i64)>,
+}
+
+/// Live figures shared with the orchestrator.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub open: AtomicUsize,
+}
+
+pub struct Fleet {
+    pub handles: Vec<JoinHandle<ClientResult>>,
+    pub control: watch::Sender<Control>,
+    pub counters: Arc<Counters>,
+    pub connected: usize,
+    pub failed: usize,
+    pub first_error: Option<String>,
+}
+
+fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(8 * 1024)
+        .max_message_size(Some(4 << 20))
+        .max_frame_size(Some(4 << 20))
+}
+
+/// The frame's kind (true for a snapshot) and sequence number.
+pub fn parse(text: &str) -> Option<(bool, i64)> {
+    let snapshot = text.starts_with(r#"{"type":"snapshot""#);
+    let at = text.find(r#""seq":"#)? + 6;
+    let digits: &str = &text[at..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit() && c != '-')
+        .unwrap_or(digits.len());
+    Some((snapshot, digits[..end].parse().ok()?))
+}
+
+async fn connect(
+    index: usize,
+    server: SocketAddr,
+    path: &str,
+) -> anyhow::Result<tokio_tungstenite_axum::WebSocketStream<tokio::net::TcpStream>> {
+    // 127.0.0.1 is the servers' own address; clients use .2 to .254.
+    let last = u8::try_from(2 + index % 253).unwrap_or(2);
+    let src = SocketAddr::new(Ipv4Addr::new(127, 0, 0, last).into(), 0);
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(src)?;
+    let stream = tokio::time::timeout(Duration::from_secs(10), socket.connect(server)).await??;
+    stream.set_nodelay(true)?;
+    let url = format!("ws://{server}{path}");
+    let (ws, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        client_async_with_config(url, stream, Some(client_config())),
+    )
+    .await??;
+    Ok(ws)
+}
+
+/// Opens `n` subscribers to `server` at `path`; every `stall_every`-th one
+/// (if any) stalls on [`Control::Stall`]. Returns once each has connected and
+/// received its first frame, or failed.
+pub async fn open(
+    n: usize,
+    server: SocketAddr,
+    path: String,
+    stall_every: Option<usize>,
+    origin: Instant,
+    expected_frames: usize,
+    concurrency: usize,
+) -> Fleet {
+    let (control, _) = watch::channel(Control::Run);
+    let counters = Arc::new(Counters::default());
+    let gate = Arc::new(Semaphore::new(concurrency.max(1)));
+    let (ready_tx, mut ready_rx) = mpsc::channel::<Result<(), String>>(1024);
+    let path = Arc::new(path);
+    let mut handles = Vec::with_capacity(n);
+    for i in 0..n {
+        let stall = stall_every.is_some_and(|k| i % k == k / 2);
+        let ctl = control.subscribe();
+        let gate = gate.clone();
+        let ready = ready_tx.clone();
+        let counters = counters.clone();
+        let path = path.clone();
+        handles.push(tokio::spawn(async move {
+            let mut result = ClientResult {
+                stalled: false,
+                ..ClientResult::default()
+            };
+            let permit = gate.acquire_owned().await;
+            let ws = match connect(i, server, &path).await {
+                Ok(ws) => ws,
+                Err(e) => {
+                    drop(permit);
+                    let _ = ready.send(Err(e.to_string())).await;
+                    return result;
+                }
+            };
+            result.connected = true;
+            result.arrivals.reserve(expected_frames);
+            counters.open.fetch_add(1, Ordering::Relaxed);
+            run(ws, ctl, stall, origin, &mut result, permit, ready).await;
+            counters.open.fetch_sub(1, Ordering::Relaxed);
+            result
+        }));
+    }
+    drop(ready_tx);
+    let (mut connected, mut failed, mut first_error) = (0, 0, None);
+    while let Some(r) = ready_rx.recv().await {
+        match r {
+            Ok(()) => connected += 1,
+            Err(e) => {
+                failed += 1;
+                first_error.get_or_insert(e);
+            }
+        }
+        if connected + failed == n {
+            break;
+        }
+    }
+    Fleet {
+        handles,
+        control,
+        counters,
+        connected,
+        failed,
+        first_error,
+    }
+}
+
+async fn run(
+    mut ws: tokio_tungstenite_axum::WebSocketStream<tokio::net::TcpStream>,
+    mut ctl: watch::Receiver<Control>,
+    stall: bool,
+    origin: Instant,
+    r: &mut ClientResult,
+    permit: Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>,
+    ready: mpsc::Sender<Result<(), String>>,
+) {
+    let mut permit = Some(permit);
+    let mut ready = Some(ready);
+    let mut last: i64 = -1;
+    let mut seen_snapshot = false;
+    loop {
+        tokio::select! {
+            biased;
+            changed = ctl.changed() => {
+                let state = *ctl.borrow_and_update();
+                if changed.is_err() || state == Control::Stop {
+                    break;
+                }
+                if state == Control::Stall && stall {
+                    r.stalled = true;
+                    // Hold the socket without reading until the end.
+                    while ctl.changed().await.is_ok() {
+                        if *ctl.borrow_and_update() == Control::Stop {
+                            break;
+                        }
+                    }
+                    break;
+                }
+            }
+            msg = ws.next() => {
+                let at = u32::try_from(origin.elapsed().as_micros()).unwrap_or(u32::MAX);
+                match msg {
+                    Some(Ok(Message::Text(t))) => {
+                        let Some((snapshot, seq)) = parse(t.as_str()) else { continue };
+                        if snapshot {
+                            if seen_snapshot {
+                                r.resyncs.push(seq as u32);
+                            }
+                            seen_snapshot = true;
+                        } else {
+                            if last >= 0 && seq > last + 1 {
+                                r.gaps.push((seq as u32, (seq - last - 1) as u32));
+                            }
+                            if seq > last {
+                                r.arrivals.push((seq as u32, at));
+                            }
+                        }
+                        last = last.max(seq);
+                        if let Some(ready) = ready.take() {
+                            permit.take();
+                            let _ = ready.send(Ok(())).await;
+                        }
+                    }
+                    Some(Ok(Message::Close(frame))) => {
+                        r.closed_by_server = Some((frame.map_or(1005, |f| u16::from(f.code)), last));
+                        break;
+                    }
+                    Some(Ok(_)) => {}
+                    Some(Err(_)) | None => {
+                        r.closed_by_server = Some((1006, last));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    if let Some(ready) = ready.take() {
+        let _ = ready.send(Err("closed before the first frame".into())).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse;
+
+    #[test]
+    fn parses_kind_and_seq() {
+        assert_eq!(
+            parse(r#"{"type":"snapshot","election":"x","seq":12,"embargo":false}"#),
+            Some((true, 12))
+        );
+        assert_eq!(
+            parse(r#"{"type":"change","election":"x","seq":7,"bureau":"1"}"#),
+            Some((false, 7))
+        );
+        assert_eq!(parse(r#"{"type":"seq","seq":3}"#), Some((false, 3)));
+        assert_eq!(parse("{}"), None);
+    }
+}

@@ -1,0 +1,329 @@
+//! `urne-load`: election-night load on the live fan-out, with a yardstick.
+//!
+//! `urne-load run` starts the real `urne serve` (fresh SQLite file, API
+//! token) and then a minimal broadcaster on the same stack, one after the
+//! other, and against each:
+//! 1. opens N WebSocket subscribers from 127.0.0.2–254 and measures the
+//!    server's resident memory before and after (RSS per idle connection);
+//! 2. drives M changes per second for D seconds through the real entry API
+//!    (`/tick` on the reference) and measures, from the instant each change
+//!    was acknowledged to its arrival at each client (same process, same
+//!    clock): latency p50/p99/max, messages delivered per second, sequence
+//!    gaps and resynchronisations;
+//! 3. does it again while 1 % of the clients stop reading.
+//!
+//! It prints both servers' figures and ours as ratios to the reference, and
+//! exits non-zero with `--fail-on-gap` when a client that kept reading saw a
+//! gap or a server failed to hold every connection. Traffic stays on
+//! 127.0.0.0/8; the run is bounded in size and time and stops by itself.
+//! `urne-load reference-server` is the broadcaster itself (run as a child).
+
+mod clients;
+mod reference;
+mod report;
+mod target;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use futures_util::StreamExt;
+
+use clients::Control;
+use report::{Phase, Tick};
+use target::Server;
+
+#[derive(Debug, Parser)]
+#[command(name = "urne-load", about = "Load test of Urne's live fan-out")]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Measure the Urne server and the minimal broadcaster.
+    Run(RunArgs),
+    /// The minimal broadcaster (started by `run`).
+    #[command(hide = true)]
+    ReferenceServer {
+        #[arg(long)]
+        listen: SocketAddr,
+        #[arg(long, default_value_t = 2048)]
+        frame_size: usize,
+    },
+}
+
+#[derive(Debug, Clone, clap::Args)]
+struct RunArgs {
+    /// Concurrent WebSocket subscribers.
+    #[arg(long, default_value_t = 20_000)]
+    subscribers: usize,
+    /// Changes per second.
+    #[arg(long, default_value_t = 10.0)]
+    rate: f64,
+    /// Seconds of each measured phase (all reading, then 1 % stalled).
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Percentage of subscribers that stop reading in the second phase (0 skips it).
+    #[arg(long, default_value_t = 1.0)]
+    stalled_percent: f64,
+    /// The `urne` binary; by default the one next to this executable.
+    #[arg(long)]
+    server_bin: Option<PathBuf>,
+    /// Skip the minimal broadcaster.
+    #[arg(long)]
+    no_reference: bool,
+    /// Connection handshakes in flight at once.
+    #[arg(long, default_value_t = 200)]
+    connect_concurrency: usize,
+    /// Exit with status 1 on any gap seen by a client that kept reading, or
+    /// when a server did not hold every connection.
+    #[arg(long)]
+    fail_on_gap: bool,
+    /// Also write the figures as JSON to this file.
+    #[arg(long)]
+    json: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    match cli.command {
+        Cmd::ReferenceServer { listen, frame_size } => {
+            runtime.block_on(reference::serve(listen, frame_size))
+        }
+        Cmd::Run(args) => {
+            let code = runtime.block_on(run(args))?;
+            // Dropping 40k sockets' tasks is not worth waiting for.
+            runtime.shutdown_timeout(Duration::from_secs(2));
+            std::process::exit(code);
+        }
+    }
+}
+
+/// Raises the open-files limit (inherited by the servers this tool starts).
+fn raise_fd_limit(want: u64) -> u64 {
+    use rlimit::Resource;
+    let (soft, hard) = Resource::NOFILE.get().unwrap_or((1024, 1024));
+    if soft < want {
+        // Raising the hard limit needs privileges; fall back to the hard one.
+        if Resource::NOFILE.set(want, want.max(hard)).is_err() {
+            let _ = Resource::NOFILE.set(hard.min(want), hard);
+        }
+    }
+    Resource::NOFILE.get().map_or(soft, |(s, _)| s)
+}
+
+async fn run(args: RunArgs) -> anyhow::Result<i32> {
+    if args.subscribers == 0 || !(args.rate > 0.0) || args.duration == 0 {
+        bail!("--subscribers, --rate and --duration must be positive");
+    }
+    let limit = raise_fd_limit(args.subscribers as u64 * 2 + 4096);
+    if limit < args.subscribers as u64 + 1024 {
+        bail!(
+            "open-files limit is {limit}, too low for {} subscribers: raise it (ulimit -n) or run as root",
+            args.subscribers
+        );
+    }
+    let bin = match &args.server_bin {
+        Some(b) => b.clone(),
+        None => std::env::current_exe()?
+            .parent()
+            .context("executable folder")?
+            .join("urne"),
+    };
+    if !bin.exists() {
+        bail!(
+            "{} not found: build it (cargo build --release -p server) or pass --server-bin",
+            bin.display()
+        );
+    }
+    let dir = target::temp_dir()?;
+    eprintln!(
+        "urne-load: {} subscribers, {} changes/s, {} s per phase, {} % stalled; open files {limit}; logs in {}",
+        args.subscribers,
+        args.rate,
+        args.duration,
+        args.stalled_percent,
+        dir.display()
+    );
+
+    let urne = Server::urne(&bin, &dir).await?;
+    let frame_size = probe_frame_size(&urne).await?;
+    eprintln!("urne: change frames are {frame_size} bytes");
+    let ours = measure("urne", urne, &args).await?;
+    let reference = if args.no_reference {
+        None
+    } else {
+        let r = Server::reference(&dir, frame_size).await?;
+        Some(measure("reference", r, &args).await?)
+    };
+    let text = report::render(&args_summary(&args, frame_size), &ours, reference.as_ref());
+    println!("{text}");
+    if let Some(path) = &args.json {
+        let json = report::json(&args_summary(&args, frame_size), &ours, reference.as_ref());
+        std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let failed = ours.phases.iter().any(|p| p.gaps > 0)
+        || ours.connected < args.subscribers
+        || ours.phases.first().is_some_and(|p| p.missing > 0);
+    if args.fail_on_gap && failed {
+        eprintln!("urne-load: FAILED (gaps, missed frames or connections not held)");
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+fn args_summary(args: &RunArgs, frame_size: usize) -> report::RunInfo {
+    report::RunInfo {
+        subscribers: args.subscribers,
+        rate: args.rate,
+        duration: args.duration,
+        stalled_percent: args.stalled_percent,
+        frame_size,
+    }
+}
+
+/// Size of one public change frame, seen by a single client.
+async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
+    let url = format!("ws://{}{}", server.addr, server.ws_path());
+    let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
+    // The snapshot first.
+    let _ = tokio::time::timeout(Duration::from_secs(10), ws.next()).await?;
+    server.change(0).await?;
+    let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+        .await?
+        .context("probe closed")??;
+    Ok(msg.len())
+}
+
+/// One server's figures.
+pub struct Measured {
+    pub name: &'static str,
+    pub connected: usize,
+    pub failed: usize,
+    pub first_error: Option<String>,
+    pub rss_before: u64,
+    pub rss_idle: u64,
+    pub kernel_tcp_idle: u64,
+    pub phases: Vec<Phase>,
+}
+
+async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::Result<Measured> {
+    let origin = Instant::now();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let rss_before = target::rss(server.pid)?;
+    let stall_every = if args.stalled_percent > 0.0 {
+        Some(((100.0 / args.stalled_percent).round() as usize).max(1))
+    } else {
+        None
+    };
+    let per_phase = (args.rate * args.duration as f64) as usize + 64;
+    let started = Instant::now();
+    let fleet = clients::open(
+        args.subscribers,
+        server.addr,
+        server.ws_path(),
+        stall_every,
+        origin,
+        per_phase * 2,
+        args.connect_concurrency,
+    )
+    .await;
+    eprintln!(
+        "{name}: {} connected, {} failed in {:.1} s{}",
+        fleet.connected,
+        fleet.failed,
+        started.elapsed().as_secs_f64(),
+        fleet
+            .first_error
+            .as_deref()
+            .map(|e| format!(" (first error: {e})"))
+            .unwrap_or_default()
+    );
+    // Let the initial frames drain and the allocator settle.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rss_idle = target::rss(server.pid)?;
+    let kernel_tcp_idle = target::tcp_kernel_mem();
+
+    let mut phases = Vec::new();
+    let mut k: u64 = 1;
+    let mut specs = vec![("all reading", false)];
+    if stall_every.is_some() {
+        specs.push(("1 % stalled", true));
+    }
+    for (label, stall) in specs {
+        if stall {
+            let _ = fleet.control.send(Control::Stall);
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let began = origin.elapsed();
+        let ticks = drive(&server, args, origin, &mut k).await?;
+        let ended = origin.elapsed();
+        // Let the last changes arrive.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let rss_end = target::rss(server.pid)?;
+        let kernel_tcp = target::tcp_kernel_mem();
+        let open = fleet
+            .counters
+            .open
+            .load(std::sync::atomic::Ordering::Relaxed);
+        eprintln!(
+            "{name}: phase '{label}': {} changes in {:.1} s, {open} clients open, server RSS {:.1} MiB",
+            ticks.len(),
+            (ended - began).as_secs_f64(),
+            rss_end as f64 / 1048576.0
+        );
+        phases.push(Phase::new(label, stall, ticks, began, ended, rss_end, kernel_tcp, open));
+    }
+    let _ = fleet.control.send(Control::Stop);
+    let mut results = Vec::with_capacity(fleet.handles.len());
+    for h in fleet.handles {
+        results.push(h.await.unwrap_or_default());
+    }
+    for p in &mut phases {
+        p.analyse(&results);
+    }
+    server.stop().await;
+    // Closed sockets linger a moment in the kernel; let the next server start clean.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    Ok(Measured {
+        name,
+        connected: fleet.connected,
+        failed: fleet.failed,
+        first_error: fleet.first_error,
+        rss_before,
+        rss_idle,
+        kernel_tcp_idle,
+        phases,
+    })
+}
+
+/// Makes `rate` changes per second for `duration` seconds, one at a time.
+async fn drive(
+    server: &Server,
+    args: &RunArgs,
+    origin: Instant,
+    k: &mut u64,
+) -> anyhow::Result<Vec<Tick>> {
+    let period = Duration::from_secs_f64(1.0 / args.rate);
+    let mut interval = tokio::time::interval(period);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let end = Instant::now() + Duration::from_secs(args.duration);
+    let mut ticks = Vec::new();
+    while Instant::now() < end {
+        interval.tick().await;
+        let sent = origin.elapsed();
+        let seq = server.change(*k).await?;
+        let acked = origin.elapsed();
+        *k += 1;
+        ticks.push(Tick { seq, sent, acked });
+    }
+    Ok(ticks)
+}

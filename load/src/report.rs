@@ -1,0 +1,380 @@
+//! Turning what the driver and the clients recorded into figures.
+//!
+//! Latency is measured from the instant the driver got the server's answer
+//! to a change (the change is committed and already handed to the fan-out
+//! when the answer leaves) to the instant a client read the frame carrying
+//! its sequence number; both instants come from the same clock in the same
+//! process. Clients that stopped reading are left out of the latency, gap
+//! and delivery figures of the phase in which they stalled.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use serde_json::{Value, json};
+
+use crate::Measured;
+use crate::clients::ClientResult;
+
+/// One change made by the driver.
+#[derive(Debug, Clone, Copy)]
+pub struct Tick {
+    pub seq: i64,
+    pub sent: Duration,
+    pub acked: Duration,
+}
+
+pub struct RunInfo {
+    pub subscribers: usize,
+    pub rate: f64,
+    pub duration: u64,
+    pub stalled_percent: f64,
+    pub frame_size: usize,
+}
+
+/// Percentiles of a latency histogram, in milliseconds.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Lat {
+    pub p50: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+impl Lat {
+    fn of(h: &Histogram<u64>) -> Lat {
+        if h.is_empty() {
+            return Lat::default();
+        }
+        Lat {
+            p50: h.value_at_quantile(0.50) as f64 / 1000.0,
+            p99: h.value_at_quantile(0.99) as f64 / 1000.0,
+            max: h.max() as f64 / 1000.0,
+        }
+    }
+    fn json(&self) -> Value {
+        json!({ "p50_ms": self.p50, "p99_ms": self.p99, "max_ms": self.max })
+    }
+}
+
+pub struct Phase {
+    pub label: &'static str,
+    pub stall: bool,
+    pub ticks: Vec<Tick>,
+    pub began: Duration,
+    pub ended: Duration,
+    pub rss_end: u64,
+    pub kernel_tcp_end: u64,
+    pub open_end: usize,
+    pub healthy: usize,
+    pub stalled: usize,
+    pub delivered: u64,
+    pub missing: u64,
+    pub gaps: u64,
+    pub gap_events: u64,
+    pub resyncs: u64,
+    pub healthy_closed: u64,
+    /// Commit → each healthy client.
+    pub latency: Lat,
+    /// Request sent → each healthy client (includes the commit itself).
+    pub latency_from_request: Lat,
+    /// Commit → the last healthy client, per change.
+    pub last_subscriber: Lat,
+    /// Request → answer at the driver.
+    pub commit: Lat,
+}
+
+fn hist() -> Histogram<u64> {
+    // 1 µs to 10 min, 3 significant digits; cannot fail with these bounds.
+    Histogram::new_with_bounds(1, 600_000_000, 3).expect("valid histogram bounds")
+}
+
+fn us(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
+
+impl Phase {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        label: &'static str,
+        stall: bool,
+        ticks: Vec<Tick>,
+        began: Duration,
+        ended: Duration,
+        rss_end: u64,
+        kernel_tcp_end: u64,
+        open_end: usize,
+    ) -> Phase {
+        Phase {
+            label,
+            stall,
+            ticks,
+            began,
+            ended,
+            rss_end,
+            kernel_tcp_end,
+            open_end,
+            healthy: 0,
+            stalled: 0,
+            delivered: 0,
+            missing: 0,
+            gaps: 0,
+            gap_events: 0,
+            resyncs: 0,
+            healthy_closed: 0,
+            latency: Lat::default(),
+            latency_from_request: Lat::default(),
+            last_subscriber: Lat::default(),
+            commit: Lat::default(),
+        }
+    }
+
+    pub fn msgs_per_s(&self) -> f64 {
+        let secs = (self.ended - self.began).as_secs_f64();
+        if secs > 0.0 {
+            self.delivered as f64 / secs
+        } else {
+            0.0
+        }
+    }
+
+    pub fn analyse(&mut self, clients: &[ClientResult]) {
+        let mut times: HashMap<u32, (u64, u64)> = HashMap::with_capacity(self.ticks.len());
+        let mut commit = hist();
+        for t in &self.ticks {
+            times.insert(t.seq as u32, (us(t.sent), us(t.acked)));
+            let _ = commit.record(us(t.acked.saturating_sub(t.sent)).max(1));
+        }
+        let lo = self.ticks.iter().map(|t| t.seq).min().unwrap_or(0) as u32;
+        let hi = self.ticks.iter().map(|t| t.seq).max().unwrap_or(-1) as u32;
+        let in_phase = |seq: u32| seq >= lo && seq <= hi;
+        let mut lat = hist();
+        let mut from_req = hist();
+        let mut last: HashMap<u32, u64> = HashMap::with_capacity(self.ticks.len());
+        for c in clients.iter().filter(|c| c.connected) {
+            if self.stall && c.stalled {
+                self.stalled += 1;
+                continue;
+            }
+            self.healthy += 1;
+            for &(seq, at) in &c.arrivals {
+                let Some(&(sent, acked)) = times.get(&seq) else {
+                    continue;
+                };
+                let at = u64::from(at);
+                let _ = lat.record(at.saturating_sub(acked).max(1));
+                let _ = from_req.record(at.saturating_sub(sent).max(1));
+                let e = last.entry(seq).or_insert(0);
+                *e = (*e).max(at);
+                self.delivered += 1;
+            }
+            for &(seq, missing) in &c.gaps {
+                if in_phase(seq) {
+                    self.gaps += u64::from(missing);
+                    self.gap_events += 1;
+                }
+            }
+            self.resyncs += c.resyncs.iter().filter(|s| in_phase(**s)).count() as u64;
+            if let Some((_, seq)) = c.closed_by_server
+                && seq < i64::from(hi)
+                && seq >= i64::from(lo) - 1
+            {
+                self.healthy_closed += 1;
+            }
+        }
+        let mut last_h = hist();
+        for (seq, at) in &last {
+            if let Some(&(_, acked)) = times.get(seq) {
+                let _ = last_h.record(at.saturating_sub(acked).max(1));
+            }
+        }
+        self.missing = (self.healthy as u64 * self.ticks.len() as u64).saturating_sub(self.delivered);
+        self.latency = Lat::of(&lat);
+        self.latency_from_request = Lat::of(&from_req);
+        self.last_subscriber = Lat::of(&last_h);
+        self.commit = Lat::of(&commit);
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "phase": self.label,
+            "changes": self.ticks.len(),
+            "seconds": (self.ended - self.began).as_secs_f64(),
+            "healthy_clients": self.healthy,
+            "stalled_clients": self.stalled,
+            "delivered": self.delivered,
+            "messages_per_s": self.msgs_per_s(),
+            "missing": self.missing,
+            "gaps": self.gaps,
+            "gap_events": self.gap_events,
+            "resyncs": self.resyncs,
+            "healthy_closed_by_server": self.healthy_closed,
+            "latency": self.latency.json(),
+            "latency_from_request": self.latency_from_request.json(),
+            "last_subscriber": self.last_subscriber.json(),
+            "commit": self.commit.json(),
+            "server_rss_end": self.rss_end,
+            "kernel_tcp_mem_end": self.kernel_tcp_end,
+            "clients_open_end": self.open_end,
+        })
+    }
+}
+
+impl Measured {
+    pub fn rss_per_conn(&self) -> f64 {
+        if self.connected == 0 {
+            return 0.0;
+        }
+        self.rss_idle.saturating_sub(self.rss_before) as f64 / self.connected as f64
+    }
+
+    fn json(&self) -> Value {
+        json!({
+            "server": self.name,
+            "connected": self.connected,
+            "failed": self.failed,
+            "first_error": self.first_error,
+            "rss_before": self.rss_before,
+            "rss_idle": self.rss_idle,
+            "rss_per_idle_connection": self.rss_per_conn(),
+            "kernel_tcp_mem_idle": self.kernel_tcp_idle,
+            "phases": self.phases.iter().map(Phase::json).collect::<Vec<_>>(),
+        })
+    }
+}
+
+fn mib(b: u64) -> f64 {
+    b as f64 / 1048576.0
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+fn fmt_ratio(r: Option<f64>) -> String {
+    r.map_or_else(|| "n/a".to_string(), |r| format!("{r:.2}"))
+}
+
+fn section(m: &Measured, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "\n## {}\nconnections held: {} (failed {}{})\nserver RSS: {:.1} MiB before, {:.1} MiB with the idle connections → {:.0} B ({:.2} KiB) per idle connection\nkernel TCP buffers (whole machine, both ends): {:.1} MiB idle",
+        m.name,
+        m.connected,
+        m.failed,
+        m.first_error
+            .as_deref()
+            .map(|e| format!("; first error: {e}"))
+            .unwrap_or_default(),
+        mib(m.rss_before),
+        mib(m.rss_idle),
+        m.rss_per_conn(),
+        m.rss_per_conn() / 1024.0,
+        mib(m.kernel_tcp_idle),
+    );
+    for p in &m.phases {
+        let _ = writeln!(
+            out,
+            "- {}: {} changes in {:.1} s to {} reading clients ({} stalled)\n    delivered {} ({:.0} msg/s), missing {}, gaps {} ({} events), resyncs {}, healthy closed by server {}\n    commit → client   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → client  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    commit → last client of a change  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → answer (commit)  p50 {:.1} ms  p99 {:.1} ms\n    server RSS at end {:.1} MiB, kernel TCP buffers {:.1} MiB, clients open {}",
+            p.label,
+            p.ticks.len(),
+            (p.ended - p.began).as_secs_f64(),
+            p.healthy,
+            p.stalled,
+            p.delivered,
+            p.msgs_per_s(),
+            p.missing,
+            p.gaps,
+            p.gap_events,
+            p.resyncs,
+            p.healthy_closed,
+            p.latency.p50,
+            p.latency.p99,
+            p.latency.max,
+            p.latency_from_request.p50,
+            p.latency_from_request.p99,
+            p.latency_from_request.max,
+            p.last_subscriber.p50,
+            p.last_subscriber.p99,
+            p.last_subscriber.max,
+            p.commit.p50,
+            p.commit.p99,
+            mib(p.rss_end),
+            mib(p.kernel_tcp_end),
+            p.open_end,
+        );
+    }
+}
+
+/// Ratios of ours to the reference, and the stalled phase's effect.
+fn ratios(ours: &Measured, reference: Option<&Measured>) -> Value {
+    let a = ours.phases.first();
+    let b = ours.phases.get(1);
+    let stall_rise = match (a, b) {
+        (Some(a), Some(b)) => ratio(b.latency.p99, a.latency.p99).map(|r| r - 1.0),
+        _ => None,
+    };
+    let mut v = json!({ "urne_healthy_p99_rise_with_stalled": stall_rise });
+    if let (Some(r), Some(a)) = (reference, a)
+        && let Some(ra) = r.phases.first()
+    {
+        v["messages_per_s"] = json!(ratio(a.msgs_per_s(), ra.msgs_per_s()));
+        v["p99"] = json!(ratio(a.latency.p99, ra.latency.p99));
+        v["last_subscriber_p99"] = json!(ratio(a.last_subscriber.p99, ra.last_subscriber.p99));
+        v["rss_per_connection"] = json!(ratio(ours.rss_per_conn(), r.rss_per_conn()));
+        if let (Some(b), Some(rb)) = (b, r.phases.get(1)) {
+            v["stalled_messages_per_s"] = json!(ratio(b.msgs_per_s(), rb.msgs_per_s()));
+            v["stalled_p99"] = json!(ratio(b.latency.p99, rb.latency.p99));
+        }
+    }
+    v
+}
+
+pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> String {
+    use std::fmt::Write;
+    let mut out = format!(
+        "# urne-load: {} subscribers, {} changes/s, {} s per phase, {} % stalled in phase 2, frames of {} bytes",
+        info.subscribers, info.rate, info.duration, info.stalled_percent, info.frame_size
+    );
+    section(ours, &mut out);
+    if let Some(r) = reference {
+        section(r, &mut out);
+    }
+    let v = ratios(ours, reference);
+    let get = |k: &str| v.get(k).and_then(Value::as_f64);
+    let _ = writeln!(out, "\n## ratios (urne / reference)");
+    let _ = writeln!(
+        out,
+        "messages/s {}   p99 {}   last-subscriber p99 {}   RSS per connection {}",
+        fmt_ratio(get("messages_per_s")),
+        fmt_ratio(get("p99")),
+        fmt_ratio(get("last_subscriber_p99")),
+        fmt_ratio(get("rss_per_connection")),
+    );
+    let _ = writeln!(
+        out,
+        "with stalled clients: messages/s {}   p99 {}",
+        fmt_ratio(get("stalled_messages_per_s")),
+        fmt_ratio(get("stalled_p99")),
+    );
+    let _ = writeln!(
+        out,
+        "urne healthy p99 rise when clients stall: {}",
+        get("urne_healthy_p99_rise_with_stalled")
+            .map_or_else(|| "n/a".to_string(), |r| format!("{:+.1} %", r * 100.0))
+    );
+    out
+}
+
+pub fn json(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> Value {
+    json!({
+        "subscribers": info.subscribers,
+        "rate": info.rate,
+        "duration_s": info.duration,
+        "stalled_percent": info.stalled_percent,
+        "frame_size": info.frame_size,
+        "urne": ours.json(),
+        "reference": reference.map(Measured::json),
+        "ratios": ratios(ours, reference),
+    })
+}

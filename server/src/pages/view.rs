@@ -1,0 +1,1013 @@
+//! The public results pages as pure functions of the live state.
+//!
+//! Every function here takes a [`LiveElection`] (or several, for the home
+//! page), a language and the current time, and returns the whole page: no
+//! axum type, no IO, no lock. The handlers in [`super`] call them once per
+//! change and cache the bytes; the static fallback writes them to disk; the
+//! kiosk can call them on its mirrored state.
+//!
+//! Pages are complete without JavaScript. For live updates they carry data
+//! attributes that `web/live.js` understands: `data-banner` (the "N bureaux
+//! sur M" line of a perimeter), `data-tally="p:CODE"` / `"b:CODE"` (a region
+//! whose `data-f` cells show that tally), `tr[data-bureau]` rows of the
+//! bureaux table, and `data-refresh` regions that the script replaces by
+//! re-fetching the (cached) page after a change — tables and charts too
+//! rich to patch by hand.
+
+use election_data::model::{Candidate, Election, Perimeter};
+use election_data::tally::{BureauState, Score, Tally};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::format::{bar, date_l, int_l, pct_l};
+use super::i18n::{Lang, Text, is_list_election};
+use crate::assets;
+use crate::charts;
+use crate::live::LiveElection;
+
+/// A public page, as addressed by its URL (language apart).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Page {
+    Home,
+    Commune,
+    Participation,
+    Perimeter(String),
+    Bureau(String),
+    Candidate(u32),
+    Ecran,
+}
+
+impl Page {
+    /// The page's path in `lang` (`election` is ignored for the home page).
+    pub fn path(&self, election: &str, lang: Lang) -> String {
+        let p = lang.prefix();
+        match self {
+            Page::Home => format!("{p}/"),
+            Page::Commune => format!("{p}/elections/{election}"),
+            Page::Participation => format!("{p}/elections/{election}/participation"),
+            Page::Perimeter(c) => format!("{p}/elections/{election}/perimetres/{c}"),
+            Page::Bureau(c) => format!("{p}/elections/{election}/bureaux/{c}"),
+            Page::Candidate(n) => format!("{p}/elections/{election}/candidats/{n}"),
+            Page::Ecran => format!("{p}/elections/{election}/ecran"),
+        }
+    }
+
+    /// Every page of an election.
+    pub fn all_of(e: &Election) -> Vec<Page> {
+        let mut v = vec![Page::Commune, Page::Participation, Page::Ecran];
+        v.extend(e.perimeters.iter().map(|p| Page::Perimeter(p.code.clone())));
+        v.extend(e.bureaux.iter().map(|b| Page::Bureau(b.code.clone())));
+        v.extend(e.candidates.iter().map(|c| Page::Candidate(c.number)));
+        v
+    }
+}
+
+/// What every part of an election page needs.
+pub struct Ctx<'a> {
+    pub live: &'a LiveElection,
+    pub e: &'a Election,
+    pub lang: Lang,
+    pub t: &'static Text,
+    /// True while the public may see participation only.
+    pub embargo: bool,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(live: &'a LiveElection, lang: Lang, now: i64) -> Ctx<'a> {
+        Ctx {
+            live,
+            e: &live.election,
+            lang,
+            t: lang.text(),
+            embargo: live.embargoed(now),
+        }
+    }
+
+    pub fn url(&self, page: &Page) -> String {
+        page.path(&self.e.id, self.lang)
+    }
+
+    pub fn int(&self, n: u64) -> String {
+        int_l(n, self.lang)
+    }
+
+    pub fn pct(&self, p: Option<election_data::Percent>) -> String {
+        pct_l(p, self.lang)
+    }
+
+    /// The tally the public may see now.
+    pub fn visible(&self, t: &Tally) -> Tally {
+        if self.embargo {
+            t.participation_only()
+        } else {
+            t.clone()
+        }
+    }
+
+    pub fn root_code(&self) -> Option<&'a str> {
+        self.e.root().map(|r| r.code.as_str())
+    }
+
+    /// The public tally of the commune.
+    pub fn root(&self) -> Option<Tally> {
+        self.live.public_root_tally().map(|t| self.visible(t))
+    }
+
+    fn list_election(&self) -> bool {
+        is_list_election(self.e.kind)
+    }
+
+    /// "Candidat" or "Liste".
+    pub fn candidate_word(&self) -> &'static str {
+        if self.list_election() {
+            self.t.list
+        } else {
+            self.t.candidate
+        }
+    }
+}
+
+/// The live-update wiring of a page, set on `<main>`.
+pub struct Live<'a> {
+    pub election: &'a str,
+    pub seq: i64,
+    pub embargo: bool,
+}
+
+/// The frame of every public page. `switch` is the same page in the other
+/// language; `live` ties it to an election's updates.
+pub fn layout(
+    lang: Lang,
+    title: &str,
+    switch: &str,
+    live: Option<Live<'_>>,
+    content: Markup,
+) -> Markup {
+    let t = lang.text();
+    let other = lang.other();
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — Urne" }
+                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+                link rel="alternate" hreflang=(other.code()) href=(switch);
+                @if live.is_some() {
+                    script src={ "/assets/live.js?v=" (assets::version("live.js")) } defer {}
+                    noscript { meta http-equiv="refresh" content="60"; }
+                }
+            }
+            body {
+                a.skip href="#contenu" { (t.skip) }
+                header.site {
+                    a.brand href={ (lang.prefix()) "/" } { "Urne" }
+                    span.tagline { (t.tagline) }
+                    @if live.is_some() {
+                        span.live data-live-status="" data-offline=(t.offline) aria-live="polite" { (t.live) }
+                    }
+                    a.lang href=(switch) hreflang=(other.code()) lang=(other.code()) { (t.switch) }
+                }
+                @match &live {
+                    Some(l) => {
+                        main #contenu data-election=(l.election) data-seq=(l.seq) data-embargo=(l.embargo) data-lang=(lang.code()) {
+                            (content)
+                        }
+                    }
+                    None => { main #contenu { (content) } }
+                }
+                footer.site {
+                    p { (t.footer) }
+                }
+            }
+        }
+    }
+}
+
+/// The frame of an election page.
+fn election_layout(c: &Ctx<'_>, page: &Page, title: &str, content: Markup) -> Markup {
+    let switch = page.path(&c.e.id, c.lang.other());
+    layout(
+        c.lang,
+        title,
+        &switch,
+        Some(Live {
+            election: &c.e.id,
+            seq: c.live.seq,
+            embargo: c.embargo,
+        }),
+        html! {
+            (content)
+            (candidates_json(c.e))
+        },
+    )
+}
+
+/// "Résultats provisoires — N bureaux sur M" for a perimeter.
+pub fn banner(t: &Text, code: &str, tally: &Tally) -> Markup {
+    let complete = tally.is_complete();
+    let width = if tally.total == 0 {
+        0
+    } else {
+        tally.arrived * 100 / tally.total
+    };
+    html! {
+        p.status.complete[complete].partial[!complete] data-banner=(code) data-f="status" aria-live="polite" {
+            span data-f="status-label" data-partial=(t.partial) data-complete=(t.complete) {
+                @if complete { (t.complete) } @else { (t.partial) }
+            }
+            " — "
+            (t.counted[0]) strong data-f="arrived" { (tally.arrived) } (t.counted[1]) span data-f="total" { (tally.total) } (t.counted[2])
+            span.progress aria-hidden="true" { span data-f="progress" style={ "width:" (width) "%" } {} }
+        }
+    }
+}
+
+fn root_banner(c: &Ctx<'_>) -> Markup {
+    match (c.root_code(), c.live.public_root_tally()) {
+        (Some(code), Some(t)) => banner(c.t, code, t),
+        _ => html! {},
+    }
+}
+
+fn nav(c: &Ctx<'_>, current: &Page) -> Markup {
+    let items = [
+        (Page::Commune, c.t.nav_results),
+        (Page::Participation, c.t.nav_participation),
+        (Page::Ecran, c.t.nav_screen),
+    ];
+    html! {
+        nav.tabs aria-label=(c.t.nav) {
+            ul {
+                @for (p, label) in &items {
+                    li {
+                        @if p == current {
+                            a href=(c.url(p)) aria-current="page" { (label) }
+                        } @else {
+                            a href=(c.url(p)) { (label) }
+                        }
+                    }
+                }
+                li { a href={ "/api/elections/" (c.e.id) "/feed" } type="application/json" { (c.t.nav_feed) } }
+            }
+        }
+    }
+}
+
+fn heading(c: &Ctx<'_>, sub: Markup) -> Markup {
+    html! {
+        hgroup {
+            h1 { (c.e.label) }
+            p.sub { (sub) }
+        }
+    }
+}
+
+fn figures(c: &Ctx<'_>, t: &Tally) -> Markup {
+    let x = c.t;
+    let n = &t.counts;
+    let r = &t.rates;
+    html! {
+        section.figures aria-labelledby="h-participation" {
+            h2 #h-participation { (x.participation) }
+            table.figures {
+                thead { tr { td {} th scope="col" { (x.number) } th scope="col" { (x.pct_inscrits) } th scope="col" { (x.pct_votants) } } }
+                tbody {
+                    tr { th scope="row" { (x.inscrits) } td data-f="inscrits" { (c.int(n.inscrits)) } td {} td {} }
+                    tr.key { th scope="row" { (x.votants) } td data-f="votants" { (c.int(n.votants)) } td data-f="participation" { (c.pct(r.participation)) } td {} }
+                    tr { th scope="row" { (x.abstentions) } td data-f="abstentions" { (c.int(n.abstentions)) } td data-f="abstention" { (c.pct(r.abstention)) } td {} }
+                    tr { th scope="row" { (x.blancs) } td data-f="blancs" { (c.int(n.blancs)) } td data-f="blancs_inscrits" { (c.pct(r.blancs_inscrits)) } td data-f="blancs_votants" { (c.pct(r.blancs_votants)) } }
+                    tr { th scope="row" { (x.nuls) } td data-f="nuls" { (c.int(n.nuls)) } td data-f="nuls_inscrits" { (c.pct(r.nuls_inscrits)) } td data-f="nuls_votants" { (c.pct(r.nuls_votants)) } }
+                    tr.key { th scope="row" { (x.exprimes) } td data-f="exprimes" { (c.int(n.exprimes)) } td data-f="exprimes_inscrits" { (c.pct(r.exprimes_inscrits)) } td data-f="exprimes_votants" { (c.pct(r.exprimes_votants)) } }
+                }
+            }
+            @if !t.turnout.is_empty() {
+                h3 #h-turnout { (x.turnout_day) }
+                (turnout_table(c, t))
+            }
+        }
+    }
+}
+
+fn turnout_table(c: &Ctx<'_>, t: &Tally) -> Markup {
+    let x = c.t;
+    html! {
+        table.turnout aria-labelledby="h-turnout" {
+            thead { tr { th scope="col" { (x.hour) } th scope="col" { (x.votants) } th scope="col" { (x.rate) } th scope="col" { (x.stations) } } }
+            tbody {
+                @for p in &t.turnout {
+                    tr data-hour=(p.hour) {
+                        th scope="row" { (p.hour) }
+                        td data-f="t-votants" { (c.int(p.votants)) }
+                        td data-f="t-rate" { (c.pct(p.rate)) }
+                        td data-f="t-bureaux" { (p.bureaux) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn scores(c: &Ctx<'_>, t: &Tally) -> Markup {
+    let x = c.t;
+    let heading = if c.list_election() {
+        x.results_by_list
+    } else {
+        x.results_by_candidate
+    };
+    html! {
+        section.scores aria-labelledby="h-scores" {
+            h2 #h-scores { (heading) }
+            table.scores {
+                caption.visually-hidden { (x.scores_caption) }
+                thead { tr {
+                    th scope="col" { (c.candidate_word()) }
+                    th scope="col" { (x.nuance) }
+                    th scope="col" { (x.voix) }
+                    th scope="col" { (x.pct_exprimes) }
+                    th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } }
+                } }
+                tbody data-f="scores" {
+                    @for s in t.ranking() {
+                        @if let Some(cand) = c.e.candidate(s.candidate) {
+                            tr data-cand=(cand.number) data-voix=(s.voix) {
+                                th scope="row" {
+                                    span.swatch style={ "background:" (cand.colour) } {}
+                                    a href=(c.url(&Page::Candidate(cand.number))) { (cand.name) }
+                                }
+                                td { (cand.nuance.as_deref().unwrap_or("")) }
+                                td.num data-f="voix" { (c.int(s.voix)) }
+                                td.num data-f="pct" { (c.pct(s.pct_exprimes)) }
+                                td.bar-col aria-hidden="true" {
+                                    span.bar data-f="bar" style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {}
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn embargo_notice(c: &Ctx<'_>) -> Markup {
+    html! {
+        p.embargo role="status" {
+            (c.t.embargo[0])
+            @if let Some(t) = &c.e.embargo { " (" (t) ")" }
+            (c.t.embargo[1])
+        }
+    }
+}
+
+/// The name of the candidate ahead in a tally, if any bureau arrived.
+fn leader<'e>(e: &'e Election, t: &Tally) -> Option<&'e Candidate> {
+    if t.arrived == 0 || t.counts.exprimes == 0 {
+        return None;
+    }
+    t.ranking().first().and_then(|s| e.candidate(s.candidate))
+}
+
+fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
+    let x = c.t;
+    html! {
+        section.bureaux aria-labelledby="h-bureaux" {
+            h2 #h-bureaux { (x.bureaux) }
+            table.bureaux {
+                thead { tr {
+                    th scope="col" { (x.bureau) }
+                    th scope="col" { (x.state) }
+                    th scope="col" { (x.participation) }
+                    th scope="col" { (x.leader) }
+                } }
+                tbody {
+                    @for code in codes {
+                        @if let (Some(b), Some(t)) = (c.e.bureau(code), c.live.public.bureaux.get(code)) {
+                            @let state = c.live.bureau(code).public_state();
+                            @let t = &c.visible(t);
+                            tr data-bureau=(b.code) {
+                                th scope="row" { a href=(c.url(&Page::Bureau(b.code.clone()))) { (b.name) } }
+                                td data-f="state" { span class={ "state " (state.code()) } { (c.lang.state(state)) } }
+                                td.num data-f="participation" { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
+                                td data-f="leader" { (leader(c.e, t).map(|l| l.name.as_str()).unwrap_or("")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Candidate numbers and names (and the state labels of the page's
+/// language) for the live script.
+fn candidates_json(e: &Election) -> Markup {
+    let list: Vec<_> = e
+        .candidates
+        .iter()
+        .map(|c| serde_json::json!({ "number": c.number, "name": c.name, "colour": c.colour }))
+        .collect();
+    let json = serde_json::to_string(&list).unwrap_or_else(|_| "[]".into());
+    // `</` cannot appear: names are escaped for a script data block.
+    let json = json.replace("</", "<\\/");
+    html! { script #candidates type="application/json" { (PreEscaped(json)) } }
+}
+
+fn breadcrumb(c: &Ctx<'_>, trail: &[&Perimeter], last: &str) -> Markup {
+    html! {
+        nav.breadcrumb aria-label=(c.t.breadcrumb) {
+            ol {
+                li { a href={ (c.lang.prefix()) "/" } { (c.t.elections) } }
+                li { a href=(c.url(&Page::Commune)) { (c.e.label) } }
+                @for p in trail {
+                    li { a href=(c.url(&Page::Perimeter(p.code.clone()))) { (p.name) } }
+                }
+                li aria-current="page" { (last) }
+            }
+        }
+    }
+}
+
+/// A chart in a figure: the SVG is the image, the caption says what it
+/// shows and where its figures are written out.
+fn figure(c: &Ctx<'_>, id: &str, caption: &str, svg: String) -> Markup {
+    html! {
+        figure.chart #(id) {
+            (PreEscaped(svg))
+            figcaption { (caption) ". " span.note { (c.t.chart_figures_below) } }
+        }
+    }
+}
+
+fn score_bars(c: &Ctx<'_>, t: &Tally) -> String {
+    let items: Vec<charts::Bar> = t
+        .ranking()
+        .iter()
+        .filter_map(|s| {
+            let cand = c.e.candidate(s.candidate)?;
+            Some(charts::Bar {
+                label: cand.name.clone(),
+                colour: cand.colour.clone(),
+                hundredths: s.pct_exprimes.map_or(0, |p| p.hundredths()),
+                value: c.pct(s.pct_exprimes),
+            })
+        })
+        .collect();
+    let alt = format!(
+        "{} : {}",
+        c.t.chart_scores,
+        t.ranking()
+            .iter()
+            .filter_map(|s| Some(format!("{} {}", c.e.candidate(s.candidate)?.name, c.pct(s.pct_exprimes))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    charts::bars(&items, &alt)
+}
+
+/// The UTC offset of the commune at an instant, in minutes: the embargo's
+/// offset when it has one, else metropolitan France's (CET/CEST).
+pub fn local_offset_minutes(e: &Election, millis: i64) -> i64 {
+    if let Some(zone) = e.embargo.as_deref().and_then(|s| s.get(19..)) {
+        if zone.eq_ignore_ascii_case("z") {
+            return 0;
+        }
+        let sign = if zone.starts_with('-') { -1 } else { 1 };
+        if let (Some(h), Some(m)) = (
+            zone.get(1..3).and_then(|h| h.parse::<i64>().ok()),
+            zone.get(4..6).and_then(|m| m.parse::<i64>().ok()),
+        ) {
+            return sign * (h * 60 + m);
+        }
+    }
+    // Summer time from the last Sunday of March to the last Sunday of
+    // October, 01:00 UTC.
+    let year = e.date.get(0..4).unwrap_or("2027");
+    let last_sunday = |month: &str| {
+        crate::live::parse_rfc3339_millis(&format!("{year}-{month}-31T01:00:00Z")).map(|m| {
+            let days = m.div_euclid(86_400_000);
+            let weekday = (days + 4).rem_euclid(7); // 0 = Sunday
+            m - weekday * 86_400_000
+        })
+    };
+    match (last_sunday("03"), last_sunday("10")) {
+        (Some(start), Some(end)) if millis >= start && millis < end => 120,
+        _ => 60,
+    }
+}
+
+/// Local minutes of the day at which each published bureau arrived (its
+/// last accepted write).
+fn arrival_minutes(c: &Ctx<'_>) -> Vec<i64> {
+    c.live
+        .bureaux
+        .values()
+        .filter(|b| b.public_state() == BureauState::Published && b.meta.updated_at > 0)
+        .map(|b| {
+            let local = b.meta.updated_at + local_offset_minutes(c.e, b.meta.updated_at) * 60_000;
+            local.div_euclid(60_000).rem_euclid(24 * 60)
+        })
+        .collect()
+}
+
+fn arrivals_chart(c: &Ctx<'_>) -> Markup {
+    let minutes = arrival_minutes(c);
+    let total = c.e.bureaux.len();
+    let alt = format!(
+        "{} : {} / {}",
+        c.t.chart_arrivals,
+        minutes.len(),
+        total
+    );
+    figure(
+        c,
+        "chart-arrivals",
+        c.t.chart_arrivals,
+        charts::arrivals(&minutes, total, c.t.arrivals_axis, &alt),
+    )
+}
+
+/// The commune page and every perimeter page.
+pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Option<Markup> {
+    let c = Ctx::new(live, lang, now);
+    let e = c.e;
+    let x = c.t;
+    let p = e.perimeter(code)?;
+    let t = &c.visible(live.public.perimeters.get(code)?);
+    let is_root = p.parent.is_none();
+    let page = if is_root {
+        Page::Commune
+    } else {
+        Page::Perimeter(code.to_string())
+    };
+    let mut trail: Vec<&Perimeter> = e
+        .ancestors(code)
+        .unwrap_or_default()
+        .iter()
+        .skip(1)
+        .filter_map(|c| e.perimeter(c))
+        .collect();
+    trail.reverse();
+    let kind = lang.perimeter_kind(p.kind);
+    let title = if is_root {
+        format!("{} — {}", e.label, p.name)
+    } else {
+        format!("{} — {} {}", e.label, kind, p.name)
+    };
+    let children = e.children(code);
+    let members = live.aggregator.members(code).to_vec();
+    Some(election_layout(
+        &c,
+        &page,
+        &title,
+        html! {
+            @if !is_root { (breadcrumb(&c, &trail, &p.name)) }
+            (heading(&c, html! { (kind) " : " strong { (p.name) } " — " (x.poll_of) " " (date_l(&e.date, lang)) }))
+            (banner(x, code, live.public.perimeters.get(code).unwrap_or(t)))
+            (nav(&c, &page))
+            @if c.embargo { (embargo_notice(&c)) }
+            div.grid data-tally={ "p:" (code) } {
+                @if !c.embargo { (scores(&c, t)) }
+                (figures(&c, t))
+            }
+            @if !c.embargo {
+                section.charts aria-labelledby="h-charts" {
+                    h2 #h-charts { (x.charts) }
+                    div.chart-grid #charts data-refresh="" {
+                        (figure(&c, "chart-scores", x.chart_scores, score_bars(&c, t)))
+                        @if is_root { (arrivals_chart(&c)) }
+                    }
+                }
+            }
+            @if !children.is_empty() {
+                section.perimeters aria-labelledby="h-perimeters" {
+                    h2 #h-perimeters { (x.by_area) }
+                    ul.perimeters {
+                        @for ch in &children {
+                            @if let Some(ct) = live.public.perimeters.get(&ch.code) {
+                                li data-perimeter=(ch.code) {
+                                    a href=(c.url(&Page::Perimeter(ch.code.clone()))) { (lang.perimeter_kind(ch.kind)) " " (ch.name) }
+                                    " — " span data-f="p-arrived" { (ct.arrived) } " / " (ct.total)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            (bureaux_table(&c, &members))
+        },
+    ))
+}
+
+/// The commune page.
+pub fn commune(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
+    let root = live.election.root()?.code.clone();
+    perimeter(live, &root, lang, now)
+}
+
+/// A bureau's page.
+pub fn bureau(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Option<Markup> {
+    let c = Ctx::new(live, lang, now);
+    let e = c.e;
+    let x = c.t;
+    let b = e.bureau(code)?;
+    let t = &c.visible(live.public.bureaux.get(code)?);
+    let state = live.bureau(code).public_state();
+    let arrived = state != BureauState::NotArrived;
+    let perimeters: Vec<&Perimeter> = b.perimeters.iter().filter_map(|p| e.perimeter(p)).collect();
+    let page = Page::Bureau(code.to_string());
+    Some(election_layout(
+        &c,
+        &page,
+        &format!("{} — {}", e.label, b.name),
+        html! {
+            (breadcrumb(&c, &[], &b.name))
+            hgroup {
+                h1 { (b.name) }
+                p.sub {
+                    (e.label) " — " (x.bureau_no) " " (b.code)
+                    @if let Some(a) = &b.address { br; (a) }
+                }
+            }
+            (root_banner(&c))
+            (nav(&c, &page))
+            div data-tally={ "b:" (code) } {
+                p.bureau-state.arrived[arrived].waiting[!arrived] data-f="bureau-state" {
+                    (x.state_is) span data-f="state" { (lang.state(state)) }
+                    " — " (c.int(u64::from(b.inscrits))) " " (x.on_roll)
+                }
+                @if c.embargo { (embargo_notice(&c)) }
+                div.grid {
+                    @if !c.embargo { (scores(&c, t)) }
+                    (figures(&c, t))
+                }
+            }
+            @if !c.embargo {
+                section.charts aria-labelledby="h-charts" {
+                    h2 #h-charts { (x.charts) }
+                    div.chart-grid #charts data-refresh="" {
+                        @if arrived { (figure(&c, "chart-scores", x.chart_scores, score_bars(&c, t))) }
+                    }
+                }
+            }
+            @if !perimeters.is_empty() {
+                p { (x.part_of)
+                    @for (i, p) in perimeters.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        a href=(c.url(&Page::Perimeter(p.code.clone()))) { (lang.perimeter_kind(p.kind)) " " (p.name) }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// Turnout of the commune and of each bureau at each set hour and at the close.
+pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
+    let c = Ctx::new(live, lang, now);
+    let e = c.e;
+    let x = c.t;
+    let root = c.root_code()?;
+    let t = c.root()?;
+    let page = Page::Participation;
+    let mut points: Vec<(String, Option<u32>)> = t
+        .turnout
+        .iter()
+        .map(|p| (p.hour.clone(), p.rate.map(|r| r.hundredths())))
+        .collect();
+    if !c.embargo {
+        points.push((
+            x.close.to_string(),
+            t.rates.participation.map(|r| r.hundredths()),
+        ));
+    }
+    let alt = format!(
+        "{} : {}",
+        x.chart_turnout,
+        points
+            .iter()
+            .map(|(h, r)| format!("{h} {}", c.pct(r.map(election_data::Percent::from_hundredths))))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let has_readings = t.turnout.iter().any(|p| p.bureaux > 0) || t.arrived > 0;
+    Some(election_layout(
+        &c,
+        &page,
+        &format!("{} — {}", e.label, x.participation),
+        html! {
+            (heading(&c, html! { (x.participation) " — " (x.poll_of) " " (date_l(&e.date, lang)) }))
+            (root_banner(&c))
+            (nav(&c, &page))
+            @if c.embargo { (embargo_notice(&c)) }
+            section aria-labelledby="h-turnout" data-tally={ "p:" (root) } {
+                h2 #h-turnout { (x.turnout_commune) }
+                @if t.turnout.is_empty() && c.embargo {
+                    p { (x.no_turnout_yet) }
+                } @else {
+                    table.turnout aria-labelledby="h-turnout" {
+                        thead { tr { th scope="col" { (x.hour) } th scope="col" { (x.votants) } th scope="col" { (x.rate) } th scope="col" { (x.stations) } } }
+                        tbody {
+                            @for p in &t.turnout {
+                                tr data-hour=(p.hour) {
+                                    th scope="row" { (p.hour) }
+                                    td data-f="t-votants" { (c.int(p.votants)) }
+                                    td data-f="t-rate" { (c.pct(p.rate)) }
+                                    td data-f="t-bureaux" { (p.bureaux) }
+                                }
+                            }
+                            @if !c.embargo {
+                                tr.key {
+                                    th scope="row" { (x.close) }
+                                    td data-f="votants" { (c.int(t.counts.votants)) }
+                                    td data-f="participation" { (c.pct(t.rates.participation)) }
+                                    td data-f="arrived" { (t.arrived) }
+                                }
+                            }
+                        }
+                    }
+                    p.note { (x.close) " : " (x.final_participation) "." }
+                }
+            }
+            div #turnout-chart data-refresh="" {
+                @if has_readings {
+                    (figure(&c, "chart-turnout", x.chart_turnout, charts::curve(&points, &alt)))
+                } @else {
+                    p { (x.no_turnout_yet) }
+                }
+            }
+            p.note { (x.previous_unknown) }
+            section aria-labelledby="h-turnout-bureaux" {
+                h2 #h-turnout-bureaux { (x.turnout_by_bureau) }
+                div.table-scroll #turnout-bureaux data-refresh="" {
+                    table.turnout.by-bureau {
+                        thead { tr {
+                            th scope="col" { (x.bureau) }
+                            @for h in &e.turnout_hours { th scope="col" { (h) } }
+                            @if !c.embargo { th scope="col" { (x.close) } }
+                        } }
+                        tbody {
+                            @for b in &e.bureaux {
+                                @if let Some(bt) = live.public.bureaux.get(&b.code) {
+                                    tr {
+                                        th scope="row" { a href=(c.url(&Page::Bureau(b.code.clone()))) { (b.name) } }
+                                        @for p in &bt.turnout {
+                                            td { @if p.bureaux > 0 { (c.pct(p.rate)) } @else { "–" } }
+                                        }
+                                        @if !c.embargo {
+                                            td { @if bt.arrived > 0 { (c.pct(bt.rates.participation)) } @else { "–" } }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// One bureau's figures for a candidate.
+struct BureauScore<'a> {
+    code: &'a str,
+    name: &'a str,
+    score: Option<Score>,
+    rank: Option<usize>,
+}
+
+/// A candidate's (or list's) page: their score in the commune and in every
+/// bureau, the best and the weakest bureaux.
+pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Option<Markup> {
+    let c = Ctx::new(live, lang, now);
+    let e = c.e;
+    let x = c.t;
+    let cand = e.candidate(number)?;
+    let root = c.root_code()?;
+    let t = c.root()?;
+    let page = Page::Candidate(number);
+    let ranking = t.ranking();
+    let commune_score = t.scores.iter().find(|s| s.candidate == number).copied();
+    let commune_rank = ranking.iter().position(|s| s.candidate == number).map(|i| i + 1);
+    let rows: Vec<BureauScore<'_>> = e
+        .bureaux
+        .iter()
+        .map(|b| {
+            let bt = live.public.bureaux.get(&b.code).filter(|bt| bt.arrived > 0 && !c.embargo);
+            BureauScore {
+                code: &b.code,
+                name: &b.name,
+                score: bt.and_then(|bt| bt.scores.iter().find(|s| s.candidate == number).copied()),
+                rank: bt.and_then(|bt| bt.ranking().iter().position(|s| s.candidate == number).map(|i| i + 1)),
+            }
+        })
+        .collect();
+    let mut arrived: Vec<&BureauScore<'_>> = rows.iter().filter(|r| r.score.is_some()).collect();
+    arrived.sort_by(|a, b| {
+        let pa = a.score.and_then(|s| s.pct_exprimes);
+        let pb = b.score.and_then(|s| s.pct_exprimes);
+        pb.cmp(&pa).then(a.code.cmp(b.code))
+    });
+    let shown = arrived.len().min(3);
+    let best: Vec<_> = arrived.iter().take(shown).collect();
+    let worst: Vec<_> = arrived.iter().rev().take(shown.min(arrived.len().saturating_sub(shown))).collect();
+    let list = |items: &[&&BureauScore<'_>]| {
+        html! {
+            ol.podium {
+                @for r in items {
+                    li {
+                        a href=(c.url(&Page::Bureau(r.code.to_string()))) { (r.name) }
+                        " — " strong { (c.pct(r.score.and_then(|s| s.pct_exprimes))) }
+                        " (" (c.int(r.score.map_or(0, |s| s.voix))) " " (x.voix.to_lowercase()) ")"
+                    }
+                }
+            }
+        }
+    };
+    Some(election_layout(
+        &c,
+        &page,
+        &format!("{} — {}", e.label, cand.name),
+        html! {
+            (breadcrumb(&c, &[], &cand.name))
+            hgroup {
+                h1 { span.swatch.big style={ "background:" (cand.colour) } {} (cand.name) }
+                p.sub {
+                    (c.candidate_word()) " n° " (cand.number)
+                    @if let Some(n) = &cand.nuance { " — " (x.nuance) " " (n) }
+                    " — " (e.label)
+                }
+            }
+            (root_banner(&c))
+            (nav(&c, &page))
+            @if c.embargo {
+                (embargo_notice(&c))
+            } @else {
+                section aria-labelledby="h-cand-commune" data-tally={ "p:" (root) } {
+                    h2 #h-cand-commune { (x.score_commune) }
+                    table.scores.single {
+                        thead { tr {
+                            th scope="col" { (c.candidate_word()) }
+                            th scope="col" { (x.voix) }
+                            th scope="col" { (x.pct_exprimes) }
+                            th scope="col" { (x.pct_inscrits) }
+                            th scope="col" { (x.rank) }
+                        } }
+                        tbody {
+                            tr data-cand=(number) {
+                                th scope="row" { (cand.name) }
+                                td.num data-f="voix" { (c.int(commune_score.map_or(0, |s| s.voix))) }
+                                td.num data-f="pct" { (c.pct(commune_score.and_then(|s| s.pct_exprimes))) }
+                                td.num { (c.pct(commune_score.and_then(|s| s.pct_inscrits))) }
+                                td.num { @if t.arrived > 0 { (commune_rank.unwrap_or(0)) " / " (e.candidates.len()) } @else { "–" } }
+                            }
+                        }
+                    }
+                }
+                div.grid.podiums #podiums data-refresh="" {
+                    @if !best.is_empty() {
+                        section aria-labelledby="h-best" { h2 #h-best { (x.best) } (list(&best)) }
+                    }
+                    @if !worst.is_empty() {
+                        section aria-labelledby="h-worst" { h2 #h-worst { (x.worst) } (list(&worst)) }
+                    }
+                }
+                section aria-labelledby="h-cand-bureaux" {
+                    h2 #h-cand-bureaux { (x.score_by_bureau) }
+                    div.table-scroll #cand-bureaux data-refresh="" {
+                        table.scores.by-bureau {
+                            thead { tr {
+                                th scope="col" { (x.bureau) }
+                                th scope="col" { (x.voix) }
+                                th scope="col" { (x.pct_exprimes) }
+                                th scope="col" { (x.rank) }
+                                th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } }
+                            } }
+                            tbody {
+                                @for r in &rows {
+                                    tr {
+                                        th scope="row" { a href=(c.url(&Page::Bureau(r.code.to_string()))) { (r.name) } }
+                                        @if let Some(s) = r.score {
+                                            td.num { (c.int(s.voix)) }
+                                            td.num { (c.pct(s.pct_exprimes)) }
+                                            td.num { (r.rank.unwrap_or(0)) }
+                                            td.bar-col aria-hidden="true" {
+                                                span.bar style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {}
+                                            }
+                                        } @else {
+                                            td.num.muted colspan="3" { (x.not_arrived_short) }
+                                            td.bar-col aria-hidden="true" {}
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    ))
+}
+
+/// The list of elections. `lives` are in display order.
+pub fn home(lives: &[&LiveElection], lang: Lang) -> Markup {
+    let t = lang.text();
+    let other = lang.other();
+    layout(
+        lang,
+        t.elections,
+        &Page::Home.path("", other),
+        None,
+        html! {
+            h1 { (t.elections) }
+            @if lives.is_empty() {
+                p { (t.no_elections) }
+            } @else {
+                ul.elections {
+                    @for live in lives {
+                        @let e = &live.election;
+                        li {
+                            a href=(Page::Commune.path(&e.id, lang)) { (e.label) }
+                            " — " (lang.election_kind(e.kind)) ", " (date_l(&e.date, lang))
+                            @if let Some(r) = live.public_root_tally() {
+                                " — " (t.counted[0]) (r.arrived) (t.counted[1]) (r.total) (t.counted[2])
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// The page for an unknown address.
+pub fn not_found(lang: Lang, message: &str) -> Markup {
+    let t = lang.text();
+    layout(
+        lang,
+        t.not_found,
+        &Page::Home.path("", lang.other()),
+        None,
+        html! {
+            h1 { (t.not_found) }
+            p { (message) }
+            p { a href={ (lang.prefix()) "/" } { (t.back_home) } }
+        },
+    )
+}
+
+/// Renders an election page; None when it names something the election
+/// does not have.
+pub fn render(live: &LiveElection, page: &Page, lang: Lang, now: i64) -> Option<Markup> {
+    match page {
+        Page::Home => None,
+        Page::Commune => commune(live, lang, now),
+        Page::Participation => participation(live, lang, now),
+        Page::Perimeter(code) => perimeter(live, code, lang, now),
+        Page::Bureau(code) => bureau(live, code, lang, now),
+        Page::Candidate(n) => candidate(live, *n, lang, now),
+        Page::Ecran => super::ecran::ecran(live, lang, now),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_per_language() {
+        assert_eq!(Page::Commune.path("x", Lang::Fr), "/elections/x");
+        assert_eq!(Page::Bureau("B1".into()).path("x", Lang::En), "/en/elections/x/bureaux/B1");
+        assert_eq!(Page::Home.path("", Lang::En), "/en/");
+        assert_eq!(Page::Candidate(3).path("x", Lang::Fr), "/elections/x/candidats/3");
+    }
+
+    #[test]
+    fn summer_and_winter_time() {
+        let mut e = election_data::fixtures::sample_commune();
+        e.embargo = None;
+        e.date = "2027-04-11".into();
+        let april = crate::live::parse_rfc3339_millis("2027-04-11T18:00:00Z").unwrap_or(0);
+        assert_eq!(local_offset_minutes(&e, april), 120);
+        let march = crate::live::parse_rfc3339_millis("2027-03-20T18:00:00Z").unwrap_or(0);
+        assert_eq!(local_offset_minutes(&e, march), 60);
+        e.embargo = Some("2027-04-11T20:00:00+02:00".into());
+        assert_eq!(local_offset_minutes(&e, march), 120);
+    }
+
+    #[test]
+    fn every_page_renders_in_both_languages() {
+        let live = LiveElection::new(election_data::fixtures::sample_commune());
+        for lang in [Lang::Fr, Lang::En] {
+            for page in Page::all_of(&live.election) {
+                let html = render(&live, &page, lang, 0)
+                    .unwrap_or_else(|| panic!("{page:?} did not render"))
+                    .into_string();
+                assert!(html.contains(&format!("<html lang=\"{}\"", lang.code())), "{page:?}");
+                assert!(html.contains("data-banner="), "{page:?} has no N bureaux sur M");
+            }
+        }
+        assert!(render(&live, &Page::Bureau("nope".into()), Lang::Fr, 0).is_none());
+        assert!(render(&live, &Page::Candidate(999), Lang::Fr, 0).is_none());
+    }
+}

@@ -1,0 +1,75 @@
+// Urne — the big screen's rotation.
+// The server renders every slide (one per arrived bureau, newest first, or
+// one per turnout hour before results) with the first one visible, so the
+// screen is complete without this script. Here we only rotate: one slide
+// every `?periode=N` seconds (default: data-period), keep the current slide
+// across the live refreshes done by live.js, and jump to a bureau as soon
+// as it is published. "f" or the button toggles full screen.
+(function () {
+  "use strict";
+  var main = document.querySelector("main.ecran");
+  if (!main) return;
+  var params = new URLSearchParams(location.search);
+  var period = parseInt(params.get("periode") || main.dataset.period || "8", 10);
+  if (!(period >= 2 && period <= 600)) period = 8;
+  var current = null; // data-code of the slide on screen
+  var next = null;    // a bureau just published, shown next
+  var timer = null;
+
+  function slides() { return Array.prototype.slice.call(main.querySelectorAll("#slides .slide")); }
+
+  function show(code) {
+    var all = slides();
+    if (!all.length) return;
+    var idx = 0;
+    for (var i = 0; i < all.length; i++) if (all[i].dataset.code === code) { idx = i; break; }
+    all.forEach(function (s, i) { s.classList.toggle("current", i === idx); });
+    current = all[idx].dataset.code;
+    var count = main.querySelector("#slides .slide-count");
+    if (count) count.textContent = all.length > 1 ? (idx + 1) + " / " + all.length : "";
+  }
+
+  function advance() {
+    var all = slides();
+    if (!all.length) return;
+    if (next) { var n = next; next = null; show(n); return; }
+    var idx = -1;
+    for (var i = 0; i < all.length; i++) if (all[i].dataset.code === current) { idx = i; break; }
+    show(all[(idx + 1) % all.length].dataset.code);
+  }
+
+  function restart() {
+    if (timer) clearInterval(timer);
+    timer = setInterval(advance, period * 1000);
+  }
+
+  document.addEventListener("urne:change", function (ev) {
+    if (ev.detail && ev.detail.state === "published") next = ev.detail.bureau;
+  });
+  document.addEventListener("urne:refreshed", function () {
+    // New slides came in: show the bureau that just arrived right away.
+    if (next && main.querySelector('#slides .slide[data-code="' + next + '"]')) {
+      var n = next; next = null; show(n); restart();
+    } else {
+      show(current);
+    }
+  });
+
+  var button = main.querySelector("button.fullscreen");
+  function toggleFullscreen() {
+    if (!document.fullscreenElement && document.documentElement.requestFullscreen) {
+      document.documentElement.requestFullscreen().catch(function () {});
+    } else if (document.exitFullscreen) {
+      document.exitFullscreen().catch(function () {});
+    }
+  }
+  if (button && document.documentElement.requestFullscreen) {
+    button.hidden = false;
+    button.addEventListener("click", toggleFullscreen);
+  }
+  document.addEventListener("keydown", function (ev) { if (ev.key === "f") toggleFullscreen(); });
+
+  var first = slides()[0];
+  show(first ? first.dataset.code : null);
+  restart();
+})();
