@@ -75,13 +75,21 @@
         if (b.textContent !== text) b.textContent = text;
       }
     });
+    var max = 0;
+    t.scores.forEach(function (s) { if (s.pct_exprimes > max) max = s.pct_exprimes; });
     t.scores.forEach(function (s) {
       Array.prototype.forEach.call(region.querySelectorAll('tr[data-cand="' + s.candidate + '"]'), function (row) {
         row.dataset.voix = s.voix;
         set(row, "voix", int(s.voix));
         set(row, "pct", pct(s.pct_exprimes));
         var bar = row.querySelector('[data-f="bar"]');
-        if (bar) bar.style.width = (s.pct_exprimes || 0) + "%";
+        if (bar) {
+          // Bars of a [data-scale=max] table are relative to the leader's.
+          var scaled = bar.closest('[data-scale="max"]');
+          var w = s.pct_exprimes || 0;
+          if (scaled) w = max > 0 ? w * 100 / max : 0;
+          bar.style.width = w.toFixed(2) + "%";
+        }
       });
     });
     Array.prototype.forEach.call(region.querySelectorAll('[data-f="scores"]'), function (body) {

@@ -10,6 +10,7 @@
 use crate::model::{Bureau, CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 
 const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
+const SAMPLE_MUNICIPALES: &str = include_str!("../fixtures/sample-municipales.json");
 
 /// The sample commune: Valbonne-sur-Rhône, présidentielle 2027, 1st round.
 pub fn sample_commune() -> Election {
@@ -17,6 +18,12 @@ pub fn sample_commune() -> Election {
     // failure is a build defect, not an input error.
     #[allow(clippy::expect_used)]
     serde_json::from_str(SAMPLE_COMMUNE).expect("embedded sample commune is valid JSON")
+}
+
+/// The same commune's municipal election: five lists for 39 seats.
+pub fn sample_municipales() -> Election {
+    #[allow(clippy::expect_used)]
+    serde_json::from_str(SAMPLE_MUNICIPALES).expect("embedded sample municipales is valid JSON")
 }
 
 /// SplitMix64: a tiny, well-distributed deterministic generator.
@@ -47,6 +54,8 @@ impl SplitMix {
 
 /// National-looking shares of exprimés, in tenths of a percent, by panel order.
 const BASE_SHARES: [u64; 12] = [6, 23, 210, 18, 46, 8, 278, 48, 31, 232, 71, 20];
+/// Shares for a five-list municipal ballot won in the first round.
+const LIST_SHARES: [u64; 5] = [540, 130, 190, 80, 60];
 
 /// A consistent PV for `bureau`: participation 62–82 %, 1–2.5 % blancs,
 /// 0.5–1.5 % nuls, candidate shares varied around [`BASE_SHARES`].
@@ -62,7 +71,14 @@ pub fn sample_pv(election: &Election, bureau: &Bureau, seed: u64) -> ProcesVerba
         .candidates
         .iter()
         .enumerate()
-        .map(|(i, _)| BASE_SHARES.get(i).copied().unwrap_or(20) * rng.between(70, 130))
+        .map(|(i, _)| {
+            let shares: &[u64] = if election.candidates.len() <= LIST_SHARES.len() {
+                &LIST_SHARES
+            } else {
+                &BASE_SHARES
+            };
+            shares.get(i).copied().unwrap_or(20) * rng.between(70, 130)
+        })
         .collect();
     let total_weight: u64 = weights.iter().sum::<u64>().max(1);
     let mut voix: Vec<CandidateVoix> = election
@@ -125,6 +141,17 @@ pub fn sample_turnout(election: &Election, pv: &ProcesVerbal, seed: u64) -> Vec<
 mod tests {
     use super::*;
     use crate::validate::{check_pv, check_turnout};
+
+    #[test]
+    fn municipales_sample_is_sound() {
+        let e = sample_municipales();
+        assert_eq!(e.check(), Ok(()));
+        assert_eq!(e.seats, Some(39));
+        for (i, b) in e.bureaux.iter().enumerate() {
+            let pv = sample_pv(&e, b, i as u64);
+            assert!(check_pv(&e, b, &pv, None).errors.is_empty());
+        }
+    }
 
     #[test]
     fn samples_are_valid() {

@@ -157,6 +157,22 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method the law sets for a kind of list election, or None for
+    /// uninominal ballots (présidentielle, législatives, départementales,
+    /// référendum). Régionales have a quarter-of-the-seats bonus that is not
+    /// modelled here: they are allocated by plain highest average at 5 %.
+    pub fn for_election(kind: crate::model::ElectionKind, round: u8) -> Option<Method> {
+        use crate::model::ElectionKind as K;
+        match kind {
+            K::Municipales => Some(Method::Municipal { round }),
+            K::Communautaires => Some(Method::Communautaire { round }),
+            K::Europeennes | K::Regionales => Some(Method::HighestAverage {
+                threshold: Threshold::percent(5),
+            }),
+            K::Presidentielle | K::Legislatives | K::Departementales | K::Referendum => None,
+        }
+    }
+
     /// The share of the exprimés a list needs to take part.
     pub fn threshold(self) -> Threshold {
         match self {

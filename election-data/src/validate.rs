@@ -46,6 +46,13 @@ pub enum Rule {
     TurnoutNonDecreasing,
     /// Turnout given for an hour the election does not report.
     TurnoutUnknownHour,
+    /// A centaine (running tally) is not a positive multiple of 100, not in
+    /// increasing order, or beyond the votants.
+    CentaineStep,
+    /// blancs + nuls + Σ voix of a centaine = the number of ballots it counts.
+    CentaineSum,
+    /// A count of a centaine exceeds the next centaine's or the final count.
+    CentaineAboveFinal,
     /// Warning: inscrits differ from the electoral roll.
     InscritsDifferFromRoll,
     /// Warning: blancs above a plausible share of votants.
@@ -80,6 +87,9 @@ impl Rule {
             Rule::TurnoutAtMostInscrits => "turnout_at_most_inscrits",
             Rule::TurnoutNonDecreasing => "turnout_non_decreasing",
             Rule::TurnoutUnknownHour => "turnout_unknown_hour",
+            Rule::CentaineStep => "centaine_step",
+            Rule::CentaineSum => "centaine_sum",
+            Rule::CentaineAboveFinal => "centaine_above_final",
             Rule::InscritsDifferFromRoll => "inscrits_differ_from_roll",
             Rule::BlancsImplausible => "blancs_implausible",
             Rule::NulsImplausible => "nuls_implausible",
@@ -331,6 +341,117 @@ fn is_large_change(old: i64, new: i64) -> bool {
         && diff * 100 > i128::from(old.max(0)) * i128::from(LARGE_CORRECTION_PCT)
 }
 
+/// A running tally: the counts after the first `at` ballots were opened
+/// (100, 200…), which some communes report early on election night.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Centaine {
+    pub at: i64,
+    pub blancs: i64,
+    pub nuls: i64,
+    pub voix: Vec<crate::model::CandidateVoix>,
+}
+
+impl Centaine {
+    fn voix_of(&self, candidate: u32) -> i64 {
+        self.voix
+            .iter()
+            .filter(|v| v.candidate == candidate)
+            .map(|v| v.voix)
+            .sum()
+    }
+}
+
+/// Checks the centaines of a PV: each counts a positive multiple of 100
+/// ballots, in increasing order, no more than the votants; its blancs, nuls
+/// and voix add up to that number; and no count ever goes down from one
+/// centaine to the next or to the final PV.
+pub fn check_centaines(election: &Election, pv: &ProcesVerbal, centaines: &[Centaine]) -> Report {
+    let mut r = Report::default();
+    let mut previous: Option<&Centaine> = None;
+    for c in centaines {
+        let field = format!("centaines[{}]", c.at);
+        if c.at <= 0
+            || c.at % 100 != 0
+            || previous.is_some_and(|p| c.at <= p.at)
+            || c.at > pv.votants
+        {
+            r.push(
+                &field,
+                Rule::CentaineStep,
+                format!(
+                    "la centaine {} doit être un multiple de 100, croissant, au plus égal aux votants ({})",
+                    c.at, pv.votants
+                ),
+            );
+        }
+        let mut counts = vec![(
+            "blancs".to_string(),
+            c.blancs,
+            pv.blancs,
+            previous.map(|p| p.blancs),
+        )];
+        counts.push((
+            "nuls".to_string(),
+            c.nuls,
+            pv.nuls,
+            previous.map(|p| p.nuls),
+        ));
+        for v in &c.voix {
+            if election.candidate(v.candidate).is_none() {
+                r.push(
+                    format!("{field}.voix[{}]", v.candidate),
+                    Rule::CandidateUnknown,
+                    format!(
+                        "le candidat n° {} ne figure pas sur le panneau",
+                        v.candidate
+                    ),
+                );
+            }
+        }
+        for cand in &election.candidates {
+            counts.push((
+                format!("voix[{}]", cand.number),
+                c.voix_of(cand.number),
+                pv.voix_of(cand.number),
+                previous.map(|p| p.voix_of(cand.number)),
+            ));
+        }
+        let mut negative = false;
+        for (name, value, last, before) in &counts {
+            if *value < 0 {
+                negative = true;
+                r.push(
+                    format!("{field}.{name}"),
+                    Rule::NonNegative,
+                    format!("{name} de la centaine {} doit être positif ou nul", c.at),
+                );
+            } else if *value > *last || before.is_some_and(|b| *value < b) {
+                r.push(
+                    format!("{field}.{name}"),
+                    Rule::CentaineAboveFinal,
+                    format!(
+                        "{name} à la centaine {} ({value}) doit être entre la centaine précédente et le résultat final ({last})",
+                        c.at
+                    ),
+                );
+            }
+        }
+        let sum: i128 = counts.iter().map(|(_, v, _, _)| i128::from(*v)).sum();
+        if !negative && sum != i128::from(c.at) {
+            r.push(
+                &field,
+                Rule::CentaineSum,
+                format!(
+                    "blancs + nuls + voix de la centaine {} = {sum}, au lieu de {}",
+                    c.at, c.at
+                ),
+            );
+        }
+        previous = Some(c);
+    }
+    r
+}
+
 /// Checks turnout readings entered during the day. `pv` is the bureau's
 /// stored PV if it was already counted (its inscrits and final votants bound
 /// the readings); otherwise the roll's inscrits do.
@@ -576,6 +697,61 @@ mod tests {
 
         let r = check_pv(&e, b, &pv, Some(&good));
         assert!(rules(&r.warnings).contains(&Rule::LargeCorrection));
+    }
+
+    #[test]
+    fn centaines_add_up_and_grow() {
+        let e = sample_commune();
+        let b = &e.bureaux[0];
+        let pv = sample_pv(&e, b, 3);
+        // The first 100 ballots: 2 blancs, 1 nul, 97 voix spread like the final result.
+        let mut left = 97;
+        let voix: Vec<_> = pv
+            .voix
+            .iter()
+            .map(|v| {
+                let n = (v.voix * 97 / pv.exprimes).min(left);
+                left -= n;
+                CandidateVoix {
+                    candidate: v.candidate,
+                    voix: n,
+                }
+            })
+            .collect();
+        let mut c100 = Centaine {
+            at: 100,
+            blancs: 2,
+            nuls: 1,
+            voix,
+        };
+        let top = (0..c100.voix.len())
+            .max_by_key(|&i| pv.voix[i].voix)
+            .unwrap_or(0);
+        c100.voix[top].voix += left;
+        assert!(
+            check_centaines(&e, &pv, std::slice::from_ref(&c100))
+                .errors
+                .is_empty()
+        );
+
+        let mut bad = c100.clone();
+        bad.blancs += 1;
+        assert_eq!(
+            rules(&check_centaines(&e, &pv, &[bad]).errors),
+            vec![Rule::CentaineSum]
+        );
+
+        let mut c200 = c100.clone();
+        c200.at = 200;
+        c200.nuls = 0; // fewer nuls at 200 than at 100: impossible
+        c200.voix[top].voix += 101;
+        let errs = rules(&check_centaines(&e, &pv, &[c100.clone(), c200]).errors);
+        assert!(errs.contains(&Rule::CentaineAboveFinal), "{errs:?}");
+
+        let mut odd = c100;
+        odd.at = 150;
+        let errs = rules(&check_centaines(&e, &pv, &[odd]).errors);
+        assert!(errs.contains(&Rule::CentaineStep), "{errs:?}");
     }
 
     #[test]

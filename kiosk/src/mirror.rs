@@ -175,6 +175,7 @@ impl Mirror {
                         },
                         second: None,
                         published: pv,
+                        centaines: Vec::new(),
                     },
                 )
             })

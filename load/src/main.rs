@@ -106,12 +106,13 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Raises the open-files limit (inherited by the servers this tool starts).
+/// Raises the open-files limit as far as allowed (the servers this tool
+/// starts inherit it). Each process holds one end of every connection.
 fn raise_fd_limit(want: u64) -> u64 {
     use rlimit::Resource;
     let (soft, hard) = Resource::NOFILE.get().unwrap_or((1024, 1024));
     if soft < want {
-        // Raising the hard limit needs privileges; fall back to the hard one.
+        // Raising the hard limit needs CAP_SYS_RESOURCE; else go up to it.
         if Resource::NOFILE.set(want, want.max(hard)).is_err() {
             let _ = Resource::NOFILE.set(hard.min(want), hard);
         }
@@ -123,11 +124,15 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     if args.subscribers == 0 || !(args.rate > 0.0) || args.duration == 0 {
         bail!("--subscribers, --rate and --duration must be positive");
     }
-    let limit = raise_fd_limit(args.subscribers as u64 * 2 + 4096);
-    if limit < args.subscribers as u64 + 1024 {
+    // Sockets, plus a few dozen files: the database, logs, the runtime's.
+    let limit = raise_fd_limit(args.subscribers as u64 + 1024);
+    if limit < args.subscribers as u64 + 64 {
         bail!(
-            "open-files limit is {limit}, too low for {} subscribers: raise it (ulimit -n) or run as root",
-            args.subscribers
+            "the open-files limit is {limit} (hard limit of this process), too low for {} subscribers: \
+             each end of a connection is a file descriptor in one process; raise the hard limit \
+             (ulimit -Hn, LimitNOFILE=) or ask for at most {} subscribers",
+            args.subscribers,
+            limit.saturating_sub(64)
         );
     }
     let bin = match &args.server_bin {

@@ -113,6 +113,7 @@ impl AppState {
                         record: b.record,
                         second: b.second,
                         published: b.published,
+                        centaines: b.centaines,
                     },
                 )
             });
@@ -138,6 +139,11 @@ pub fn router(state: AppState) -> Router {
             "/elections/{id}/export/{format}",
             get(crate::export::download),
         )
+        .route(
+            "/elections/{id}/print/bureau/{code}",
+            get(crate::export::print_bureau),
+        )
+        .route("/elections/{id}/print/{record}", get(crate::export::print))
         .route("/elections/{id}/bureaux/{code}/pv", put(ingest::put_pv))
         .route(
             "/elections/{id}/bureaux/{code}/turnout",

@@ -86,35 +86,35 @@ fn clip(s: &str, max: usize) -> String {
 /// Horizontal bars, one per entry, in the order given, each in its colour;
 /// the longest bar is the largest share.
 pub fn bars(items: &[Bar], alt: &str) -> String {
-    const W: u32 = 820;
-    const ROW: u32 = 34;
-    const LABEL_W: i32 = 300;
-    const VALUE_W: i32 = 110;
+    const W: u32 = 640;
+    const ROW: u32 = 30;
+    const LABEL_W: i32 = 220;
+    const VALUE_W: i32 = 90;
     let h = ROW * u32::try_from(items.len().max(1)).unwrap_or(1) + 12;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, h)).into_drawing_area();
         let _ = root.fill(&WHITE);
         let max = items.iter().map(|b| b.hundredths).max().unwrap_or(0).max(1);
-        let span = i32::try_from(W).unwrap_or(820) - LABEL_W - VALUE_W - 10;
+        let span = i32::try_from(W).unwrap_or(640) - LABEL_W - VALUE_W - 10;
         for (i, b) in items.iter().enumerate() {
-            let y0 = 6 + i32::try_from(i).unwrap_or(0) * i32::try_from(ROW).unwrap_or(34);
-            let mid = y0 + i32::try_from(ROW / 2).unwrap_or(17);
+            let y0 = 6 + i32::try_from(i).unwrap_or(0) * i32::try_from(ROW).unwrap_or(30);
+            let mid = y0 + i32::try_from(ROW / 2).unwrap_or(15);
             let len = i32::try_from(u64::from(b.hundredths) * u64::try_from(span).unwrap_or(0) / u64::from(max))
                 .unwrap_or(0);
             let _ = root.draw(&Text::new(
-                clip(&b.label, 30),
+                clip(&b.label, 24),
                 (LABEL_W - 10, mid),
-                text_style(17.0, &INK, HPos::Right, VPos::Center),
+                text_style(16.0, &INK, HPos::Right, VPos::Center),
             ));
             let _ = root.draw(&Rectangle::new(
-                [(LABEL_W, y0 + 5), (LABEL_W + len.max(1), y0 + i32::try_from(ROW).unwrap_or(34) - 5)],
+                [(LABEL_W, y0 + 5), (LABEL_W + len.max(1), y0 + i32::try_from(ROW).unwrap_or(30) - 5)],
                 parse_colour(&b.colour).filled(),
             ));
             let _ = root.draw(&Text::new(
                 b.value.clone(),
                 (LABEL_W + len.max(1) + 8, mid),
-                text_style(17.0, &INK, HPos::Left, VPos::Center),
+                text_style(16.0, &INK, HPos::Left, VPos::Center),
             ));
         }
         let _ = root.present();
@@ -122,11 +122,23 @@ pub fn bars(items: &[Bar], alt: &str) -> String {
     finish(svg, alt)
 }
 
+/// One point of a [`curve`].
+#[derive(Debug, Clone)]
+pub struct Point {
+    /// Written under the axis (`12:00`, `Clôture`).
+    pub label: String,
+    /// Hundredths of a percent; None when not known yet.
+    pub hundredths: Option<u32>,
+    /// Written above the point (`29,97 %`).
+    pub value: String,
+}
+
 /// A curve of percentages over labelled points (the set hours of the day,
 /// then the close). Points without a figure are left out of the line.
-pub fn curve(points: &[(String, Option<u32>)], alt: &str) -> String {
-    const W: u32 = 820;
-    const H: u32 = 340;
+/// `percent` follows the numbers of the axis (`" %"` or `"%"`).
+pub fn curve(points: &[Point], percent: &str, alt: &str) -> String {
+    const W: u32 = 640;
+    const H: u32 = 300;
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
@@ -134,23 +146,24 @@ pub fn curve(points: &[(String, Option<u32>)], alt: &str) -> String {
         let n = points.len().max(1);
         let top = points
             .iter()
-            .filter_map(|(_, p)| *p)
+            .filter_map(|p| p.hundredths)
             .max()
             .map_or(100.0, |m| (f64::from(m) / 100.0 / 10.0).ceil() * 10.0 + 10.0)
             .min(100.0);
         let chart = ChartBuilder::on(&root)
             .margin(16)
+            .margin_right(28)
             .x_label_area_size(36)
-            .y_label_area_size(56)
+            .y_label_area_size(60)
             .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..top);
         let Ok(mut chart) = chart else {
             return finish(svg_empty(W, H), alt);
         };
-        let labels: Vec<String> = points.iter().map(|(l, _)| l.clone()).collect();
+        let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
         let _ = chart
             .configure_mesh()
             .disable_x_mesh()
-            .light_line_style(GRID.mix(0.5))
+            .light_line_style(GRID.mix(0.4))
             .bold_line_style(GRID)
             .axis_style(GRID)
             .x_labels(n)
@@ -163,25 +176,26 @@ pub fn curve(points: &[(String, Option<u32>)], alt: &str) -> String {
                 }
             })
             .y_labels(6)
-            .y_label_formatter(&|y| format!("{y:.0} %"))
+            .y_label_formatter(&|y| format!("{y:.0}{percent}"))
             .label_style((FONT, 20).into_font().color(&INK))
             .draw();
-        let data: Vec<(f64, f64)> = points
+        let data: Vec<(f64, f64, &str)> = points
             .iter()
             .enumerate()
-            .filter_map(|(i, (_, p))| p.map(|p| (i as f64, f64::from(p) / 100.0)))
+            .filter_map(|(i, p)| p.hundredths.map(|h| (i as f64, f64::from(h) / 100.0, p.value.as_str())))
             .collect();
-        let _ = chart.draw_series(LineSeries::new(data.clone(), ACCENT.stroke_width(3)));
-        let _ = chart.draw_series(
-            data.iter()
-                .map(|&(x, y)| Circle::new((x, y), 5, ACCENT.filled())),
-        );
-        let _ = chart.draw_series(data.iter().map(|&(x, y)| {
-            Text::new(
-                format!("{y:.2} %"),
-                (x, y),
-                text_style(16.0, &INK, HPos::Center, VPos::Bottom),
-            )
+        let _ = chart.draw_series(LineSeries::new(
+            data.iter().map(|&(x, y, _)| (x, y)),
+            ACCENT.stroke_width(3),
+        ));
+        let _ = chart.draw_series(data.iter().map(|&(x, y, value)| {
+            EmptyElement::at((x, y))
+                + Circle::new((0, 0), 5, ACCENT.filled())
+                + Text::new(
+                    value.to_string(),
+                    (0, -12),
+                    text_style(16.0, &INK, HPos::Center, VPos::Bottom),
+                )
         }));
         let _ = root.present();
     }
@@ -196,20 +210,25 @@ fn svg_empty(w: u32, h: u32) -> String {
 }
 
 /// The bureaux arriving over the evening: a step curve of how many are
-/// published at each minute. `minutes` are local minutes of the day, one per
+/// published over time. `seconds` are local seconds of the day, one per
 /// published bureau; `total` is the number of bureaux.
-pub fn arrivals(minutes: &[i64], total: usize, axis: &str, alt: &str) -> String {
-    const W: u32 = 820;
+pub fn arrivals(seconds: &[i64], total: usize, axis: &str, alt: &str) -> String {
+    const W: u32 = 640;
     const H: u32 = 300;
-    let mut sorted = minutes.to_vec();
+    let mut sorted = seconds.to_vec();
     sorted.sort_unstable();
     let (first, last) = match (sorted.first(), sorted.last()) {
         (Some(&f), Some(&l)) => (f, l),
-        _ => (20 * 60, 21 * 60),
+        _ => (20 * 3600, 21 * 3600),
     };
-    // A window of whole quarters of an hour around the arrivals.
-    let x0 = (first - 5).div_euclid(15) * 15;
-    let x1 = ((last + 5).div_euclid(15) + 1) * 15;
+    // A short night (a demo, a test) is shown to the second; a real one by
+    // whole quarters of an hour.
+    let short = last - first < 20 * 60;
+    let (x0, x1) = if short {
+        (first - 30, last + 30)
+    } else {
+        ((first - 300).div_euclid(900) * 900, ((last + 300).div_euclid(900) + 1) * 900)
+    };
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (W, H)).into_drawing_area();
@@ -217,8 +236,9 @@ pub fn arrivals(minutes: &[i64], total: usize, axis: &str, alt: &str) -> String 
         let top = total.max(1) as f64;
         let chart = ChartBuilder::on(&root)
             .margin(16)
+            .margin_right(40)
             .x_label_area_size(36)
-            .y_label_area_size(56)
+            .y_label_area_size(64)
             .build_cartesian_2d(x0 as f64..x1 as f64, 0f64..top);
         let Ok(mut chart) = chart else {
             return finish(svg_empty(W, H), alt);
@@ -228,10 +248,15 @@ pub fn arrivals(minutes: &[i64], total: usize, axis: &str, alt: &str) -> String 
             .light_line_style(GRID.mix(0.4))
             .bold_line_style(GRID)
             .axis_style(GRID)
-            .x_labels(7)
-            .x_label_formatter(&|m| {
-                let m = m.round() as i64;
-                format!("{:02}:{:02}", m.div_euclid(60).rem_euclid(24), m.rem_euclid(60))
+            .x_labels(5)
+            .x_label_formatter(&|s| {
+                let s = s.round() as i64;
+                let (h, m, sec) = (s.div_euclid(3600).rem_euclid(24), s.rem_euclid(3600) / 60, s.rem_euclid(60));
+                if short {
+                    format!("{h:02}:{m:02}:{sec:02}")
+                } else {
+                    format!("{h:02}:{m:02}")
+                }
             })
             .y_labels(6)
             .y_label_formatter(&|y| format!("{y:.0}"))
@@ -241,9 +266,9 @@ pub fn arrivals(minutes: &[i64], total: usize, axis: &str, alt: &str) -> String 
             .draw();
         // Steps: flat until each arrival, then one higher.
         let mut line = vec![(x0 as f64, 0.0)];
-        for (i, &m) in sorted.iter().enumerate() {
-            line.push((m as f64, i as f64));
-            line.push((m as f64, (i + 1) as f64));
+        for (i, &t) in sorted.iter().enumerate() {
+            line.push((t as f64, i as f64));
+            line.push((t as f64, (i + 1) as f64));
         }
         line.push((x1 as f64, sorted.len() as f64));
         let _ = chart.draw_series(LineSeries::new(line, ACCENT.stroke_width(3)));
@@ -393,7 +418,7 @@ mod tests {
         assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Parts des &quot;exprimés&quot;\""), "{svg}");
         let tag = svg.split('>').next().unwrap_or("");
         assert!(!tag.contains("width="), "fixed size left in: {tag}");
-        assert!(svg.contains("viewBox=\"0 0 820"));
+        assert!(svg.contains("viewBox=\"0 0 640"));
         assert!(svg.to_lowercase().contains("#ff0000"), "{svg}");
         assert!(svg.contains("Alice &lt;A&amp;B&gt;"), "label not escaped: {svg}");
         assert!(svg.contains("60,00 %"));
@@ -401,18 +426,26 @@ mod tests {
 
     #[test]
     fn curves_and_arrivals_draw_their_points() {
+        let p = |l: &str, h: Option<u32>, v: &str| Point {
+            label: l.into(),
+            hundredths: h,
+            value: v.into(),
+        };
         let svg = curve(
             &[
-                ("12:00".into(), Some(2512)),
-                ("17:00".into(), None),
-                ("Clôture".into(), Some(7350)),
+                p("12:00", Some(2512), "25,12 %"),
+                p("17:00", None, "–"),
+                p("Clôture", Some(7350), "73,50 %"),
             ],
+            " %",
             "Participation",
         );
-        assert!(svg.contains("25.12 %") && svg.contains("73.50 %"), "{svg}");
+        assert!(svg.contains("25,12 %") && svg.contains("73,50 %"), "{svg}");
         assert!(svg.contains("12:00") && svg.contains("Clôture"));
-        let svg = arrivals(&[20 * 60 + 5, 20 * 60 + 40, 21 * 60 + 2], 34, "bureaux", "Arrivées");
+        let svg = arrivals(&[72_300, 74_400, 75_720], 34, "bureaux", "Arrivées");
         assert!(svg.contains("20:"), "{svg}");
+        let svg = arrivals(&[72_300, 72_310, 72_330], 34, "bureaux", "Arrivées");
+        assert!(svg.contains("20:05:"), "short nights are shown to the second: {svg}");
         let empty = arrivals(&[], 34, "bureaux", "Arrivées");
         assert!(empty.starts_with("<svg role=\"img\""));
     }

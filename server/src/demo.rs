@@ -10,7 +10,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
-use election_data::fixtures::{SplitMix, sample_commune, sample_pv, sample_turnout};
+use election_data::fixtures::{SplitMix, sample_pv, sample_turnout};
 use election_data::model::{Election, ProcesVerbal};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -25,6 +25,10 @@ pub struct Script {
     pub duration: Duration,
     /// Seed of the figures and of the arrival order.
     pub seed: u64,
+    /// The election to play.
+    pub election: Election,
+    /// Print the night as it goes.
+    pub narrate: bool,
 }
 
 /// What the demo did, for its caller and its test.
@@ -81,7 +85,12 @@ fn pv_json(pv: &ProcesVerbal) -> Value {
 
 /// Plays the night; returns once every bureau has arrived.
 pub async fn play(script: Script) -> anyhow::Result<Outcome> {
-    let election: Election = sample_commune();
+    let election = script.election.clone();
+    let say = |line: String| {
+        if script.narrate {
+            println!("{line}");
+        }
+    };
     let client = Client {
         http: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -102,15 +111,16 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
         )
         .await?;
     match status {
-        StatusCode::CREATED => println!(
+        StatusCode::CREATED => say(format!(
             "[{}] Élection définie : {} ({} bureaux)",
             clock(),
             election.label,
             election.bureaux.len()
-        ),
-        StatusCode::CONFLICT => {
-            println!("[{}] Élection déjà présente, la soirée reprend.", clock())
-        }
+        )),
+        StatusCode::CONFLICT => say(format!(
+            "[{}] Élection déjà présente, la soirée reprend.",
+            clock()
+        )),
         other => anyhow::bail!("cannot define the demo election: {other} {body}"),
     }
 
@@ -148,11 +158,11 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
                 anyhow::bail!("turnout of bureau {} refused: {status} {body}", b.code);
             }
         }
-        println!(
+        say(format!(
             "[{}] Participation de {hour} saisie pour les {} bureaux",
             clock(),
             election.bureaux.len()
-        );
+        ));
         tokio::time::sleep(pause).await;
     }
 
@@ -178,17 +188,25 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
                 );
             }
             outcome.refused += 1;
-            println!("[{}] {} : procès-verbal REFUSÉ (422)", clock(), b.name);
+            say(format!(
+                "[{}] {} : procès-verbal REFUSÉ (422)",
+                clock(),
+                b.name
+            ));
             for v in body["violations"].as_array().into_iter().flatten() {
-                println!(
+                say(format!(
                     "           {} [{}] : {}",
                     v["field"].as_str().unwrap_or(""),
                     v["rule"].as_str().unwrap_or(""),
                     v["message"].as_str().unwrap_or("")
-                );
+                ));
             }
             tokio::time::sleep(pause).await;
-            println!("[{}] {} : le président corrige la saisie", clock(), b.name);
+            say(format!(
+                "[{}] {} : le président corrige la saisie",
+                clock(),
+                b.name
+            ));
             outcome.corrected += 1;
         }
         let (status, body) = client
@@ -214,7 +232,7 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
         let part = body["results"]["rates"]["participation"]
             .as_f64()
             .unwrap_or(0.0);
-        println!(
+        say(format!(
             "[{}] {:>2}/{} {} : {} votants, participation {} %",
             clock(),
             n + 1,
@@ -222,7 +240,7 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
             b.name,
             pv.votants,
             format!("{part:.2}").replace('.', ",")
-        );
+        ));
         tokio::time::sleep(pause).await;
     }
     Ok(outcome)

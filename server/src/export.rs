@@ -12,7 +12,13 @@
 //! one, or from `?insee=`.
 //!
 //! [`build`] is shared with the CLI's `urne export`, so a download and a
-//! command-line export of the same state are the same bytes.
+//! command-line export of the same state are the same bytes. The prefecture
+//! file carries the final seats of a list election
+//! ([`prefecture::final_seats`]).
+//!
+//! The printable records (`GET /api/elections/{id}/print/…`, `urne export
+//! pdf`) go through the same figures, digests and audit rows; their layout is
+//! [`crate::print`]'s.
 
 use std::collections::BTreeMap;
 
@@ -31,6 +37,7 @@ use sha2::{Digest, Sha256};
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::print::{Paper, PrintError, Record};
 use crate::store::audit::AuditRecord;
 
 /// The formats that can be exported.
@@ -108,7 +115,9 @@ pub fn commune_meta(election: &Election, insee: Option<&str>) -> Result<CommuneM
 pub fn build(format: Format, results: &ResultsFile, now: &str) -> Vec<u8> {
     match format {
         Format::Ministry => ministry::encode(results),
-        Format::Prefecture => prefecture::encode(results, None),
+        Format::Prefecture => {
+            prefecture::encode(results, prefecture::final_seats(results).as_ref())
+        }
         Format::OpenData => opendata::encode(results),
         Format::Nist => nist::encode(results, now),
         Format::Eml => eml::encode(results, now),
@@ -146,11 +155,12 @@ pub fn rfc3339_utc(millis: i64) -> String {
     )
 }
 
-/// The audit row of an export: who exported what, with its SHA-256.
+/// The audit row of an export: who exported what (a format name, or
+/// `pdf-<record>-<paper>`), with its SHA-256.
 fn export_audit<'a>(
     actor: &'a str,
     election: &'a str,
-    format: Format,
+    what: &str,
     desk: bool,
     hex: &str,
 ) -> AuditRecord<'a> {
@@ -161,8 +171,7 @@ fn export_audit<'a>(
         bureau_code: None,
         old: None,
         new: Some(format!(
-            "{} ({}) sha256={hex}",
-            format.name(),
+            "{what} ({}) sha256={hex}",
             if desk { "saisies" } else { "publiés" }
         )),
     }
@@ -178,38 +187,34 @@ pub struct ExportQuery {
     pub insee: Option<String>,
 }
 
-/// `GET /api/elections/{id}/export/{format}`.
-pub async fn download(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path((id, format)): Path<(String, String)>,
-    Query(q): Query<ExportQuery>,
-) -> Result<Response, ApiError> {
-    let format = Format::parse(&format).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        ApiError::not_found(format!(
-            "format d'export inconnu : {format} (formats : {})",
-            names.join(", ")
-        ))
-    })?;
-    let desk = match q.source.as_deref() {
-        None | Some("public") => false,
+/// Whether the desk's figures are asked for (`?source=desk`, desk only).
+fn desk_source(principal: &Principal, source: Option<&str>) -> Result<bool, ApiError> {
+    match source {
+        None | Some("public") => Ok(false),
         Some("desk") => {
             principal.require_desk()?;
-            true
+            Ok(true)
         }
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "invalid_source",
-                format!("source inconnue : {other} (public ou desk)"),
-            ));
-        }
-    };
+        Some(other) => Err(ApiError::bad_request(
+            "invalid_source",
+            format!("source inconnue : {other} (public ou desk)"),
+        )),
+    }
+}
+
+/// The results to export from the live state: published figures (refused
+/// during an embargo) or, for the desk, every current entry.
+fn live_results(
+    state: &AppState,
+    id: &str,
+    desk: bool,
+    insee: Option<&str>,
+    now: i64,
+) -> Result<ResultsFile, ApiError> {
     let topic = state
         .hub
-        .get(&id)
+        .get(id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    let now = crate::store::now_millis();
     let (election, pvs) = {
         let live = topic.read();
         if !desk && live.embargoed(now) {
@@ -232,30 +237,39 @@ pub async fn download(
             .collect();
         (live.election.as_ref().clone(), pvs)
     };
-    let meta = commune_meta(&election, q.insee.as_deref())
-        .map_err(|m| ApiError::bad_request("invalid_insee", m))?;
+    let meta =
+        commune_meta(&election, insee).map_err(|m| ApiError::bad_request("invalid_insee", m))?;
     let mut results = ResultsFile::new(election, pvs);
     results.meta = meta;
-    let bytes = build(format, &results, &rfc3339_utc(now));
+    Ok(results)
+}
+
+/// Audits an export and answers its bytes with their digests.
+async fn deliver(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    what: &str,
+    desk: bool,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    filename: &str,
+) -> Result<Response, ApiError> {
     let (hex, b64) = sha256(&bytes);
     tracing::info!(
         election = %id,
-        format = format.name(),
+        format = what,
         by = %principal.name,
         sha256 = %hex,
         "export"
     );
     state
         .store
-        .audit(export_audit(&principal.name, &id, format, desk, &hex))
+        .audit(export_audit(&principal.name, id, what, desk, &hex))
         .await?;
-    let filename = format!("{id}-{}.{}", format.name(), format.extension());
     let mut response = bytes.into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(format.content_type()),
-    );
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
@@ -266,6 +280,133 @@ pub async fn download(
         h.insert("x-content-sha256", v);
     }
     Ok(response)
+}
+
+/// `GET /api/elections/{id}/export/{format}`.
+pub async fn download(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, format)): Path<(String, String)>,
+    Query(q): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let format = Format::parse(&format).ok_or_else(|| {
+        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+        ApiError::not_found(format!(
+            "format d'export inconnu : {format} (formats : {})",
+            names.join(", ")
+        ))
+    })?;
+    let desk = desk_source(&principal, q.source.as_deref())?;
+    let now = crate::store::now_millis();
+    let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
+    let bytes = build(format, &results, &rfc3339_utc(now));
+    let filename = format!("{id}-{}.{}", format.name(), format.extension());
+    deliver(
+        &state,
+        &principal,
+        &id,
+        format.name(),
+        desk,
+        bytes,
+        format.content_type(),
+        &filename,
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PrintQuery {
+    /// `a4` (portrait, default) or `a3` (landscape).
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub insee: Option<String>,
+}
+
+/// Prints a record of the results: the PDF's bytes, on a blocking thread
+/// (printpdf's document is single-threaded and compresses the font).
+pub async fn print_pdf(
+    record: Record,
+    paper: Paper,
+    results: ResultsFile,
+    now: i64,
+) -> Result<Vec<u8>, PrintError> {
+    tokio::task::spawn_blocking(move || crate::print::render(&record, paper, &results, now))
+        .await
+        .map_err(|e| PrintError::Pdf(e.to_string()))?
+}
+
+async fn print_record(
+    state: AppState,
+    principal: Principal,
+    id: String,
+    record: Record,
+    q: PrintQuery,
+) -> Result<Response, ApiError> {
+    let paper = match q.format.as_deref() {
+        None => Paper::A4,
+        Some(f) => Paper::parse(f).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_format",
+                format!("format de papier inconnu : {f} (a4 ou a3)"),
+            )
+        })?,
+    };
+    let desk = desk_source(&principal, q.source.as_deref())?;
+    let now = crate::store::now_millis();
+    let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
+    let what = format!("pdf-{}-{}", record.name(), paper.name());
+    let bytes = print_pdf(record, paper, results, now)
+        .await
+        .map_err(|e| match e {
+            PrintError::UnknownBureau(_) | PrintError::NotCounted(_) => {
+                ApiError::not_found(e.to_string())
+            }
+            PrintError::Pdf(_) => ApiError::Internal(anyhow::anyhow!(e)),
+        })?;
+    let filename = format!("{id}-{what}.pdf");
+    deliver(
+        &state,
+        &principal,
+        &id,
+        &what,
+        desk,
+        bytes,
+        "application/pdf",
+        &filename,
+    )
+    .await
+}
+
+/// `GET /api/elections/{id}/print/{commune|proclamation}?format=a4|a3`.
+pub async fn print(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, record)): Path<(String, String)>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Response, ApiError> {
+    let record = match record.as_str() {
+        "commune" => Record::Commune,
+        "proclamation" => Record::Proclamation,
+        other => {
+            return Err(ApiError::not_found(format!(
+                "document inconnu : {other} (commune, proclamation ou bureau/CODE)"
+            )));
+        }
+    };
+    print_record(state, principal, id, record, q).await
+}
+
+/// `GET /api/elections/{id}/print/bureau/{code}?format=a4|a3`.
+pub async fn print_bureau(
+    State(state): State<AppState>,
+    principal: Principal,
+    Path((id, code)): Path<(String, String)>,
+    Query(q): Query<PrintQuery>,
+) -> Result<Response, ApiError> {
+    print_record(state, principal, id, Record::Bureau(code), q).await
 }
 
 /// `urne import …` and `urne export …`: the same formats from the command
@@ -285,6 +426,7 @@ pub mod cli {
 
     use super::{Format, build, commune_meta, export_audit, rfc3339_utc, sha256};
     use crate::live::{BureauLive, BureauMeta};
+    use crate::print::{Paper, Record};
     use crate::store::{EntryKind, NewEntry, Store, now_millis};
 
     /// Files above this size show a progress bar while read.
@@ -366,8 +508,17 @@ pub mod cli {
 
     #[derive(Debug, clap::Args)]
     pub struct ExportArgs {
-        /// ministere, prefecture, opendata, nist or eml.
+        /// ministere, prefecture, opendata, nist, eml, or pdf (a printable record).
         pub format: String,
+        /// With pdf: commune, proclamation or bureau (with --bureau).
+        #[arg(long, default_value = "commune")]
+        pub record: String,
+        /// With pdf and --record bureau: the bureau's code.
+        #[arg(long)]
+        pub bureau: Option<String>,
+        /// With pdf: a4 (portrait) or a3 (landscape).
+        #[arg(long, default_value = "a4")]
+        pub paper: String,
         /// The election to export.
         #[arg(long)]
         pub election: String,
@@ -527,6 +678,7 @@ pub mod cli {
                 },
                 second: None,
                 published: Some(pv.clone()),
+                centaines: Vec::new(),
             };
             let payload = serde_json::to_value(pv)?;
             store
@@ -552,11 +704,37 @@ pub mod cli {
         Ok(())
     }
 
+    /// A printable record asked for on the command line.
+    fn pdf_request(args: &ExportArgs) -> anyhow::Result<(Record, Paper)> {
+        let record = match (args.record.as_str(), &args.bureau) {
+            ("commune", _) => Record::Commune,
+            ("proclamation", _) => Record::Proclamation,
+            ("bureau", Some(code)) => Record::Bureau(code.clone()),
+            ("bureau", None) => bail!("--record bureau : précisez --bureau CODE"),
+            (other, _) => bail!("--record : commune, proclamation ou bureau, pas « {other} »"),
+        };
+        let paper = Paper::parse(&args.paper)
+            .ok_or_else(|| anyhow!("--paper : a4 ou a3, pas « {} »", args.paper))?;
+        Ok((record, paper))
+    }
+
     pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
-        let format = Format::parse(&args.format).ok_or_else(|| {
-            let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-            anyhow!("format inconnu « {} » ({})", args.format, names.join(", "))
-        })?;
+        let format = if args.format == "pdf" {
+            None
+        } else {
+            Some(Format::parse(&args.format).ok_or_else(|| {
+                let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
+                anyhow!(
+                    "format inconnu « {} » ({}, pdf)",
+                    args.format,
+                    names.join(", ")
+                )
+            })?)
+        };
+        let pdf = match format {
+            None => Some(pdf_request(&args)?),
+            Some(_) => None,
+        };
         let desk = match args.source.as_str() {
             "published" | "public" => false,
             "desk" => true,
@@ -580,10 +758,24 @@ pub mod cli {
         let meta = commune_meta(&stored.election, args.insee.as_deref()).map_err(|m| anyhow!(m))?;
         let mut results = ResultsFile::new(stored.election, pvs);
         results.meta = meta;
-        let bytes = build(format, &results, &rfc3339_utc(now_millis()));
+        let now = now_millis();
+        let (bytes, what) = match (format, pdf) {
+            (Some(format), _) => (
+                build(format, &results, &rfc3339_utc(now)),
+                format.name().to_string(),
+            ),
+            (None, Some((record, paper))) => {
+                let what = format!("pdf-{}-{}", record.name(), paper.name());
+                let bytes = super::print_pdf(record, paper, results, now)
+                    .await
+                    .map_err(|e| anyhow!(e))?;
+                (bytes, what)
+            }
+            (None, None) => bail!("format inconnu « {} »", args.format),
+        };
         let (hex, _) = sha256(&bytes);
         store
-            .audit(export_audit("cli", &args.election, format, desk, &hex))
+            .audit(export_audit("cli", &args.election, &what, desk, &hex))
             .await?;
         match &args.output {
             Some(path) => {

@@ -14,6 +14,7 @@
 //! - [`pages`]: the public pages, the big screen, the open feed and the static copy.
 //! - [`charts`]: the SVG charts of the public pages.
 //! - [`export`]: downloads of the results in the ministry, prefecture and standard formats.
+//! - [`print`]: the printable records (PDF): commune, bureau, proclamation.
 //! - [`demo`]: the sample election night.
 
 pub mod app;
@@ -28,4 +29,5 @@ pub mod hub;
 pub mod ingest;
 pub mod live;
 pub mod pages;
+pub mod print;
 pub mod store;

@@ -46,6 +46,8 @@ pub struct BureauLive {
     pub second: Option<ProcesVerbal>,
     /// The figures the public sees.
     pub published: Option<ProcesVerbal>,
+    /// Running tallies entered with the PV (optional).
+    pub centaines: Vec<election_data::validate::Centaine>,
 }
 
 impl BureauLive {
@@ -193,6 +195,29 @@ impl LiveElection {
         ChangeSet { desk, public }
     }
 
+    /// Provisional seats from the published figures, for list elections with
+    /// a number of seats; None otherwise or during an embargo. Lists are
+    /// assumed complete (the model does not hold list sizes) and candidates'
+    /// ages unknown, so a tie that needs them is reported, not guessed.
+    pub fn provisional_seats(&self, now_millis: i64) -> Option<election_data::seats::Allocation> {
+        use election_data::seats::{ListInput, Method, allocate};
+        let seats = self.election.seats?;
+        let method = Method::for_election(self.election.kind, self.election.round)?;
+        if self.embargoed(now_millis) {
+            return None;
+        }
+        let t = self.public_root_tally()?;
+        if t.arrived == 0 {
+            return None;
+        }
+        let lists: Vec<ListInput> = t
+            .scores
+            .iter()
+            .map(|s| ListInput::new(s.candidate, s.voix, seats))
+            .collect();
+        Some(allocate(method, seats, t.counts.exprimes, &lists))
+    }
+
     /// The desk tally of the whole commune.
     pub fn root_tally(&self) -> Option<&Tally> {
         let root = self.election.root()?;
@@ -234,6 +259,31 @@ pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provisional_seats_follow_published_figures() {
+        let e = election_data::fixtures::sample_municipales();
+        let rows: Vec<_> = e
+            .bureaux
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let pv = election_data::fixtures::sample_pv(&e, b, i as u64);
+                let mut live = BureauLive::default();
+                live.meta.state = BureauState::Published;
+                live.record.pv = Some(pv.clone());
+                live.published = Some(pv);
+                (b.code.clone(), live)
+            })
+            .collect();
+        let live = LiveElection::restore(e, 1, rows);
+        let a = live.provisional_seats(0).expect("seats");
+        assert_eq!(a.attributed() + a.vacant + a.undecided, 39);
+        // Nobody has half the votes in round 1: no bonus, a second round is needed.
+        assert!(!a.is_final() || a.winner.is_some());
+        let presidential = LiveElection::new(election_data::fixtures::sample_commune());
+        assert!(presidential.provisional_seats(0).is_none());
+    }
 
     #[test]
     fn parses_embargo_instants() {

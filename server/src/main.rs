@@ -57,8 +57,8 @@ enum Command {
         #[command(subcommand)]
         command: urne::export::cli::ImportCommand,
     },
-    /// Export an election's results (ministere, prefecture, opendata, nist, eml)
-    /// and print the SHA-256 of the file.
+    /// Export an election's results (ministere, prefecture, opendata, nist, eml,
+    /// or pdf: a printable record) and print the SHA-256 of the file.
     Export(urne::export::cli::ExportArgs),
     /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
     Demo {
@@ -248,15 +248,34 @@ async fn main() -> anyhow::Result<()> {
             println!("  Résultats en direct : {base}/elections/presidentielle-2027-t1");
             println!("  API (OpenAPI)       : {base}/api/openapi.json");
             println!("  Jeton de saisie     : {token}");
-            println!();
             let script = urne::demo::Script {
+                base: base.clone(),
+                token: token.clone(),
+                duration: Duration::from_secs(duration),
+                seed,
+                election: election_data::fixtures::sample_commune(),
+                narrate: true,
+            };
+            // The same commune's municipal election plays alongside, quietly:
+            // lists and provisional seats.
+            let municipales = urne::demo::Script {
                 base: base.clone(),
                 token,
                 duration: Duration::from_secs(duration),
-                seed,
+                seed: seed.wrapping_add(1),
+                election: election_data::fixtures::sample_municipales(),
+                narrate: false,
             };
+            println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
+            println!();
+            let side = tokio::spawn(urne::demo::play(municipales));
             tokio::select! {
                 outcome = urne::demo::play(script) => {
+                    match side.await {
+                        Ok(Err(e)) => eprintln!("municipales: {e:#}"),
+                        Err(e) => eprintln!("municipales: {e}"),
+                        Ok(Ok(_)) => {}
+                    }
                     let outcome = outcome?;
                     println!();
                     println!(

@@ -775,3 +775,65 @@ async fn the_form_redisplays_violations_next_to_fields() {
     assert_eq!(app.store.seq(&id).await.expect("seq"), 1);
     app.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn centaines_are_checked_stored_and_shown_on_the_form() {
+    let app = spawn_app(Backend::Sqlite, "centaines")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    let (code, pv, mut body) = sample_pv_json(0, 31);
+    // The first 100 ballots: 1 blanc, 1 nul, 98 voix in proportion.
+    let mut left = 98;
+    let mut voix: Vec<Value> = Vec::new();
+    for v in &pv.voix {
+        let n = (v.voix * 98 / pv.exprimes).min(left);
+        left -= n;
+        voix.push(json!({ "candidate": v.candidate, "voix": n }));
+    }
+    let top = pv
+        .voix
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, v)| v.voix)
+        .map(|(i, _)| i)
+        .expect("a candidate");
+    voix[top]["voix"] = json!(voix[top]["voix"].as_i64().expect("n") + left);
+    let good = json!([{ "at": 100, "blancs": 1, "nuls": 1, "voix": voix }]);
+    let mut bad = good.clone();
+    bad[0]["blancs"] = json!(2);
+    body["centaines"] = bad;
+    let path = format!("/api/elections/{id}/bureaux/{code}/pv");
+    let (s, r) = app.put(&path, &body).await;
+    assert_eq!(s, 422, "{r}");
+    assert_eq!(r["violations"][0]["rule"], "centaine_sum", "{r}");
+    assert_eq!(r["violations"][0]["field"], "centaines[100]");
+    body["centaines"] = good;
+    let (s, r) = app.put(&path, &body).await;
+    assert_eq!(s, 200, "{r}");
+    // Stored with the PV, and shown again on the desk's form.
+    let desk = {
+        add_user(&app, "desk-c", "desk", &[]).await;
+        login(&app, "desk-c").await
+    };
+    let html = app
+        .http
+        .get(format!("{}/desk/elections/{id}/bureaux/{code}", app.base))
+        .header("cookie", &desk.cookie)
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("name=\"c[100][blancs]\""), "{html}");
+    assert!(html.contains("name=\"c[100][nuls]\" aria-label=\"nuls à 100\" type=\"text\" inputmode=\"numeric\" size=\"4\" value=\"1\""));
+    app.running.shutdown().await;
+    // And they survive a restart.
+    let store = urne::store::Store::connect(&app.database_url)
+        .await
+        .expect("store");
+    let all = store.load_all().await.expect("load");
+    assert_eq!(all[0].bureaux[0].centaines.len(), 1);
+    assert_eq!(all[0].bureaux[0].centaines[0].at, 100);
+}

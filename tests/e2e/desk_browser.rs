@@ -36,10 +36,15 @@ async fn a_president_corrects_a_slip_and_the_public_page_follows() {
     let Some(b) = browser("a_president_corrects_a_slip_and_the_public_page_follows").await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite, "president_browser").await.expect("sqlite");
+    let app = spawn_app(Backend::Sqlite, "president_browser")
+        .await
+        .expect("sqlite");
     let id = app.define_sample().await;
     let (s, code) = app
-        .post(&format!("/api/elections/{id}/bureaux/0001/code"), &json!({}))
+        .post(
+            &format!("/api/elections/{id}/bureaux/0001/code"),
+            &json!({}),
+        )
         .await;
     assert_eq!(s, 200, "{code}");
     let code = code["code"].as_str().expect("code").to_string();
@@ -48,7 +53,8 @@ async fn a_president_corrects_a_slip_and_the_public_page_follows() {
     b.goto(&format!("{}/login", app.base)).await;
     fill(&b, "code", &code).await;
     click(&b, "form[action='/login/code'] button").await;
-    b.wait_for_text("h1", "Bureau 1", Duration::from_secs(10)).await;
+    b.wait_for_text("h1", "Bureau 1", Duration::from_secs(10))
+        .await;
 
     // Type the PV with one vote too many for candidate 1.
     let (_, pv, _) = sample_pv_json(0, 8);
@@ -66,13 +72,21 @@ async fn a_president_corrects_a_slip_and_the_public_page_follows() {
         fill(&b, &format!("voix-{}-", v.candidate), &typed.to_string()).await;
     }
     // The live sum already says it does not add up.
-    b.wait_for_text("p.live-sum[data-check='exprimes']", "≠ exprimés", Duration::from_secs(5))
-        .await;
+    b.wait_for_text(
+        "p.live-sum[data-check='exprimes']",
+        "≠ exprimés",
+        Duration::from_secs(5),
+    )
+    .await;
     click(&b, "form.pv button[type='submit']").await;
 
     // The server refuses it and shows the violation next to the exprimés field.
-    b.wait_for_text(".form-error", "rien n'a été enregistré", Duration::from_secs(10))
-        .await;
+    b.wait_for_text(
+        ".form-error",
+        "rien n'a été enregistré",
+        Duration::from_secs(10),
+    )
+    .await;
     let next_to_field = b
         .execute(
             "var f = document.getElementById('exprimes').closest('.field');
@@ -82,29 +96,44 @@ async fn a_president_corrects_a_slip_and_the_public_page_follows() {
         )
         .await;
     assert!(
-        next_to_field.as_str().is_some_and(|t| t.contains("somme des voix")),
+        next_to_field
+            .as_str()
+            .is_some_and(|t| t.contains("somme des voix")),
         "{next_to_field}"
     );
     assert_eq!(app.store.seq(&id).await.expect("seq"), 0, "nothing stored");
 
     // Correct the slip and send again.
     fill(&b, "voix-1-", &pv.voix_of(1).to_string()).await;
-    b.wait_for_text("p.live-sum[data-check='exprimes']", "= exprimés ✓", Duration::from_secs(5))
-        .await;
+    b.wait_for_text(
+        "p.live-sum[data-check='exprimes']",
+        "= exprimés ✓",
+        Duration::from_secs(5),
+    )
+    .await;
     click(&b, "form.pv button[type='submit']").await;
-    b.wait_for_text(".form-ok", "Procès-verbal enregistré (version 1)", Duration::from_secs(10))
-        .await;
+    b.wait_for_text(
+        ".form-ok",
+        "Procès-verbal enregistré (version 1)",
+        Duration::from_secs(10),
+    )
+    .await;
 
     // The public page shows nothing until the desk publishes, then updates live.
     b.goto(&format!("{}/elections/{id}", app.base)).await;
-    b.wait_for_text("[data-f='arrived']", "0", Duration::from_secs(5)).await;
+    b.wait_for_text("[data-f='arrived']", "0", Duration::from_secs(5))
+        .await;
     for action in ["validate", "publish"] {
         let (s, r) = app
-            .post(&format!("/api/elections/{id}/bureaux/0001/{action}"), &json!({}))
+            .post(
+                &format!("/api/elections/{id}/bureaux/0001/{action}"),
+                &json!({}),
+            )
             .await;
         assert_eq!(s, 200, "{r}");
     }
-    b.wait_for_text("[data-f='arrived']", "1", Duration::from_secs(10)).await;
+    b.wait_for_text("[data-f='arrived']", "1", Duration::from_secs(10))
+        .await;
     let votants = urne::pages::format::int(pv.votants as u64);
     b.wait_for_text("[data-f='votants']", &votants, Duration::from_secs(10))
         .await;

@@ -1,22 +1,406 @@
 //! The public display, end to end: the results pages, the big screen and
 //! the open feed, over HTTP and in a headless Chromium.
 //!
-//! Browser tests use [`crate::browser`]; they are skipped (with a line on
-//! stderr) where chromedriver is not installed, and fail in CI.
+//! HTTP tests check what every client relies on: pages cached per change
+//! with validators (304), both languages, every page kind, the feed and its
+//! `since=` form, and the static copy on disk. Browser tests (through
+//! [`crate::browser`], skipped with a line on stderr where chromedriver is
+//! missing, failing in CI) load the results page and the big screen, publish
+//! a procès-verbal through the API and watch the figures change without a
+//! reload; run axe-core on the main pages; and check the 360 px layout.
+//! `screenshots_of_the_public_display` also writes screenshots, into
+//! `$URNE_SCREENSHOTS` when set (see `scripts/screenshots.sh`).
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::browser::browser;
-use crate::helpers::{Backend, spawn_app};
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, browser};
+use crate::helpers::{Backend, TestApp, sample_pv_json, spawn_app};
+
+const SECS: Duration = Duration::from_secs(10);
+
+async fn get(app: &TestApp, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut req = app.http.get(format!("{}{path}", app.base));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    req.send().await.expect("request")
+}
+
+fn header(r: &reqwest::Response, name: &str) -> String {
+    r.headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Publishes the sample PV of bureau `index`; returns its code.
+async fn publish(app: &TestApp, id: &str, index: usize) -> String {
+    let (code, _, pv) = sample_pv_json(index, 40 + index as u64);
+    app.enter_and_publish(id, &code, &pv).await;
+    code
+}
+
+/// Reports turnout at the set hours for the first `n` bureaux.
+async fn report_turnout(app: &TestApp, id: &str, n: usize) {
+    let e = election_data::fixtures::sample_commune();
+    for (i, b) in e.bureaux.iter().take(n).enumerate() {
+        let pv = election_data::fixtures::sample_pv(&e, b, 40 + i as u64);
+        let readings = election_data::fixtures::sample_turnout(&e, &pv, 40 + i as u64);
+        let (s, body) = app
+            .put(
+                &format!("/api/elections/{id}/bureaux/{}/turnout", b.code),
+                &json!({ "turnout": readings }),
+            )
+            .await;
+        assert_eq!(s, 200, "{body}");
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn browser_harness_loads_the_home_page() {
-    let Some(b) = browser("browser_harness_loads_the_home_page").await else {
+async fn public_pages_are_rendered_once_per_change_and_revalidated() {
+    let app = spawn_app(Backend::Sqlite, "pages_cache").await.expect("sqlite");
+    let id = app.define_sample().await;
+    let page = format!("/elections/{id}");
+
+    let r = get(&app, &page, &[]).await;
+    assert_eq!(r.status(), 200);
+    let etag = header(&r, "etag");
+    assert!(etag.starts_with('"') && etag.len() > 10, "etag {etag:?}");
+    assert_eq!(header(&r, "cache-control"), "public, max-age=2");
+    assert!(!header(&r, "last-modified").is_empty());
+    assert!(header(&r, "content-type").starts_with("text/html"));
+    let body = r.text().await.expect("body");
+    assert!(body.contains("Résultats provisoires"));
+
+    // Same version: same bytes, and a conditional request is answered 304.
+    let r = get(&app, &page, &[]).await;
+    assert_eq!(header(&r, "etag"), etag);
+    assert_eq!(r.text().await.expect("body"), body);
+    let r = get(&app, &page, &[("if-none-match", &etag)]).await;
+    assert_eq!(r.status(), 304);
+    let lm = header(&get(&app, &page, &[]).await, "last-modified");
+    let r = get(&app, &page, &[("if-modified-since", &lm)]).await;
+    assert_eq!(r.status(), 304);
+
+    // Compressed once, served with its own validator.
+    let r = get(&app, &page, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(header(&r, "content-encoding"), "gzip");
+    assert_eq!(header(&r, "vary"), "accept-encoding");
+    let gz_len = r.bytes().await.expect("gzip body").len();
+    assert!(gz_len * 3 < body.len(), "gzip {gz_len} vs {}", body.len());
+
+    // A published change is a new version.
+    publish(&app, &id, 0).await;
+    let r = get(&app, &page, &[("if-none-match", &etag)]).await;
+    assert_eq!(r.status(), 200);
+    assert_ne!(header(&r, "etag"), etag);
+    let body = r.text().await.expect("body");
+    assert!(body.contains("<strong data-f=\"arrived\">1</strong> bureaux sur <span data-f=\"total\">34</span>"));
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_public_page_exists_in_french_and_english() {
+    let app = spawn_app(Backend::Sqlite, "pages_all").await.expect("sqlite");
+    let id = app.define_sample().await;
+    let code = publish(&app, &id, 3).await;
+    let pages = [
+        format!("/elections/{id}"),
+        format!("/elections/{id}/participation"),
+        format!("/elections/{id}/perimetres/Q-CENTRE"),
+        format!("/elections/{id}/bureaux/{code}"),
+        format!("/elections/{id}/candidats/3"),
+        format!("/elections/{id}/ecran"),
+    ];
+    for p in &pages {
+        let (s, fr) = app.get_text(p).await;
+        assert_eq!(s, 200, "{p}");
+        assert!(fr.contains("<html lang=\"fr\""), "{p}");
+        assert!(fr.contains("bureaux sur"), "{p}: no N bureaux sur M");
+        assert!(fr.contains("Résultats provisoires"), "{p}: partial results not said");
+        let (s, en) = app.get_text(&format!("/en{p}")).await;
+        assert_eq!(s, 200, "/en{p}");
+        assert!(en.contains("<html lang=\"en\""), "/en{p}");
+        assert!(en.contains("Provisional results"), "/en{p}");
+        assert!(en.contains(" of ") && en.contains("polling stations"), "/en{p}");
+        let (_, q) = app.get_text(&format!("{p}?lang=en")).await;
+        assert!(q.contains("<html lang=\"en\""), "{p}?lang=en");
+    }
+    let (s, home) = app.get_text("/").await;
+    assert_eq!(s, 200);
+    assert!(home.contains(&format!("href=\"/elections/{id}\"")));
+    let (_, home_en) = app.get_text("/en/").await;
+    assert!(home_en.contains(&format!("href=\"/en/elections/{id}\"")));
+
+    // The candidate page has their score in the published bureau.
+    let (_, cand) = app.get_text(&format!("/elections/{id}/candidats/3")).await;
+    assert!(cand.contains("Score dans chaque bureau"));
+    assert!(cand.contains("Meilleurs bureaux"));
+    // Charts are SVG images with a text alternative.
+    let (_, commune) = app.get_text(&format!("/elections/{id}")).await;
+    assert!(commune.contains("<svg role=\"img\" aria-label=\"Pourcentage des exprimés"));
+    let (_, part) = app.get_text(&format!("/elections/{id}/participation")).await;
+    assert!(part.contains("Participation par bureau"));
+
+    for missing in [
+        format!("/elections/{id}/candidats/99"),
+        format!("/elections/{id}/candidats/abc"),
+        format!("/elections/{id}/bureaux/nope"),
+        format!("/en/elections/{id}/perimetres/nope"),
+        "/elections/nope/ecran".to_string(),
+    ] {
+        let (s, _) = app.get_text(&missing).await;
+        assert_eq!(s, 404, "{missing}");
+    }
+    // Unknown codes are not cached: the cache holds real pages only.
+    let before = app.running.state.pages.len();
+    for i in 0..50 {
+        let _ = app.get_text(&format!("/elections/{id}/bureaux/x{i}")).await;
+    }
+    assert_eq!(app.running.state.pages.len(), before);
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn feed_gives_every_level_and_the_changes_since_a_sequence_number() {
+    let app = spawn_app(Backend::Sqlite, "feed").await.expect("sqlite");
+    let id = app.define_sample().await;
+    let (s, feed) = app.get_json(&format!("/api/elections/{id}/feed")).await;
+    assert_eq!(s, 200);
+    assert_eq!(feed["format"], "urne-feed/1");
+    assert_eq!(feed["type"], "snapshot");
+    assert_eq!((feed["arrived"].as_u64(), feed["total"].as_u64()), (Some(0), Some(34)));
+    assert_eq!(feed["candidates"].as_array().map(Vec::len), Some(12));
+    assert_eq!(feed["bureaux"].as_array().map(Vec::len), Some(34));
+    let seq0 = feed["seq"].as_i64().expect("seq");
+
+    let code = publish(&app, &id, 5).await;
+    let (_, feed) = app.get_json(&format!("/api/elections/{id}/feed")).await;
+    assert_eq!(feed["arrived"], 1);
+    let b = feed["bureaux"]
+        .as_array()
+        .and_then(|v| v.iter().find(|b| b["code"] == code.as_str()))
+        .expect("bureau in feed");
+    assert_eq!(b["state"], "published");
+    assert!(b["published_at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(b["tally"]["arrived"], 1);
+    let root = feed["perimeters"]
+        .as_array()
+        .and_then(|v| v.iter().find(|p| p["kind"] == "commune"))
+        .expect("commune");
+    assert_eq!(root["tally"]["arrived"], 1);
+
+    // Incremental: the entry, validation and publication after seq0.
+    let r = get(&app, &format!("/api/elections/{id}/feed?since={seq0}"), &[]).await;
+    assert_eq!(header(&r, "access-control-allow-origin"), "*");
+    let changes: Value = r.json().await.expect("json");
+    assert_eq!(changes["type"], "changes");
+    assert_eq!(changes["since"], seq0);
+    assert_eq!(changes["seq"], feed["seq"]);
+    let list = changes["changes"].as_array().expect("changes");
+    assert_eq!(list.len(), 3, "{changes}");
+    assert!(list.iter().any(|c| c["type"] == "change" && c["bureau"] == code.as_str() && c["state"] == "published"));
+    // Up to date: nothing. Too old (or nonsense): the whole snapshot.
+    let seq = feed["seq"].as_i64().expect("seq");
+    let (_, none) = app.get_json(&format!("/api/elections/{id}/feed?since={seq}")).await;
+    assert_eq!(none["changes"].as_array().map(Vec::len), Some(0));
+    let (_, old) = app.get_json(&format!("/api/elections/{id}/feed?since=-5")).await;
+    assert_eq!(old["type"], "snapshot");
+    let (s, _) = app.get_json("/api/elections/nope/feed").await;
+    assert_eq!(s, 404);
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_copy_is_written_after_each_change() {
+    let app = spawn_app(Backend::Sqlite, "static_dir").await.expect("sqlite");
+    let id = app.define_sample().await;
+    let dir = std::env::temp_dir().join(format!("urne-static-{}", uuid::Uuid::new_v4().simple()));
+    let task = urne::pages::static_dir::spawn(app.running.state.clone(), dir.clone());
+    let feed = dir.join(format!("api/elections/{id}/feed.json"));
+    let arrived = |n: u64| {
+        let feed = feed.clone();
+        async move {
+            for _ in 0..100 {
+                if let Ok(bytes) = std::fs::read(&feed)
+                    && let Ok(v) = serde_json::from_slice::<Value>(&bytes)
+                    && v["arrived"] == n
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            panic!("{} never showed {n} bureaux", feed.display());
+        }
+    };
+    arrived(0).await;
+    let code = publish(&app, &id, 2).await;
+    arrived(1).await;
+    for f in [
+        "index.html".to_string(),
+        "en/index.html".to_string(),
+        format!("elections/{id}/index.html"),
+        format!("elections/{id}/ecran/index.html"),
+        format!("elections/{id}/bureaux/{code}/index.html"),
+        format!("en/elections/{id}/participation/index.html"),
+        "assets/urne.css".to_string(),
+        "assets/live.js".to_string(),
+    ] {
+        assert!(dir.join(&f).is_file(), "{f} missing");
+    }
+    // The commune page on disk shows the published bureau, like the live one.
+    let page = std::fs::read_to_string(dir.join(format!("elections/{id}/index.html"))).expect("page");
+    let (_, live) = app.get_text(&format!("/elections/{id}")).await;
+    assert_eq!(page, live);
+    assert!(page.contains("<strong data-f=\"arrived\">1</strong>"));
+    task.abort();
+    app.running.shutdown().await;
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Installs a marker that a reload would wipe out.
+async fn mark(b: &Browser) {
+    b.execute("window.__urneNoReload = 42; return true;", vec![]).await;
+}
+
+async fn assert_not_reloaded(b: &Browser) {
+    let v = b.execute("return window.__urneNoReload || null;", vec![]).await;
+    assert_eq!(v, json!(42), "the page was reloaded");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_page_and_big_screen_update_live_in_a_browser() {
+    let Some(b) = browser("results_page_and_big_screen_update_live_in_a_browser").await else {
         return;
     };
-    let app = spawn_app(Backend::Sqlite, "browser_harness").await.expect("sqlite");
-    b.goto(&format!("{}/", app.base)).await;
-    b.wait_for_text("h1", "Élections", Duration::from_secs(5)).await;
+    let app = spawn_app(Backend::Sqlite, "pages_live").await.expect("sqlite");
+    let id = app.define_sample().await;
+
+    // The results page: a PV published through the API shows up in place.
+    b.goto(&format!("{}/elections/{id}", app.base)).await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "0", SECS).await;
+    mark(&b).await;
+    let (code, pv, body) = sample_pv_json(0, 7);
+    app.enter_and_publish(&id, &code, &body).await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "1", SECS).await;
+    let votants = urne::pages::format::int(pv.votants as u64);
+    b.wait_for_text("[data-tally] [data-f=votants]", &votants, SECS).await;
+    b.wait_for_text(&format!("tr[data-bureau=\"{code}\"] [data-f=state]"), "publié", SECS).await;
+    // The chart region is refreshed from the (cached) page too.
+    b.wait_for_text("#chart-arrivals figcaption", "Arrivée", SECS).await;
+    let arrivals = b
+        .execute("return document.querySelector('#chart-arrivals svg').getAttribute('aria-label');", vec![])
+        .await;
+    assert!(arrivals.as_str().is_some_and(|a| a.contains("1 / 34")), "{arrivals}");
+    assert_not_reloaded(&b).await;
+
+    // The big screen: complete from the server, then live.
+    b.goto(&format!("{}/elections/{id}/ecran?periode=3", app.base)).await;
+    b.wait_for_text("header [data-f=arrived]", "1", SECS).await;
+    let first = election_data::fixtures::sample_commune().bureaux[0].name.clone();
+    b.wait_for_text("#slides .slide.current", &first, SECS).await;
+    mark(&b).await;
+    let (code2, _, body2) = sample_pv_json(1, 8);
+    app.enter_and_publish(&id, &code2, &body2).await;
+    b.wait_for_text("header [data-f=arrived]", "2", SECS).await;
+    // The bureau that just arrived is put on screen at once.
+    let second = election_data::fixtures::sample_commune().bureaux[1].name.clone();
+    b.wait_for_text("#slides .slide.current", &second, SECS).await;
+    assert_not_reloaded(&b).await;
+    // And the rotation moves on by itself.
+    b.wait_for_text("#slides .slide.current", &first, Duration::from_secs(8)).await;
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_pages_have_no_serious_accessibility_violation() {
+    let Some(b) = browser("main_pages_have_no_serious_accessibility_violation").await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, "pages_axe").await.expect("sqlite");
+    let id = app.define_sample().await;
+    report_turnout(&app, &id, 6).await;
+    let code = publish(&app, &id, 0).await;
+    publish(&app, &id, 4).await;
+    let mut problems = Vec::new();
+    for path in [
+        format!("/elections/{id}"),
+        format!("/elections/{id}/bureaux/{code}"),
+        format!("/elections/{id}/ecran"),
+        format!("/elections/{id}/participation"),
+        format!("/elections/{id}/candidats/7"),
+        format!("/en/elections/{id}"),
+        "/".to_string(),
+    ] {
+        for (w, h) in [(1920, 1080), (360, 800)] {
+            b.resize(w, h).await;
+            b.goto(&format!("{}{path}", app.base)).await;
+            for v in b.serious_accessibility_violations().await {
+                problems.push(format!("{path} at {w}px: {v}"));
+            }
+            if w == 360 && !path.ends_with("/ecran") {
+                // Nothing wider than a phone: no sideways scrolling of the page.
+                let wide = b
+                    .execute("return document.documentElement.scrollWidth;", vec![])
+                    .await;
+                assert!(wide.as_u64().is_some_and(|px| px <= 360), "{path} is {wide} px wide at 360");
+            }
+        }
+    }
+    assert!(problems.is_empty(), "accessibility:\n{}", problems.join("\n"));
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_public_display() {
+    let Some(b) = browser("screenshots_of_the_public_display").await else {
+        return;
+    };
+    let dir = std::env::var_os("URNE_SCREENSHOTS").map_or_else(
+        || std::env::temp_dir().join(format!("urne-shots-{}", uuid::Uuid::new_v4().simple())),
+        PathBuf::from,
+    );
+    let app = spawn_app(Backend::Sqlite, "screenshots").await.expect("sqlite");
+    let id = app.define_sample().await;
+    report_turnout(&app, &id, 34).await;
+    let mut bureau = String::new();
+    for i in 0..21 {
+        bureau = publish(&app, &id, i).await;
+    }
+    let shots = [
+        ("commune", format!("/elections/{id}")),
+        ("bureau", format!("/elections/{id}/bureaux/{bureau}")),
+        ("ecran", format!("/elections/{id}/ecran")),
+        ("participation", format!("/elections/{id}/participation")),
+        ("candidat", format!("/elections/{id}/candidats/7")),
+    ];
+    for (w, h) in [(1920u32, 1080u32), (360, 800)] {
+        b.resize(w, h).await;
+        for (name, path) in &shots {
+            b.goto(&format!("{}{path}", app.base)).await;
+            b.wait_for_text("[data-banner] [data-f=arrived]", "21", SECS).await;
+            // Let the live script connect (the header's dot) before the shot.
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let file = dir.join(format!("{name}-{w}x{h}.png"));
+            b.screenshot(&file).await;
+            let png = std::fs::read(&file).expect("png");
+            assert!(png.starts_with(b"\x89PNG") && png.len() > 5_000, "{}", file.display());
+        }
+    }
+    if std::env::var_os("URNE_SCREENSHOTS").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("screenshots written to {}\n", dir.display()).as_bytes(),
+        );
+    }
     b.close().await;
     app.running.shutdown().await;
 }

@@ -34,17 +34,98 @@
 //! perimeters' codes without their `CANTON-` / `CIRC-` prefix. The type code
 //! `CAN` (cantonales, before 2015) is never produced. UTF-8, `\n`, two-space
 //! indentation.
+//!
+//! # Seats
+//!
+//! [`seat_allocation`] is the allocation the file (and the printed records)
+//! report for a list election whose `seats` is set; [`final_seats`] keeps it
+//! only once it is the result: every bureau counted and an allocation that
+//! ended ([`crate::seats::Outcome::is_final`]). The method follows the kind:
+//!
+//! - municipales: [`Method::Municipal`] with the election's round (L.262,
+//!   communes of 1,000 inhabitants and more; the model does not know the
+//!   population, and the under-1,000 rules differ only for incomplete lists);
+//! - communautaires: [`Method::Communautaire`] with the round (L.273-8);
+//! - européennes: [`Method::HighestAverage`] with 5 % of the exprimés (loi
+//!   n° 77-729, art. 3);
+//! - régionales: none. L.338 gives a quarter of the seats to the winning list
+//!   and distributes the rest by section départementale over the whole
+//!   region: one commune's figures cannot decide them, so no `NbSieges`;
+//! - the uninominal ballots have no seats.
+//!
+//! Every list is taken as complete (its candidates are the seats to fill, the
+//! community seats plus one under five seats and plus two from five): the
+//! model keeps no list length. Candidates' ages are not in the model either,
+//! so a tie the law settles by age ends as [`crate::seats::Outcome::NeedsAges`], whose
+//! French message the printed records show instead of seats.
 
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
-use super::{ResultsFile, Sexe, kind_code, pct_fr};
+use super::{ResultsFile, Sexe, kind_code, nn, pct_fr};
 use crate::model::{Bureau, ElectionKind, PerimeterKind, ProcesVerbal};
+use crate::seats::{Allocation, ListInput, Method, Threshold, allocate};
 
 /// Prefix of the code of a canton perimeter.
 pub const CANTON_PREFIX: &str = "CANTON-";
 
-fn is_list_ballot(kind: ElectionKind) -> bool {
+/// The seat-allocation method of an election kind, when a commune's
+/// figures decide its seats (see the module documentation).
+pub fn seat_method(kind: ElectionKind, round: u8) -> Option<Method> {
+    match kind {
+        ElectionKind::Municipales => Some(Method::Municipal { round }),
+        ElectionKind::Communautaires => Some(Method::Communautaire { round }),
+        ElectionKind::Europeennes => Some(Method::HighestAverage {
+            threshold: Threshold::percent(5),
+        }),
+        ElectionKind::Regionales
+        | ElectionKind::Presidentielle
+        | ElectionKind::Legislatives
+        | ElectionKind::Departementales
+        | ElectionKind::Referendum => None,
+    }
+}
+
+/// The seats of the counted bureaux' totals, for a list election with
+/// `seats` set and a method ([`seat_method`]); `None` otherwise. The
+/// allocation may be provisional (bureaux missing) or not final (its
+/// [`Outcome`] says why).
+pub fn seat_allocation(results: &ResultsFile) -> Option<Allocation> {
+    let e = &results.election;
+    let seats = e.seats.filter(|s| *s > 0)?;
+    let method = seat_method(e.kind, e.round)?;
+    let list_size = match method {
+        Method::Communautaire { .. } => seats.saturating_add(if seats < 5 { 1 } else { 2 }),
+        _ => seats,
+    };
+    let totals = results.totals();
+    let lists: Vec<ListInput> = e
+        .candidates
+        .iter()
+        .map(|c| ListInput::new(c.number, nn(totals.voix_of(c.number)), list_size))
+        .collect();
+    Some(allocate(method, seats, nn(totals.exprimes), &lists))
+}
+
+/// Whether every bureau of the election has a procès-verbal in `results`.
+pub fn all_counted(results: &ResultsFile) -> bool {
+    results.arrived().count() == results.election.bureaux.len()
+}
+
+/// The seats to write in the file (panel number → seats): only when every
+/// bureau is counted and the allocation is final.
+pub fn final_seats(results: &ResultsFile) -> Option<BTreeMap<u32, u32>> {
+    if !all_counted(results) {
+        return None;
+    }
+    let a = seat_allocation(results)?;
+    a.is_final()
+        .then(|| a.lists.iter().map(|l| (l.id, l.seats)).collect())
+}
+
+/// Lists (municipales, communautaires, européennes, régionales) rather than
+/// candidates.
+pub fn is_list_ballot(kind: ElectionKind) -> bool {
     matches!(
         kind,
         ElectionKind::Municipales
@@ -405,6 +486,50 @@ mod tests {
             ])
             .expect("bureau list");
         assert!(bureau.child("NbSieges").is_none());
+    }
+
+    #[test]
+    fn final_seats_follow_the_kind_and_need_every_bureau() {
+        let mut r = sample(34);
+        r.election.kind = ElectionKind::Municipales;
+        r.election.round = 2;
+        r.election.seats = Some(33);
+        let seats = final_seats(&r).expect("final");
+        assert_eq!(seats.values().sum::<u32>(), 33);
+        let a = seat_allocation(&r).expect("allocated");
+        let winner = a.winner.expect("a winner in round 2");
+        assert!(seats[&winner] >= 17, "bonus of 17 plus its share");
+        let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
+        let listes = root
+            .path(&[
+                "Departement",
+                "Commune",
+                "Tours",
+                "Tour",
+                "Resultats",
+                "Listes",
+            ])
+            .expect("Listes");
+        let written: u32 = listes
+            .children
+            .iter()
+            .filter_map(|l| l.child("NbSieges").and_then(|n| n.text.parse::<u32>().ok()))
+            .sum();
+        assert_eq!(written, 33);
+        // Provisional (a bureau missing): nothing final to write.
+        let mut partial = r.clone();
+        partial.pvs.remove("0001");
+        assert_eq!(final_seats(&partial), None);
+        assert!(seat_allocation(&partial).is_some());
+        // Régionales and uninominal ballots: no seats from a commune.
+        r.election.kind = ElectionKind::Regionales;
+        assert_eq!(seat_allocation(&r), None);
+        r.election.kind = ElectionKind::Presidentielle;
+        assert_eq!(final_seats(&r), None);
+        r.election.kind = ElectionKind::Europeennes;
+        assert_eq!(final_seats(&r).map(|s| s.values().sum::<u32>()), Some(33));
+        r.election.seats = None;
+        assert_eq!(seat_allocation(&r), None);
     }
 
     #[test]

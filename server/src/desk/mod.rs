@@ -16,7 +16,7 @@ use axum::routing::{get, post};
 use axum_extra::extract::Form;
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::BureauState;
-use election_data::validate::Violation;
+use election_data::validate::{Centaine, Violation};
 use election_data::workflow::{Action, differences};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
@@ -397,7 +397,12 @@ fn render_pv_form(
         .errors
         .iter()
         .chain(&shown.warnings)
-        .filter(|v| !shown.fields.contains_key(&v.field) && !v.field.starts_with("turnout"))
+        .filter(|v| {
+            !shown.fields.contains_key(&v.field)
+                && !v.field.starts_with("turnout")
+                && !v.field.starts_with("centaines[")
+                && !v.field.starts_with("c[")
+        })
         .collect();
     let has_warnings_only = shown.errors.is_empty() && !shown.warnings.is_empty();
     (
@@ -446,6 +451,7 @@ fn render_pv_form(
                         }
                         p.live-sum data-check="exprimes" aria-live="polite" {}
                     }
+                    @if entry == 1 { (centaines_section(e, shown)) }
                     @if has_warnings_only {
                         label.confirm { input type="checkbox" name="confirm" value="true"; " Je confirme ces chiffres" }
                     }
@@ -508,8 +514,12 @@ async fn pv_form(
         bl.record.pv.as_ref()
     };
     // The second entry is typed blind: never prefilled from the first.
+    let mut fields = stored.map(pv_fields).unwrap_or_default();
+    if entry == 1 {
+        fields.extend(centaine_fields(&bl.centaines));
+    }
     let shown = Shown {
-        fields: stored.map(pv_fields).unwrap_or_default(),
+        fields,
         errors: Vec::new(),
         warnings: Vec::new(),
         message: q
@@ -517,6 +527,106 @@ async fn pv_form(
             .map(|v| format!("Procès-verbal enregistré (version {v}).")),
     };
     render_pv_form(&p, &live, &code, entry, &shown, StatusCode::OK)
+}
+
+/// The centaines steps the form offers.
+const CENTAINES: [i64; 2] = [100, 200];
+
+fn centaine_fields(cs: &[Centaine]) -> BTreeMap<String, String> {
+    let mut m = BTreeMap::new();
+    for c in cs {
+        m.insert(format!("c[{}][blancs]", c.at), c.blancs.to_string());
+        m.insert(format!("c[{}][nuls]", c.at), c.nuls.to_string());
+        for v in &c.voix {
+            m.insert(
+                format!("c[{}][voix][{}]", c.at, v.candidate),
+                v.voix.to_string(),
+            );
+        }
+    }
+    m
+}
+
+/// Reads the optional centaines of the form: a row left entirely blank is
+/// no centaine; a blank cell in a filled row counts as 0.
+fn parse_centaines(
+    e: &Election,
+    fields: &BTreeMap<String, String>,
+    errors: &mut Vec<Violation>,
+) -> Vec<Centaine> {
+    let mut out = Vec::new();
+    for at in CENTAINES {
+        let prefix = format!("c[{at}]");
+        let filled = fields
+            .iter()
+            .any(|(k, v)| k.starts_with(&prefix) && !v.trim().is_empty());
+        if !filled {
+            continue;
+        }
+        let mut cell = |name: String| {
+            if fields.get(&name).is_none_or(|v| v.trim().is_empty()) {
+                0
+            } else {
+                parse_count(fields, &name, errors)
+            }
+        };
+        out.push(Centaine {
+            at,
+            blancs: cell(format!("{prefix}[blancs]")),
+            nuls: cell(format!("{prefix}[nuls]")),
+            voix: e
+                .candidates
+                .iter()
+                .map(|c| CandidateVoix {
+                    candidate: c.number,
+                    voix: cell(format!("{prefix}[voix][{}]", c.number)),
+                })
+                .collect(),
+        });
+    }
+    out
+}
+
+fn centaines_section(e: &Election, shown: &Shown) -> Markup {
+    let errors: Vec<&Violation> = shown
+        .errors
+        .iter()
+        .filter(|v| v.field.starts_with("centaines[") || v.field.starts_with("c["))
+        .collect();
+    let any = shown.fields.keys().any(|k| k.starts_with("c[")) || !errors.is_empty();
+    let cell = |name: String, label: String| {
+        html! {
+            td { input name=(name) aria-label=(label) type="text" inputmode="numeric" size="4"
+                value=(shown.fields.get(&name).map(String::as_str).unwrap_or("")); }
+        }
+    };
+    html! {
+        details.centaines open[any] {
+            summary { "Centaines (facultatif)" }
+            p { "Résultats après le dépouillement des 100 puis des 200 premiers bulletins : blancs + nuls + voix = 100 (puis 200)." }
+            div.scroll {
+                table.grid-table {
+                    thead { tr {
+                        th scope="col" { "Bulletins" } th scope="col" { "Blancs" } th scope="col" { "Nuls" }
+                        @for c in &e.candidates { th scope="col" title=(c.name) { "n° " (c.number) } }
+                    } }
+                    tbody {
+                        @for at in CENTAINES {
+                            tr {
+                                th scope="row" { (at) }
+                                (cell(format!("c[{at}][blancs]"), format!("blancs à {at}")))
+                                (cell(format!("c[{at}][nuls]"), format!("nuls à {at}")))
+                                @for c in &e.candidates {
+                                    (cell(format!("c[{at}][voix][{}]", c.number), format!("voix de {} à {at}", c.name)))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @for v in errors { p.error data-rule=(v.rule.code()) { (v.message) } }
+        }
+    }
 }
 
 fn parse_count(fields: &BTreeMap<String, String>, name: &str, errors: &mut Vec<Violation>) -> i64 {
@@ -603,11 +713,30 @@ async fn pv_submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
+    let centaines = parse_centaines(&election, &fields, &mut errors);
+    if !errors.is_empty() {
+        let live = topic.read();
+        let shown = Shown {
+            fields: shown_fields,
+            errors,
+            warnings: Vec::new(),
+            message: None,
+        };
+        return render_pv_form(
+            &p,
+            &live,
+            &code,
+            entry,
+            &shown,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
     let input = PvInput {
         pv,
         confirm: fields.get("confirm").is_some_and(|v| v == "true"),
         version: fields.get("version").and_then(|v| v.parse().ok()),
         entry,
+        centaines,
     };
     match actions::enter_pv(&state, &p, &id, &code, input, None).await {
         Ok(body) => {

@@ -50,11 +50,6 @@ pub struct HubSettings {
     pub ping_every: Duration,
     /// A peer silent this long (no pong, nothing) is dropped.
     pub idle_limit: Duration,
-    /// Frames longer than this go out as several WebSocket fragments, so that
-    /// a connection's write buffer never grows past it (a snapshot is tens
-    /// of KiB; keeping that much per idle connection would cost more than
-    /// everything else it holds).
-    pub fragment_size: usize,
 }
 
 impl Default for HubSettings {
@@ -64,7 +59,6 @@ impl Default for HubSettings {
             send_timeout: Duration::from_secs(5),
             ping_every: Duration::from_secs(20),
             idle_limit: Duration::from_secs(50),
-            fragment_size: 2048,
         }
     }
 }

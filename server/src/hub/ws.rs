@@ -4,24 +4,32 @@
 //! close. Each connection is one task that forwards the shared frames.
 //!
 //! This module owns the per-connection cost of the fan-out, so it does the
-//! HTTP upgrade itself (hyper's `OnUpgrade`) and drives tungstenite directly
-//! rather than through axum's `WebSocket`: that is what lets it
-//! - keep each connection small: a 512-byte read buffer, no write
-//!   batching, and frames longer than [`HubSettings::fragment_size`] sent as
-//!   WebSocket fragments, because tungstenite's write buffer keeps the
-//!   capacity of the largest frame it ever sent (a snapshot would pin tens
-//!   of KiB on every idle connection);
+//! HTTP upgrade itself (hyper's `OnUpgrade`) and drives tokio-tungstenite
+//! directly rather than through axum's `WebSocket`. That lets it
+//! - write data frames straight from the shared frame bytes to the socket
+//!   (a 2–10 byte header and the payload in one `writev`): tungstenite's
+//!   write path copies each message into a per-connection buffer that keeps
+//!   the capacity of the largest message ever sent, so a 30 KiB snapshot
+//!   would stay pinned on every idle connection, and every change would be
+//!   copied once per subscriber. Tungstenite still reads the client's
+//!   frames and writes the control frames (ping, pong, close); its buffer is
+//!   flushed before each raw write, so frames never interleave;
+//! - keep each connection small: a 512-byte read buffer (clients only send
+//!   pongs and close frames);
 //! - never let one client hold up another: a connection that falls behind
 //!   the broadcast channel (`Lagged`) gets a fresh snapshot instead of a
 //!   silent gap, and one whose send stays blocked for
 //!   [`HubSettings::send_timeout`] (it stopped reading and the socket
-//!   buffers are full) is closed with 1013 "try again later"; its queue is
-//!   the shared channel plus at most one fragment of its own;
+//!   buffers are full) is closed, with 1013 "try again later" when the
+//!   stream is at a frame boundary. Its queue is its cursor in the shared
+//!   channel: no frame is copied per client;
 //! - drop dead peers: a ping every [`HubSettings::ping_every`], and a peer
 //!   silent for [`HubSettings::idle_limit`] is dropped.
 
 use std::future::Future;
+use std::io::IoSlice;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
@@ -32,14 +40,14 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite_axum::WebSocketStream;
 use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
-use tokio_tungstenite_axum::tungstenite::protocol::frame::coding::{Data, OpCode};
-use tokio_tungstenite_axum::tungstenite::protocol::frame::{CloseFrame, Frame as WsFrame};
+use tokio_tungstenite_axum::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite_axum::tungstenite::{self, Message};
+use tokio_tungstenite_axum::tungstenite::Message;
 
 use super::{Frame, FrameKind, HubSettings, Topic, View};
 use crate::app::AppState;
@@ -80,7 +88,7 @@ fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(512)
         .write_buffer_size(0)
-        .max_write_buffer_size(256 * 1024)
+        .max_write_buffer_size(16 * 1024)
         .max_message_size(Some(4 * 1024))
         .max_frame_size(Some(4 * 1024))
 }
@@ -169,50 +177,75 @@ enum End {
     Peer,
     /// A send stayed blocked past the timeout: the client stopped reading.
     Slow,
+    /// Same, but in the middle of a frame: only dropping is left.
+    Cut,
     /// No pong (nor anything) for too long.
     Idle,
     /// The topic is gone: the server is stopping.
     Restart,
 }
 
-/// Sends one frame, in fragments of at most `fragment` bytes, within `limit`.
+/// The header of an unmasked, final text frame of `len` bytes (RFC 6455 §5.2).
+fn text_header(len: usize) -> ([u8; 10], usize) {
+    let mut h = [0u8; 10];
+    h[0] = 0x81;
+    if len < 126 {
+        h[1] = len as u8;
+        (h, 2)
+    } else if let Ok(n) = u16::try_from(len) {
+        h[1] = 126;
+        h[2..4].copy_from_slice(&n.to_be_bytes());
+        (h, 4)
+    } else {
+        h[1] = 127;
+        h[2..10].copy_from_slice(&(len as u64).to_be_bytes());
+        (h, 10)
+    }
+}
+
+/// Writes one text frame to the raw stream; `written` counts its bytes so
+/// that an interrupted write can be told from one that never started.
+async fn write_frame(
+    io: &mut TokioIo<Upgraded>,
+    payload: &[u8],
+    written: &mut usize,
+) -> std::io::Result<()> {
+    let (header, hlen) = text_header(payload.len());
+    let header = &header[..hlen];
+    let total = hlen + payload.len();
+    while *written < total {
+        let n = if *written < hlen {
+            let bufs = [
+                IoSlice::new(&header[*written..]),
+                IoSlice::new(payload),
+            ];
+            io.write_vectored(&bufs).await?
+        } else {
+            io.write(&payload[*written - hlen..]).await?
+        };
+        if n == 0 {
+            return Err(std::io::ErrorKind::WriteZero.into());
+        }
+        *written += n;
+    }
+    io.flush().await
+}
+
+/// Sends one frame within the send timeout.
 async fn send(ws: &mut Socket, frame: &Frame, s: &HubSettings) -> Result<(), End> {
-    let bytes = Bytes::from(frame.text.clone());
+    let mut written = 0;
     let sending = async {
-        let fragment = s.fragment_size.max(125);
-        if bytes.len() <= fragment {
-            return ws
-                .send(Message::Frame(WsFrame::message(
-                    bytes,
-                    OpCode::Data(Data::Text),
-                    true,
-                )))
-                .await;
-        }
-        let mut start = 0;
-        while start < bytes.len() {
-            let end = (start + fragment).min(bytes.len());
-            let opcode = if start == 0 {
-                OpCode::Data(Data::Text)
-            } else {
-                OpCode::Data(Data::Continue)
-            };
-            // Fragments are slices of the shared frame: no copy until
-            // tungstenite writes them to the socket.
-            ws.feed(Message::Frame(WsFrame::message(
-                bytes.slice(start..end),
-                opcode,
-                end == bytes.len(),
-            )))
-            .await?;
-            start = end;
-        }
-        ws.flush().await
+        // Whatever tungstenite holds (a pong, a ping) goes out first.
+        ws.flush().await.map_err(|_| End::Peer)?;
+        write_frame(ws.get_mut(), frame.text.as_bytes(), &mut written)
+            .await
+            .map_err(|_| End::Peer)
     };
     match timeout(s.send_timeout, sending).await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(_)) => Err(End::Peer),
-        Err(_) => Err(End::Slow),
+        Ok(r) => r,
+        // A frame cut in the middle cannot be followed by a close frame.
+        Err(_) if written == 0 => Err(End::Slow),
+        Err(_) => Err(End::Cut),
     }
 }
 
@@ -222,11 +255,7 @@ async fn close(ws: &mut Socket, code: u16, reason: &'static str) {
         code: code.into(),
         reason: reason.into(),
     };
-    let _ = timeout(
-        std::time::Duration::from_millis(200),
-        ws.close(Some(frame)),
-    )
-    .await;
+    let _ = timeout(Duration::from_millis(200), ws.close(Some(frame))).await;
 }
 
 /// Forwards one view of a topic to one client until either side stops.
@@ -244,10 +273,11 @@ pub async fn serve(
             close(&mut ws, CLOSE_TRY_AGAIN, "too slow, reconnect with since").await;
         }
         End::Restart => close(&mut ws, CLOSE_RESTART, "service restart, retry").await,
+        End::Cut => tracing::debug!(election = %topic.id, "slow subscriber dropped"),
         End::Idle => close(&mut ws, 1001, "no pong").await,
         // Answer a client's close (tungstenite queued the reply), or nothing.
         End::Peer => {
-            let _ = timeout(std::time::Duration::from_millis(200), ws.flush()).await;
+            let _ = timeout(Duration::from_millis(200), ws.flush()).await;
         }
     }
 }
@@ -298,7 +328,6 @@ async fn forward(
             },
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None => return End::Peer,
-                Some(Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed)) => return End::Peer,
                 Some(Err(_)) => return End::Peer,
                 Some(Ok(_)) => heard = Instant::now(),
             },

@@ -30,6 +30,8 @@ pub struct PvInput {
     pub version: Option<i64>,
     /// 1, or 2 for the second entry of a double entry.
     pub entry: u8,
+    /// Optional running tallies (first entry only).
+    pub centaines: Vec<election_data::validate::Centaine>,
 }
 
 /// An idempotency key with the hash of the request it came with.
@@ -242,7 +244,12 @@ pub async fn enter_pv(
     } else {
         old.record.pv.as_ref()
     };
-    let report = check_pv(&election, bureau, &checked, previous);
+    let mut report = check_pv(&election, bureau, &checked, previous);
+    if !second {
+        let c = election_data::validate::check_centaines(&election, &input.pv, &input.centaines);
+        report.errors.extend(c.errors);
+        report.warnings.extend(c.warnings);
+    }
     if !report.accepts(input.confirm) {
         return Err(ApiError::Violations {
             errors: report.errors,
@@ -260,8 +267,9 @@ pub async fn enter_pv(
         new.second = Some(pv.clone());
     } else {
         new.record.pv = Some(pv.clone());
+        new.centaines = input.centaines.clone();
     }
-    let payload = json!({ "entry": input.entry, "pv": pv, "confirm": input.confirm });
+    let payload = json!({ "entry": input.entry, "pv": pv, "confirm": input.confirm, "centaines": input.centaines });
     commit(
         state,
         &topic,

@@ -189,6 +189,9 @@ pub struct PvEntry {
     /// 2 for the second entry of a double entry.
     #[serde(default = "first_entry")]
     pub entry: u8,
+    /// Running tallies after 100, 200… ballots (optional).
+    #[serde(default)]
+    pub centaines: Vec<election_data::validate::Centaine>,
 }
 
 fn first_entry() -> u8 {
@@ -285,13 +288,14 @@ pub async fn put_pv(
     let idem = idempotency(
         &headers,
         &format!("{id}/{code}/pv/{}", principal.name),
-        &(&pv, entry.confirm, version, entry.entry),
+        &(&pv, entry.confirm, version, entry.entry, &entry.centaines),
     )?;
     let input = PvInput {
         pv,
         confirm: entry.confirm,
         version,
         entry: entry.entry,
+        centaines: entry.centaines,
     };
     actions::enter_pv(&state, &principal, &id, &code, input, idem)
         .await

@@ -16,7 +16,7 @@ use election_data::model::Election;
 use election_data::tally::{BureauState, Tally};
 use maud::{DOCTYPE, Markup, html};
 
-use super::format::{bar, date_l};
+use super::format::{bar_scaled, date_l, max_share};
 use super::i18n::Lang;
 use super::view::{Ctx, Page, banner};
 use crate::assets;
@@ -26,24 +26,25 @@ use crate::live::LiveElection;
 pub const DEFAULT_PERIOD: u32 = 8;
 
 /// Candidates shown per bureau slide.
-const TOP: usize = 6;
+const TOP: usize = 8;
 
 fn score_rows(c: &Ctx<'_>, t: &Tally, limit: usize, live_cells: bool) -> Markup {
     let e: &Election = c.e;
+    let max = max_share(&t.scores);
     html! {
         @for s in t.ranking().iter().take(limit) {
             @if let Some(cand) = e.candidate(s.candidate) {
                 @if live_cells {
                     tr data-cand=(cand.number) data-voix=(s.voix) {
                         th scope="row" { span.swatch style={ "background:" (cand.colour) } {} (cand.name) }
-                        td.barcell aria-hidden="true" { span.bar data-f="bar" style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {} }
+                        td.barcell aria-hidden="true" { span.bar data-f="bar" style={ "width:" (bar_scaled(s.pct_exprimes, max)) "%;background:" (cand.colour) } {} }
                         td.num data-f="pct" { (c.pct(s.pct_exprimes)) }
                         td.num.voix data-f="voix" { (c.int(s.voix)) }
                     }
                 } @else {
                     tr {
                         th scope="row" { span.swatch style={ "background:" (cand.colour) } {} (cand.name) }
-                        td.barcell aria-hidden="true" { span.bar style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {} }
+                        td.barcell aria-hidden="true" { span.bar style={ "width:" (bar_scaled(s.pct_exprimes, max)) "%;background:" (cand.colour) } {} }
                         td.num { (c.pct(s.pct_exprimes)) }
                         td.num.voix { (c.int(s.voix)) }
                     }
@@ -58,8 +59,8 @@ fn scores_head(c: &Ctx<'_>) -> Markup {
         thead { tr {
             th scope="col" { (c.candidate_word()) }
             td {}
-            th scope="col" { (c.t.pct_exprimes) }
-            th scope="col" class="voix" { (c.t.voix) }
+            th.num scope="col" { (c.t.pct_exprimes) }
+            th.num.voix scope="col" { (c.t.voix) }
         } }
     }
 }
@@ -78,7 +79,7 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 table.big-scores {
                     caption.visually-hidden { (x.scores_caption) }
                     (scores_head(c))
-                    tbody data-f="scores" { (score_rows(c, t, usize::MAX, true)) }
+                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, usize::MAX, true)) }
                 }
             } @else {
                 @if c.embargo { p.embargo { (x.embargo[0]) (x.embargo[1]) } }
@@ -124,7 +125,7 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 @for (i, (code, _)) in arrived.iter().enumerate() {
                     @if let (Some(b), Some(bt)) = (c.e.bureau(code), live.public.bureaux.get(*code)) {
                         article.slide.current[i == 0] data-code=(code) aria-roledescription="slide" {
-                            h2 { span.code { (x.screen_latest) " " (b.code) } " " (b.name) }
+                            h2 { span.code { (b.code) } " " (b.name) }
                             p.turnout-line { (x.participation) " " strong { (c.pct(bt.rates.participation)) } }
                             table.big-scores {
                                 (scores_head(c))

@@ -63,6 +63,27 @@ pub fn bar(p: Option<Percent>) -> String {
     p.map_or_else(|| "0".to_string(), |p| p.to_string())
 }
 
+/// Width of a bar, in percent of the longest one (`max`, in hundredths),
+/// so that the leader's bar fills its cell.
+pub fn bar_scaled(p: Option<Percent>, max: u32) -> String {
+    match p {
+        Some(p) if max > 0 => {
+            let w = u64::from(p.hundredths()) * 10_000 / u64::from(max);
+            format!("{}.{:02}", w / 100, w % 100)
+        }
+        _ => "0".to_string(),
+    }
+}
+
+/// The largest share among `scores`, in hundredths.
+pub fn max_share<'a>(scores: impl IntoIterator<Item = &'a election_data::tally::Score>) -> u32 {
+    scores
+        .into_iter()
+        .filter_map(|s| s.pct_exprimes.map(Percent::hundredths))
+        .max()
+        .unwrap_or(0)
+}
+
 /// `2027-04-11` → `11 avril 2027`; anything else is returned as is.
 pub fn date(iso: &str) -> String {
     const MONTHS: [&str; 12] = [
@@ -114,6 +135,14 @@ mod tests {
         assert_eq!(date("2027-04-11"), "11 avril 2027");
         assert_eq!(date("2026-03-01"), "1er mars 2026");
         assert_eq!(date("bad"), "bad");
+    }
+
+    #[test]
+    fn bars_scale_to_the_leader() {
+        assert_eq!(bar_scaled(Some(Percent::from_hundredths(2500)), 2500), "100.00");
+        assert_eq!(bar_scaled(Some(Percent::from_hundredths(1250)), 2500), "50.00");
+        assert_eq!(bar_scaled(None, 2500), "0");
+        assert_eq!(bar_scaled(Some(Percent::from_hundredths(1)), 0), "0");
     }
 
     #[test]

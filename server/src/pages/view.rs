@@ -18,7 +18,7 @@ use election_data::model::{Candidate, Election, Perimeter};
 use election_data::tally::{BureauState, Score, Tally};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
-use super::format::{bar, date_l, int_l, pct_l};
+use super::format::{bar_scaled, date_l, int_l, max_share, pct_l};
 use super::i18n::{Lang, Text, is_list_election};
 use crate::assets;
 use crate::charts;
@@ -271,7 +271,7 @@ fn figures(c: &Ctx<'_>, t: &Tally) -> Markup {
         section.figures aria-labelledby="h-participation" {
             h2 #h-participation { (x.participation) }
             table.figures {
-                thead { tr { td {} th scope="col" { (x.number) } th scope="col" { (x.pct_inscrits) } th scope="col" { (x.pct_votants) } } }
+                thead { tr { td {} th.num scope="col" { (x.number) } th.num scope="col" { (x.pct_inscrits) } th.num scope="col" { (x.pct_votants) } } }
                 tbody {
                     tr { th scope="row" { (x.inscrits) } td data-f="inscrits" { (c.int(n.inscrits)) } td {} td {} }
                     tr.key { th scope="row" { (x.votants) } td data-f="votants" { (c.int(n.votants)) } td data-f="participation" { (c.pct(r.participation)) } td {} }
@@ -293,7 +293,7 @@ fn turnout_table(c: &Ctx<'_>, t: &Tally) -> Markup {
     let x = c.t;
     html! {
         table.turnout aria-labelledby="h-turnout" {
-            thead { tr { th scope="col" { (x.hour) } th scope="col" { (x.votants) } th scope="col" { (x.rate) } th scope="col" { (x.stations) } } }
+            thead { tr { th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) } } }
             tbody {
                 @for p in &t.turnout {
                     tr data-hour=(p.hour) {
@@ -315,6 +315,7 @@ fn scores(c: &Ctx<'_>, t: &Tally) -> Markup {
     } else {
         x.results_by_candidate
     };
+    let max = max_share(&t.scores);
     html! {
         section.scores aria-labelledby="h-scores" {
             h2 #h-scores { (heading) }
@@ -323,11 +324,11 @@ fn scores(c: &Ctx<'_>, t: &Tally) -> Markup {
                 thead { tr {
                     th scope="col" { (c.candidate_word()) }
                     th scope="col" { (x.nuance) }
-                    th scope="col" { (x.voix) }
-                    th scope="col" { (x.pct_exprimes) }
+                    th.num scope="col" { (x.voix) }
+                    th.num scope="col" { (x.pct_exprimes) }
                     th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } }
                 } }
-                tbody data-f="scores" {
+                tbody data-f="scores" data-scale="max" {
                     @for s in t.ranking() {
                         @if let Some(cand) = c.e.candidate(s.candidate) {
                             tr data-cand=(cand.number) data-voix=(s.voix) {
@@ -339,7 +340,7 @@ fn scores(c: &Ctx<'_>, t: &Tally) -> Markup {
                                 td.num data-f="voix" { (c.int(s.voix)) }
                                 td.num data-f="pct" { (c.pct(s.pct_exprimes)) }
                                 td.bar-col aria-hidden="true" {
-                                    span.bar data-f="bar" style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {}
+                                    span.bar data-f="bar" style={ "width:" (bar_scaled(s.pct_exprimes, max)) "%;background:" (cand.colour) } {}
                                 }
                             }
                         }
@@ -377,7 +378,7 @@ fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
                 thead { tr {
                     th scope="col" { (x.bureau) }
                     th scope="col" { (x.state) }
-                    th scope="col" { (x.participation) }
+                    th.num scope="col" { (x.participation) }
                     th scope="col" { (x.leader) }
                 } }
                 tbody {
@@ -496,22 +497,22 @@ pub fn local_offset_minutes(e: &Election, millis: i64) -> i64 {
     }
 }
 
-/// Local minutes of the day at which each published bureau arrived (its
+/// Local seconds of the day at which each published bureau arrived (its
 /// last accepted write).
-fn arrival_minutes(c: &Ctx<'_>) -> Vec<i64> {
+fn arrival_seconds(c: &Ctx<'_>) -> Vec<i64> {
     c.live
         .bureaux
         .values()
         .filter(|b| b.public_state() == BureauState::Published && b.meta.updated_at > 0)
         .map(|b| {
             let local = b.meta.updated_at + local_offset_minutes(c.e, b.meta.updated_at) * 60_000;
-            local.div_euclid(60_000).rem_euclid(24 * 60)
+            local.div_euclid(1000).rem_euclid(24 * 3600)
         })
         .collect()
 }
 
 fn arrivals_chart(c: &Ctx<'_>) -> Markup {
-    let minutes = arrival_minutes(c);
+    let minutes = arrival_seconds(c);
     let total = c.e.bureaux.len();
     let alt = format!(
         "{} : {} / {}",
@@ -670,26 +671,32 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
     let root = c.root_code()?;
     let t = c.root()?;
     let page = Page::Participation;
-    let mut points: Vec<(String, Option<u32>)> = t
+    let mut points: Vec<charts::Point> = t
         .turnout
         .iter()
-        .map(|p| (p.hour.clone(), p.rate.map(|r| r.hundredths())))
+        .map(|p| charts::Point {
+            label: p.hour.clone(),
+            hundredths: p.rate.map(|r| r.hundredths()),
+            value: c.pct(p.rate),
+        })
         .collect();
     if !c.embargo {
-        points.push((
-            x.close.to_string(),
-            t.rates.participation.map(|r| r.hundredths()),
-        ));
+        points.push(charts::Point {
+            label: x.close.to_string(),
+            hundredths: t.rates.participation.map(|r| r.hundredths()),
+            value: c.pct(t.rates.participation),
+        });
     }
     let alt = format!(
         "{} : {}",
         x.chart_turnout,
         points
             .iter()
-            .map(|(h, r)| format!("{h} {}", c.pct(r.map(election_data::Percent::from_hundredths))))
+            .map(|p| format!("{} {}", p.label, p.value))
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let percent_sign = if lang == Lang::Fr { " %" } else { "%" };
     let has_readings = t.turnout.iter().any(|p| p.bureaux > 0) || t.arrived > 0;
     Some(election_layout(
         &c,
@@ -706,7 +713,7 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                     p { (x.no_turnout_yet) }
                 } @else {
                     table.turnout aria-labelledby="h-turnout" {
-                        thead { tr { th scope="col" { (x.hour) } th scope="col" { (x.votants) } th scope="col" { (x.rate) } th scope="col" { (x.stations) } } }
+                        thead { tr { th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) } } }
                         tbody {
                             @for p in &t.turnout {
                                 tr data-hour=(p.hour) {
@@ -731,7 +738,7 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
             }
             div #turnout-chart data-refresh="" {
                 @if has_readings {
-                    (figure(&c, "chart-turnout", x.chart_turnout, charts::curve(&points, &alt)))
+                    (figure(&c, "chart-turnout", x.chart_turnout, charts::curve(&points, percent_sign, &alt)))
                 } @else {
                     p { (x.no_turnout_yet) }
                 }
@@ -743,8 +750,8 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                     table.turnout.by-bureau {
                         thead { tr {
                             th scope="col" { (x.bureau) }
-                            @for h in &e.turnout_hours { th scope="col" { (h) } }
-                            @if !c.embargo { th scope="col" { (x.close) } }
+                            @for h in &e.turnout_hours { th.num scope="col" { (h) } }
+                            @if !c.embargo { th.num scope="col" { (x.close) } }
                         } }
                         tbody {
                             @for b in &e.bureaux {
@@ -808,6 +815,12 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
         let pb = b.score.and_then(|s| s.pct_exprimes);
         pb.cmp(&pa).then(a.code.cmp(b.code))
     });
+    let max = arrived
+        .iter()
+        .filter_map(|r| r.score.and_then(|s| s.pct_exprimes))
+        .map(election_data::Percent::hundredths)
+        .max()
+        .unwrap_or(0);
     let shown = arrived.len().min(3);
     let best: Vec<_> = arrived.iter().take(shown).collect();
     let worst: Vec<_> = arrived.iter().rev().take(shown.min(arrived.len().saturating_sub(shown))).collect();
@@ -848,10 +861,10 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
                     table.scores.single {
                         thead { tr {
                             th scope="col" { (c.candidate_word()) }
-                            th scope="col" { (x.voix) }
-                            th scope="col" { (x.pct_exprimes) }
-                            th scope="col" { (x.pct_inscrits) }
-                            th scope="col" { (x.rank) }
+                            th.num scope="col" { (x.voix) }
+                            th.num scope="col" { (x.pct_exprimes) }
+                            th.num scope="col" { (x.pct_inscrits) }
+                            th.num scope="col" { (x.rank) }
                         } }
                         tbody {
                             tr data-cand=(number) {
@@ -878,9 +891,9 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
                         table.scores.by-bureau {
                             thead { tr {
                                 th scope="col" { (x.bureau) }
-                                th scope="col" { (x.voix) }
-                                th scope="col" { (x.pct_exprimes) }
-                                th scope="col" { (x.rank) }
+                                th.num scope="col" { (x.voix) }
+                                th.num scope="col" { (x.pct_exprimes) }
+                                th.num scope="col" { (x.rank) }
                                 th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } }
                             } }
                             tbody {
@@ -892,7 +905,7 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
                                             td.num { (c.pct(s.pct_exprimes)) }
                                             td.num { (r.rank.unwrap_or(0)) }
                                             td.bar-col aria-hidden="true" {
-                                                span.bar style={ "width:" (bar(s.pct_exprimes)) "%;background:" (cand.colour) } {}
+                                                span.bar style={ "width:" (bar_scaled(s.pct_exprimes, max)) "%;background:" (cand.colour) } {}
                                             }
                                         } @else {
                                             td.num.muted colspan="3" { (x.not_arrived_short) }

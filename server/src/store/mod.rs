@@ -92,6 +92,7 @@ pub struct StoredBureau {
     pub record: BureauRecord,
     pub second: Option<ProcesVerbal>,
     pub published: Option<ProcesVerbal>,
+    pub centaines: Vec<election_data::validate::Centaine>,
     pub updated_at: i64,
 }
 
@@ -155,6 +156,7 @@ pub fn bureau_json(b: &BureauLive) -> serde_json::Value {
         "turnout": b.record.turnout,
         "second": b.second,
         "published": b.published,
+        "centaines": b.centaines,
     })
 }
 
@@ -306,6 +308,7 @@ impl Store {
         let second = opt_json(b.second.as_ref())?;
         let published = opt_json(b.published.as_ref())?;
         let turnout = to_json(&b.record.turnout, "turnout")?;
+        let centaines = to_json(&b.centaines, "centaines")?;
         let payload = e.payload.to_string();
         let at = now_millis();
         let version = e.expected_version + 1;
@@ -334,8 +337,8 @@ impl Store {
                 return Err(conflict());
             }
             sqlx::query(
-                "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, second_pv, published_pv, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, second_pv, published_pv, updated_at, centaines) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             )
             .bind(e.election_id)
             .bind(e.bureau_code)
@@ -346,6 +349,7 @@ impl Store {
             .bind(second)
             .bind(published)
             .bind(at)
+            .bind(&centaines)
             .execute(&mut *tx)
             .await
             .map_err(|err| match &err {
@@ -356,7 +360,7 @@ impl Store {
         } else {
             let done = sqlx::query(
                 "UPDATE bureau_results SET version = $1, state = $2, pv = $3, turnout = $4, second_pv = $5, \
-                 published_pv = $6, updated_at = $7 \
+                 published_pv = $6, updated_at = $7, centaines = $11 \
                  WHERE election_id = $8 AND bureau_code = $9 AND version = $10",
             )
             .bind(version)
@@ -369,6 +373,7 @@ impl Store {
             .bind(e.election_id)
             .bind(e.bureau_code)
             .bind(e.expected_version)
+            .bind(&centaines)
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() != 1 {
@@ -451,7 +456,7 @@ impl Store {
     /// The current rows of an election's bureaux.
     pub async fn load_bureaux(&self, election_id: &str) -> Result<Vec<StoredBureau>, StoreError> {
         let rows = sqlx::query(
-            "SELECT bureau_code, version, state, pv, turnout, updated_at, second_pv, published_pv FROM bureau_results \
+            "SELECT bureau_code, version, state, pv, turnout, updated_at, second_pv, published_pv, centaines FROM bureau_results \
              WHERE election_id = $1 ORDER BY bureau_code",
         )
         .bind(election_id)
@@ -480,7 +485,11 @@ impl Store {
                 };
                 let second = parse(6, "second_pv")?;
                 let published = parse(7, "published_pv")?;
+                let centaines: String = row.try_get(8)?;
+                let centaines =
+                    serde_json::from_str(&centaines).map_err(|e| corrupt("centaines", &e))?;
                 Ok(StoredBureau {
+                    centaines,
                     second,
                     published,
                     version: row.try_get(1)?,
