@@ -240,7 +240,9 @@ async fn run(
         }
     }
     if let Some(ready) = ready.take() {
-        let _ = ready.send(Err("closed before the first frame".into())).await;
+        let _ = ready
+            .send(Err("closed before the first frame".into()))
+            .await;
     }
 }
 

@@ -67,6 +67,9 @@ struct RunArgs {
     /// Seconds of each measured phase (all reading, then 1 % stalled).
     #[arg(long, default_value_t = 30)]
     duration: u64,
+    /// Seconds of changes before the measured phases (not counted).
+    #[arg(long, default_value_t = 3)]
+    warmup: u64,
     /// Percentage of subscribers that stop reading in the second phase (0 skips it).
     #[arg(long, default_value_t = 1.0)]
     stalled_percent: f64,
@@ -121,7 +124,7 @@ fn raise_fd_limit(want: u64) -> u64 {
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
-    if args.subscribers == 0 || !(args.rate > 0.0) || args.duration == 0 {
+    if args.subscribers == 0 || args.rate.is_nan() || args.rate <= 0.0 || args.duration == 0 {
         bail!("--subscribers, --rate and --duration must be positive");
     }
     // Sockets, plus a few dozen files: the database, logs, the runtime's.
@@ -259,6 +262,14 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
 
     let mut phases = Vec::new();
     let mut k: u64 = 1;
+    if args.warmup > 0 {
+        let warm = RunArgs {
+            duration: args.warmup,
+            ..args.clone()
+        };
+        drive(&server, &warm, origin, &mut k).await?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
     let mut specs = vec![("all reading", false)];
     if stall_every.is_some() {
         specs.push(("1 % stalled", true));
@@ -269,10 +280,12 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let began = origin.elapsed();
+        let cpu_before = target::cpu_seconds(server.pid);
         let ticks = drive(&server, args, origin, &mut k).await?;
         let ended = origin.elapsed();
         // Let the last changes arrive.
         tokio::time::sleep(Duration::from_secs(2)).await;
+        let cpu = target::cpu_seconds(server.pid) - cpu_before;
         let rss_end = target::rss(server.pid)?;
         let kernel_tcp = target::tcp_kernel_mem();
         let open = fleet
@@ -285,7 +298,9 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
             (ended - began).as_secs_f64(),
             rss_end as f64 / 1048576.0
         );
-        phases.push(Phase::new(label, stall, ticks, began, ended, rss_end, kernel_tcp, open));
+        let mut phase = Phase::new(label, stall, ticks, began, ended, rss_end, kernel_tcp, open);
+        phase.server_cpu = cpu;
+        phases.push(phase);
     }
     let _ = fleet.control.send(Control::Stop);
     let mut results = Vec::with_capacity(fleet.handles.len());

@@ -61,7 +61,10 @@ async fn tick(State(s): State<Shared>) -> String {
 
 async fn ws(State(s): State<Shared>, req: Request) -> axum::response::Response {
     let rx = s.tx.subscribe();
-    let hello = format!(r#"{{"type":"snapshot","seq":{}}}"#, s.seq.load(Ordering::SeqCst));
+    let hello = format!(
+        r#"{{"type":"snapshot","seq":{}}}"#,
+        s.seq.load(Ordering::SeqCst)
+    );
     match upgrade(req, move |socket| forward(socket, rx, hello)) {
         Ok(r) => r,
         Err(e) => axum::response::IntoResponse::into_response(e),

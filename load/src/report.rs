@@ -81,6 +81,8 @@ pub struct Phase {
     pub last_subscriber: Lat,
     /// Request → answer at the driver.
     pub commit: Lat,
+    /// CPU seconds the server used during the phase (and its 2 s drain).
+    pub server_cpu: f64,
 }
 
 fn hist() -> Histogram<u64> {
@@ -125,7 +127,16 @@ impl Phase {
             latency_from_request: Lat::default(),
             last_subscriber: Lat::default(),
             commit: Lat::default(),
+            server_cpu: 0.0,
         }
+    }
+
+    /// Server CPU time per delivered message, in microseconds.
+    pub fn cpu_per_msg_us(&self) -> f64 {
+        if self.delivered == 0 {
+            return 0.0;
+        }
+        self.server_cpu * 1e6 / self.delivered as f64
     }
 
     pub fn msgs_per_s(&self) -> f64 {
@@ -187,7 +198,8 @@ impl Phase {
                 let _ = last_h.record(at.saturating_sub(acked).max(1));
             }
         }
-        self.missing = (self.healthy as u64 * self.ticks.len() as u64).saturating_sub(self.delivered);
+        self.missing =
+            (self.healthy as u64 * self.ticks.len() as u64).saturating_sub(self.delivered);
         self.latency = Lat::of(&lat);
         self.latency_from_request = Lat::of(&from_req);
         self.last_subscriber = Lat::of(&last_h);
@@ -212,6 +224,8 @@ impl Phase {
             "latency_from_request": self.latency_from_request.json(),
             "last_subscriber": self.last_subscriber.json(),
             "commit": self.commit.json(),
+            "server_cpu_s": self.server_cpu,
+            "server_cpu_per_message_us": self.cpu_per_msg_us(),
             "server_rss_end": self.rss_end,
             "kernel_tcp_mem_end": self.kernel_tcp_end,
             "clients_open_end": self.open_end,
@@ -275,7 +289,7 @@ fn section(m: &Measured, out: &mut String) {
     for p in &m.phases {
         let _ = writeln!(
             out,
-            "- {}: {} changes in {:.1} s to {} reading clients ({} stalled)\n    delivered {} ({:.0} msg/s), missing {}, gaps {} ({} events), resyncs {}, healthy closed by server {}\n    commit → client   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → client  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    commit → last client of a change  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → answer (commit)  p50 {:.1} ms  p99 {:.1} ms\n    server RSS at end {:.1} MiB, kernel TCP buffers {:.1} MiB, clients open {}",
+            "- {}: {} changes in {:.1} s to {} reading clients ({} stalled)\n    delivered {} ({:.0} msg/s), missing {}, gaps {} ({} events), resyncs {}, healthy closed by server {}\n    commit → client   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → client  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    commit → last client of a change  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → answer (commit)  p50 {:.1} ms  p99 {:.1} ms\n    server CPU {:.1} s ({:.2} µs per delivered message)\n    server RSS at end {:.1} MiB, kernel TCP buffers {:.1} MiB, clients open {}",
             p.label,
             p.ticks.len(),
             (p.ended - p.began).as_secs_f64(),
@@ -299,6 +313,8 @@ fn section(m: &Measured, out: &mut String) {
             p.last_subscriber.max,
             p.commit.p50,
             p.commit.p99,
+            p.server_cpu,
+            p.cpu_per_msg_us(),
             mib(p.rss_end),
             mib(p.kernel_tcp_end),
             p.open_end,
@@ -322,6 +338,7 @@ fn ratios(ours: &Measured, reference: Option<&Measured>) -> Value {
         v["p99"] = json!(ratio(a.latency.p99, ra.latency.p99));
         v["last_subscriber_p99"] = json!(ratio(a.last_subscriber.p99, ra.last_subscriber.p99));
         v["rss_per_connection"] = json!(ratio(ours.rss_per_conn(), r.rss_per_conn()));
+        v["cpu_per_message"] = json!(ratio(a.cpu_per_msg_us(), ra.cpu_per_msg_us()));
         if let (Some(b), Some(rb)) = (b, r.phases.get(1)) {
             v["stalled_messages_per_s"] = json!(ratio(b.msgs_per_s(), rb.msgs_per_s()));
             v["stalled_p99"] = json!(ratio(b.latency.p99, rb.latency.p99));
@@ -345,11 +362,12 @@ pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> 
     let _ = writeln!(out, "\n## ratios (urne / reference)");
     let _ = writeln!(
         out,
-        "messages/s {}   p99 {}   last-subscriber p99 {}   RSS per connection {}",
+        "messages/s {}   p99 {}   last-subscriber p99 {}   RSS per connection {}   server CPU per message {}",
         fmt_ratio(get("messages_per_s")),
         fmt_ratio(get("p99")),
         fmt_ratio(get("last_subscriber_p99")),
         fmt_ratio(get("rss_per_connection")),
+        fmt_ratio(get("cpu_per_message")),
     );
     let _ = writeln!(
         out,

@@ -66,6 +66,22 @@ pub fn rss(pid: u32) -> anyhow::Result<u64> {
     Ok(kib * 1024)
 }
 
+/// CPU time (user + system) a process has used, in seconds.
+pub fn cpu_seconds(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // Fields after the command name (which may hold spaces): state is the
+    // 3rd field of the line, utime the 14th, stime the 15th.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // USER_HZ is 100 on Linux.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 /// Memory the kernel holds in TCP socket buffers, machine-wide, in bytes.
 pub fn tcp_kernel_mem() -> u64 {
     let Ok(s) = std::fs::read_to_string("/proc/net/sockstat") else {
@@ -160,8 +176,12 @@ impl Server {
             server
                 .call("PUT", &format!("{base}/pv"), &serde_json::to_value(&pv)?)
                 .await?;
-            server.call("POST", &format!("{base}/validate"), &json!({})).await?;
-            server.call("POST", &format!("{base}/publish"), &json!({})).await?;
+            server
+                .call("POST", &format!("{base}/validate"), &json!({}))
+                .await?;
+            server
+                .call("POST", &format!("{base}/publish"), &json!({}))
+                .await?;
         }
         server.kind = Kind::Urne {
             election: id,

@@ -34,7 +34,10 @@ pub struct Bar {
 /// `#rrggbb` → colour; a neutral grey for anything else.
 pub fn parse_colour(s: &str) -> RGBColor {
     let hex = s.trim().trim_start_matches('#');
-    let byte = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+    let byte = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
     match (hex.len(), byte(0), byte(2), byte(4)) {
         (6, Some(r), Some(g), Some(b)) => RGBColor(r, g, b),
         _ => RGBColor(0x88, 0x88, 0x88),
@@ -100,15 +103,23 @@ pub fn bars(items: &[Bar], alt: &str) -> String {
         for (i, b) in items.iter().enumerate() {
             let y0 = 6 + i32::try_from(i).unwrap_or(0) * i32::try_from(ROW).unwrap_or(30);
             let mid = y0 + i32::try_from(ROW / 2).unwrap_or(15);
-            let len = i32::try_from(u64::from(b.hundredths) * u64::try_from(span).unwrap_or(0) / u64::from(max))
-                .unwrap_or(0);
+            let len = i32::try_from(
+                u64::from(b.hundredths) * u64::try_from(span).unwrap_or(0) / u64::from(max),
+            )
+            .unwrap_or(0);
             let _ = root.draw(&Text::new(
                 clip(&b.label, 24),
                 (LABEL_W - 10, mid),
                 text_style(16.0, &INK, HPos::Right, VPos::Center),
             ));
             let _ = root.draw(&Rectangle::new(
-                [(LABEL_W, y0 + 5), (LABEL_W + len.max(1), y0 + i32::try_from(ROW).unwrap_or(30) - 5)],
+                [
+                    (LABEL_W, y0 + 5),
+                    (
+                        LABEL_W + len.max(1),
+                        y0 + i32::try_from(ROW).unwrap_or(30) - 5,
+                    ),
+                ],
                 parse_colour(&b.colour).filled(),
             ));
             let _ = root.draw(&Text::new(
@@ -148,7 +159,9 @@ pub fn curve(points: &[Point], percent: &str, alt: &str) -> String {
             .iter()
             .filter_map(|p| p.hundredths)
             .max()
-            .map_or(100.0, |m| (f64::from(m) / 100.0 / 10.0).ceil() * 10.0 + 10.0)
+            .map_or(100.0, |m| {
+                (f64::from(m) / 100.0 / 10.0).ceil() * 10.0 + 10.0
+            })
             .min(100.0);
         let chart = ChartBuilder::on(&root)
             .margin(16)
@@ -182,7 +195,10 @@ pub fn curve(points: &[Point], percent: &str, alt: &str) -> String {
         let data: Vec<(f64, f64, &str)> = points
             .iter()
             .enumerate()
-            .filter_map(|(i, p)| p.hundredths.map(|h| (i as f64, f64::from(h) / 100.0, p.value.as_str())))
+            .filter_map(|(i, p)| {
+                p.hundredths
+                    .map(|h| (i as f64, f64::from(h) / 100.0, p.value.as_str()))
+            })
             .collect();
         let _ = chart.draw_series(LineSeries::new(
             data.iter().map(|&(x, y, _)| (x, y)),
@@ -227,7 +243,10 @@ pub fn arrivals(seconds: &[i64], total: usize, axis: &str, alt: &str) -> String 
     let (x0, x1) = if short {
         (first - 30, last + 30)
     } else {
-        ((first - 300).div_euclid(900) * 900, ((last + 300).div_euclid(900) + 1) * 900)
+        (
+            (first - 300).div_euclid(900) * 900,
+            ((last + 300).div_euclid(900) + 1) * 900,
+        )
     };
     let mut svg = String::new();
     {
@@ -251,7 +270,11 @@ pub fn arrivals(seconds: &[i64], total: usize, axis: &str, alt: &str) -> String 
             .x_labels(5)
             .x_label_formatter(&|s| {
                 let s = s.round() as i64;
-                let (h, m, sec) = (s.div_euclid(3600).rem_euclid(24), s.rem_euclid(3600) / 60, s.rem_euclid(60));
+                let (h, m, sec) = (
+                    s.div_euclid(3600).rem_euclid(24),
+                    s.rem_euclid(3600) / 60,
+                    s.rem_euclid(60),
+                );
                 if short {
                     format!("{h:02}:{m:02}:{sec:02}")
                 } else {
@@ -330,10 +353,7 @@ fn hemicycle_layout(seats: usize) -> (Vec<(f64, f64)>, f64) {
     }
     // Left to right by angle, so that each party gets a wedge.
     pos.sort_by(|a, b| b.0.total_cmp(&a.0));
-    (
-        pos.into_iter().map(|(_, x, y)| (x, y)).collect(),
-        gap * 0.4,
-    )
+    (pos.into_iter().map(|(_, x, y)| (x, y)).collect(), gap * 0.4)
 }
 
 /// A hemicycle of seats: `parties` are (label, `#rrggbb`, seats), from
@@ -354,7 +374,9 @@ pub fn hemicycle(parties: &[(String, String, u32)], seats_word: &str, alt: &str)
         let ox = f64::from(W) / 2.0 - scale;
         let colours: Vec<RGBColor> = with_seats
             .iter()
-            .flat_map(|p| std::iter::repeat_n(parse_colour(&p.1), usize::try_from(p.2).unwrap_or(0)))
+            .flat_map(|p| {
+                std::iter::repeat_n(parse_colour(&p.1), usize::try_from(p.2).unwrap_or(0))
+            })
             .collect();
         for ((x, y), c) in places.iter().zip(&colours) {
             let _ = root.draw(&Circle::new(
@@ -365,7 +387,10 @@ pub fn hemicycle(parties: &[(String, String, u32)], seats_word: &str, alt: &str)
         }
         let _ = root.draw(&Text::new(
             format!("{total} {seats_word}"),
-            (i32::try_from(W / 2).unwrap_or(410), i32::try_from(arc_h).unwrap_or(400) - 10),
+            (
+                i32::try_from(W / 2).unwrap_or(410),
+                i32::try_from(arc_h).unwrap_or(400) - 10,
+            ),
             text_style(26.0, &INK, HPos::Center, VPos::Bottom),
         ));
         for (i, p) in with_seats.iter().enumerate() {
@@ -415,12 +440,18 @@ mod tests {
             ],
             "Parts des \"exprimés\"",
         );
-        assert!(svg.starts_with("<svg role=\"img\" aria-label=\"Parts des &quot;exprimés&quot;\""), "{svg}");
+        assert!(
+            svg.starts_with("<svg role=\"img\" aria-label=\"Parts des &quot;exprimés&quot;\""),
+            "{svg}"
+        );
         let tag = svg.split('>').next().unwrap_or("");
         assert!(!tag.contains("width="), "fixed size left in: {tag}");
         assert!(svg.contains("viewBox=\"0 0 640"));
         assert!(svg.to_lowercase().contains("#ff0000"), "{svg}");
-        assert!(svg.contains("Alice &lt;A&amp;B&gt;"), "label not escaped: {svg}");
+        assert!(
+            svg.contains("Alice &lt;A&amp;B&gt;"),
+            "label not escaped: {svg}"
+        );
         assert!(svg.contains("60,00 %"));
     }
 
@@ -445,7 +476,10 @@ mod tests {
         let svg = arrivals(&[72_300, 74_400, 75_720], 34, "bureaux", "Arrivées");
         assert!(svg.contains("20:"), "{svg}");
         let svg = arrivals(&[72_300, 72_310, 72_330], 34, "bureaux", "Arrivées");
-        assert!(svg.contains("20:05:"), "short nights are shown to the second: {svg}");
+        assert!(
+            svg.contains("20:05:"),
+            "short nights are shown to the second: {svg}"
+        );
         let empty = arrivals(&[], 34, "bureaux", "Arrivées");
         assert!(empty.starts_with("<svg role=\"img\""));
     }
@@ -456,7 +490,11 @@ mod tests {
             let (places, dot) = hemicycle_layout(n);
             assert_eq!(places.len(), n, "{n} seats");
             assert!(dot > 0.0);
-            assert!(places.iter().all(|(x, y)| (0.0..=2.0).contains(x) && (0.0..=1.0).contains(y)));
+            assert!(
+                places
+                    .iter()
+                    .all(|(x, y)| (0.0..=2.0).contains(x) && (0.0..=1.0).contains(y))
+            );
         }
         let svg = hemicycle(
             &[

@@ -244,17 +244,32 @@ fn live_results(
     Ok(results)
 }
 
-/// Audits an export and answers its bytes with their digests.
+/// One file to send: what it is (for the audit log), its figures' source,
+/// its bytes and type.
+struct Delivery<'a> {
+    what: &'a str,
+    desk: bool,
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    extension: &'a str,
+}
+
+/// Audits an export and answers its bytes with their digests; the file is
+/// named `<id>-<what>.<extension>`.
 async fn deliver(
     state: &AppState,
     principal: &Principal,
     id: &str,
-    what: &str,
-    desk: bool,
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    filename: &str,
+    d: Delivery<'_>,
 ) -> Result<Response, ApiError> {
+    let Delivery {
+        what,
+        desk,
+        bytes,
+        content_type,
+        extension,
+    } = d;
+    let filename = format!("{id}-{what}.{extension}");
     let (hex, b64) = sha256(&bytes);
     tracing::info!(
         election = %id,
@@ -300,18 +315,14 @@ pub async fn download(
     let now = crate::store::now_millis();
     let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
     let bytes = build(format, &results, &rfc3339_utc(now));
-    let filename = format!("{id}-{}.{}", format.name(), format.extension());
-    deliver(
-        &state,
-        &principal,
-        &id,
-        format.name(),
+    let d = Delivery {
+        what: format.name(),
         desk,
         bytes,
-        format.content_type(),
-        &filename,
-    )
-    .await
+        content_type: format.content_type(),
+        extension: format.extension(),
+    };
+    deliver(&state, &principal, &id, d).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -366,18 +377,14 @@ async fn print_record(
             }
             PrintError::Pdf(_) => ApiError::Internal(anyhow::anyhow!(e)),
         })?;
-    let filename = format!("{id}-{what}.pdf");
-    deliver(
-        &state,
-        &principal,
-        &id,
-        &what,
+    let d = Delivery {
+        what: &what,
         desk,
         bytes,
-        "application/pdf",
-        &filename,
-    )
-    .await
+        content_type: "application/pdf",
+        extension: "pdf",
+    };
+    deliver(&state, &principal, &id, d).await
 }
 
 /// `GET /api/elections/{id}/print/{commune|proclamation}?format=a4|a3`.

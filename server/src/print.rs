@@ -284,6 +284,8 @@ struct Layout {
     y: f32,
     /// Printed at the top of every page after the first.
     running: String,
+    /// A column of the page `(x, width)` the body is confined to, when set.
+    region: Option<(f32, f32)>,
 }
 
 impl Layout {
@@ -298,19 +300,51 @@ impl Layout {
             pages: vec![Vec::new()],
             y: margin,
             running,
+            region: None,
         }
     }
 
     fn left(&self) -> f32 {
-        self.margin
+        self.region.map_or(self.margin, |r| r.0)
     }
 
     fn right(&self) -> f32 {
-        self.w - self.margin
+        self.left() + self.content()
     }
 
     fn content(&self) -> f32 {
-        self.w - 2.0 * self.margin
+        self.region.map_or(self.w - 2.0 * self.margin, |r| r.1)
+    }
+
+    /// Lays `first` and `second` out side by side on wide paper (A3
+    /// landscape), one under the other otherwise.
+    fn side_by_side(
+        &mut self,
+        share: f32,
+        first: impl FnOnce(&mut Layout),
+        second: impl FnOnce(&mut Layout),
+    ) {
+        if self.w < 300.0 {
+            first(self);
+            second(self);
+            return;
+        }
+        let (x, w) = (self.left(), self.content());
+        let gap = 12.0;
+        let top = self.y;
+        let pages = self.pages.len();
+        self.region = Some((x, w * share - gap / 2.0));
+        first(self);
+        let (end_first, pages_first) = (self.y, self.pages.len());
+        if pages_first == pages {
+            self.y = top;
+        }
+        self.region = Some((x + w * share + gap / 2.0, w * (1.0 - share) - gap / 2.0));
+        second(self);
+        self.region = None;
+        if self.pages.len() == pages_first {
+            self.y = self.y.max(end_first);
+        }
     }
 
     /// Lowest baseline a body line may have (the footer is below).
@@ -692,11 +726,11 @@ fn results_table(l: &mut Layout, r: &ResultsFile, pv: &ProcesVerbal, seats: Opti
     let with_seats = seats.is_some();
     let mut cols = vec![
         col("N°", 0.9, Align::Right),
-        col(if lists { "Liste" } else { "Candidat" }, 8.0, Align::Left),
+        col(if lists { "Liste" } else { "Candidat" }, 7.6, Align::Left),
         col("Nuance", 1.6, Align::Left),
         col("Voix", 1.9, Align::Right),
-        col("% exprimés", 2.0, Align::Right),
-        col("% inscrits", 2.0, Align::Right),
+        col("% exprimés", 2.4, Align::Right),
+        col("% inscrits", 2.2, Align::Right),
     ];
     if with_seats {
         cols.push(col("Sièges", 1.4, Align::Right));
@@ -757,7 +791,7 @@ fn bureaux_table(l: &mut Layout, r: &ResultsFile, paper: Paper) {
     let e = &r.election;
     let per_candidate = paper == Paper::A3 && e.candidates.len() <= 16;
     let mut cols = vec![
-        col("Bureau", 5.5, Align::Left),
+        col("Bureau", 6.5, Align::Left),
         col("Inscrits", 1.5, Align::Right),
         col("Votants", 1.5, Align::Right),
         col("Particip.", 1.5, Align::Right),
@@ -869,14 +903,22 @@ pub fn layout(
             );
             let totals = r.totals();
             let seats = seats_view(r);
-            l.heading("Participation");
-            mentions(&mut l, &totals);
-            l.heading(if is_lists(e.kind) {
-                "Résultats par liste"
-            } else {
-                "Résultats par candidat"
-            });
-            results_table(&mut l, r, &totals, seats.as_ref());
+            let lists = is_lists(e.kind);
+            l.side_by_side(
+                0.36,
+                |l| {
+                    l.heading("Participation");
+                    mentions(l, &totals);
+                },
+                |l| {
+                    l.heading(if lists {
+                        "Résultats par liste"
+                    } else {
+                        "Résultats par candidat"
+                    });
+                    results_table(l, r, &totals, seats.as_ref());
+                },
+            );
             l.heading("Résultats par bureau de vote");
             bureaux_table(&mut l, r, paper);
             title
@@ -901,14 +943,22 @@ pub fn layout(
                 &format!("RÉSULTATS DU BUREAU DE VOTE N° {}", b.code),
                 Some(&sub),
             );
-            l.heading("Participation");
-            mentions(&mut l, pv);
-            l.heading(if is_lists(e.kind) {
-                "Résultats par liste"
-            } else {
-                "Résultats par candidat"
-            });
-            results_table(&mut l, r, pv, None);
+            let lists = is_lists(e.kind);
+            l.side_by_side(
+                0.36,
+                |l| {
+                    l.heading("Participation");
+                    mentions(l, pv);
+                },
+                |l| {
+                    l.heading(if lists {
+                        "Résultats par liste"
+                    } else {
+                        "Résultats par candidat"
+                    });
+                    results_table(l, r, pv, None);
+                },
+            );
             l.space(4.0);
             l.paragraph(
                 &format!("Fait à {}, le {}.", r.meta.commune_label, edition),
@@ -954,14 +1004,22 @@ pub fn layout(
             }
             let totals = r.totals();
             let seats = seats_view(r);
-            l.heading("Participation");
-            mentions(&mut l, &totals);
-            l.heading(if is_lists(e.kind) {
-                "Suffrages obtenus par les listes"
-            } else {
-                "Suffrages obtenus par les candidats"
-            });
-            results_table(&mut l, r, &totals, seats.as_ref());
+            let lists = is_lists(e.kind);
+            l.side_by_side(
+                0.36,
+                |l| {
+                    l.heading("Participation");
+                    mentions(l, &totals);
+                },
+                |l| {
+                    l.heading(if lists {
+                        "Suffrages obtenus par les listes"
+                    } else {
+                        "Suffrages obtenus par les candidats"
+                    });
+                    results_table(l, r, &totals, seats.as_ref());
+                },
+            );
             l.space(4.0);
             l.paragraph(
                 &format!("Fait à {}, le {}.", r.meta.commune_label, edition),
@@ -1232,7 +1290,8 @@ mod tests {
             "Nuls",
             "Exprimés",
             "Sièges",
-            "Le président du bureau centralisateur",
+            "Le président du bureau",
+            "Fait à",
         ] {
             assert!(all.contains(word), "{word} missing:\n{all}");
         }

@@ -12,8 +12,8 @@
 #![allow(dead_code)]
 
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
 use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
@@ -93,7 +93,10 @@ pub async fn browser(test: &str) -> Option<Browser> {
     let Some(driver_exe) = find_exe("CHROMEDRIVER", &["chromedriver"]) else {
         return unavailable(test, "chromedriver is not installed");
     };
-    let chromium = find_exe("CHROMIUM", &["chromium", "chromium-browser", "google-chrome"]);
+    let chromium = find_exe(
+        "CHROMIUM",
+        &["chromium", "chromium-browser", "google-chrome"],
+    );
     let slot = slots()
         .acquire_owned()
         .await
@@ -225,8 +228,21 @@ impl Browser {
             if Instant::now() > deadline {
                 panic!(
                     "no {text:?} in {selector} after {timeout:?}; last seen: {:?}",
-                    last.as_deref().map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
+                    last.as_deref()
+                        .map(|s| s.split_whitespace().collect::<Vec<_>>().join(" "))
                 );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until `script` (a function body, e.g. `return x > 1;`) returns
+    /// true; panics saying `what` after `timeout`.
+    pub async fn wait_until(&self, script: &str, what: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while self.execute(script, vec![]).await != json!(true) {
+            if Instant::now() > deadline {
+                panic!("{what}: still false after {timeout:?}");
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -265,7 +281,9 @@ impl Browser {
         static AXE: &str = include_str!("assets/axe.min.js");
         let loaded = self
             .execute(
-                &format!("{AXE}\n;return typeof window.axe === 'object' || typeof axe === 'object';"),
+                &format!(
+                    "{AXE}\n;return typeof window.axe === 'object' || typeof axe === 'object';"
+                ),
                 vec![],
             )
             .await;

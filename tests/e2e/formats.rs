@@ -36,7 +36,7 @@ fn hex(bytes: &[u8]) -> String {
 /// Twelve bureaux as a town hall's spreadsheet exports them: Windows-1252,
 /// `;`, accents, a canton and a quartier per bureau, CRLF line ends.
 /// Line 9 (bureau 0008) has the letter O for a zero in its inscrits.
-fn bureaux_csv(bad: bool) -> Vec<u8> {
+pub(crate) fn bureaux_csv(bad: bool) -> Vec<u8> {
     let rows = [
         (
             "0001",
@@ -145,7 +145,7 @@ fn bureaux_csv(bad: bool) -> Vec<u8> {
     to_windows_1252(&text).expect("Windows-1252")
 }
 
-const CANDIDATES: &str = "\u{feff}N° Panneau;Nom;Prénom;Sexe;Nuance;Couleur\n\
+pub(crate) const CANDIDATES: &str = "\u{feff}N° Panneau;Nom;Prénom;Sexe;Nuance;Couleur\n\
     1;ARNAUD;Nathalie;F;DVG;\n\
     2;BERTRAND;Julien;M;DVD;#1f4e9c\n\
     3;CHEVALIER;Sophie;F;DIV;\n";
@@ -389,3 +389,99 @@ async fn ministry_export_round_trips_through_a_fresh_database(backend: Backend) 
     app.running.shutdown().await;
 }
 both_backends!(ministry_export_round_trips_through_a_fresh_database);
+
+/// A list election to the end: the prefecture file carries the final seats,
+/// the printable records download as PDF with their digests and are audited.
+async fn seats_and_printable_records(backend: Backend) {
+    let test = "seats_and_printable_records";
+    let Some(app) = spawn_app(backend, test).await else {
+        return;
+    };
+    let mut e = election_data::fixtures::sample_municipales();
+    e.round = 2;
+    let seats = e.seats.expect("the sample has seats");
+    let id = e.id.clone();
+    let (status, body) = app
+        .post("/api/elections", &serde_json::to_value(&e).expect("json"))
+        .await;
+    assert_eq!(status, 201, "{body}");
+
+    // Before every bureau is counted: no final seats in the file.
+    let publish = |i: usize| {
+        let b = &e.bureaux[i];
+        let pv = election_data::fixtures::sample_pv(&e, b, 100 + i as u64);
+        (b.code.clone(), serde_json::to_value(&pv).expect("json"))
+    };
+    let (code, pv) = publish(0);
+    app.enter_and_publish(&id, &code, &pv).await;
+    let prefecture = format!("/api/elections/{id}/export/prefecture?insee=13004");
+    let (status, xml) = download(&app.base, &prefecture, None).await;
+    assert_eq!(status, 200);
+    assert!(!String::from_utf8_lossy(&xml).contains("<NbSieges>"));
+    for i in 1..e.bureaux.len() {
+        let (code, pv) = publish(i);
+        app.enter_and_publish(&id, &code, &pv).await;
+    }
+    let (status, xml) = download(&app.base, &prefecture, None).await;
+    assert_eq!(status, 200);
+    let xml = String::from_utf8(xml).expect("utf-8");
+    let written: u32 = xml
+        .split("<NbSieges>")
+        .skip(1)
+        .filter_map(|s| s.split('<').next()?.parse::<u32>().ok())
+        .sum();
+    assert_eq!(written, seats, "{xml}");
+
+    for (path, what) in [
+        ("commune", "pdf-commune-a4"),
+        ("proclamation?format=a3", "pdf-proclamation-a3"),
+        ("bureau/0001?format=a4", "pdf-bureau-0001-a4"),
+    ] {
+        let r = reqwest::get(format!("{}/api/elections/{id}/print/{path}", app.base))
+            .await
+            .expect("print");
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(
+            r.headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("application/pdf")
+        );
+        let (status, pdf) = download(
+            &app.base,
+            &format!("/api/elections/{id}/print/{path}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        assert!(pdf.starts_with(b"%PDF-"), "{path}");
+        let (s, audit) = {
+            let r = app
+                .http
+                .get(format!("{}/api/audit?election={id}", app.base))
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .expect("audit");
+            (r.status().as_u16(), r.text().await.expect("text"))
+        };
+        assert_eq!(s, 200);
+        assert!(audit.contains(what), "{what} audited: {audit}");
+    }
+    for (path, expected) in [
+        ("bureau/9999", 404),
+        ("ailleurs", 404),
+        ("commune?format=a5", 400),
+        ("commune?source=desk", 401),
+    ] {
+        let (status, _) = download(
+            &app.base,
+            &format!("/api/elections/{id}/print/{path}"),
+            None,
+        )
+        .await;
+        assert_eq!(status, expected, "{path}");
+    }
+    app.running.shutdown().await;
+}
+both_backends!(seats_and_printable_records);

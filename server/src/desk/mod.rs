@@ -29,9 +29,17 @@ use crate::ingest::actions::{self, PvInput};
 use crate::live::BureauLive;
 use crate::pages::format::{date, int, pct};
 
+pub mod import;
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/desk", get(home))
+        .route(
+            "/desk/import",
+            get(import::form)
+                .post(import::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
+        )
         .route("/desk/audit", get(audit))
         .route("/desk/elections/{id}", get(election))
         .route(
@@ -139,6 +147,9 @@ async fn home(State(state): State<AppState>, p: Principal) -> Response {
         &p,
         html! {
             h1 { "Saisie des résultats" }
+            @if p.role == election_data::workflow::Role::Admin {
+                p { a href="/desk/import" { "Préparer une élection à partir de fichiers (bureaux, liste électorale, candidats)" } }
+            }
             @for t in &topics {
                 @let live = t.read();
                 @let e = &live.election;

@@ -375,10 +375,9 @@ impl Topic {
             let rx = ch.tx.subscribe();
             match since {
                 Some(n) if n == seq => Ok((Vec::new(), rx)),
-                Some(n) if n < seq && ch.ring.front().is_some_and(|f| f.seq <= n + 1) => Ok((
-                    ch.ring.iter().filter(|f| f.seq > n).cloned().collect(),
-                    rx,
-                )),
+                Some(n) if n < seq && ch.ring.front().is_some_and(|f| f.seq <= n + 1) => {
+                    Ok((ch.ring.iter().filter(|f| f.seq > n).cloned().collect(), rx))
+                }
                 _ => Err(rx),
             }
         };

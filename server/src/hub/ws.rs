@@ -24,11 +24,15 @@
 //!   stream is at a frame boundary. Its queue is its cursor in the shared
 //!   channel: no frame is copied per client;
 //! - drop dead peers: a ping every [`HubSettings::ping_every`], and a peer
-//!   silent for [`HubSettings::idle_limit`] is dropped.
+//!   silent for [`HubSettings::idle_limit`] is dropped;
+//! - keep the entry API responsive: connections run on their own runtime
+//!   ([`fanout_runtime`]). On the shared one, every await of a write (the
+//!   store's round trips) queued behind the tens of thousands of connection
+//!   tasks a change wakes, and commits took as long as a whole fan-out.
 
 use std::future::Future;
 use std::io::IoSlice;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -44,10 +48,10 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite_axum::WebSocketStream;
+use tokio_tungstenite_axum::tungstenite::Message;
 use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite_axum::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
-use tokio_tungstenite_axum::tungstenite::Message;
 
 use super::{Frame, FrameKind, HubSettings, Topic, View};
 use crate::app::AppState;
@@ -139,16 +143,13 @@ where
         })?;
     let accept = HeaderValue::from_str(&accept)
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("accept key header: {e}")))?;
-    let on_upgrade = req
-        .extensions_mut()
-        .remove::<OnUpgrade>()
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "websocket_required",
-                "cette connexion ne peut pas passer en WebSocket",
-            )
-        })?;
-    tokio::spawn(async move {
+    let on_upgrade = req.extensions_mut().remove::<OnUpgrade>().ok_or_else(|| {
+        ApiError::bad_request(
+            "websocket_required",
+            "cette connexion ne peut pas passer en WebSocket",
+        )
+    })?;
+    fanout_runtime().spawn(async move {
         let upgraded = match on_upgrade.await {
             Ok(u) => u,
             Err(e) => {
@@ -168,6 +169,28 @@ where
         .header(header::SEC_WEBSOCKET_ACCEPT, accept)
         .body(Body::empty())
         .map_err(|e| ApiError::Internal(anyhow::anyhow!("upgrade response: {e}")))
+}
+
+/// The runtime WebSocket connections run on: as many workers as cores,
+/// apart from the one serving HTTP, so that the OS scheduler shares the CPU
+/// between the writers and the fan-out instead of one FIFO run queue. Falls
+/// back to the current runtime if a runtime cannot be built.
+pub fn fanout_runtime() -> tokio::runtime::Handle {
+    static RUNTIME: OnceLock<Option<tokio::runtime::Runtime>> = OnceLock::new();
+    let rt = RUNTIME.get_or_init(|| {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("urne-fanout")
+            .enable_all()
+            .build()
+            .map_err(|e| tracing::error!("fan-out runtime: {e}; using the main one"))
+            .ok()
+    });
+    match rt {
+        Some(rt) => rt.handle().clone(),
+        None => tokio::runtime::Handle::current(),
+    }
 }
 
 /// Why a connection ended.
@@ -215,10 +238,7 @@ async fn write_frame(
     let total = hlen + payload.len();
     while *written < total {
         let n = if *written < hlen {
-            let bufs = [
-                IoSlice::new(&header[*written..]),
-                IoSlice::new(payload),
-            ];
+            let bufs = [IoSlice::new(&header[*written..]), IoSlice::new(payload)];
             io.write_vectored(&bufs).await?
         } else {
             io.write(&payload[*written - hlen..]).await?

@@ -134,12 +134,18 @@ impl Rendered {
         let hv = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static(""));
         headers.insert(header::ETAG, hv(etag));
         headers.insert(header::LAST_MODIFIED, hv(&self.last_modified));
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
         headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if self.not_modified(req) {
             return (StatusCode::NOT_MODIFIED, headers).into_response();
         }
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
         if gzip {
             headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             (headers, self.gzip().clone()).into_response()
@@ -247,15 +253,23 @@ mod tests {
             renders.fetch_add(1, Ordering::SeqCst);
             Some((Bytes::from_static(s.as_bytes()), HTML))
         };
-        let a = cache.get_or_render(key(), stamp(1, false), || render("one")).expect("page");
-        let b = cache.get_or_render(key(), stamp(1, false), || render("other")).expect("page");
+        let a = cache
+            .get_or_render(key(), stamp(1, false), || render("one"))
+            .expect("page");
+        let b = cache
+            .get_or_render(key(), stamp(1, false), || render("other"))
+            .expect("page");
         assert_eq!(b.body, "one");
         assert_eq!(a.etag, b.etag);
         assert_eq!(renders.load(Ordering::SeqCst), 1);
-        let c = cache.get_or_render(key(), stamp(2, false), || render("two")).expect("page");
+        let c = cache
+            .get_or_render(key(), stamp(2, false), || render("two"))
+            .expect("page");
         assert_eq!(c.body, "two");
         assert_ne!(a.etag, c.etag);
-        let d = cache.get_or_render(key(), stamp(2, true), || render("embargo")).expect("page");
+        let d = cache
+            .get_or_render(key(), stamp(2, true), || render("embargo"))
+            .expect("page");
         assert_eq!(d.body, "embargo");
         assert_eq!(renders.load(Ordering::SeqCst), 3);
         assert_eq!(cache.len(), 1);
@@ -266,7 +280,10 @@ mod tests {
         let r = Rendered::new(Bytes::from_static(b"<p>hello</p>"), HTML);
         let mut h = HeaderMap::new();
         assert_eq!(r.respond(&h).status(), StatusCode::OK);
-        h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&r.etag).expect("etag"));
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&r.etag).expect("etag"),
+        );
         assert_eq!(r.respond(&h).status(), StatusCode::NOT_MODIFIED);
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
         assert_eq!(r.respond(&h).status(), StatusCode::OK);
@@ -282,11 +299,22 @@ mod tests {
     fn gzip_when_accepted() {
         let r = Rendered::new(Bytes::from("x".repeat(10_000)), HTML);
         let mut h = HeaderMap::new();
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("br, gzip;q=0.8"));
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("br, gzip;q=0.8"),
+        );
         let resp = r.respond(&h);
         assert_eq!(resp.headers()[header::CONTENT_ENCODING], "gzip");
         assert!(r.gzip().len() < 200);
-        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzip;q=0"));
-        assert!(r.respond(&h).headers().get(header::CONTENT_ENCODING).is_none());
+        h.insert(
+            header::ACCEPT_ENCODING,
+            HeaderValue::from_static("gzip;q=0"),
+        );
+        assert!(
+            r.respond(&h)
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .is_none()
+        );
     }
 }

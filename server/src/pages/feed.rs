@@ -175,7 +175,9 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
             .iter()
             .filter_map(|b| {
                 let bl = live.bureaux.get(&b.code);
-                let state = bl.map_or(election_data::tally::BureauState::NotArrived, |x| x.public_state());
+                let state = bl.map_or(election_data::tally::BureauState::NotArrived, |x| {
+                    x.public_state()
+                });
                 let published = state == election_data::tally::BureauState::Published;
                 Some(FeedBureau {
                     code: &b.code,
@@ -184,7 +186,11 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                     inscrits_roll: b.inscrits,
                     perimeters: live.aggregator.perimeters_of(&b.code).to_vec(),
                     state,
-                    version: if published { bl.map_or(0, |x| x.meta.version) } else { 0 },
+                    version: if published {
+                        bl.map_or(0, |x| x.meta.version)
+                    } else {
+                        0
+                    },
                     published_at: bl
                         .filter(|x| published && x.meta.updated_at > 0)
                         .map(|x| rfc3339(x.meta.updated_at)),
@@ -295,7 +301,11 @@ mod tests {
         assert_eq!(v["total"], 34);
         assert_eq!(v["bureaux"].as_array().map(Vec::len), Some(34));
         assert_eq!(v["candidates"].as_array().map(Vec::len), Some(12));
-        assert!(v["perimeters"].as_array().is_some_and(|p| p.iter().any(|p| p["kind"] == "commune")));
+        assert!(
+            v["perimeters"]
+                .as_array()
+                .is_some_and(|p| p.iter().any(|p| p["kind"] == "commune"))
+        );
         assert_eq!(v["bureaux"][0]["state"], "not_arrived");
     }
 }

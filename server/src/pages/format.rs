@@ -32,8 +32,14 @@ pub fn date_l(iso: &str, lang: Lang) -> String {
         Lang::Fr => date(iso),
         Lang::En => {
             let mut parts = iso.splitn(3, '-');
-            match (parts.next(), parts.next().map(str::parse::<usize>), parts.next().map(str::parse::<u32>)) {
-                (Some(y), Some(Ok(m @ 1..=12)), Some(Ok(d))) => format!("{d} {} {y}", lang.month(m)),
+            match (
+                parts.next(),
+                parts.next().map(str::parse::<usize>),
+                parts.next().map(str::parse::<u32>),
+            ) {
+                (Some(y), Some(Ok(m @ 1..=12)), Some(Ok(d))) => {
+                    format!("{d} {} {y}", lang.month(m))
+                }
                 _ => iso.to_string(),
             }
         }
@@ -139,8 +145,14 @@ mod tests {
 
     #[test]
     fn bars_scale_to_the_leader() {
-        assert_eq!(bar_scaled(Some(Percent::from_hundredths(2500)), 2500), "100.00");
-        assert_eq!(bar_scaled(Some(Percent::from_hundredths(1250)), 2500), "50.00");
+        assert_eq!(
+            bar_scaled(Some(Percent::from_hundredths(2500)), 2500),
+            "100.00"
+        );
+        assert_eq!(
+            bar_scaled(Some(Percent::from_hundredths(1250)), 2500),
+            "50.00"
+        );
         assert_eq!(bar_scaled(None, 2500), "0");
         assert_eq!(bar_scaled(Some(Percent::from_hundredths(1)), 0), "0");
     }

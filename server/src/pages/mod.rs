@@ -169,7 +169,13 @@ pub async fn participation(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    serve(&state, &headers, lang_of(&uri, &q), &id, Page::Participation)
+    serve(
+        &state,
+        &headers,
+        lang_of(&uri, &q),
+        &id,
+        Page::Participation,
+    )
 }
 
 pub async fn ecran_page(
@@ -189,7 +195,13 @@ pub async fn perimeter(
     Query(q): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
-    serve(&state, &headers, lang_of(&uri, &q), &id, Page::Perimeter(code))
+    serve(
+        &state,
+        &headers,
+        lang_of(&uri, &q),
+        &id,
+        Page::Perimeter(code),
+    )
 }
 
 pub async fn bureau(

@@ -53,11 +53,7 @@ fn file_for(dir: &Path, url_path: &str, index: bool) -> PathBuf {
     } else {
         dir.join(rel)
     };
-    if index {
-        base.join("index.html")
-    } else {
-        base
-    }
+    if index { base.join("index.html") } else { base }
 }
 
 /// True when a URL path can be mapped under the folder without escaping it
@@ -108,7 +104,10 @@ fn election_files(state: &AppState, id: &str, dir: &Path) -> Vec<(PathBuf, Arc<R
     if let Some(r) = state.pages.get_or_render(key, version, || {
         Some((Bytes::from(super::feed::snapshot(&live, now)), JSON))
     }) {
-        out.push((file_for(dir, &format!("/api/elections/{id}/feed.json"), false), r));
+        out.push((
+            file_for(dir, &format!("/api/elections/{id}/feed.json"), false),
+            r,
+        ));
     }
     out
 }
@@ -197,7 +196,10 @@ mod tests {
     fn urls_map_to_files() {
         let d = Path::new("/srv/urne");
         assert_eq!(file_for(d, "/", true), Path::new("/srv/urne/index.html"));
-        assert_eq!(file_for(d, "/en/", true), Path::new("/srv/urne/en/index.html"));
+        assert_eq!(
+            file_for(d, "/en/", true),
+            Path::new("/srv/urne/en/index.html")
+        );
         assert_eq!(
             file_for(d, "/elections/x/bureaux/B1", true),
             Path::new("/srv/urne/elections/x/bureaux/B1/index.html")
@@ -210,12 +212,15 @@ mod tests {
 
     #[test]
     fn atomic_write_replaces_the_file() {
-        let dir = std::env::temp_dir().join(format!("urne-static-{}", uuid::Uuid::new_v4().simple()));
+        let dir =
+            std::env::temp_dir().join(format!("urne-static-{}", uuid::Uuid::new_v4().simple()));
         let p = dir.join("a/b/index.html");
         write_atomic(&p, b"one").expect("write");
         write_atomic(&p, b"two").expect("write");
         assert_eq!(std::fs::read(&p).expect("read"), b"two");
-        let leftovers = std::fs::read_dir(p.parent().expect("dir")).expect("ls").count();
+        let leftovers = std::fs::read_dir(p.parent().expect("dir"))
+            .expect("ls")
+            .count();
         assert_eq!(leftovers, 1, "temporary files left behind");
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -206,11 +206,7 @@ fn election_layout(c: &Ctx<'_>, page: &Page, title: &str, content: Markup) -> Ma
 /// "Résultats provisoires — N bureaux sur M" for a perimeter.
 pub fn banner(t: &Text, code: &str, tally: &Tally) -> Markup {
     let complete = tally.is_complete();
-    let width = if tally.total == 0 {
-        0
-    } else {
-        tally.arrived * 100 / tally.total
-    };
+    let width = (tally.arrived * 100).checked_div(tally.total).unwrap_or(0);
     html! {
         p.status.complete[complete].partial[!complete] data-banner=(code) data-f="status" aria-live="polite" {
             span data-f="status-label" data-partial=(t.partial) data-complete=(t.complete) {
@@ -374,10 +370,11 @@ fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
     html! {
         section.bureaux aria-labelledby="h-bureaux" {
             h2 #h-bureaux { (x.bureaux) }
+            div.table-scroll {
             table.bureaux {
                 thead { tr {
                     th scope="col" { (x.bureau) }
-                    th scope="col" { (x.state) }
+                    th.col-state scope="col" { (x.state) }
                     th.num scope="col" { (x.participation) }
                     th scope="col" { (x.leader) }
                 } }
@@ -388,13 +385,14 @@ fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
                             @let t = &c.visible(t);
                             tr data-bureau=(b.code) {
                                 th scope="row" { a href=(c.url(&Page::Bureau(b.code.clone()))) { (b.name) } }
-                                td data-f="state" { span class={ "state " (state.code()) } { (c.lang.state(state)) } }
+                                td.col-state data-f="state" { span class={ "state " (state.code()) } { (c.lang.state(state)) } }
                                 td.num data-f="participation" { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
                                 td data-f="leader" { (leader(c.e, t).map(|l| l.name.as_str()).unwrap_or("")) }
                             }
                         }
                     }
                 }
+            }
             }
         }
     }
@@ -459,7 +457,11 @@ fn score_bars(c: &Ctx<'_>, t: &Tally) -> String {
         c.t.chart_scores,
         t.ranking()
             .iter()
-            .filter_map(|s| Some(format!("{} {}", c.e.candidate(s.candidate)?.name, c.pct(s.pct_exprimes))))
+            .filter_map(|s| Some(format!(
+                "{} {}",
+                c.e.candidate(s.candidate)?.name,
+                c.pct(s.pct_exprimes)
+            )))
             .collect::<Vec<_>>()
             .join(", ")
     );
@@ -514,12 +516,7 @@ fn arrival_seconds(c: &Ctx<'_>) -> Vec<i64> {
 fn arrivals_chart(c: &Ctx<'_>) -> Markup {
     let minutes = arrival_seconds(c);
     let total = c.e.bureaux.len();
-    let alt = format!(
-        "{} : {} / {}",
-        c.t.chart_arrivals,
-        minutes.len(),
-        total
-    );
+    let alt = format!("{} : {} / {}", c.t.chart_arrivals, minutes.len(), total);
     figure(
         c,
         "chart-arrivals",
@@ -795,17 +792,29 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
     let page = Page::Candidate(number);
     let ranking = t.ranking();
     let commune_score = t.scores.iter().find(|s| s.candidate == number).copied();
-    let commune_rank = ranking.iter().position(|s| s.candidate == number).map(|i| i + 1);
+    let commune_rank = ranking
+        .iter()
+        .position(|s| s.candidate == number)
+        .map(|i| i + 1);
     let rows: Vec<BureauScore<'_>> = e
         .bureaux
         .iter()
         .map(|b| {
-            let bt = live.public.bureaux.get(&b.code).filter(|bt| bt.arrived > 0 && !c.embargo);
+            let bt = live
+                .public
+                .bureaux
+                .get(&b.code)
+                .filter(|bt| bt.arrived > 0 && !c.embargo);
             BureauScore {
                 code: &b.code,
                 name: &b.name,
                 score: bt.and_then(|bt| bt.scores.iter().find(|s| s.candidate == number).copied()),
-                rank: bt.and_then(|bt| bt.ranking().iter().position(|s| s.candidate == number).map(|i| i + 1)),
+                rank: bt.and_then(|bt| {
+                    bt.ranking()
+                        .iter()
+                        .position(|s| s.candidate == number)
+                        .map(|i| i + 1)
+                }),
             }
         })
         .collect();
@@ -823,7 +832,11 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
         .unwrap_or(0);
     let shown = arrived.len().min(3);
     let best: Vec<_> = arrived.iter().take(shown).collect();
-    let worst: Vec<_> = arrived.iter().rev().take(shown.min(arrived.len().saturating_sub(shown))).collect();
+    let worst: Vec<_> = arrived
+        .iter()
+        .rev()
+        .take(shown.min(arrived.len().saturating_sub(shown)))
+        .collect();
     let list = |items: &[&&BureauScore<'_>]| {
         html! {
             ol.podium {
@@ -990,9 +1003,15 @@ mod tests {
     #[test]
     fn paths_per_language() {
         assert_eq!(Page::Commune.path("x", Lang::Fr), "/elections/x");
-        assert_eq!(Page::Bureau("B1".into()).path("x", Lang::En), "/en/elections/x/bureaux/B1");
+        assert_eq!(
+            Page::Bureau("B1".into()).path("x", Lang::En),
+            "/en/elections/x/bureaux/B1"
+        );
         assert_eq!(Page::Home.path("", Lang::En), "/en/");
-        assert_eq!(Page::Candidate(3).path("x", Lang::Fr), "/elections/x/candidats/3");
+        assert_eq!(
+            Page::Candidate(3).path("x", Lang::Fr),
+            "/elections/x/candidats/3"
+        );
     }
 
     #[test]
@@ -1008,6 +1027,72 @@ mod tests {
         assert_eq!(local_offset_minutes(&e, march), 120);
     }
 
+    fn published_live(embargo: Option<&str>) -> LiveElection {
+        let mut e = election_data::fixtures::sample_commune();
+        e.embargo = embargo.map(str::to_string);
+        let mut live = LiveElection::new(e);
+        let b = live.election.bureaux[0].clone();
+        let pv = election_data::fixtures::sample_pv(&live.election, &b, 1);
+        let new = crate::live::BureauLive {
+            meta: crate::live::BureauMeta {
+                state: BureauState::Published,
+                version: 1,
+                updated_at: 1_807_466_000_000,
+            },
+            record: election_data::tally::BureauRecord {
+                pv: Some(pv.clone()),
+                turnout: Vec::new(),
+            },
+            published: Some(pv),
+            ..Default::default()
+        };
+        live.apply(&b.code, new, 1);
+        live
+    }
+
+    #[test]
+    fn embargo_hides_results_until_the_polls_close() {
+        let until = "2027-04-11T20:00:00+02:00";
+        let end = crate::live::parse_rfc3339_millis(until).unwrap_or(0);
+        let live = published_live(Some(until));
+        let code = live.election.bureaux[0].code.clone();
+        for page in [
+            Page::Commune,
+            Page::Bureau(code.clone()),
+            Page::Candidate(3),
+            Page::Ecran,
+        ] {
+            let before = render(&live, &page, Lang::Fr, end - 1)
+                .map(Markup::into_string)
+                .unwrap_or_default();
+            assert!(
+                !before.contains("data-f=\"scores\""),
+                "{page:?} shows scores under embargo"
+            );
+            assert!(
+                !before.contains("data-cand=\"3\" data-voix"),
+                "{page:?} shows voix under embargo"
+            );
+            let after = render(&live, &page, Lang::Fr, end + 1)
+                .map(Markup::into_string)
+                .unwrap_or_default();
+            assert!(
+                after.contains("data-cand=\"3\""),
+                "{page:?} has no results after the embargo"
+            );
+        }
+        let commune = render(&live, &Page::Commune, Lang::Fr, end - 1)
+            .map(Markup::into_string)
+            .unwrap_or_default();
+        assert!(commune.contains("Seule la participation est affichée"));
+        assert!(commune.contains("<strong data-f=\"arrived\">1</strong>"));
+        let feed: serde_json::Value =
+            serde_json::from_slice(&super::super::feed::snapshot(&live, end - 1))
+                .unwrap_or_default();
+        assert_eq!(feed["embargo"], true);
+        assert_eq!(feed["perimeters"][0]["tally"]["counts"]["votants"], 0);
+    }
+
     #[test]
     fn every_page_renders_in_both_languages() {
         let live = LiveElection::new(election_data::fixtures::sample_commune());
@@ -1016,8 +1101,14 @@ mod tests {
                 let html = render(&live, &page, lang, 0)
                     .unwrap_or_else(|| panic!("{page:?} did not render"))
                     .into_string();
-                assert!(html.contains(&format!("<html lang=\"{}\"", lang.code())), "{page:?}");
-                assert!(html.contains("data-banner="), "{page:?} has no N bureaux sur M");
+                assert!(
+                    html.contains(&format!("<html lang=\"{}\"", lang.code())),
+                    "{page:?}"
+                );
+                assert!(
+                    html.contains("data-banner="),
+                    "{page:?} has no N bureaux sur M"
+                );
             }
         }
         assert!(render(&live, &Page::Bureau("nope".into()), Lang::Fr, 0).is_none());

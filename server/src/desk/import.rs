@@ -1,0 +1,392 @@
+//! The administrators' upload form that sets an election up from files.
+//!
+//! `GET /desk/import` shows the form; `POST /desk/import` takes a multipart
+//! upload: the bureaux CSV, the candidates CSV, optionally the electoral-roll
+//! CSV, and the election's identity (id, label, kind, round, date, commune,
+//! seats). The files go through the same decoders as `urne import setup`
+//! (`election_data::formats::setup`: `;` or `,`, UTF-8 or Windows-1252), and
+//! the election is created through the same path as `POST /api/elections`
+//! (store, then hub, then the embargo watch).
+//!
+//! All or nothing: when anything is wrong the form is shown again (422) with
+//! every bad row of every file, its line number and reason, the fields as
+//! typed, and nothing is stored. Admins only, with the session's CSRF token
+//! as a form field; the body limit of this route is [`BODY_LIMIT`] (an
+//! electoral roll with one row per elector is a few megabytes).
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use election_data::formats::{ElectionHeader, FormatErrors, parse_kind, setup};
+use maud::{Markup, html};
+
+use crate::app::AppState;
+use crate::auth::{Principal, Via};
+use crate::error::ApiError;
+use crate::live::LiveElection;
+
+/// Largest upload accepted by `POST /desk/import`, all files together.
+pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+const KINDS: [(&str, &str); 8] = [
+    ("municipales", "Municipales"),
+    ("communautaires", "Communautaires"),
+    ("presidentielle", "Présidentielle"),
+    ("legislatives", "Législatives"),
+    ("europeennes", "Européennes"),
+    ("regionales", "Régionales"),
+    ("departementales", "Départementales"),
+    ("referendum", "Référendum"),
+];
+
+/// The form's text fields, as typed.
+#[derive(Debug, Default, Clone)]
+struct Fields {
+    csrf: String,
+    id: String,
+    label: String,
+    kind: String,
+    round: String,
+    date: String,
+    commune_code: String,
+    commune_name: String,
+    seats: String,
+}
+
+/// The problems of one file (or of the form itself).
+struct Problems {
+    what: String,
+    lines: Vec<String>,
+}
+
+fn csrf_of(p: &Principal) -> &str {
+    match &p.via {
+        Via::Session { csrf, .. } => csrf,
+        _ => "",
+    }
+}
+
+fn text_input(name: &str, label: &str, value: &str, hint: &str) -> Markup {
+    html! {
+        p {
+            label for=(name) { (label) }
+            br;
+            input id=(name) name=(name) type="text" value=(value) size="40" autocomplete="off";
+            @if !hint.is_empty() { " " small { (hint) } }
+        }
+    }
+}
+
+fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
+    let kind = if f.kind.is_empty() {
+        "municipales"
+    } else {
+        f.kind.as_str()
+    };
+    let round = if f.round.is_empty() {
+        "1"
+    } else {
+        f.round.as_str()
+    };
+    super::frame(
+        "Importer une élection",
+        Some(p),
+        html! {
+            h1 { "Importer une élection" }
+            p { "Les fichiers sont ceux de la mairie : séparateur « ; » ou « , », UTF-8 ou Windows-1252. "
+                "Les colonnes sont reconnues par leur en-tête (voir la documentation des formats). "
+                "Rien n'est enregistré tant qu'un fichier contient une erreur." }
+            @if !problems.is_empty() {
+                div.form-error role="alert" {
+                    p { strong { "Rien n'a été importé." } " Corrigez les lignes suivantes puis envoyez de nouveau les fichiers :" }
+                    @for pb in problems {
+                        p { strong { (pb.what) } }
+                        ul {
+                            @for l in &pb.lines { li { (l) } }
+                        }
+                    }
+                }
+            }
+            form method="post" action="/desk/import" enctype="multipart/form-data" {
+                input type="hidden" name="csrf" value=(csrf_of(p));
+                fieldset {
+                    legend { "Élection" }
+                    (text_input("id", "Identifiant", &f.id, "lettres minuscules, chiffres et tirets : municipales-2026-t1"))
+                    (text_input("label", "Libellé", &f.label, ""))
+                    p {
+                        label for="kind" { "Type" }
+                        br;
+                        select id="kind" name="kind" {
+                            @for (value, name) in KINDS {
+                                option value=(value) selected[value == kind] { (name) }
+                            }
+                        }
+                    }
+                    p {
+                        label for="round" { "Tour" }
+                        br;
+                        select id="round" name="round" {
+                            option value="1" selected[round == "1"] { "1er tour" }
+                            option value="2" selected[round == "2"] { "2d tour" }
+                        }
+                    }
+                    (text_input("date", "Date du scrutin", &f.date, "AAAA-MM-JJ"))
+                    (text_input("seats", "Sièges à pourvoir", &f.seats, "scrutins de liste ; laisser vide sinon"))
+                }
+                fieldset {
+                    legend { "Commune" }
+                    (text_input("commune_code", "Code INSEE", &f.commune_code, "13004"))
+                    (text_input("commune_name", "Nom", &f.commune_name, ""))
+                }
+                fieldset {
+                    legend { "Fichiers" }
+                    p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier…)" } br;
+                        input id="bureaux" name="bureaux" type="file" accept=".csv,text/csv"; }
+                    p { label for="candidates" { "Candidats ou listes (n° panneau, nom, prénom, sexe, nuance, couleur)" } br;
+                        input id="candidates" name="candidates" type="file" accept=".csv,text/csv"; }
+                    p { label for="roll" { "Liste électorale (facultative : une ligne par électeur, ou bureau et inscrits)" } br;
+                        input id="roll" name="roll" type="file" accept=".csv,text/csv"; }
+                }
+                p { button type="submit" { "Vérifier et importer" } }
+            }
+        },
+    )
+}
+
+fn refused(p: &Principal, e: &ApiError) -> Response {
+    match e {
+        ApiError::Unauthorized => Redirect::to("/login").into_response(),
+        ApiError::Forbidden(m) => (
+            StatusCode::FORBIDDEN,
+            super::frame(
+                "Action refusée",
+                Some(p),
+                html! {
+                    h1 { "Action refusée" }
+                    p.form-error role="alert" { (m) }
+                    p { a href="/desk" { "Retour" } }
+                },
+            ),
+        )
+            .into_response(),
+        other => ApiError::Internal(anyhow::anyhow!("{other}")).into_response(),
+    }
+}
+
+/// `GET /desk/import`.
+pub async fn form(p: Principal) -> Response {
+    if let Err(e) = p.require_admin() {
+        return refused(&p, &e);
+    }
+    page(&p, &Fields::default(), &[]).into_response()
+}
+
+fn problems_of(what: &str, errors: FormatErrors) -> Problems {
+    Problems {
+        what: what.to_string(),
+        lines: errors.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+/// What was uploaded.
+#[derive(Default)]
+struct Upload {
+    fields: Fields,
+    bureaux: Option<(String, Vec<u8>)>,
+    candidates: Option<(String, Vec<u8>)>,
+    roll: Option<(String, Vec<u8>)>,
+}
+
+async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
+    let mut u = Upload::default();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(format!("envoi illisible : {e}")),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let file_name = field
+            .file_name()
+            .map(str::to_string)
+            .filter(|n| !n.is_empty());
+        let bytes = field
+            .bytes()
+            .await
+            .map_err(|e| format!("envoi illisible ({name}) : {e}"))?;
+        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
+        let file = || {
+            (!bytes.is_empty()).then(|| {
+                (
+                    file_name.clone().unwrap_or_else(|| name.clone()),
+                    bytes.to_vec(),
+                )
+            })
+        };
+        let f = &mut u.fields;
+        match name.as_str() {
+            "csrf" => f.csrf = text(),
+            "id" => f.id = text(),
+            "label" => f.label = text(),
+            "kind" => f.kind = text(),
+            "round" => f.round = text(),
+            "date" => f.date = text(),
+            "commune_code" => f.commune_code = text(),
+            "commune_name" => f.commune_name = text(),
+            "seats" => f.seats = text(),
+            "bureaux" => u.bureaux = file(),
+            "candidates" => u.candidates = file(),
+            "roll" => u.roll = file(),
+            _ => {}
+        }
+    }
+    Ok(u)
+}
+
+/// Checks everything; the election, or every problem found.
+fn check(state: &AppState, u: &Upload) -> Result<election_data::model::Election, Vec<Problems>> {
+    let f = &u.fields;
+    let mut form = Vec::new();
+    let kind = parse_kind(&f.kind);
+    if kind.is_none() {
+        form.push(format!("type d'élection inconnu « {} »", f.kind));
+    }
+    let round = match f.round.as_str() {
+        "1" => 1,
+        "2" => 2,
+        other => {
+            form.push(format!("tour « {other} » : 1 ou 2"));
+            1
+        }
+    };
+    let seats = if f.seats.is_empty() {
+        None
+    } else {
+        match f.seats.parse::<u32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                form.push(format!(
+                    "sièges à pourvoir « {} » : un nombre entier positif",
+                    f.seats
+                ));
+                None
+            }
+        }
+    };
+    if f.commune_code.is_empty() || f.commune_name.is_empty() {
+        form.push("indiquez le code et le nom de la commune".to_string());
+    }
+    if state.hub.get(&f.id).is_some() {
+        form.push(format!("une élection « {} » existe déjà", f.id));
+    }
+    let mut problems = Vec::new();
+    let bureaux = match &u.bureaux {
+        None => {
+            form.push("le fichier des bureaux de vote manque".to_string());
+            None
+        }
+        Some((name, bytes)) => match setup::decode_bureaux(bytes, &f.commune_code) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                problems.push(problems_of(name, e));
+                None
+            }
+        },
+    };
+    let candidates = match &u.candidates {
+        None => {
+            form.push("le fichier des candidats ou listes manque".to_string());
+            None
+        }
+        Some((name, bytes)) => match setup::decode_candidates(bytes) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                problems.push(problems_of(name, e));
+                None
+            }
+        },
+    };
+    let roll = match &u.roll {
+        None => None,
+        Some((name, bytes)) => match setup::decode_roll(bytes, &mut |_, _| {}) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                problems.push(problems_of(name, e));
+                None
+            }
+        },
+    };
+    if !form.is_empty() {
+        problems.insert(
+            0,
+            Problems {
+                what: "Formulaire".to_string(),
+                lines: form,
+            },
+        );
+    }
+    let (Some(kind), Some(bureaux), Some(candidates), true) =
+        (kind, bureaux, candidates, problems.is_empty())
+    else {
+        return Err(problems);
+    };
+    let header = ElectionHeader {
+        id: f.id.clone(),
+        label: f.label.clone(),
+        kind,
+        round,
+        date: f.date.clone(),
+    };
+    let what = u
+        .roll
+        .as_ref()
+        .or(u.bureaux.as_ref())
+        .map_or_else(String::new, |(n, _)| n.clone());
+    let mut e = setup::build_election(
+        header,
+        (&f.commune_code, &f.commune_name),
+        bureaux,
+        roll.as_ref(),
+        candidates,
+    )
+    .map_err(|e| vec![problems_of(&format!("Élection ({what})"), e)])?;
+    e.seats = seats;
+    Ok(e)
+}
+
+/// `POST /desk/import`.
+pub async fn submit(State(state): State<AppState>, p: Principal, multipart: Multipart) -> Response {
+    if let Err(e) = p.require_admin() {
+        return refused(&p, &e);
+    }
+    let upload = match read_upload(multipart).await {
+        Ok(u) => u,
+        Err(m) => {
+            let pb = Problems {
+                what: "Envoi".to_string(),
+                lines: vec![m],
+            };
+            return (StatusCode::BAD_REQUEST, page(&p, &Fields::default(), &[pb])).into_response();
+        }
+    };
+    if let Err(e) = p.check_csrf(Some(&upload.fields.csrf)) {
+        return refused(&p, &e);
+    }
+    let election = match check(&state, &upload) {
+        Ok(e) => e,
+        Err(problems) => {
+            return (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&p, &upload.fields, &problems),
+            )
+                .into_response();
+        }
+    };
+    if let Err(e) = state.store.create_election(&election, &p.name).await {
+        return ApiError::from(e).into_response();
+    }
+    let id = election.id.clone();
+    crate::app::watch_embargo(state.hub.insert(LiveElection::new(election)));
+    tracing::info!(election = %id, by = %p.name, "election imported from the desk form");
+    Redirect::to(&format!("/desk/elections/{id}")).into_response()
+}
