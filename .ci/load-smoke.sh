@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load smoke test of the live fan-out: builds urne and urne-load in release,
+# Load smoke test of the live fan-out: builds urne and urne-load (debug),
 # then runs 500 subscribers at 10 changes/s against the real server (10 s per
 # phase, the second with 1 % of the clients not reading; the minimal
 # broadcaster is left to the full-size runs of docs/performance.md). Fails
@@ -9,12 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
 
-echo "== load smoke: build (release)"
-cargo build --release -p server -p load
+echo "== load smoke: build (debug profile: the smoke run is small, and the tests already built it)"
+cargo build -p server -p load
 
 echo "== load smoke: 500 subscribers, 10 changes/s"
-timeout 600 ./target/release/urne-load run \
+timeout 600 ./target/debug/urne-load run \
   --subscribers 500 --rate 10 --duration 10 --stalled-percent 1 --no-reference \
-  --server-bin ./target/release/urne \
+  --server-bin ./target/debug/urne \
   --json target/load-smoke.json \
   --fail-on-gap

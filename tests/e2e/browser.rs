@@ -338,6 +338,7 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        eprintln!("DBG drop pid {}", self.driver.id());
         // chromedriver leads its process group (see `browser`): end the
         // Chromium processes it started along with it.
         let _ = Command::new("kill")
