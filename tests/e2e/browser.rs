@@ -338,14 +338,15 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        eprintln!("DBG drop pid {}", self.driver.id());
         // chromedriver leads its process group (see `browser`): end the
-        // Chromium processes it started along with it.
-        let _ = Command::new("kill")
-            .arg("-KILL")
-            .arg(format!("-{}", self.driver.id()))
-            .stderr(Stdio::null())
-            .status();
+        // Chromium processes it started along with it. (Not with procps'
+        // `kill -KILL -PGID`: version 4.0.2 can misread it as "every process".)
+        if let Some(pgid) = i32::try_from(self.driver.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+        {
+            let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
         let _ = std::fs::remove_dir_all(&self.profile);

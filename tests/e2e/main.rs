@@ -15,4 +15,5 @@ mod helpers;
 mod imports_form;
 mod live;
 mod pages_browser;
+mod seats_pages;
 mod store;

@@ -362,11 +362,8 @@ async fn results_page_and_big_screen_update_live_in_a_browser() {
     // And the rotation moves on by itself.
     b.wait_for_text("#slides .slide.current", &first, Duration::from_secs(8))
         .await;
-    eprintln!("DBG closing");
     b.close().await;
-    eprintln!("DBG closed");
     app.running.shutdown().await;
-    eprintln!("DBG shut down");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -422,11 +419,8 @@ async fn main_pages_have_no_serious_accessibility_violation() {
         "accessibility:\n{}",
         problems.join("\n")
     );
-    eprintln!("DBG closing");
     b.close().await;
-    eprintln!("DBG closed");
     app.running.shutdown().await;
-    eprintln!("DBG shut down");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -454,12 +448,9 @@ async fn screenshots_of_the_public_display() {
         ("participation", format!("/elections/{id}/participation")),
         ("candidat", format!("/elections/{id}/candidats/7")),
     ];
-    eprintln!("DBG data ready");
     for (w, h) in [(1920u32, 1080u32), (360, 800)] {
         b.resize(w, h).await;
-        eprintln!("DBG resized {w}");
         for (name, path) in &shots {
-            eprintln!("DBG shot {name} {w}");
             b.goto(&format!("{}{path}", app.base)).await;
             b.wait_for_text("[data-banner] [data-f=arrived]", "21", SECS)
                 .await;
@@ -483,9 +474,6 @@ async fn screenshots_of_the_public_display() {
             format!("screenshots written to {}\n", dir.display()).as_bytes(),
         );
     }
-    eprintln!("DBG closing");
     b.close().await;
-    eprintln!("DBG closed");
     app.running.shutdown().await;
-    eprintln!("DBG shut down");
 }

@@ -88,7 +88,7 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 } @else {
                     table.big-turnout {
                         caption { (x.turnout_day) }
-                        thead { tr { th scope="col" { (x.hour) } th scope="col" { (x.rate) } th scope="col" { (x.stations) } } }
+                        thead { tr { th scope="col" { (x.hour) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) } } }
                         tbody {
                             @for p in &t.turnout {
                                 tr data-hour=(p.hour) {
@@ -204,7 +204,10 @@ pub fn ecran(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
                         span.live data-live-status="" data-offline=(x.offline) aria-live="polite" { (x.live) }
                     }
                     div.ecran-body {
-                        (totals(&c, &root.code, &t))
+                        div.ecran-left {
+                            (totals(&c, &root.code, &t))
+                            (super::view::seats_section(&c, true))
+                        }
                         (slides(&c, &root.code, &t))
                     }
                 }

@@ -69,6 +69,8 @@ pub struct Ctx<'a> {
     pub t: &'static Text,
     /// True while the public may see participation only.
     pub embargo: bool,
+    /// The instant the page is rendered for (milliseconds since the epoch).
+    pub now: i64,
 }
 
 impl<'a> Ctx<'a> {
@@ -79,6 +81,7 @@ impl<'a> Ctx<'a> {
             lang,
             t: lang.text(),
             embargo: live.embargoed(now),
+            now,
         }
     }
 
@@ -525,6 +528,90 @@ fn arrivals_chart(c: &Ctx<'_>) -> Markup {
     )
 }
 
+/// "Répartition provisoire des sièges" for list elections with seats: a
+/// hemicycle and a table, recomputed from the published figures on each
+/// change; or the reason no allocation can be made yet (no list has an
+/// absolute majority in round 1, a tie needs the candidates' ages…).
+/// `compact` (the big screen) leaves out the hemicycle.
+pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
+    if c.embargo {
+        return html! {};
+    }
+    let Some(a) = c.live.provisional_seats(c.now) else {
+        return html! {};
+    };
+    let complete = c
+        .live
+        .public_root_tally()
+        .is_some_and(|t| t.arrived == t.total);
+    let title = match (c.lang, complete) {
+        (Lang::Fr, false) => "Répartition provisoire des sièges",
+        (Lang::Fr, true) => "Répartition des sièges",
+        (Lang::En, false) => "Provisional allocation of seats",
+        (Lang::En, true) => "Allocation of seats",
+    };
+    let (list_h, seats_h, bonus_h) = match c.lang {
+        Lang::Fr => ("Liste", "Sièges", "dont prime majoritaire"),
+        Lang::En => ("List", "Seats", "of which majority bonus"),
+    };
+    // Left to right in the hemicycle: ballot order is as neutral as it gets.
+    let parties: Vec<(String, String, u32)> = c
+        .e
+        .candidates
+        .iter()
+        .map(|cand| (cand.name.clone(), cand.colour.clone(), a.seats_of(cand.number)))
+        .collect();
+    let alt = parties
+        .iter()
+        .filter(|p| p.2 > 0)
+        .map(|p| format!("{} : {}", p.0, p.2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut ranked: Vec<_> = a.lists.iter().filter(|l| l.seats > 0).collect();
+    ranked.sort_by(|x, y| y.seats.cmp(&x.seats).then(x.id.cmp(&y.id)));
+    html! {
+        section.seats #seats data-refresh="" aria-labelledby="h-seats" {
+            h2 #h-seats { (title) }
+            @if !a.outcome.is_final() {
+                p.seats-outcome role="status" { (a.outcome.message()) }
+            }
+            @if a.attributed() > 0 && compact {
+                p.seat-chips {
+                    @for l in &ranked {
+                        @if let Some(cand) = c.e.candidate(l.id) {
+                            span.seat-chip style={ "background:" (cand.colour) } title=(cand.name) {
+                                (l.seats)
+                                span.visually-hidden { " " (c.t.seats) " : " (cand.name) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if a.attributed() > 0 && !compact {
+                div.seats-grid {
+                    @if !compact {
+                        (figure(c, "chart-seats", title, charts::hemicycle(&parties, c.t.seats, &alt)))
+                    }
+                    table.seats-table {
+                        thead { tr { th scope="col" { (list_h) } th.num scope="col" { (seats_h) } th.num scope="col" { (bonus_h) } } }
+                        tbody {
+                            @for l in &ranked {
+                                @if let Some(cand) = c.e.candidate(l.id) {
+                                    tr {
+                                        th scope="row" { span.swatch style={ "background:" (cand.colour) } {} (cand.name) }
+                                        td.num { (l.seats) }
+                                        td.num { @if l.bonus > 0 { (l.bonus) } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The commune page and every perimeter page.
 pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Option<Markup> {
     let c = Ctx::new(live, lang, now);
@@ -577,6 +664,7 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
                     }
                 }
             }
+            @if is_root { (seats_section(&c, false)) }
             @if !children.is_empty() {
                 section.perimeters aria-labelledby="h-perimeters" {
                     h2 #h-perimeters { (x.by_area) }
