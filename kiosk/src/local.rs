@@ -73,10 +73,10 @@ async fn decorate(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
             "<div class=\"kiosk-offline\" data-kiosk-link role=\"status\" hidden></div>".to_string()
         }
     };
-    if let Some(pos) = html.find("<body") {
-        if let Some(end) = html[pos..].find('>') {
-            html.insert_str(pos + end + 1, &flag);
-        }
+    if let Some(pos) = html.find("<body")
+        && let Some(end) = html[pos..].find('>')
+    {
+        html.insert_str(pos + end + 1, &flag);
     }
     parts.headers.remove(header::CONTENT_LENGTH);
     parts.headers.remove(header::ETAG);

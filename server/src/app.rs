@@ -22,11 +22,11 @@ use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::auth::login;
+use crate::auth::throttle::Throttle;
 use crate::hub::Hub;
 use crate::live::{BureauLive, BureauMeta, LiveElection};
 use crate::store::Store;
-use crate::auth::login;
-use crate::auth::throttle::Throttle;
 use crate::{assets, desk, hub, ingest, pages};
 
 /// Settings of a running server.
@@ -84,10 +84,15 @@ pub fn watch_embargo(topic: Arc<crate::hub::Topic>) {
 impl AppState {
     /// Loads every stored election into the hub.
     /// State around an existing hub (the kiosk fills its hub from its mirror).
-    pub async fn with_hub(store: Arc<Store>, hub: Arc<Hub>, config: Config) -> anyhow::Result<AppState> {
-        let dummy_hash = tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
-            .await?
-            .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+    pub async fn with_hub(
+        store: Arc<Store>,
+        hub: Arc<Hub>,
+        config: Config,
+    ) -> anyhow::Result<AppState> {
+        let dummy_hash =
+            tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
+                .await?
+                .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
         Ok(AppState {
             store,
             hub,
@@ -149,10 +154,22 @@ pub fn router(state: AppState) -> Router {
             "/elections/{id}/bureaux/{code}/turnout",
             put(ingest::put_turnout),
         )
-        .route("/elections/{id}/bureaux/{code}/validate", post(ingest::validate))
-        .route("/elections/{id}/bureaux/{code}/publish", post(ingest::publish))
-        .route("/elections/{id}/bureaux/{code}/unpublish", post(ingest::unpublish))
-        .route("/elections/{id}/bureaux/{code}/code", post(ingest::access_code))
+        .route(
+            "/elections/{id}/bureaux/{code}/validate",
+            post(ingest::validate),
+        )
+        .route(
+            "/elections/{id}/bureaux/{code}/publish",
+            post(ingest::publish),
+        )
+        .route(
+            "/elections/{id}/bureaux/{code}/unpublish",
+            post(ingest::unpublish),
+        )
+        .route(
+            "/elections/{id}/bureaux/{code}/code",
+            post(ingest::access_code),
+        )
         .route("/users", post(ingest::create_user))
         .route("/audit", get(ingest::audit))
         .route("/login", post(login::api_login))
@@ -237,11 +254,14 @@ pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::R
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        })
+        .await
     });
     Ok(Running {
         addr,

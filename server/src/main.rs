@@ -180,8 +180,9 @@ async fn main() -> anyhow::Result<()> {
                     database_url,
                 },
         } => {
-            let role = election_data::workflow::Role::parse(&role)
-                .ok_or_else(|| anyhow::anyhow!("--role: admin, desk or president expected, got {role}"))?;
+            let role = election_data::workflow::Role::parse(&role).ok_or_else(|| {
+                anyhow::anyhow!("--role: admin, desk or president expected, got {role}")
+            })?;
             let store = Store::connect(&database_url).await?;
             let user = urne::ingest::make_user(urne::ingest::NewUser {
                 username: username.clone(),
@@ -200,7 +201,10 @@ async fn main() -> anyhow::Result<()> {
             let store = Store::connect(&database_url).await?;
             let report = store.verify_audit().await?;
             if report.is_intact() {
-                println!("journal d'audit intact : {} lignes, chaîne d'empreintes vérifiée", report.rows);
+                println!(
+                    "journal d'audit intact : {} lignes, chaîne d'empreintes vérifiée",
+                    report.rows
+                );
             } else {
                 println!("journal d'audit ALTÉRÉ ({} lignes lues) :", report.rows);
                 for p in &report.problems {

@@ -555,12 +555,17 @@ pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
         Lang::En => ("List", "Seats", "of which majority bonus"),
     };
     // Left to right in the hemicycle: ballot order is as neutral as it gets.
-    let parties: Vec<(String, String, u32)> = c
-        .e
-        .candidates
-        .iter()
-        .map(|cand| (cand.name.clone(), cand.colour.clone(), a.seats_of(cand.number)))
-        .collect();
+    let parties: Vec<(String, String, u32)> =
+        c.e.candidates
+            .iter()
+            .map(|cand| {
+                (
+                    cand.name.clone(),
+                    cand.colour.clone(),
+                    a.seats_of(cand.number),
+                )
+            })
+            .collect();
     let alt = parties
         .iter()
         .filter(|p| p.2 > 0)
