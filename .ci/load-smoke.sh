@@ -13,8 +13,9 @@ echo "== load smoke: build (debug profile: the smoke run is small, and the tests
 cargo build -p server -p load
 
 echo "== load smoke: 500 subscribers, 10 changes/s"
-timeout 600 ./target/debug/urne-load run \
+target_dir="${CARGO_TARGET_DIR:-target}"
+timeout 600 "$target_dir/debug/urne-load" run \
   --subscribers 500 --rate 10 --duration 10 --stalled-percent 1 --no-reference \
-  --server-bin ./target/debug/urne \
-  --json target/load-smoke.json \
+  --server-bin "$target_dir/debug/urne" \
+  --json "$target_dir/load-smoke.json" \
   --fail-on-gap
