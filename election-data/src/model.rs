@@ -138,9 +138,25 @@ pub struct Election {
     /// Seats to fill (list elections).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<u32>,
+    /// The previous election of the same kind (or the other round), whose
+    /// turnout the participation page shows alongside, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous: Option<PreviousElection>,
     pub perimeters: Vec<Perimeter>,
     pub bureaux: Vec<Bureau>,
     pub candidates: Vec<Candidate>,
+}
+
+/// Turnout of an earlier election in the same commune, for comparison.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviousElection {
+    pub label: String,
+    pub inscrits: u64,
+    /// Final votants.
+    pub votants: u64,
+    /// Votants at the set hours of that day.
+    #[serde(default)]
+    pub turnout: Vec<TurnoutReading>,
 }
 
 /// Voix of one candidate in a procès-verbal.
@@ -290,6 +306,22 @@ impl Election {
                 "embargo",
                 "l'embargo doit être une date et heure RFC 3339, par exemple 2027-04-11T20:00:00+02:00",
             ));
+        }
+        if let Some(p) = &self.previous {
+            if p.votants > p.inscrits {
+                errs.push(def_err(
+                    "previous.votants",
+                    "les votants du scrutin précédent ne peuvent dépasser ses inscrits",
+                ));
+            }
+            for (i, t) in p.turnout.iter().enumerate() {
+                if !is_hour(&t.hour) || t.votants < 0 || t.votants.unsigned_abs() > p.votants {
+                    errs.push(def_err(
+                        format!("previous.turnout[{i}]"),
+                        "heure HH:MM et votants entre 0 et les votants de la clôture",
+                    ));
+                }
+            }
         }
         if !self.turnout_hours.windows(2).all(|w| w[0] < w[1]) {
             errs.push(def_err(

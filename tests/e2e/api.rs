@@ -362,3 +362,39 @@ async fn pages_show_current_results_without_javascript() {
     assert_eq!(s, 200);
     app.running.shutdown().await;
 }
+
+#[tokio::test]
+async fn participation_page_compares_with_the_previous_election() {
+    let app = spawn_app(Backend::Sqlite, "previous")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    let (s, page) = app
+        .get_text(&format!("/elections/{id}/participation"))
+        .await;
+    assert_eq!(s, 200);
+    // 9 337 / 36 912 at 12:00 and 27 061 / 36 912 at the close, in 2022.
+    assert!(
+        page.contains("Scrutin précédent : Élection présidentielle 2022 — 1er tour"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"previous\">25,30\u{a0}%</td>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<td class=\"previous\">73,31\u{a0}%</td>"),
+        "{page}"
+    );
+    // Without one, the page says there is no comparison.
+    let mut e = serde_json::to_value(election_data::fixtures::sample_commune()).expect("json");
+    e["id"] = json!("sans-precedent");
+    e.as_object_mut().expect("object").remove("previous");
+    let (s, _) = app.post("/api/elections", &e).await;
+    assert_eq!(s, 201);
+    let (_, page) = app
+        .get_text("/elections/sans-precedent/participation")
+        .await;
+    assert!(page.contains("La comparaison avec le scrutin précédent n'est pas disponible"));
+    app.running.shutdown().await;
+}

@@ -788,6 +788,18 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
     );
     let percent_sign = if lang == Lang::Fr { " %" } else { "%" };
     let has_readings = t.turnout.iter().any(|p| p.bureaux > 0) || t.arrived > 0;
+    // The earlier election's turnout at the same hours, when the definition gives it.
+    let previous = e.previous.as_ref();
+    let previous_at = |hour: &str| {
+        previous.and_then(|p| {
+            let v = p.turnout.iter().find(|r| r.hour == hour)?.votants;
+            election_data::Percent::of(u64::try_from(v).ok()?, p.inscrits)
+        })
+    };
+    let previous_head = match lang {
+        Lang::Fr => "Scrutin précédent",
+        Lang::En => "Previous election",
+    };
     Some(election_layout(
         &c,
         &page,
@@ -803,7 +815,10 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                     p { (x.no_turnout_yet) }
                 } @else {
                     table.turnout aria-labelledby="h-turnout" {
-                        thead { tr { th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) } } }
+                        thead { tr {
+                            th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) }
+                            @if previous.is_some() { th.num scope="col" { (previous_head) } }
+                        } }
                         tbody {
                             @for p in &t.turnout {
                                 tr data-hour=(p.hour) {
@@ -811,6 +826,7 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                                     td data-f="t-votants" { (c.int(p.votants)) }
                                     td data-f="t-rate" { (c.pct(p.rate)) }
                                     td data-f="t-bureaux" { (p.bureaux) }
+                                    @if previous.is_some() { td.previous { (c.pct(previous_at(&p.hour))) } }
                                 }
                             }
                             @if !c.embargo {
@@ -819,6 +835,7 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                                     td data-f="votants" { (c.int(t.counts.votants)) }
                                     td data-f="participation" { (c.pct(t.rates.participation)) }
                                     td data-f="arrived" { (t.arrived) }
+                                    @if let Some(p) = previous { td.previous { (c.pct(election_data::Percent::of(p.votants, p.inscrits))) } }
                                 }
                             }
                         }
@@ -833,7 +850,11 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                     p { (x.no_turnout_yet) }
                 }
             }
-            p.note { (x.previous_unknown) }
+            @if let Some(p) = previous {
+                p.note { (previous_head) " : " (p.label) }
+            } @else {
+                p.note { (x.previous_unknown) }
+            }
             section aria-labelledby="h-turnout-bureaux" {
                 h2 #h-turnout-bureaux { (x.turnout_by_bureau) }
                 div.table-scroll #turnout-bureaux data-refresh="" {
