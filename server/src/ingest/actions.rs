@@ -175,6 +175,64 @@ async fn replay(state: &AppState, idem: Option<&IdemKey>) -> Result<Option<Strin
     }
 }
 
+/// What every write starts with, under the election's writer lock: the
+/// bureau as it stands, and the state the role may move it to.
+struct Begun<'a> {
+    _writer: tokio::sync::MutexGuard<'a, ()>,
+    election: std::sync::Arc<election_data::model::Election>,
+    old: BureauLive,
+    next: BureauState,
+}
+
+enum Start<'a> {
+    /// The idempotency key was seen: its stored answer.
+    Replayed(String),
+    Begun(Box<Begun<'a>>),
+}
+
+/// Takes the writer lock, answers a replayed idempotency key, then checks
+/// the bureau exists, the role may do `action` on it, and `version` (if
+/// given) is the stored one.
+#[allow(clippy::too_many_arguments)]
+async fn begin<'a>(
+    state: &AppState,
+    topic: &'a crate::hub::Topic,
+    principal: &Principal,
+    id: &str,
+    code: &str,
+    action: Action,
+    version: Option<i64>,
+    idem: Option<&IdemKey>,
+) -> Result<Start<'a>, ApiError> {
+    let writer = topic.writer.lock().await;
+    if let Some(body) = replay(state, idem).await? {
+        return Ok(Start::Replayed(body));
+    }
+    let (election, old) = {
+        let live = topic.read();
+        (live.election.clone(), live.bureau(code))
+    };
+    if election.bureau(code).is_none() {
+        return Err(ApiError::not_found(format!(
+            "bureau inconnu dans {id} : {code}"
+        )));
+    }
+    let next = authorize(
+        principal.role,
+        action,
+        principal.owns(id, code),
+        old.meta.state,
+    )
+    .map_err(refused)?;
+    check_version(version, old.meta)?;
+    Ok(Start::Begun(Box::new(Begun {
+        _writer: writer,
+        election,
+        old,
+        next,
+    })))
+}
+
 fn topic_of(state: &AppState, id: &str) -> Result<std::sync::Arc<crate::hub::Topic>, ApiError> {
     state
         .hub
@@ -192,25 +250,31 @@ pub async fn enter_pv(
     idem: Option<IdemKey>,
 ) -> Result<String, ApiError> {
     let topic = topic_of(state, id)?;
-    let _writer = topic.writer.lock().await;
-    if let Some(body) = replay(state, idem.as_ref()).await? {
-        return Ok(body);
-    }
-    let (election, old) = {
-        let live = topic.read();
-        (live.election.clone(), live.bureau(code))
-    };
-    let bureau = election
-        .bureau(code)
-        .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(
-        principal.role,
+    let Begun {
+        _writer,
+        election,
+        old,
+        next,
+    } = match begin(
+        state,
+        &topic,
+        principal,
+        id,
+        code,
         Action::Enter,
-        principal.owns(id, code),
-        old.meta.state,
+        input.version,
+        idem.as_ref(),
     )
-    .map_err(refused)?;
-    check_version(input.version, old.meta)?;
+    .await?
+    {
+        Start::Replayed(body) => return Ok(body),
+        Start::Begun(b) => *b,
+    };
+    let Some(bureau) = election.bureau(code) else {
+        return Err(ApiError::not_found(format!(
+            "bureau inconnu dans {id} : {code}"
+        )));
+    };
     let second = match input.entry {
         1 => false,
         2 if election.double_entry => true,
@@ -302,25 +366,31 @@ pub async fn enter_turnout(
     idem: Option<IdemKey>,
 ) -> Result<String, ApiError> {
     let topic = topic_of(state, id)?;
-    let _writer = topic.writer.lock().await;
-    if let Some(body) = replay(state, idem.as_ref()).await? {
-        return Ok(body);
-    }
-    let (election, old) = {
-        let live = topic.read();
-        (live.election.clone(), live.bureau(code))
-    };
-    let bureau = election
-        .bureau(code)
-        .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(
-        principal.role,
+    let Begun {
+        _writer,
+        election,
+        old,
+        next,
+    } = match begin(
+        state,
+        &topic,
+        principal,
+        id,
+        code,
         Action::Turnout,
-        principal.owns(id, code),
-        old.meta.state,
+        version,
+        idem.as_ref(),
     )
-    .map_err(refused)?;
-    check_version(version, old.meta)?;
+    .await?
+    {
+        Start::Replayed(body) => return Ok(body),
+        Start::Begun(b) => *b,
+    };
+    let Some(bureau) = election.bureau(code) else {
+        return Err(ApiError::not_found(format!(
+            "bureau inconnu dans {id} : {code}"
+        )));
+    };
     let merged = merge_turnout(&old.record.turnout, &readings);
     let report = check_turnout(&election, bureau, &merged, old.record.pv.as_ref());
     if report.is_blocking() {
@@ -359,22 +429,15 @@ pub async fn transition(
     version: Option<i64>,
 ) -> Result<String, ApiError> {
     let topic = topic_of(state, id)?;
-    let _writer = topic.writer.lock().await;
-    let (election, old) = {
-        let live = topic.read();
-        (live.election.clone(), live.bureau(code))
+    let Begun {
+        _writer,
+        election,
+        old,
+        next,
+    } = match begin(state, &topic, principal, id, code, action, version, None).await? {
+        Start::Replayed(body) => return Ok(body),
+        Start::Begun(b) => *b,
     };
-    election
-        .bureau(code)
-        .ok_or_else(|| ApiError::not_found(format!("bureau inconnu dans {id} : {code}")))?;
-    let next = authorize(
-        principal.role,
-        action,
-        principal.owns(id, code),
-        old.meta.state,
-    )
-    .map_err(refused)?;
-    check_version(version, old.meta)?;
     let mut new = old.clone();
     new.meta.state = next;
     let kind = match action {
