@@ -36,6 +36,13 @@ pub struct Config {
     pub api_token: String,
     /// Largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Tunables of the live fan-out.
+    pub hub: crate::hub::HubSettings,
+    /// Fan-out worker processes holding the public WebSocket connections
+    /// (0: this process holds them).
+    pub fanout_workers: usize,
+    /// The `urne` executable the workers run; this process's own by default.
+    pub worker_exe: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -43,6 +50,9 @@ impl Default for Config {
         Config {
             api_token: String::new(),
             body_limit: 2 * 1024 * 1024,
+            hub: crate::hub::HubSettings::default(),
+            fanout_workers: 0,
+            worker_exe: None,
         }
     }
 }
@@ -104,7 +114,7 @@ impl AppState {
     }
 
     pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
-        let hub = Hub::new();
+        let hub = Hub::with_settings(config.hub.clone());
         for stored in store.load_all().await? {
             let rows = stored.bureaux.into_iter().map(|b| {
                 (
@@ -230,6 +240,9 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets in-flight requests finish (up to a few seconds).
     pub async fn shutdown(mut self) {
+        if let Some(workers) = self.state.hub.all_workers() {
+            workers.stop();
+        }
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -251,22 +264,89 @@ pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::R
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
     let addr = listener.local_addr()?;
+    if state.config.fanout_workers > 0 {
+        let exe = match &state.config.worker_exe {
+            Some(exe) => exe.clone(),
+            None => std::env::current_exe()?,
+        };
+        let command = hub::workers::WorkerCommand {
+            exe,
+            settings: state.hub.settings().clone(),
+        };
+        hub::workers::Workers::start(&state.hub, state.config.fanout_workers, command).await?;
+    }
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async {
-            let _ = rx.await;
-        })
-        .await
-    });
+    let task = tokio::spawn(serve(listener, app, rx));
     Ok(Running {
         addr,
         state,
         shutdown: Some(tx),
         task,
     })
+}
+
+/// The accept loop: HTTP/1.1 by hyper, with upgrades, each connection on its
+/// own task, until `stop` fires; then in-flight requests finish.
+///
+/// Rather than `axum::serve`, so that an upgraded WebSocket connection can
+/// be taken back as the `TcpStream` it is (hyper's `Upgraded::downcast`)
+/// and handed to a fan-out worker process ([`hub::workers`]); `axum::serve`
+/// wraps connections in a private type. Accepted sockets get `TCP_NODELAY`:
+/// a live frame must not wait for the previous one's acknowledgement.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut stop: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    use tower::ServiceExt;
+    let (closing_tx, closing_rx) = tokio::sync::watch::channel(false);
+    let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
+    loop {
+        let (tcp, remote) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of descriptors, mostly: wait for some to be freed.
+                    tracing::warn!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = tcp.set_nodelay(true);
+        let app = app.clone();
+        let mut closing = closing_rx.clone();
+        let done = done_tx.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(
+                move |mut req: hyper::Request<hyper::body::Incoming>| {
+                    req.extensions_mut()
+                        .insert(axum::extract::ConnectInfo(remote));
+                    app.clone().oneshot(req)
+                },
+            );
+            let conn = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!("connection from {remote}: {e}");
+                    }
+                }
+                _ = closing.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = conn.await;
+                }
+            }
+            drop(done);
+        });
+    }
+    let _ = closing_tx.send(true);
+    drop(done_tx);
+    let _ = done_rx.recv().await;
+    Ok(())
 }

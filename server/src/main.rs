@@ -41,6 +41,23 @@ enum Command {
         /// change (a static copy nginx can serve if the application is down).
         #[arg(long, env = "URNE_STATIC_DIR")]
         static_dir: Option<std::path::PathBuf>,
+        /// Child processes that hold the public WebSocket connections (0: this
+        /// process holds them). Each process can hold as many connections as
+        /// its open-files limit allows; use one per core given to the fan-out.
+        #[arg(long, env = "URNE_FANOUT_WORKERS", default_value_t = 0)]
+        fanout_workers: usize,
+    },
+    /// A fan-out worker process (started by `serve --fanout-workers`).
+    #[command(hide = true)]
+    FanoutWorker {
+        #[arg(long)]
+        channel_capacity: usize,
+        #[arg(long)]
+        send_timeout_ms: u64,
+        #[arg(long)]
+        ping_every_ms: u64,
+        #[arg(long)]
+        idle_limit_ms: u64,
     },
     /// Manage accounts.
     User {
@@ -143,8 +160,10 @@ async fn main() -> anyhow::Result<()> {
             api_token,
             body_limit,
             static_dir,
+            fanout_workers,
         } => {
             init_tracing();
+            urne::hub::worker::raise_open_files_limit();
             let store = Arc::new(Store::connect(&database_url).await?);
             let token = api_token.unwrap_or_else(|| {
                 let t = random_token();
@@ -157,6 +176,8 @@ async fn main() -> anyhow::Result<()> {
                 Config {
                     api_token: token,
                     body_limit,
+                    fanout_workers,
+                    ..Config::default()
                 },
             )
             .await?;
@@ -170,6 +191,24 @@ async fn main() -> anyhow::Result<()> {
                 r = running.wait() => r?,
                 () = shutdown_signal() => tracing::info!("stopping"),
             }
+        }
+        Command::FanoutWorker {
+            channel_capacity,
+            send_timeout_ms,
+            ping_every_ms,
+            idle_limit_ms,
+        } => {
+            init_tracing();
+            let settings = urne::hub::HubSettings {
+                channel_capacity,
+                send_timeout: Duration::from_millis(send_timeout_ms),
+                ping_every: Duration::from_millis(ping_every_ms),
+                idle_limit: Duration::from_millis(idle_limit_ms),
+            };
+            // Its own runtime: this one is for the main process's work.
+            std::thread::spawn(move || urne::hub::worker::run(settings))
+                .join()
+                .map_err(|_| anyhow::anyhow!("fan-out worker panicked"))??;
         }
         Command::User {
             command:

@@ -111,6 +111,7 @@ pub async fn start(database_url: &str) -> TestApp {
     let config = Config {
         api_token: TOKEN.to_string(),
         body_limit: 256 * 1024,
+        ..Config::default()
     };
     let running = spawn("127.0.0.1:0", store.clone(), config)
         .await

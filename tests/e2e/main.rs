@@ -17,3 +17,4 @@ mod live;
 mod pages_browser;
 mod seats_pages;
 mod store;
+mod workers;

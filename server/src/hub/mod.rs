@@ -15,6 +15,10 @@
 //! [`ws`]). [`HubSettings`] gathers the knobs (channel capacity, timeouts)
 //! so that tests and the load tool can tighten them.
 
+pub mod replica;
+pub mod wire;
+pub mod worker;
+pub mod workers;
 pub mod ws;
 
 use std::collections::VecDeque;
@@ -175,7 +179,7 @@ pub fn snapshot_frame(live: &LiveElection, view: View, now: i64) -> Frame {
 
 /// One audience's channel, ring and cached snapshot.
 #[derive(Debug)]
-struct Channel {
+pub(crate) struct Channel {
     tx: broadcast::Sender<Frame>,
     ring: VecDeque<Frame>,
     /// The last snapshot built, and whether it was embargoed.
@@ -183,7 +187,7 @@ struct Channel {
 }
 
 impl Channel {
-    fn new(capacity: usize) -> Channel {
+    pub(crate) fn new(capacity: usize) -> Channel {
         let (tx, _) = broadcast::channel(capacity.max(1));
         Channel {
             tx,
@@ -192,7 +196,7 @@ impl Channel {
         }
     }
 
-    fn push(&mut self, frame: Frame, embargoed: bool) {
+    pub(crate) fn push(&mut self, frame: Frame, embargoed: bool) {
         if frame.kind == FrameKind::Change {
             if self.ring.len() == RING_CAPACITY {
                 self.ring.pop_front();
@@ -205,6 +209,25 @@ impl Channel {
         }
         // No receiver is not an error: nobody is watching yet.
         let _ = self.tx.send(frame);
+    }
+
+    /// A new receiver, with the frames after `since` when the ring still
+    /// holds all of them (`Ok`), or alone when the subscriber needs a
+    /// snapshot (`Err`). `seq` is the view's current sequence number.
+    pub(crate) fn resume(
+        &self,
+        seq: i64,
+        since: Option<i64>,
+    ) -> Result<(Vec<Frame>, broadcast::Receiver<Frame>), broadcast::Receiver<Frame>> {
+        let rx = self.tx.subscribe();
+        match since {
+            Some(n) if n == seq => Ok((Vec::new(), rx)),
+            Some(n) if n < seq && self.ring.front().is_some_and(|f| f.seq <= n + 1) => Ok((
+                self.ring.iter().filter(|f| f.seq > n).cloned().collect(),
+                rx,
+            )),
+            _ => Err(rx),
+        }
     }
 }
 
@@ -370,17 +393,7 @@ impl Topic {
     pub fn subscribe(&self, view: View, since: Option<i64>) -> Subscription {
         let st = self.state.read().unwrap_or_else(|e| e.into_inner());
         let seq = st.live.seq;
-        let resumed = {
-            let ch = st.channel(view);
-            let rx = ch.tx.subscribe();
-            match since {
-                Some(n) if n == seq => Ok((Vec::new(), rx)),
-                Some(n) if n < seq && ch.ring.front().is_some_and(|f| f.seq <= n + 1) => {
-                    Ok((ch.ring.iter().filter(|f| f.seq > n).cloned().collect(), rx))
-                }
-                _ => Err(rx),
-            }
-        };
+        let resumed = st.channel(view).resume(seq, since);
         match resumed {
             Ok((initial, rx)) => Subscription {
                 initial,
@@ -395,10 +408,48 @@ impl Topic {
         }
     }
 
+    /// The recent changes of a view kept for resuming clients, oldest first.
+    pub fn ring(&self, view: View) -> Vec<Frame> {
+        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        st.channel(view).ring.iter().cloned().collect()
+    }
+
     /// Number of live subscribers of a view.
     pub fn subscribers(&self, view: View) -> usize {
         let st = self.state.read().unwrap_or_else(|e| e.into_inner());
         st.channel(view).tx.receiver_count()
+    }
+}
+
+/// What a WebSocket connection forwards: one view of one election, either
+/// the topic itself (in the main process) or its replica in a fan-out
+/// worker process ([`replica`]).
+pub trait Feed: Send + Sync + 'static {
+    /// The election id (for logs).
+    fn id(&self) -> &str;
+    /// A new subscriber holding `since`: what it receives first, then the receiver.
+    fn subscribe(&self, since: Option<i64>) -> Subscription;
+    /// What a subscriber that fell behind receives instead of the frames it
+    /// missed: a snapshot, and the changes made after it if it is not the latest.
+    fn resync(&self) -> Vec<Frame>;
+}
+
+/// One view of a topic of this process.
+#[derive(Debug, Clone)]
+pub struct TopicView {
+    pub topic: Arc<Topic>,
+    pub view: View,
+}
+
+impl Feed for TopicView {
+    fn id(&self) -> &str {
+        &self.topic.id
+    }
+    fn subscribe(&self, since: Option<i64>) -> Subscription {
+        self.topic.subscribe(self.view, since)
+    }
+    fn resync(&self) -> Vec<Frame> {
+        vec![self.topic.snapshot(self.view)]
     }
 }
 
@@ -417,6 +468,8 @@ impl std::ops::Deref for LiveGuard<'_> {
 pub struct Hub {
     topics: DashMap<String, Arc<Topic>>,
     settings: HubSettings,
+    /// Fan-out worker processes holding the public connections, if any.
+    workers: std::sync::OnceLock<Arc<workers::Workers>>,
 }
 
 impl Hub {
@@ -429,6 +482,7 @@ impl Hub {
         Hub {
             topics: DashMap::new(),
             settings,
+            workers: std::sync::OnceLock::new(),
         }
     }
 
@@ -439,7 +493,30 @@ impl Hub {
     pub fn insert(&self, live: LiveElection) -> Arc<Topic> {
         let topic = Arc::new(Topic::with_capacity(live, self.settings.channel_capacity));
         self.topics.insert(topic.id.clone(), topic.clone());
+        if let Some(workers) = self.workers.get() {
+            workers.follow(topic.clone());
+        }
         topic
+    }
+
+    /// Hands the public connections to fan-out worker processes from now on;
+    /// every topic's public frames are relayed to them.
+    pub fn attach_workers(&self, workers: Arc<workers::Workers>) {
+        if self.workers.set(workers.clone()).is_ok() {
+            for topic in self.topics.iter() {
+                workers.follow(topic.value().clone());
+            }
+        }
+    }
+
+    /// The fan-out workers, whether or not any is running.
+    pub fn all_workers(&self) -> Option<&Arc<workers::Workers>> {
+        self.workers.get()
+    }
+
+    /// The fan-out workers, when the public connections are handed to them.
+    pub fn workers(&self) -> Option<&Arc<workers::Workers>> {
+        self.workers.get().filter(|w| w.any_alive())
     }
 
     pub fn get(&self, id: &str) -> Option<Arc<Topic>> {

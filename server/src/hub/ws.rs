@@ -44,7 +44,10 @@ use futures_util::{SinkExt, StreamExt};
 use hyper::upgrade::{OnUpgrade, Upgraded};
 use hyper_util::rt::TokioIo;
 use serde::Deserialize;
-use tokio::io::AsyncWriteExt;
+use std::os::fd::OwnedFd;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite_axum::WebSocketStream;
@@ -53,12 +56,17 @@ use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite_axum::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
 
-use super::{Frame, FrameKind, HubSettings, Topic, View};
+use super::{Feed, Frame, FrameKind, HubSettings, TopicView, View};
 use crate::app::AppState;
 use crate::error::ApiError;
 
 /// A server-side WebSocket over an upgraded HTTP connection.
 pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
+
+/// What a connection runs over: an upgraded HTTP connection, or a raw TCP
+/// stream handed to a fan-out worker.
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Io for T {}
 
 /// Close code sent to a client dropped for not reading: "try again later".
 pub const CLOSE_TRY_AGAIN: u16 = 1013;
@@ -81,14 +89,77 @@ pub async fn handler(
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
     let settings = state.hub.settings().clone();
-    upgrade(req, move |socket| {
-        serve(socket, topic, View::Public, params.since, settings)
+    let feed: Arc<dyn Feed> = Arc::new(TopicView {
+        topic,
+        view: View::Public,
+    });
+    let Some(workers) = state.hub.workers().cloned() else {
+        return upgrade(req, move |socket| {
+            serve(socket, feed, params.since, settings)
+        });
+    };
+    // Fan-out workers hold the public connections: hand this one over once
+    // upgraded, or serve it here if no worker can take it.
+    upgrade_raw(req, move |upgraded| async move {
+        let (tcp, prefix) = match upgraded.downcast::<TokioIo<TcpStream>>() {
+            Ok(parts) => (parts.io.into_inner(), parts.read_buf),
+            Err(upgraded) => {
+                let socket = WebSocketStream::from_raw_socket(
+                    TokioIo::new(upgraded),
+                    Role::Server,
+                    Some(config()),
+                )
+                .await;
+                return serve(socket, feed, params.since, settings).await;
+            }
+        };
+        let fd = match tcp.into_std() {
+            Ok(std) => OwnedFd::from(std),
+            Err(e) => {
+                tracing::debug!("websocket hand-over: {e}");
+                return;
+            }
+        };
+        let Err((fd, prefix)) = workers.handoff(&id, params.since, prefix, fd) else {
+            return;
+        };
+        let tcp = std::net::TcpStream::from(fd);
+        let tcp = match tcp
+            .set_nonblocking(true)
+            .and_then(|()| TcpStream::from_std(tcp))
+        {
+            Ok(tcp) => tcp,
+            Err(e) => {
+                tracing::debug!("websocket hand-over fallback: {e}");
+                return;
+            }
+        };
+        serve_accepted(tcp, prefix, feed, params.since, settings).await;
     })
+}
+
+/// Serves a connection whose upgrade has been answered, from its raw TCP
+/// stream and the bytes already read from it (a fan-out worker's
+/// connections, handed over by the main process).
+pub async fn serve_accepted(
+    tcp: TcpStream,
+    prefix: Bytes,
+    feed: Arc<dyn Feed>,
+    since: Option<i64>,
+    settings: HubSettings,
+) {
+    let socket = if prefix.is_empty() {
+        WebSocketStream::from_raw_socket(tcp, Role::Server, Some(config())).await
+    } else {
+        WebSocketStream::from_partially_read(tcp, prefix.to_vec(), Role::Server, Some(config()))
+            .await
+    };
+    serve(socket, feed, since, settings).await;
 }
 
 /// Buffers sized for tens of thousands of mostly idle connections. Clients
 /// only ever send pongs and close frames.
-fn config() -> WebSocketConfig {
+pub fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(512)
         .write_buffer_size(0)
@@ -115,9 +186,23 @@ fn header_has_token(headers: &HeaderMap, name: header::HeaderName, want: &str) -
 
 /// Answers an HTTP/1.1 WebSocket upgrade request (RFC 6455 §4.2) and runs
 /// `callback` on the socket once the connection is upgraded.
-pub fn upgrade<F, Fut>(mut req: Request, callback: F) -> Result<Response, ApiError>
+pub fn upgrade<F, Fut>(req: Request, callback: F) -> Result<Response, ApiError>
 where
     F: FnOnce(Socket) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    upgrade_raw(req, move |upgraded| async move {
+        let socket =
+            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config()))
+                .await;
+        callback(socket).await;
+    })
+}
+
+/// Like [`upgrade`], but hands `callback` the upgraded connection itself.
+pub fn upgrade_raw<F, Fut>(mut req: Request, callback: F) -> Result<Response, ApiError>
+where
+    F: FnOnce(Upgraded) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let headers = req.headers();
@@ -157,10 +242,7 @@ where
                 return;
             }
         };
-        let socket =
-            WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config()))
-                .await;
-        callback(socket).await;
+        callback(upgraded).await;
     });
     Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
@@ -228,8 +310,8 @@ fn text_header(len: usize) -> ([u8; 10], usize) {
 
 /// Writes one text frame to the raw stream; `written` counts its bytes so
 /// that an interrupted write can be told from one that never started.
-async fn write_frame(
-    io: &mut TokioIo<Upgraded>,
+async fn write_frame<S: AsyncWrite + Unpin>(
+    io: &mut S,
     payload: &[u8],
     written: &mut usize,
 ) -> std::io::Result<()> {
@@ -252,7 +334,11 @@ async fn write_frame(
 }
 
 /// Sends one frame within the send timeout.
-async fn send(ws: &mut Socket, frame: &Frame, s: &HubSettings) -> Result<(), End> {
+async fn send<S: Io>(
+    ws: &mut WebSocketStream<S>,
+    frame: &Frame,
+    s: &HubSettings,
+) -> Result<(), End> {
     let mut written = 0;
     let sending = async {
         // Whatever tungstenite holds (a pong, a ping) goes out first.
@@ -270,7 +356,7 @@ async fn send(ws: &mut Socket, frame: &Frame, s: &HubSettings) -> Result<(), End
 }
 
 /// Best-effort close frame; a peer that does not read will not get it.
-async fn close(ws: &mut Socket, code: u16, reason: &'static str) {
+async fn close<S: Io>(ws: &mut WebSocketStream<S>, code: u16, reason: &'static str) {
     let frame = CloseFrame {
         code: code.into(),
         reason: reason.into(),
@@ -279,21 +365,20 @@ async fn close(ws: &mut Socket, code: u16, reason: &'static str) {
 }
 
 /// Forwards one view of a topic to one client until either side stops.
-pub async fn serve(
-    mut ws: Socket,
-    topic: Arc<Topic>,
-    view: View,
+pub async fn serve<S: Io>(
+    mut ws: WebSocketStream<S>,
+    feed: Arc<dyn Feed>,
     since: Option<i64>,
     s: HubSettings,
 ) {
-    let end = forward(&mut ws, &topic, view, since, &s).await;
+    let end = forward(&mut ws, feed.as_ref(), since, &s).await;
     match end {
         End::Slow => {
-            tracing::debug!(election = %topic.id, "slow subscriber dropped");
+            tracing::debug!(election = %feed.id(), "slow subscriber dropped");
             close(&mut ws, CLOSE_TRY_AGAIN, "too slow, reconnect with since").await;
         }
         End::Restart => close(&mut ws, CLOSE_RESTART, "service restart, retry").await,
-        End::Cut => tracing::debug!(election = %topic.id, "slow subscriber dropped"),
+        End::Cut => tracing::debug!(election = %feed.id(), "slow subscriber dropped"),
         End::Idle => close(&mut ws, 1001, "no pong").await,
         // Answer a client's close (tungstenite queued the reply), or nothing.
         End::Peer => {
@@ -302,14 +387,13 @@ pub async fn serve(
     }
 }
 
-async fn forward(
-    ws: &mut Socket,
-    topic: &Topic,
-    view: View,
+async fn forward<S: Io>(
+    ws: &mut WebSocketStream<S>,
+    feed: &dyn Feed,
     since: Option<i64>,
     s: &HubSettings,
 ) -> End {
-    let sub = topic.subscribe(view, since);
+    let sub = feed.subscribe(since);
     let mut rx = sub.rx;
     let mut last = since.unwrap_or(-1);
     for frame in &sub.initial {
@@ -338,11 +422,25 @@ async fn forward(
                 Err(RecvError::Lagged(_)) => {
                     // Fell behind: never leave a gap, resynchronise from a
                     // snapshot (frames older than it are skipped above).
-                    let snap = topic.snapshot(view);
-                    if let Err(end) = send(ws, &snap, s).await {
-                        return end;
+                    let frames = feed.resync();
+                    // A worker's snapshot may be older than what this client
+                    // holds: then the ring's changes after `last` suffice, if
+                    // they join up with it.
+                    let joins = frames.iter().any(|f| f.kind == FrameKind::Change && f.seq == last + 1)
+                        || frames.iter().all(|f| f.kind == FrameKind::Snapshot || f.seq <= last);
+                    for frame in frames {
+                        let covered = match frame.kind {
+                            FrameKind::Change => frame.seq <= last,
+                            FrameKind::Snapshot => frame.seq < last && joins,
+                        };
+                        if covered {
+                            continue;
+                        }
+                        if let Err(end) = send(ws, &frame, s).await {
+                            return end;
+                        }
+                        last = frame.seq;
                     }
-                    last = snap.seq;
                 }
                 Err(RecvError::Closed) => return End::Restart,
             },

@@ -1,0 +1,114 @@
+//! A fan-out worker process: `urne fanout-worker`, started by `urne serve
+//! --fanout-workers N` ([`super::workers`]), never by hand.
+//!
+//! It reads its pipe to the main process (its standard input, see
+//! [`super::wire`]): frames and snapshots go into one [`Replica`] per
+//! election, hand-overs become WebSocket connections served by the same code
+//! as in the main process ([`super::ws::serve_accepted`]): same bounded
+//! queues, resynchronisation, slow-client and heartbeat rules. It has no
+//! database and no HTTP: when the main process goes away, it closes every
+//! connection with 1012 "service restart" (clients reconnect with `since=N`)
+//! and exits.
+//!
+//! It runs on a single-threaded runtime: the workers are as many processes
+//! as the operator wants cores for the fan-out, each with its own
+//! open-files limit, which it raises to the hard limit.
+
+use std::collections::HashMap;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::{TcpStream, UnixStream};
+
+use super::replica::Replica;
+use super::wire::{Reader, ToWorker};
+use super::{Feed, HubSettings};
+
+/// Runs the worker until the main process goes away.
+pub fn run(settings: HubSettings) -> anyhow::Result<()> {
+    raise_open_files_limit();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(serve(settings))
+}
+
+/// Raises the soft open-files limit to the hard one: every connection is a
+/// descriptor.
+pub fn raise_open_files_limit() {
+    if let Ok((soft, hard)) = rlimit::Resource::NOFILE.get()
+        && soft < hard
+        && let Err(e) = rlimit::Resource::NOFILE.set(hard, hard)
+    {
+        tracing::warn!("cannot raise the open-files limit to {hard}: {e}");
+    }
+}
+
+async fn serve(settings: HubSettings) -> anyhow::Result<()> {
+    let pipe = std::io::stdin().as_fd().try_clone_to_owned()?;
+    let pipe = std::os::unix::net::UnixStream::from(pipe);
+    pipe.set_nonblocking(true)?;
+    let pipe = UnixStream::from_std(pipe)?;
+    let mut replicas: HashMap<String, Arc<Replica>> = HashMap::new();
+    let mut reader = Reader::default();
+    let replica = |replicas: &mut HashMap<String, Arc<Replica>>, id: String| {
+        replicas
+            .entry(id.clone())
+            .or_insert_with(|| Arc::new(Replica::new(id, settings.channel_capacity)))
+            .clone()
+    };
+    loop {
+        let msg = match reader.next(&pipe).await {
+            Ok(Some(msg)) => msg,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::error!("fan-out worker pipe: {e}");
+                break;
+            }
+        };
+        match msg {
+            ToWorker::Frame { election, frame } => replica(&mut replicas, election).publish(frame),
+            ToWorker::Snapshot { election, frame } => {
+                replica(&mut replicas, election).set_snapshot(frame)
+            }
+            ToWorker::Handoff {
+                election,
+                since,
+                prefix,
+                socket,
+            } => {
+                let Some(feed) = replicas.get(&election).filter(|r| r.ready()).cloned() else {
+                    // Unknown election: dropping the descriptor closes the connection.
+                    tracing::debug!(%election, "hand-over for an unknown election");
+                    continue;
+                };
+                let tcp = std::net::TcpStream::from(socket);
+                let tcp = match tcp
+                    .set_nonblocking(true)
+                    .and_then(|()| TcpStream::from_std(tcp))
+                {
+                    Ok(tcp) => tcp,
+                    Err(e) => {
+                        tracing::debug!("hand-over: {e}");
+                        continue;
+                    }
+                };
+                let feed: Arc<dyn Feed> = feed;
+                tokio::spawn(super::ws::serve_accepted(
+                    tcp,
+                    prefix,
+                    feed,
+                    since,
+                    settings.clone(),
+                ));
+            }
+        }
+    }
+    // The main process is gone: every connection ends with "service restart".
+    for replica in replicas.values() {
+        replica.close();
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    Ok(())
+}

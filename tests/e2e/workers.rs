@@ -1,0 +1,253 @@
+//! The fan-out worker processes (`urne serve --fanout-workers N`): the real
+//! `urne` binary runs as the workers, the server library as the main
+//! process; clients talk to the main process's port only. None of these
+//! tests is timed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+use urne::app::{Config, spawn};
+use urne::hub::{HubSettings, View};
+use urne::store::Store;
+
+use crate::helpers::{TOKEN, TestApp, Ws, next_frame};
+
+/// The server with `workers` fan-out worker processes, on a fresh SQLite file.
+async fn start(workers: usize, hub: HubSettings) -> TestApp {
+    let dir = std::env::temp_dir().join(format!("urne-workers-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let url = format!("sqlite://{}", dir.join("urne.db").display());
+    let store = Arc::new(Store::connect(&url).await.expect("store"));
+    let config = Config {
+        api_token: TOKEN.to_string(),
+        hub,
+        fanout_workers: workers,
+        worker_exe: Some(env!("CARGO_BIN_EXE_urne").into()),
+        ..Config::default()
+    };
+    let running = spawn("127.0.0.1:0", store.clone(), config)
+        .await
+        .expect("spawn");
+    let addr = running.addr;
+    TestApp {
+        base: format!("http://{addr}"),
+        ws_base: format!("ws://{addr}"),
+        http: reqwest::Client::new(),
+        store,
+        database_url: url,
+        running,
+    }
+}
+
+/// A turnout reading for bureau `i`: one public change; returns its seq.
+async fn turnout(app: &TestApp, id: &str, i: usize, votants: i64) -> i64 {
+    let e = election_data::fixtures::sample_commune();
+    let code = &e.bureaux[i].code;
+    let body = json!({ "turnout": [{ "hour": e.turnout_hours[0], "votants": votants }] });
+    let (status, v) = app
+        .put(
+            &format!("/api/elections/{id}/bureaux/{code}/turnout"),
+            &body,
+        )
+        .await;
+    assert_eq!(status, 200, "{v}");
+    v["seq"].as_i64().expect("seq")
+}
+
+/// The next frame, asserting it is a change with sequence number `seq`.
+async fn expect_change(ws: &mut Ws, seq: i64) -> Value {
+    let f = next_frame(ws).await;
+    assert_eq!(
+        (f["type"].as_str(), f["seq"].as_i64()),
+        (Some("change"), Some(seq))
+    );
+    f
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_processes_serve_snapshots_changes_and_resumes() {
+    let app = start(2, HubSettings::default()).await;
+    let id = app.define_sample().await;
+    let workers = app
+        .running
+        .state
+        .hub
+        .all_workers()
+        .expect("workers")
+        .clone();
+    assert_eq!(workers.pids().len(), 2, "two worker processes");
+
+    let mut a = app.ws(&id, None).await;
+    let snap = next_frame(&mut a).await;
+    assert_eq!(snap["type"], "snapshot");
+    let s0 = snap["seq"].as_i64().expect("seq");
+    let mut seqs = Vec::new();
+    for k in 0..3 {
+        seqs.push(turnout(&app, &id, k, 100 + k as i64).await);
+    }
+    assert_eq!(seqs, vec![s0 + 1, s0 + 2, s0 + 3]);
+    for &seq in &seqs {
+        let f = expect_change(&mut a, seq).await;
+        // The figures are the main process's own frame.
+        assert!(f["perimeters"].as_object().is_some_and(|p| !p.is_empty()));
+    }
+    // The second client lands on the other worker; it resumes from s0 + 1.
+    let mut b = app.ws(&id, Some(s0 + 1)).await;
+    expect_change(&mut b, s0 + 2).await;
+    expect_change(&mut b, s0 + 3).await;
+    let s4 = turnout(&app, &id, 3, 7).await;
+    expect_change(&mut a, s4).await;
+    expect_change(&mut b, s4).await;
+    // A new client gets a snapshot at the latest sequence number.
+    let mut c = app.ws(&id, None).await;
+    let snap = next_frame(&mut c).await;
+    assert_eq!(snap["type"], "snapshot");
+    assert!(snap["seq"].as_i64() <= Some(s4));
+    let mut last = snap["seq"].as_i64().expect("seq");
+    while last < s4 {
+        last = expect_change(&mut c, last + 1).await["seq"]
+            .as_i64()
+            .expect("seq");
+    }
+    // The clients are the workers': in the main process the public view has
+    // one subscriber, the relay to the workers.
+    let topic = app.running.state.hub.get(&id).expect("topic");
+    assert_eq!(topic.subscribers(View::Public), 1);
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_worker_is_replaced_and_its_clients_resume_without_a_gap() {
+    let app = start(1, HubSettings::default()).await;
+    let id = app.define_sample().await;
+    let workers = app
+        .running
+        .state
+        .hub
+        .all_workers()
+        .expect("workers")
+        .clone();
+    let mut ws = app.ws(&id, None).await;
+    let snap = next_frame(&mut ws).await;
+    let mut last = snap["seq"].as_i64().expect("seq");
+    let seq = turnout(&app, &id, 0, 50).await;
+    last = expect_change(&mut ws, seq).await["seq"]
+        .as_i64()
+        .unwrap_or(last);
+    let old = workers.pids();
+    assert_eq!(old.len(), 1);
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
+        rustix::process::Signal::KILL,
+    )
+    .expect("kill the worker");
+    // The client sees its connection end.
+    let ended = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) => break,
+                Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) => break,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the connection ends with its worker");
+    // Changes go on meanwhile.
+    let missed = [
+        turnout(&app, &id, 1, 60).await,
+        turnout(&app, &id, 2, 70).await,
+    ];
+    // A new worker takes the slot.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while workers.pids() == old || !workers.any_alive() {
+        assert!(tokio::time::Instant::now() < deadline, "no new worker");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Resuming from the last frame seen gives exactly the missed changes.
+    let mut ws = app.ws(&id, Some(last)).await;
+    for seq in missed {
+        expect_change(&mut ws, seq).await;
+    }
+    let next = turnout(&app, &id, 3, 80).await;
+    expect_change(&mut ws, next).await;
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lagging_client_of_a_worker_gets_a_snapshot_never_a_gap() {
+    // A tiny channel: a client that does not read for a while falls behind.
+    let settings = HubSettings {
+        channel_capacity: 4,
+        send_timeout: Duration::from_secs(120),
+        ..HubSettings::default()
+    };
+    let app = start(1, settings).await;
+    let id = app.define_sample().await;
+    // A client whose socket accepts very little before it is read: the
+    // worker's writes block, its channel cursor falls behind.
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket.set_recv_buffer_size(4096).expect("rcvbuf");
+    let addr = app.running.addr;
+    let stream = socket.connect(addr).await.expect("connect");
+    let mut ws = tokio_tungstenite::client_async(
+        format!("ws://{addr}/ws/elections/{id}"),
+        tokio_tungstenite::MaybeTlsStream::Plain(stream),
+    )
+    .await
+    .expect("handshake")
+    .0;
+    let snap = next_frame(&mut ws).await;
+    let mut last = snap["seq"].as_i64().expect("seq");
+    // Megabytes of changes while it does not read: its connection task in
+    // the worker blocks on the full socket and the channel moves on.
+    let latest = publish_many(&app, &id, 3000);
+    let mut resynced = false;
+    while last < latest {
+        let f = next_frame(&mut ws).await;
+        let seq = f["seq"].as_i64().expect("seq");
+        match f["type"].as_str() {
+            Some("snapshot") => resynced = true,
+            _ => assert_eq!(seq, last + 1, "a gap after {last}: {}", f["type"]),
+        }
+        last = seq;
+    }
+    assert!(
+        resynced,
+        "the lagging client was resynchronised from a snapshot"
+    );
+    app.running.shutdown().await;
+}
+
+/// Publishes `n` public changes straight into the hub (turnout readings,
+/// round the bureaux); returns the last seq.
+fn publish_many(app: &TestApp, id: &str, n: usize) -> i64 {
+    let topic = app.running.state.hub.get(id).expect("topic");
+    let (codes, hour) = {
+        let live = topic.read();
+        let codes: Vec<String> = live
+            .election
+            .bureaux
+            .iter()
+            .map(|b| b.code.clone())
+            .collect();
+        (codes, live.election.turnout_hours[0].clone())
+    };
+    let mut seq = 0;
+    for k in 0..n {
+        let code = &codes[k % codes.len()];
+        let (mut b, last) = {
+            let live = topic.read();
+            (live.bureau(code), live.seq)
+        };
+        b.record.turnout = vec![election_data::model::TurnoutReading {
+            hour: hour.clone(),
+            votants: 1 + (k / codes.len()) as i64 % 40,
+        }];
+        seq = last + 1;
+        topic.publish(code, b, seq);
+    }
+    seq
+}
