@@ -1,6 +1,14 @@
 //! The subscribers: many WebSocket clients, each a small task that records
 //! when each frame arrives and checks that sequence numbers are contiguous.
 //!
+//! This code runs in the client processes (`urne-load clients`, see
+//! `share.rs`), each holding one [`Share`] of the run's subscribers: a
+//! contiguous range of global client indices. Everything that depends on a
+//! client's identity is derived from its global index, so the subscribers
+//! behave the same however they are split over processes: its source
+//! address, which server process it connects to (index mod the number of
+//! processes), and whether it is one of those that stall.
+//!
 //! Source addresses are spread over 127.0.0.2–127.0.0.254 (each address has
 //! its own ~28k ephemeral ports), so tens of thousands of connections fit.
 //! A client parses only the frame's `type` and `seq`, which both servers put
@@ -11,7 +19,7 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use tokio::net::TcpSocket;
@@ -20,6 +28,8 @@ use tokio::task::JoinHandle;
 use tokio_tungstenite_axum::client_async_with_config;
 use tokio_tungstenite_axum::tungstenite::Message;
 use tokio_tungstenite_axum::tungstenite::protocol::WebSocketConfig;
+
+use crate::clock::Origin;
 
 /// What the control channel tells every client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +43,8 @@ pub enum Control {
 /// What one client saw.
 #[derive(Debug, Default)]
 pub struct ClientResult {
+    /// Index of the server process it was connected to.
+    pub target: usize,
     pub connected: bool,
     pub stalled: bool,
     /// (seq, arrival in µs since the run's origin) of every non-snapshot frame.
@@ -45,7 +57,7 @@ pub struct ClientResult {
     pub closed_by_server: Option<(u16, i64)>,
 }
 
-/// Live figures shared with the orchestrator.
+/// Live figures of one client process.
 #[derive(Debug, Default)]
 pub struct Counters {
     pub open: AtomicUsize,
@@ -99,26 +111,49 @@ async fn connect(
     Ok(ws)
 }
 
-/// Opens `n` subscribers to `server` at `path`; every `stall_every`-th one
-/// (if any) stalls on [`Control::Stall`]. Returns once each has connected and
+/// One client process's part of the run's subscribers.
+#[derive(Debug, Clone)]
+pub struct Share {
+    /// Global index of the first client.
+    pub first: usize,
+    pub count: usize,
+    /// The server processes; client `i` connects to `targets[i % len]`.
+    pub targets: Vec<SocketAddr>,
+    pub path: String,
+    /// Client `i` stalls on [`Control::Stall`] when `i % k == k / 2`.
+    pub stall_every: Option<usize>,
+    pub origin: Origin,
+    /// Frames each client will probably record (a capacity hint).
+    pub expected_frames: usize,
+    /// Handshakes in flight at once in this process.
+    pub concurrency: usize,
+}
+
+/// Opens the share's subscribers. Returns once each has connected and
 /// received its first frame, or failed.
-pub async fn open(
-    n: usize,
-    server: SocketAddr,
-    path: String,
-    stall_every: Option<usize>,
-    origin: Instant,
-    expected_frames: usize,
-    concurrency: usize,
-) -> Fleet {
+pub async fn open(share: Share) -> Fleet {
+    let Share {
+        first,
+        count: n,
+        targets,
+        path,
+        stall_every,
+        origin,
+        expected_frames,
+        concurrency,
+    } = share;
     let (control, _) = watch::channel(Control::Run);
     let counters = Arc::new(Counters::default());
     let gate = Arc::new(Semaphore::new(concurrency.max(1)));
     let (ready_tx, mut ready_rx) = mpsc::channel::<Result<(), String>>(1024);
     let path = Arc::new(path);
     let mut handles = Vec::with_capacity(n);
-    for i in 0..n {
+    for i in first..first + n {
         let stall = stall_every.is_some_and(|k| i % k == k / 2);
+        let target = i % targets.len().max(1);
+        let Some(&server) = targets.get(target) else {
+            break;
+        };
         let ctl = control.subscribe();
         let gate = gate.clone();
         let ready = ready_tx.clone();
@@ -126,7 +161,7 @@ pub async fn open(
         let path = path.clone();
         handles.push(tokio::spawn(async move {
             let mut result = ClientResult {
-                stalled: false,
+                target,
                 ..ClientResult::default()
             };
             let permit = gate.acquire_owned().await;
@@ -147,6 +182,7 @@ pub async fn open(
         }));
     }
     drop(ready_tx);
+    let n = handles.len();
     let (mut connected, mut failed, mut first_error) = (0, 0, None);
     while let Some(r) = ready_rx.recv().await {
         match r {
@@ -174,7 +210,7 @@ async fn run(
     mut ws: tokio_tungstenite_axum::WebSocketStream<tokio::net::TcpStream>,
     mut ctl: watch::Receiver<Control>,
     stall: bool,
-    origin: Instant,
+    origin: Origin,
     r: &mut ClientResult,
     permit: Result<tokio::sync::OwnedSemaphorePermit, tokio::sync::AcquireError>,
     ready: mpsc::Sender<Result<(), String>>,
@@ -203,7 +239,7 @@ async fn run(
                 }
             }
             msg = ws.next() => {
-                let at = u32::try_from(origin.elapsed().as_micros()).unwrap_or(u32::MAX);
+                let at = origin.elapsed_us32();
                 match msg {
                     Some(Ok(Message::Text(t))) => {
                         let Some((snapshot, seq)) = parse(t.as_str()) else { continue };

@@ -1,37 +1,53 @@
 //! `urne-load`: election-night load on the live fan-out, with a yardstick.
 //!
 //! `urne-load run` starts the real `urne serve` (fresh SQLite file, API
-//! token) and then a minimal broadcaster on the same stack, one after the
-//! other, and against each:
+//! token; with `--fanout-workers W` when W > 0) and then a minimal
+//! broadcaster on the same stack, one after the other, and against each:
 //! 1. opens N WebSocket subscribers from 127.0.0.2–254 and measures the
 //!    server's resident memory before and after (RSS per idle connection);
 //! 2. drives M changes per second for D seconds through the real entry API
 //!    (`/tick` on the reference) and measures, from the instant each change
-//!    was acknowledged to its arrival at each client (same process, same
-//!    clock): latency p50/p99/max, messages delivered per second, sequence
-//!    gaps and resynchronisations;
+//!    was acknowledged to its arrival at each client (one system-wide
+//!    monotonic clock): latency p50/p99/max, messages delivered per second,
+//!    sequence gaps and resynchronisations;
 //! 3. does it again while 1 % of the clients stop reading.
+//!
+//! A process cannot hold more sockets than its open-files limit, which on
+//! the project's machine is 20,000 and cannot be raised. So this process only
+//! orchestrates and drives the changes: the subscribers live in child
+//! processes (`urne-load clients`, at most `--clients-per-process` each),
+//! Urne's connections in its fan-out workers, and the reference broadcaster
+//! runs as as many processes as Urne has workers (at least one). Server
+//! memory and CPU are summed over each server's processes and their
+//! descendants.
 //!
 //! It prints both servers' figures and ours as ratios to the reference, and
 //! exits non-zero with `--fail-on-gap` when a client that kept reading saw a
 //! gap or a server failed to hold every connection. Traffic stays on
 //! 127.0.0.0/8; the run is bounded in size and time and stops by itself.
-//! `urne-load reference-server` is the broadcaster itself (run as a child).
+//! `urne-load reference-server` is the broadcaster itself, and
+//! `urne-load clients` one share of the subscribers (both run as children).
 
 mod clients;
+mod clock;
+mod fleet;
 mod reference;
 mod report;
+mod share;
 mod target;
+mod wire;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 use futures_util::StreamExt;
 
-use clients::Control;
+use clients::Share;
+use clock::Origin;
 use report::{Phase, Tick};
 use target::Server;
 
@@ -54,6 +70,42 @@ enum Cmd {
         #[arg(long, default_value_t = 2048)]
         frame_size: usize,
     },
+    /// One share of the subscribers (started by `run`).
+    #[command(hide = true)]
+    Clients(share::ShareArgs),
+}
+
+/// Above this many subscribers, `--fanout-workers auto` gives Urne workers.
+const SUBSCRIBERS_PER_WORKER: usize = 15_000;
+
+/// `--fanout-workers`: a number, or `auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workers {
+    /// 0 up to 15,000 subscribers, else one per 15,000 (rounded up).
+    Auto,
+    Count(usize),
+}
+
+impl FromStr for Workers {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Workers, String> {
+        if s == "auto" {
+            return Ok(Workers::Auto);
+        }
+        s.parse()
+            .map(Workers::Count)
+            .map_err(|_| format!("expected a number or auto, got {s:?}"))
+    }
+}
+
+impl Workers {
+    fn count(self, subscribers: usize) -> usize {
+        match self {
+            Workers::Count(w) => w,
+            Workers::Auto if subscribers <= SUBSCRIBERS_PER_WORKER => 0,
+            Workers::Auto => subscribers.div_ceil(SUBSCRIBERS_PER_WORKER),
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -79,9 +131,17 @@ struct RunArgs {
     /// Skip the minimal broadcaster.
     #[arg(long)]
     no_reference: bool,
-    /// Connection handshakes in flight at once.
+    /// Connection handshakes in flight at once (shared by the client processes).
     #[arg(long, default_value_t = 200)]
     connect_concurrency: usize,
+    /// Subscribers per client process (each process holds one descriptor per subscriber).
+    #[arg(long, default_value_t = 10_000)]
+    clients_per_process: usize,
+    /// Urne's fan-out worker processes (`urne serve --fanout-workers`, passed
+    /// only when > 0); `auto` is 0 up to 15,000 subscribers, else one per
+    /// 15,000. The reference runs as max(1, W) processes.
+    #[arg(long, default_value = "auto")]
+    fanout_workers: Workers,
     /// Exit with status 1 on any gap seen by a client that kept reading, or
     /// when a server did not hold every connection.
     #[arg(long)]
@@ -100,6 +160,12 @@ fn main() -> anyhow::Result<()> {
         Cmd::ReferenceServer { listen, frame_size } => {
             runtime.block_on(reference::serve(listen, frame_size))
         }
+        Cmd::Clients(args) => {
+            let outcome = runtime.block_on(share::run(args));
+            // Its clients are done; do not wait for the stdin reader thread.
+            runtime.shutdown_timeout(Duration::from_secs(1));
+            outcome
+        }
         Cmd::Run(args) => {
             let code = runtime.block_on(run(args))?;
             // Dropping 40k sockets' tasks is not worth waiting for.
@@ -110,7 +176,8 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Raises the open-files limit as far as allowed (the servers this tool
-/// starts inherit it). Each process holds one end of every connection.
+/// starts inherit it; each client process raises its own). Each end of a
+/// connection is a descriptor in the process that holds it.
 fn raise_fd_limit(want: u64) -> u64 {
     use rlimit::Resource;
     let (soft, hard) = Resource::NOFILE.get().unwrap_or((1024, 1024));
@@ -123,20 +190,20 @@ fn raise_fd_limit(want: u64) -> u64 {
     Resource::NOFILE.get().map_or(soft, |(s, _)| s)
 }
 
+/// How the run is split over processes.
+#[derive(Debug, Clone, Copy)]
+struct Layout {
+    client_processes: usize,
+    fanout_workers: usize,
+    reference_processes: usize,
+}
+
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
     if args.subscribers == 0 || args.rate.is_nan() || args.rate <= 0.0 || args.duration == 0 {
         bail!("--subscribers, --rate and --duration must be positive");
     }
-    // Sockets, plus a few dozen files: the database, logs, the runtime's.
-    let limit = raise_fd_limit(args.subscribers as u64 + 1024);
-    if limit < args.subscribers as u64 + 64 {
-        bail!(
-            "the open-files limit is {limit} (hard limit of this process), too low for {} subscribers: \
-             each end of a connection is a file descriptor in one process; raise the hard limit \
-             (ulimit -Hn, LimitNOFILE=) or ask for at most {} subscribers",
-            args.subscribers,
-            limit.saturating_sub(64)
-        );
+    if args.clients_per_process == 0 {
+        bail!("--clients-per-process must be positive");
     }
     let bin = match &args.server_bin {
         Some(b) => b.clone(),
@@ -151,30 +218,76 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
             bin.display()
         );
     }
+    let n = args.subscribers;
+    let mut fanout_workers = args.fanout_workers.count(n);
+    if fanout_workers > 0 && !target::supports_fanout_workers(&bin).await {
+        if args.fanout_workers != Workers::Auto {
+            bail!(
+                "{} serve does not accept --fanout-workers: pass --fanout-workers 0",
+                bin.display()
+            );
+        }
+        eprintln!(
+            "urne-load: {} serve has no --fanout-workers; running it as one process",
+            bin.display()
+        );
+        fanout_workers = 0;
+    }
+    let layout = Layout {
+        client_processes: n.div_ceil(args.clients_per_process),
+        fanout_workers,
+        reference_processes: fanout_workers.max(1),
+    };
+    // The most connections one process holds (assuming the server spreads
+    // them evenly over its workers); plus a few dozen files: the database,
+    // logs, the runtime's.
+    let per_client_process = n.div_ceil(layout.client_processes);
+    let per_urne_process = n.div_ceil(layout.fanout_workers.max(1));
+    let per_reference_process = if args.no_reference {
+        0
+    } else {
+        n.div_ceil(layout.reference_processes)
+    };
+    let most = per_client_process
+        .max(per_urne_process)
+        .max(per_reference_process) as u64;
+    let limit = raise_fd_limit(most + 1024);
+    if limit < most + 64 {
+        bail!(
+            "the open-files limit is {limit} (hard limit of this process), too low for {most} \
+             connections in one process: each end of a connection is a file descriptor in the \
+             process that holds it; lower --clients-per-process, give the server more \
+             --fanout-workers, or raise the hard limit (ulimit -Hn, LimitNOFILE=)"
+        );
+    }
     let dir = target::temp_dir()?;
     eprintln!(
-        "urne-load: {} subscribers, {} changes/s, {} s per phase, {} % stalled; open files {limit}; logs in {}",
-        args.subscribers,
+        "urne-load: {n} subscribers in {} client processes, {} changes/s, {} s per phase, {} % stalled; \
+         urne with {} fan-out workers, reference in {} processes; open files {limit}; logs in {}",
+        layout.client_processes,
         args.rate,
         args.duration,
         args.stalled_percent,
+        layout.fanout_workers,
+        layout.reference_processes,
         dir.display()
     );
 
-    let urne = Server::urne(&bin, &dir).await?;
+    let urne = Server::urne(&bin, &dir, layout.fanout_workers).await?;
     let frame_size = probe_frame_size(&urne).await?;
     eprintln!("urne: change frames are {frame_size} bytes");
-    let ours = measure("urne", urne, &args).await?;
+    let ours = measure("urne", urne, &args, layout).await?;
     let reference = if args.no_reference {
         None
     } else {
-        let r = Server::reference(&dir, frame_size).await?;
-        Some(measure("reference", r, &args).await?)
+        let r = Server::reference(&dir, frame_size, layout.reference_processes).await?;
+        Some(measure("reference", r, &args, layout).await?)
     };
-    let text = report::render(&args_summary(&args, frame_size), &ours, reference.as_ref());
+    let info = args_summary(&args, frame_size, layout);
+    let text = report::render(&info, &ours, reference.as_ref());
     println!("{text}");
     if let Some(path) = &args.json {
-        let json = report::json(&args_summary(&args, frame_size), &ours, reference.as_ref());
+        let json = report::json(&info, &ours, reference.as_ref());
         std::fs::write(path, serde_json::to_string_pretty(&json)?)?;
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -188,13 +301,15 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-fn args_summary(args: &RunArgs, frame_size: usize) -> report::RunInfo {
+fn args_summary(args: &RunArgs, frame_size: usize, layout: Layout) -> report::RunInfo {
     report::RunInfo {
         subscribers: args.subscribers,
         rate: args.rate,
         duration: args.duration,
         stalled_percent: args.stalled_percent,
         frame_size,
+        client_processes: layout.client_processes,
+        fanout_workers: layout.fanout_workers,
     }
 }
 
@@ -204,7 +319,7 @@ async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
     let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
     // The snapshot first.
     let _ = tokio::time::timeout(Duration::from_secs(10), ws.next()).await?;
-    server.change(0).await?;
+    server.change(0, Origin::now()).await?;
     let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
         .await?
         .context("probe closed")??;
@@ -214,19 +329,27 @@ async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
 /// One server's figures.
 pub struct Measured {
     pub name: &'static str,
+    /// The server's processes (with their descendants) once connections were held.
+    pub processes: usize,
     pub connected: usize,
     pub failed: usize,
     pub first_error: Option<String>,
+    pub connect_seconds: f64,
     pub rss_before: u64,
     pub rss_idle: u64,
     pub kernel_tcp_idle: u64,
     pub phases: Vec<Phase>,
 }
 
-async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::Result<Measured> {
-    let origin = Instant::now();
+async fn measure(
+    name: &'static str,
+    server: Server,
+    args: &RunArgs,
+    layout: Layout,
+) -> anyhow::Result<Measured> {
+    let origin = Origin::now();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = target::rss(server.pid)?;
+    let rss_before = target::rss_tree(&server.pids)?;
     let stall_every = if args.stalled_percent > 0.0 {
         Some(((100.0 / args.stalled_percent).round() as usize).max(1))
     } else {
@@ -234,21 +357,23 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
     };
     let per_phase = (args.rate * args.duration as f64) as usize + 64;
     let started = Instant::now();
-    let fleet = clients::open(
-        args.subscribers,
-        server.addr,
-        server.ws_path(),
+    let plan = Share {
+        first: 0,
+        count: args.subscribers,
+        targets: server.targets.clone(),
+        path: server.ws_path(),
         stall_every,
         origin,
-        per_phase * 2,
-        args.connect_concurrency,
-    )
-    .await;
+        expected_frames: per_phase * 2,
+        concurrency: args.connect_concurrency,
+    };
+    let mut fleet = fleet::open(&std::env::current_exe()?, plan, layout.client_processes).await?;
+    let connect_seconds = started.elapsed().as_secs_f64();
     eprintln!(
-        "{name}: {} connected, {} failed in {:.1} s{}",
+        "{name}: {} connected, {} failed in {connect_seconds:.1} s by {} client processes{}",
         fleet.connected,
         fleet.failed,
-        started.elapsed().as_secs_f64(),
+        fleet.processes(),
         fleet
             .first_error
             .as_deref()
@@ -257,7 +382,8 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
     );
     // Let the initial frames drain and the allocator settle.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_idle = target::rss(server.pid)?;
+    let rss_idle = target::rss_tree(&server.pids)?;
+    let processes = target::tree(&server.pids).len();
     let kernel_tcp_idle = target::tcp_kernel_mem();
 
     let mut phases = Vec::new();
@@ -276,22 +402,19 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
     }
     for (label, stall) in specs {
         if stall {
-            let _ = fleet.control.send(Control::Stall);
+            fleet.stall().await?;
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
         let began = origin.elapsed();
-        let cpu_before = target::cpu_seconds(server.pid);
+        let cpu_before = target::cpu_tree(&server.pids);
         let ticks = drive(&server, args, origin, &mut k).await?;
         let ended = origin.elapsed();
         // Let the last changes arrive.
         tokio::time::sleep(Duration::from_secs(2)).await;
-        let cpu = target::cpu_seconds(server.pid) - cpu_before;
-        let rss_end = target::rss(server.pid)?;
+        let cpu = target::cpu_tree(&server.pids) - cpu_before;
+        let rss_end = target::rss_tree(&server.pids)?;
         let kernel_tcp = target::tcp_kernel_mem();
-        let open = fleet
-            .counters
-            .open
-            .load(std::sync::atomic::Ordering::Relaxed);
+        let open = fleet.open_count().await?;
         eprintln!(
             "{name}: phase '{label}': {} changes in {:.1} s, {open} clients open, server RSS {:.1} MiB",
             ticks.len(),
@@ -302,22 +425,23 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
         phase.server_cpu = cpu;
         phases.push(phase);
     }
-    let _ = fleet.control.send(Control::Stop);
-    let mut results = Vec::with_capacity(fleet.handles.len());
-    for h in fleet.handles {
-        results.push(h.await.unwrap_or_default());
-    }
+    let (connected, failed, first_error) =
+        (fleet.connected, fleet.failed, fleet.first_error.take());
+    let results = fleet.finish().await?;
     for p in &mut phases {
         p.analyse(&results);
     }
+    drop(results);
     server.stop().await;
     // Closed sockets linger a moment in the kernel; let the next server start clean.
     tokio::time::sleep(Duration::from_secs(2)).await;
     Ok(Measured {
         name,
-        connected: fleet.connected,
-        failed: fleet.failed,
-        first_error: fleet.first_error,
+        processes,
+        connected,
+        failed,
+        first_error,
+        connect_seconds,
         rss_before,
         rss_idle,
         kernel_tcp_idle,
@@ -329,7 +453,7 @@ async fn measure(name: &'static str, server: Server, args: &RunArgs) -> anyhow::
 async fn drive(
     server: &Server,
     args: &RunArgs,
-    origin: Instant,
+    origin: Origin,
     k: &mut u64,
 ) -> anyhow::Result<Vec<Tick>> {
     let period = Duration::from_secs_f64(1.0 / args.rate);
@@ -340,10 +464,9 @@ async fn drive(
     while Instant::now() < end {
         interval.tick().await;
         let sent = origin.elapsed();
-        let seq = server.change(*k).await?;
-        let acked = origin.elapsed();
+        let acks = server.change(*k, origin).await?;
         *k += 1;
-        ticks.push(Tick { seq, sent, acked });
+        ticks.push(Tick { sent, acks });
     }
     Ok(ticks)
 }

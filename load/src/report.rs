@@ -3,9 +3,16 @@
 //! Latency is measured from the instant the driver got the server's answer
 //! to a change (the change is committed and already handed to the fan-out
 //! when the answer leaves) to the instant a client read the frame carrying
-//! its sequence number; both instants come from the same clock in the same
-//! process. Clients that stopped reading are left out of the latency, gap
-//! and delivery figures of the phase in which they stalled.
+//! its sequence number. The driver runs in the parent process and the
+//! clients in child processes; both instants are read on CLOCK_MONOTONIC as
+//! microseconds since the same origin (`clock.rs`), so their difference is
+//! exact. When the server is several processes that each take the change
+//! (the reference), a client's latency counts from the answer of the process
+//! it is connected to, and its sequence numbers are that process's.
+//! The client processes' records are merged into one list before analysis,
+//! so the figures do not depend on how the clients were split. Clients that
+//! stopped reading are left out of the latency, gap and delivery figures of
+//! the phase in which they stalled.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,12 +23,19 @@ use serde_json::{Value, json};
 use crate::Measured;
 use crate::clients::ClientResult;
 
-/// One change made by the driver.
-#[derive(Debug, Clone, Copy)]
+/// One change made by the driver (times since the measurement's origin).
+#[derive(Debug, Clone)]
 pub struct Tick {
-    pub seq: i64,
     pub sent: Duration,
-    pub acked: Duration,
+    /// Per server process subscribers connect to (one for Urne).
+    pub acks: Vec<Ack>,
+}
+
+/// A server process's answer to a change.
+#[derive(Debug, Clone, Copy)]
+pub struct Ack {
+    pub seq: i64,
+    pub at: Duration,
 }
 
 pub struct RunInfo {
@@ -30,6 +44,8 @@ pub struct RunInfo {
     pub duration: u64,
     pub stalled_percent: f64,
     pub frame_size: usize,
+    pub client_processes: usize,
+    pub fanout_workers: usize,
 }
 
 /// Percentiles of a latency histogram, in milliseconds.
@@ -79,7 +95,7 @@ pub struct Phase {
     pub latency_from_request: Lat,
     /// Commit → the last healthy client, per change.
     pub last_subscriber: Lat,
-    /// Request → answer at the driver.
+    /// Request → answer at the driver (each process's answer, for the reference).
     pub commit: Lat,
     /// CPU seconds the server used during the phase (and its 2 s drain).
     pub server_cpu: f64,
@@ -149,33 +165,47 @@ impl Phase {
     }
 
     pub fn analyse(&mut self, clients: &[ClientResult]) {
-        let mut times: HashMap<u32, (u64, u64)> = HashMap::with_capacity(self.ticks.len());
+        // Per server process: its seq → the tick that made it, and the
+        // range of its seqs in the phase.
+        let targets = self.ticks.iter().map(|t| t.acks.len()).max().unwrap_or(0);
+        let mut index: Vec<HashMap<u32, usize>> =
+            vec![HashMap::with_capacity(self.ticks.len()); targets];
+        let mut range: Vec<(i64, i64)> = vec![(i64::MAX, -1); targets];
         let mut commit = hist();
-        for t in &self.ticks {
-            times.insert(t.seq as u32, (us(t.sent), us(t.acked)));
-            let _ = commit.record(us(t.acked.saturating_sub(t.sent)).max(1));
+        for (i, t) in self.ticks.iter().enumerate() {
+            for (target, a) in t.acks.iter().enumerate() {
+                index[target].insert(a.seq as u32, i);
+                range[target].0 = range[target].0.min(a.seq);
+                range[target].1 = range[target].1.max(a.seq);
+                let _ = commit.record(us(a.at.saturating_sub(t.sent)).max(1));
+            }
         }
-        let lo = self.ticks.iter().map(|t| t.seq).min().unwrap_or(0) as u32;
-        let hi = self.ticks.iter().map(|t| t.seq).max().unwrap_or(-1) as u32;
-        let in_phase = |seq: u32| seq >= lo && seq <= hi;
-        let mut lat = hist();
-        let mut from_req = hist();
-        let mut last: HashMap<u32, u64> = HashMap::with_capacity(self.ticks.len());
+        let (mut lat, mut from_req) = (hist(), hist());
+        // Per tick: the latency of its last healthy client.
+        let mut last: Vec<Option<u64>> = vec![None; self.ticks.len()];
         for c in clients.iter().filter(|c| c.connected) {
             if self.stall && c.stalled {
                 self.stalled += 1;
                 continue;
             }
             self.healthy += 1;
+            let (Some(index), Some(&(lo, hi))) = (index.get(c.target), range.get(c.target)) else {
+                continue;
+            };
+            let in_phase = |seq: u32| i64::from(seq) >= lo && i64::from(seq) <= hi;
             for &(seq, at) in &c.arrivals {
-                let Some(&(sent, acked)) = times.get(&seq) else {
+                let Some(&i) = index.get(&seq) else {
+                    continue;
+                };
+                let tick = &self.ticks[i];
+                let Some(ack) = tick.acks.get(c.target) else {
                     continue;
                 };
                 let at = u64::from(at);
-                let _ = lat.record(at.saturating_sub(acked).max(1));
-                let _ = from_req.record(at.saturating_sub(sent).max(1));
-                let e = last.entry(seq).or_insert(0);
-                *e = (*e).max(at);
+                let latency = at.saturating_sub(us(ack.at)).max(1);
+                let _ = lat.record(latency);
+                let _ = from_req.record(at.saturating_sub(us(tick.sent)).max(1));
+                last[i] = Some(last[i].map_or(latency, |l| l.max(latency)));
                 self.delivered += 1;
             }
             for &(seq, missing) in &c.gaps {
@@ -186,17 +216,15 @@ impl Phase {
             }
             self.resyncs += c.resyncs.iter().filter(|s| in_phase(**s)).count() as u64;
             if let Some((_, seq)) = c.closed_by_server
-                && seq < i64::from(hi)
-                && seq >= i64::from(lo) - 1
+                && seq < hi
+                && seq >= lo - 1
             {
                 self.healthy_closed += 1;
             }
         }
         let mut last_h = hist();
-        for (seq, at) in &last {
-            if let Some(&(_, acked)) = times.get(seq) {
-                let _ = last_h.record(at.saturating_sub(acked).max(1));
-            }
+        for l in last.into_iter().flatten() {
+            let _ = last_h.record(l);
         }
         self.missing =
             (self.healthy as u64 * self.ticks.len() as u64).saturating_sub(self.delivered);
@@ -244,7 +272,9 @@ impl Measured {
     fn json(&self) -> Value {
         json!({
             "server": self.name,
+            "server_processes": self.processes,
             "connected": self.connected,
+            "connect_seconds": self.connect_seconds,
             "failed": self.failed,
             "first_error": self.first_error,
             "rss_before": self.rss_before,
@@ -272,14 +302,16 @@ fn section(m: &Measured, out: &mut String) {
     use std::fmt::Write;
     let _ = writeln!(
         out,
-        "\n## {}\nconnections held: {} (failed {}{})\nserver RSS: {:.1} MiB before, {:.1} MiB with the idle connections → {:.0} B ({:.2} KiB) per idle connection\nkernel TCP buffers (whole machine, both ends): {:.1} MiB idle",
+        "\n## {}\nserver processes: {} (memory and CPU are their sum)\nconnections held: {} (failed {}{}), opened in {:.1} s\nserver RSS: {:.1} MiB before, {:.1} MiB with the idle connections → {:.0} B ({:.2} KiB) per idle connection\nkernel TCP buffers (whole machine, both ends): {:.1} MiB idle",
         m.name,
+        m.processes,
         m.connected,
         m.failed,
         m.first_error
             .as_deref()
             .map(|e| format!("; first error: {e}"))
             .unwrap_or_default(),
+        m.connect_seconds,
         mib(m.rss_before),
         mib(m.rss_idle),
         m.rss_per_conn(),
@@ -350,8 +382,14 @@ fn ratios(ours: &Measured, reference: Option<&Measured>) -> Value {
 pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> String {
     use std::fmt::Write;
     let mut out = format!(
-        "# urne-load: {} subscribers, {} changes/s, {} s per phase, {} % stalled in phase 2, frames of {} bytes",
-        info.subscribers, info.rate, info.duration, info.stalled_percent, info.frame_size
+        "# urne-load: {} subscribers in {} client processes, {} changes/s, {} s per phase, {} % stalled in phase 2, frames of {} bytes, urne with {} fan-out workers",
+        info.subscribers,
+        info.client_processes,
+        info.rate,
+        info.duration,
+        info.stalled_percent,
+        info.frame_size,
+        info.fanout_workers
     );
     section(ours, &mut out);
     if let Some(r) = reference {
@@ -391,6 +429,8 @@ pub fn json(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> Va
         "duration_s": info.duration,
         "stalled_percent": info.stalled_percent,
         "frame_size": info.frame_size,
+        "client_processes": info.client_processes,
+        "fanout_workers": info.fanout_workers,
         "urne": ours.json(),
         "reference": reference.map(Measured::json),
         "ratios": ratios(ours, reference),

@@ -2,9 +2,16 @@
 //! into them.
 //!
 //! The Urne server is the real `urne serve` binary on a fresh SQLite file
-//! with an API token; the reference is this binary's `reference-server`
-//! mode. Both inherit the raised file-descriptor limit. Knowing their pids,
-//! the tool reads their resident memory from `/proc/<pid>/status`.
+//! with an API token, with `--fanout-workers W` when W > 0 (W child
+//! processes of the server then hold the public WebSocket connections). The
+//! reference is R processes of this binary's `reference-server` mode, each
+//! on its own port, because one broadcaster process cannot hold more
+//! connections than its open-files limit either; subscriber i connects to
+//! the (i mod R)-th. All inherit the raised file-descriptor limit. Knowing
+//! their pids, the tool sums the resident memory (`/proc/<pid>/status`) and
+//! CPU time (`/proc/<pid>/stat`) of each server process and of all its
+//! descendants (found through the `PPid` of every process in /proc), since
+//! the fan-out workers are children of `urne serve`.
 //!
 //! A change on Urne is one `PUT …/bureaux/{code}/turnout` through the real
 //! entry API: validation, the writer lock, one durable SQLite transaction
@@ -15,7 +22,11 @@
 //! requests and sends two bare `seq` frames before the one that matters.
 //! Before the clients connect, every bureau's PV is entered, validated and
 //! published, so the frames carry the full tallies of a results night.
+//! A change on the reference is one `POST /tick` to each of its processes,
+//! all at once; each answer is timed on its own, since each process
+//! broadcasts to its own clients.
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -25,13 +36,20 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
+use crate::clock::Origin;
+use crate::report::Ack;
+
 pub const TOKEN: &str = "urne-load-token-0123456789";
 
 /// A server under test.
 pub struct Server {
+    /// Where its API (or its first process) listens.
     pub addr: SocketAddr,
-    pub child: Child,
-    pub pid: u32,
+    /// Where subscribers connect: subscriber i to `targets[i % len]`.
+    pub targets: Vec<SocketAddr>,
+    pub children: Vec<Child>,
+    /// The processes this tool started; their descendants count too.
+    pub pids: Vec<u32>,
     pub http: reqwest::Client,
     pub kind: Kind,
 }
@@ -80,6 +98,69 @@ pub fn cpu_seconds(pid: u32) -> f64 {
     let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
     // USER_HZ is 100 on Linux.
     (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Start time of a process (field 22 of its stat line, in clock ticks since
+/// boot) and its parent's pid, or `None` if it is gone.
+fn stat_of(pid: u32) -> Option<(u64, u32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    // After the name: state (3rd field of the line), ppid (4th), starttime (22nd).
+    Some((f.get(19)?.parse().ok()?, f.get(1)?.parse().ok()?))
+}
+
+/// The processes `roots` and all their descendants, with their start times
+/// (so that a pid can be told from a later process that reused it).
+pub fn tree(roots: &[u32]) -> Vec<(u32, u64)> {
+    let mut children: HashMap<u32, Vec<u32>> = HashMap::new();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if let Some((_, ppid)) = stat_of(pid) {
+                children.entry(ppid).or_default().push(pid);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut todo: Vec<u32> = roots.to_vec();
+    while let Some(pid) = todo.pop() {
+        if out.iter().any(|(p, _)| *p == pid) {
+            continue;
+        }
+        if let Some((start, _)) = stat_of(pid) {
+            out.push((pid, start));
+            todo.extend(children.get(&pid).into_iter().flatten());
+        }
+    }
+    out
+}
+
+/// Resident memory of `roots` and their descendants, summed, in bytes (an
+/// error if a root is gone). Pages shared between processes (the binary,
+/// libraries) count once per process, as in each process's own VmRSS.
+pub fn rss_tree(roots: &[u32]) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for &pid in roots {
+        total += rss(pid).with_context(|| format!("memory of server process {pid}"))?;
+    }
+    for (pid, _) in tree(roots) {
+        if !roots.contains(&pid) {
+            total += rss(pid).unwrap_or(0);
+        }
+    }
+    Ok(total)
+}
+
+/// CPU seconds of `roots` and their descendants, summed.
+pub fn cpu_tree(roots: &[u32]) -> f64 {
+    tree(roots).iter().map(|(pid, _)| cpu_seconds(*pid)).sum()
 }
 
 /// Memory the kernel holds in TCP socket buffers, machine-wide, in bytes.
@@ -133,7 +214,8 @@ fn http() -> anyhow::Result<reqwest::Client> {
 impl Server {
     /// Starts `urne serve` on a fresh database in `dir`, defines the sample
     /// commune and publishes every bureau's PV.
-    pub async fn urne(bin: &Path, dir: &Path) -> anyhow::Result<Server> {
+    /// `fanout_workers` > 0 is passed on as `--fanout-workers`.
+    pub async fn urne(bin: &Path, dir: &Path, fanout_workers: usize) -> anyhow::Result<Server> {
         let port = free_port()?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         let mut cmd = Command::new(bin);
@@ -144,6 +226,9 @@ impl Server {
             .arg(format!("sqlite://{}", dir.join("urne.db").display()))
             .env("URNE_API_TOKEN", TOKEN)
             .env("RUST_LOG", "warn");
+        if fanout_workers > 0 {
+            cmd.arg("--fanout-workers").arg(fanout_workers.to_string());
+        }
         let mut child = spawn_logged(cmd, &dir.join("urne.log"))
             .with_context(|| format!("starting {}", bin.display()))?;
         let http = http()?;
@@ -162,8 +247,9 @@ impl Server {
             .context("the sample election has turnout hours")?;
         let mut server = Server {
             addr,
-            child,
-            pid,
+            targets: vec![addr],
+            children: vec![child],
+            pids: vec![pid],
             http,
             kind: Kind::Reference,
         };
@@ -191,31 +277,53 @@ impl Server {
         Ok(server)
     }
 
-    /// Starts the minimal broadcaster (this binary) sending frames of `frame_size` bytes.
-    pub async fn reference(dir: &Path, frame_size: usize) -> anyhow::Result<Server> {
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut cmd = Command::new(std::env::current_exe()?);
-        cmd.arg("reference-server")
-            .arg("--listen")
-            .arg(addr.to_string())
-            .arg("--frame-size")
-            .arg(frame_size.to_string());
-        let mut child = spawn_logged(cmd, &dir.join("reference.log"))?;
+    /// Starts the minimal broadcaster (this binary) as `processes` processes,
+    /// each on its own port, sending frames of `frame_size` bytes.
+    pub async fn reference(
+        dir: &Path,
+        frame_size: usize,
+        processes: usize,
+    ) -> anyhow::Result<Server> {
         let http = http()?;
-        wait_healthy(&http, &format!("http://{addr}/health"), &mut child).await?;
-        let pid = child.id().context("reference pid")?;
+        let exe = std::env::current_exe()?;
+        let (mut targets, mut children, mut pids) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..processes.max(1) {
+            let port = free_port()?;
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let mut cmd = Command::new(&exe);
+            cmd.arg("reference-server")
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--frame-size")
+                .arg(frame_size.to_string());
+            let mut child = spawn_logged(cmd, &dir.join(format!("reference-{i}.log")))?;
+            wait_healthy(&http, &format!("http://{addr}/health"), &mut child).await?;
+            pids.push(child.id().context("reference pid")?);
+            targets.push(addr);
+            children.push(child);
+        }
         Ok(Server {
-            addr,
-            child,
-            pid,
+            addr: targets[0],
+            targets,
+            children,
+            pids,
             http,
             kind: Kind::Reference,
         })
     }
 
     async fn call(&self, method: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
-        let url = format!("http://{}{path}", self.addr);
+        self.call_at(self.addr, method, path, body).await
+    }
+
+    async fn call_at(
+        &self,
+        addr: SocketAddr,
+        method: &str,
+        path: &str,
+        body: &Value,
+    ) -> anyhow::Result<Value> {
+        let url = format!("http://{addr}{path}");
         let req = match method {
             "PUT" => self.http.put(url),
             _ => self.http.post(url),
@@ -237,9 +345,10 @@ impl Server {
         }
     }
 
-    /// Makes the `k`-th change; returns its sequence number once committed.
-    pub async fn change(&self, k: u64) -> anyhow::Result<i64> {
-        let answer = match &self.kind {
+    /// Makes the `k`-th change; returns, per process subscribers connect to,
+    /// its sequence number and the instant its answer arrived.
+    pub async fn change(&self, k: u64, origin: Origin) -> anyhow::Result<Vec<Ack>> {
+        match &self.kind {
             Kind::Urne {
                 election,
                 bureaux,
@@ -250,22 +359,61 @@ impl Server {
                 // Stays below every sample bureau's final votants.
                 let votants = 1 + (k / n) % 50;
                 let body = json!({ "turnout": [{ "hour": hour, "votants": votants }] });
-                self.call(
-                    "PUT",
-                    &format!("/api/elections/{election}/bureaux/{code}/turnout"),
-                    &body,
-                )
-                .await?
+                let answer = self
+                    .call(
+                        "PUT",
+                        &format!("/api/elections/{election}/bureaux/{code}/turnout"),
+                        &body,
+                    )
+                    .await?;
+                let at = origin.elapsed();
+                let seq = answer["seq"].as_i64().context("answer without seq")?;
+                Ok(vec![Ack { seq, at }])
             }
-            Kind::Reference => self.call("POST", "/tick", &json!({})).await?,
-        };
-        answer["seq"].as_i64().context("answer without seq")
+            Kind::Reference => {
+                let ticks = self.targets.iter().map(|&addr| async move {
+                    let answer = self.call_at(addr, "POST", "/tick", &json!({})).await?;
+                    let at = origin.elapsed();
+                    let seq = answer["seq"].as_i64().context("answer without seq")?;
+                    anyhow::Ok(Ack { seq, at })
+                });
+                futures_util::future::try_join_all(ticks).await
+            }
+        }
     }
 
-    /// Stops the child.
+    /// Stops the server's processes and whatever they started (a fan-out
+    /// worker must not outlive its server and keep its connections).
     pub async fn stop(mut self) {
-        let _ = self.child.kill().await;
+        let all = tree(&self.pids);
+        for child in &mut self.children {
+            let _ = child.kill().await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        for (pid, start) in all {
+            // Only if it is still the process found above, not a reused pid.
+            if self.pids.contains(&pid) || stat_of(pid).map(|s| s.0) != Some(start) {
+                continue;
+            }
+            if let Some(p) = i32::try_from(pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+            {
+                let _ = rustix::process::kill_process(p, rustix::process::Signal::KILL);
+            }
+        }
     }
+}
+
+/// Whether `bin serve` accepts `--fanout-workers` (its help says so).
+pub async fn supports_fanout_workers(bin: &Path) -> bool {
+    let out = Command::new(bin)
+        .args(["serve", "--help"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .await;
+    out.is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("--fanout-workers"))
 }
 
 /// A fresh temporary directory for one run.

@@ -7,7 +7,8 @@
 //! - [`app`]: the router and shared state, and how the server is started.
 //! - [`store`]: SQLite / PostgreSQL persistence.
 //! - [`live`]: the in-memory state of each election.
-//! - [`hub`]: per-election topics, frames, the WebSocket endpoint.
+//! - [`hub`]: per-election topics, frames, the WebSocket endpoint and the
+//!   fan-out worker processes that can hold its connections.
 //! - [`auth`]: accounts, sessions, CSRF, login throttling.
 //! - [`ingest`]: the JSON entry API and the actions it shares with the desk.
 //! - [`desk`]: the desk's and presidents' HTML forms.

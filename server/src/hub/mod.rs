@@ -14,6 +14,13 @@
 //! only its receiver cursor and its connection's small buffers (see
 //! [`ws`]). [`HubSettings`] gathers the knobs (channel capacity, timeouts)
 //! so that tests and the load tool can tighten them.
+//!
+//! The public connections can live in other processes: with fan-out
+//! workers ([`workers`], [`worker`]), each topic's public frames are relayed
+//! over a pipe ([`wire`]) to child processes that keep a [`replica`] of the
+//! channel and ring and serve the connections the main process hands them.
+//! A WebSocket connection forwards a [`Feed`]: a view of a topic here, or a
+//! replica there, with the same rules.
 
 pub mod replica;
 pub mod wire;
