@@ -19,3 +19,10 @@ timeout 600 "$target_dir/debug/urne-load" run \
   --server-bin "$target_dir/debug/urne" \
   --json "$target_dir/load-smoke.json" \
   --fail-on-gap
+echo "== load smoke: the same through 2 fan-out worker processes and 2 client processes"
+timeout 600 "$target_dir/debug/urne-load" run \
+  --subscribers 500 --rate 10 --duration 5 --stalled-percent 1 --no-reference \
+  --fanout-workers 2 --clients-per-process 250 \
+  --server-bin "$target_dir/debug/urne" \
+  --json "$target_dir/load-smoke-workers.json" \
+  --fail-on-gap

@@ -10,9 +10,12 @@
 //! connection with 1012 "service restart" (clients reconnect with `since=N`)
 //! and exits.
 //!
-//! It runs on a single-threaded runtime: the workers are as many processes
-//! as the operator wants cores for the fan-out, each with its own
-//! open-files limit, which it raises to the hard limit.
+//! Each worker has its own open-files limit, which it raises to the hard
+//! limit, and a runtime with as many threads as cores: measured with the
+//! load tool at 20,000 subscribers over two workers, single-threaded
+//! workers got a smaller share of the CPU than the clients' threads and
+//! delivered later (commit → client p99 2.9× the minimal broadcaster's,
+//! against 1.1× with a thread per core).
 
 use std::collections::HashMap;
 use std::os::fd::AsFd;
@@ -28,7 +31,10 @@ use super::{Feed, HubSettings};
 /// Runs the worker until the main process goes away.
 pub fn run(settings: HubSettings) -> anyhow::Result<()> {
     raise_open_files_limit();
-    let rt = tokio::runtime::Builder::new_current_thread()
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(threads)
+        .thread_name("urne-fanout-worker")
         .enable_all()
         .build()?;
     rt.block_on(serve(settings))
