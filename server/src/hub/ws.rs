@@ -51,10 +51,10 @@ use tokio::net::TcpStream;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite_axum::WebSocketStream;
-use tokio_tungstenite_axum::tungstenite::Message;
 use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
 use tokio_tungstenite_axum::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
+use tokio_tungstenite_axum::tungstenite::{Message, Utf8Bytes};
 
 use super::{Feed, Frame, FrameKind, HubSettings, TopicView, View};
 use crate::app::AppState;
@@ -396,11 +396,15 @@ async fn forward<S: Io>(
     let sub = feed.subscribe(since);
     let mut rx = sub.rx;
     let mut last = since.unwrap_or(-1);
+    // The last frame sent, when it was a snapshot: a resynchronisation that
+    // would send the very same snapshot again is skipped.
+    let mut sent_snapshot: Option<Utf8Bytes> = None;
     for frame in &sub.initial {
         if let Err(end) = send(ws, frame, s).await {
             return end;
         }
         last = frame.seq;
+        sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
     }
     drop(sub.initial);
     let mut ping = tokio::time::interval_at(Instant::now() + s.ping_every, s.ping_every);
@@ -418,6 +422,7 @@ async fn forward<S: Io>(
                         return end;
                     }
                     last = frame.seq;
+                    sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
                 }
                 Err(RecvError::Lagged(_)) => {
                     // Fell behind: never leave a gap, resynchronise from a
@@ -431,7 +436,10 @@ async fn forward<S: Io>(
                     for frame in frames {
                         let covered = match frame.kind {
                             FrameKind::Change => frame.seq <= last,
-                            FrameKind::Snapshot => frame.seq < last && joins,
+                            FrameKind::Snapshot => {
+                                (frame.seq < last && joins)
+                                    || (frame.seq == last && sent_snapshot.as_ref() == Some(&frame.text))
+                            }
                         };
                         if covered {
                             continue;
@@ -440,6 +448,7 @@ async fn forward<S: Io>(
                             return end;
                         }
                         last = frame.seq;
+                        sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
                     }
                 }
                 Err(RecvError::Closed) => return End::Restart,
