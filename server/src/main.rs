@@ -204,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
                 send_timeout: Duration::from_millis(send_timeout_ms),
                 ping_every: Duration::from_millis(ping_every_ms),
                 idle_limit: Duration::from_millis(idle_limit_ms),
+                ..urne::hub::HubSettings::default()
             };
             // Its own runtime: this one is for the main process's work.
             std::thread::spawn(move || urne::hub::worker::run(settings))

@@ -251,3 +251,58 @@ fn publish_many(app: &TestApp, id: &str, n: usize) -> i64 {
     }
     seq
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded() {
+    // A worker may be 8 MiB behind on its pipe before it is taken for stuck
+    // (more than a new worker's catch-up: a ring of 1,024 frames of 5.4 kB).
+    let settings = HubSettings {
+        worker_queue_limit: 8 << 20,
+        ..HubSettings::default()
+    };
+    let app = start(1, settings).await;
+    let id = app.define_sample().await;
+    let workers = app
+        .running
+        .state
+        .hub
+        .all_workers()
+        .expect("workers")
+        .clone();
+    let old = workers.pids();
+    assert_eq!(old.len(), 1);
+    // Freeze the worker: it no longer reads its pipe.
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
+        rustix::process::Signal::STOP,
+    )
+    .expect("stop the worker");
+    // More than 8 MiB of frames (plus what the pipe's buffers absorb).
+    let mut latest = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while workers.pids() == old {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the stuck worker was not replaced"
+        );
+        latest = publish_many(&app, &id, 200);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The replacement serves the current state.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !workers.any_alive() {
+        assert!(tokio::time::Instant::now() < deadline, "no live worker");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut ws = app.ws(&id, None).await;
+    let snap = next_frame(&mut ws).await;
+    assert_eq!(
+        (snap["type"].as_str(), snap["seq"].as_i64()),
+        (Some("snapshot"), Some(latest))
+    );
+    // Live again (straight into the hub, like the changes above: the
+    // entry API numbers its changes from the store).
+    let next = publish_many(&app, &id, 1);
+    expect_change(&mut ws, next).await;
+    app.running.shutdown().await;
+}

@@ -61,6 +61,9 @@ pub struct HubSettings {
     pub ping_every: Duration,
     /// A peer silent this long (no pong, nothing) is dropped.
     pub idle_limit: Duration,
+    /// Bytes the main process may queue for a fan-out worker before it
+    /// takes the worker for stuck and restarts it.
+    pub worker_queue_limit: usize,
 }
 
 impl Default for HubSettings {
@@ -70,6 +73,7 @@ impl Default for HubSettings {
             send_timeout: Duration::from_secs(5),
             ping_every: Duration::from_secs(20),
             idle_limit: Duration::from_secs(50),
+            worker_queue_limit: workers::QUEUE_LIMIT,
         }
     }
 }

@@ -35,10 +35,60 @@ enum Outgoing {
     Handoff(Bytes, OwnedFd),
 }
 
+/// Bytes queued for one worker beyond which it is taken for stuck and
+/// restarted (its clients reconnect): the main process's memory stays bounded
+/// whatever a worker does. The default of [`HubSettings::worker_queue_limit`].
+pub const QUEUE_LIMIT: usize = 128 << 20;
+
+/// The main process's end of one worker's pipe.
+#[derive(Debug, Clone)]
+struct Link {
+    tx: mpsc::UnboundedSender<Outgoing>,
+    /// Bytes handed to `tx` and not yet written to the pipe.
+    queued: Arc<AtomicUsize>,
+    /// Told when the queue passes `limit`.
+    stuck: Arc<tokio::sync::Notify>,
+    limit: usize,
+}
+
+impl Link {
+    /// Queues a message unless the worker is too far behind.
+    fn send(&self, out: Outgoing) -> Result<(), Outgoing> {
+        let len = out.len();
+        if self.queued.fetch_add(len, Ordering::SeqCst) + len > self.limit {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+            self.stuck.notify_one();
+            return Err(out);
+        }
+        self.tx.send(out).map_err(|mpsc::error::SendError(out)| {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+            out
+        })
+    }
+
+    /// Queues a message whatever the queue holds (a new worker's catch-up,
+    /// bounded by the ring).
+    fn send_unchecked(&self, out: Outgoing) {
+        let len = out.len();
+        self.queued.fetch_add(len, Ordering::SeqCst);
+        if self.tx.send(out).is_err() {
+            self.queued.fetch_sub(len, Ordering::SeqCst);
+        }
+    }
+}
+
+impl Outgoing {
+    fn len(&self) -> usize {
+        match self {
+            Outgoing::Message(m) | Outgoing::Handoff(m, _) => m.len(),
+        }
+    }
+}
+
 /// The running workers.
 #[derive(Debug)]
 pub struct Workers {
-    links: RwLock<Vec<Option<mpsc::UnboundedSender<Outgoing>>>>,
+    links: RwLock<Vec<Option<Link>>>,
     next: AtomicUsize,
     hub: Weak<Hub>,
     stopping: AtomicBool,
@@ -141,9 +191,7 @@ impl Workers {
         }
     }
 
-    fn read_links(
-        &self,
-    ) -> std::sync::RwLockReadGuard<'_, Vec<Option<mpsc::UnboundedSender<Outgoing>>>> {
+    fn read_links(&self) -> std::sync::RwLockReadGuard<'_, Vec<Option<Link>>> {
         self.links.read().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -163,12 +211,12 @@ impl Workers {
         let msg = wire::encode_handoff(election, since, &prefix);
         let mut out = Outgoing::Handoff(msg, fd);
         for i in 0..n {
-            let Some(tx) = &links[(start + i) % n] else {
+            let Some(link) = &links[(start + i) % n] else {
                 continue;
             };
-            match tx.send(out) {
+            match link.send(out) {
                 Ok(()) => return Ok(()),
-                Err(mpsc::error::SendError(back)) => out = back,
+                Err(back) => out = back,
             }
         }
         let Outgoing::Handoff(_, fd) = out else {
@@ -178,8 +226,12 @@ impl Workers {
     }
 
     fn broadcast(&self, msg: Bytes) {
-        for tx in self.read_links().iter().flatten() {
-            let _ = tx.send(Outgoing::Message(msg.clone()));
+        for (slot, link) in self.read_links().iter().enumerate() {
+            if let Some(link) = link
+                && link.send(Outgoing::Message(msg.clone())).is_err()
+            {
+                tracing::warn!(slot, "fan-out worker does not keep up with its pipe");
+            }
         }
     }
 
@@ -257,7 +309,7 @@ impl Workers {
 
     /// Registers a started worker: from now on it receives every frame,
     /// starting with a snapshot of every topic.
-    fn register(&self, slot: usize, tx: mpsc::UnboundedSender<Outgoing>) {
+    fn register(&self, slot: usize, link: Link) {
         let mut links = self.links.write().unwrap_or_else(|e| e.into_inner());
         if self.stopping.load(Ordering::SeqCst) {
             return;
@@ -270,14 +322,14 @@ impl Workers {
             for topic in hub.topics.iter() {
                 let (id, topic) = (&topic.value().id, topic.value());
                 for frame in topic.ring(View::Public) {
-                    let _ = tx.send(Outgoing::Message(wire::encode_frame(id, &frame, false)));
+                    link.send_unchecked(Outgoing::Message(wire::encode_frame(id, &frame, false)));
                 }
                 let snap = topic.snapshot(View::Public);
-                let _ = tx.send(Outgoing::Message(wire::encode_frame(id, &snap, true)));
+                link.send_unchecked(Outgoing::Message(wire::encode_frame(id, &snap, true)));
             }
         }
-        if let Some(link) = links.get_mut(slot) {
-            *link = Some(tx);
+        if let Some(l) = links.get_mut(slot) {
+            *l = Some(link);
         }
     }
 
@@ -297,13 +349,21 @@ impl Workers {
     ) {
         loop {
             let (tx, mut rx) = mpsc::unbounded_channel::<Outgoing>();
-            self.register(slot, tx);
+            let link = Link {
+                tx,
+                queued: Arc::new(AtomicUsize::new(0)),
+                stuck: Arc::new(tokio::sync::Notify::new()),
+                limit: command.settings.worker_queue_limit,
+            };
+            let (queued, stuck) = (link.queued.clone(), link.stuck.clone());
+            self.register(slot, link);
             let writing = async {
                 while let Some(out) = rx.recv().await {
                     let sent = match &out {
                         Outgoing::Message(msg) => wire::send(&mut stream, msg, None).await,
                         Outgoing::Handoff(msg, fd) => wire::send(&mut stream, msg, Some(fd)).await,
                     };
+                    queued.fetch_sub(out.len(), Ordering::SeqCst);
                     // The descriptor, if any, is closed here: the worker has its own.
                     drop(out);
                     sent?;
@@ -313,6 +373,10 @@ impl Workers {
             tokio::select! {
                 status = child.wait() => {
                     tracing::warn!(slot, ?status, "fan-out worker stopped");
+                }
+                () = stuck.notified() => {
+                    tracing::error!(slot, "fan-out worker stuck (its pipe is {} KiB behind): restarting it", command.settings.worker_queue_limit >> 10);
+                    let _ = child.kill().await;
                 }
                 r = writing => {
                     if let Err(e) = r {
