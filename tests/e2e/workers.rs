@@ -115,6 +115,28 @@ async fn worker_processes_serve_snapshots_changes_and_resumes() {
     // one subscriber, the relay to the workers.
     let topic = app.running.state.hub.get(&id).expect("topic");
     assert_eq!(topic.subscribers(View::Public), 1);
+    // Each worker reports its connections; hand-overs go to the least
+    // loaded, so three clients over two workers are split two and one.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, health) = app.get_json("/api/health").await;
+        assert_eq!(status, 200);
+        let per_worker: Vec<i64> = health["fanout"]["workers"]
+            .as_array()
+            .expect("workers")
+            .iter()
+            .map(|w| w["connections"].as_i64().unwrap_or(-1))
+            .collect();
+        if health["fanout"]["connections"] == 3 {
+            let mut sorted = per_worker.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, vec![1, 2], "{health}");
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{health}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop((a, b, c));
     app.running.shutdown().await;
 }
 

@@ -12,7 +12,8 @@
 //! A message is `[u32 LE length][u8 tag][u16 LE id length][election id]`
 //! then, for a frame or a snapshot, `[u8 kind][i64 LE seq][JSON text]`, and
 //! for a hand-over `[u8 has since][i64 LE since][bytes already read from the
-//! client]`. Descriptors are queued on receipt and taken by hand-over
+//! client]`. The other way, a worker reports how many connections it holds:
+//! `[u32 LE 8][u64 LE count]`. Descriptors are queued on receipt and taken by hand-over
 //! messages in order: the kernel delivers a descriptor no later than the
 //! first byte of the message it was sent with.
 
@@ -26,7 +27,7 @@ use rustix::net::{
     RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags, SendAncillaryBuffer,
     SendAncillaryMessage, SendFlags,
 };
-use tokio::io::{AsyncWriteExt, Interest};
+use tokio::io::Interest;
 use tokio::net::UnixStream;
 use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
 
@@ -97,10 +98,24 @@ pub fn encode_handoff(election: &str, since: Option<i64>, prefix: &[u8]) -> Byte
     buf.freeze()
 }
 
+/// Writes all of `buf` (the stream is shared with a reader).
+async fn write_all(stream: &UnixStream, mut buf: &[u8]) -> io::Result<()> {
+    while !buf.is_empty() {
+        stream.writable().await?;
+        match stream.try_write(buf) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => buf = &buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
 /// Writes one message, with `fd` attached to its first bytes.
-pub async fn send(stream: &mut UnixStream, msg: &[u8], fd: Option<&OwnedFd>) -> io::Result<()> {
+pub async fn send(stream: &UnixStream, msg: &[u8], fd: Option<&OwnedFd>) -> io::Result<()> {
     let Some(fd) = fd else {
-        return stream.write_all(msg).await;
+        return write_all(stream, msg).await;
     };
     let sent = loop {
         stream.writable().await?;
@@ -110,7 +125,7 @@ pub async fn send(stream: &mut UnixStream, msg: &[u8], fd: Option<&OwnedFd>) -> 
             let mut control = SendAncillaryBuffer::new(&mut space);
             control.push(SendAncillaryMessage::ScmRights(&fds));
             rustix::net::sendmsg(
-                &*stream,
+                stream,
                 &[IoSlice::new(msg)],
                 &mut control,
                 SendFlags::NOSIGNAL,
@@ -124,7 +139,47 @@ pub async fn send(stream: &mut UnixStream, msg: &[u8], fd: Option<&OwnedFd>) -> 
         }
     };
     // The descriptor went with the first bytes; the rest is plain data.
-    stream.write_all(&msg[sent..]).await
+    write_all(stream, &msg[sent..]).await
+}
+
+/// A worker's report to the main process: how many connections it holds.
+pub fn encode_report(connections: u64) -> [u8; 12] {
+    let mut m = [0u8; 12];
+    m[..4].copy_from_slice(&8u32.to_le_bytes());
+    m[4..].copy_from_slice(&connections.to_le_bytes());
+    m
+}
+
+/// Reads a worker's reports (the main process's side).
+#[derive(Debug, Default)]
+pub struct ReportReader {
+    buf: Vec<u8>,
+}
+
+impl ReportReader {
+    /// The next report, or `None` at the end of the stream.
+    pub async fn next(&mut self, stream: &UnixStream) -> io::Result<Option<u64>> {
+        loop {
+            if self.buf.len() >= 12 {
+                let len = u32::from_le_bytes([self.buf[0], self.buf[1], self.buf[2], self.buf[3]]);
+                if len != 8 {
+                    return Err(io::Error::new(io::ErrorKind::InvalidData, "bad report"));
+                }
+                let mut n = [0u8; 8];
+                n.copy_from_slice(&self.buf[4..12]);
+                self.buf.drain(..12);
+                return Ok(Some(u64::from_le_bytes(n)));
+            }
+            stream.readable().await?;
+            let mut chunk = [0u8; 256];
+            match stream.try_read(&mut chunk) {
+                Ok(0) => return Ok(None),
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
 }
 
 /// Reads and decodes messages from the main process.
@@ -246,7 +301,7 @@ mod tests {
 
     #[tokio::test]
     async fn frames_and_descriptors_arrive_in_order() {
-        let (mut a, b) = UnixStream::pair().expect("socket pair");
+        let (a, b) = UnixStream::pair().expect("socket pair");
         let frame = Frame {
             seq: 42,
             kind: FrameKind::Change,
@@ -254,13 +309,13 @@ mod tests {
         };
         let (s1, _keep1) = UnixStream::pair().expect("pair");
         let s1: OwnedFd = s1.into_std().expect("std").into();
-        send(&mut a, &encode_frame("e1", &frame, false), None)
+        send(&a, &encode_frame("e1", &frame, false), None)
             .await
             .expect("send");
-        send(&mut a, &encode_handoff("e1", Some(41), b"xy"), Some(&s1))
+        send(&a, &encode_handoff("e1", Some(41), b"xy"), Some(&s1))
             .await
             .expect("send");
-        send(&mut a, &encode_frame("e1", &frame, true), None)
+        send(&a, &encode_frame("e1", &frame, true), None)
             .await
             .expect("send");
         drop(a);
@@ -285,5 +340,17 @@ mod tests {
             Some(ToWorker::Snapshot { .. })
         ));
         assert!(r.next(&b).await.expect("read").is_none());
+    }
+
+    #[tokio::test]
+    async fn reports_go_the_other_way() {
+        let (a, b) = UnixStream::pair().expect("socket pair");
+        send(&b, &encode_report(19_999), None).await.expect("send");
+        send(&b, &encode_report(3), None).await.expect("send");
+        drop(b);
+        let mut r = ReportReader::default();
+        assert_eq!(r.next(&a).await.expect("read"), Some(19_999));
+        assert_eq!(r.next(&a).await.expect("read"), Some(3));
+        assert_eq!(r.next(&a).await.expect("read"), None);
     }
 }

@@ -20,12 +20,16 @@
 use std::collections::HashMap;
 use std::os::fd::AsFd;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::net::{TcpStream, UnixStream};
 
 use super::replica::Replica;
-use super::wire::{Reader, ToWorker};
+use super::wire::{self, Reader, ToWorker};
+
+/// How often a worker looks whether its connection count changed.
+const REPORT_EVERY: Duration = Duration::from_millis(250);
 use super::{Feed, HubSettings};
 
 /// Runs the worker until the main process goes away.
@@ -55,7 +59,27 @@ async fn serve(settings: HubSettings) -> anyhow::Result<()> {
     let pipe = std::io::stdin().as_fd().try_clone_to_owned()?;
     let pipe = std::os::unix::net::UnixStream::from(pipe);
     pipe.set_nonblocking(true)?;
-    let pipe = UnixStream::from_std(pipe)?;
+    let pipe = Arc::new(UnixStream::from_std(pipe)?);
+    // Tell the main process how many connections this worker holds, when
+    // that changes (it balances the hand-overs and reports them).
+    let connections = Arc::new(AtomicUsize::new(0));
+    let reporter = {
+        let (pipe, connections) = (pipe.clone(), connections.clone());
+        tokio::spawn(async move {
+            let mut told = usize::MAX;
+            loop {
+                let now = connections.load(Ordering::Relaxed);
+                if now != told {
+                    let report = wire::encode_report(now as u64);
+                    if wire::send(&pipe, &report, None).await.is_err() {
+                        return;
+                    }
+                    told = now;
+                }
+                tokio::time::sleep(REPORT_EVERY).await;
+            }
+        })
+    };
     let mut replicas: HashMap<String, Arc<Replica>> = HashMap::new();
     let mut reader = Reader::default();
     let replica = |replicas: &mut HashMap<String, Arc<Replica>>, id: String| {
@@ -101,16 +125,16 @@ async fn serve(settings: HubSettings) -> anyhow::Result<()> {
                     }
                 };
                 let feed: Arc<dyn Feed> = feed;
-                tokio::spawn(super::ws::serve_accepted(
-                    tcp,
-                    prefix,
-                    feed,
-                    since,
-                    settings.clone(),
-                ));
+                let (settings, connections) = (settings.clone(), connections.clone());
+                connections.fetch_add(1, Ordering::Relaxed);
+                tokio::spawn(async move {
+                    super::ws::serve_accepted(tcp, prefix, feed, since, settings).await;
+                    connections.fetch_sub(1, Ordering::Relaxed);
+                });
             }
         }
     }
+    reporter.abort();
     // The main process is gone: every connection ends with "service restart".
     for replica in replicas.values() {
         replica.close();

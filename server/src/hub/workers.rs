@@ -94,6 +94,18 @@ pub struct Workers {
     stopping: AtomicBool,
     /// Process id of each slot's current worker.
     pids: std::sync::Mutex<Vec<Option<u32>>>,
+    /// Connections each slot's worker holds, as it last reported them.
+    counts: Vec<AtomicUsize>,
+}
+
+/// One worker as `/api/health` shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WorkerStatus {
+    pub slot: usize,
+    pub pid: Option<u32>,
+    /// Taking connections and frames.
+    pub alive: bool,
+    pub connections: usize,
 }
 
 impl std::fmt::Debug for Outgoing {
@@ -147,6 +159,7 @@ impl Workers {
             hub: Arc::downgrade(hub),
             stopping: AtomicBool::new(false),
             pids: std::sync::Mutex::new(vec![None; count]),
+            counts: (0..count).map(|_| AtomicUsize::new(0)).collect(),
         });
         for slot in 0..count {
             let (child, stream) = workers.launch(slot, &command)?;
@@ -173,6 +186,20 @@ impl Workers {
             .iter()
             .flatten()
             .copied()
+            .collect()
+    }
+
+    /// Each worker's state, for operators.
+    pub fn status(&self) -> Vec<WorkerStatus> {
+        let links = self.read_links();
+        let pids = self.pids.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        (0..links.len())
+            .map(|slot| WorkerStatus {
+                slot,
+                pid: pids.get(slot).copied().flatten(),
+                alive: links[slot].is_some(),
+                connections: self.counts[slot].load(Ordering::Relaxed),
+            })
             .collect()
     }
 
@@ -210,12 +237,22 @@ impl Workers {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let msg = wire::encode_handoff(election, since, &prefix);
         let mut out = Outgoing::Handoff(msg, fd);
-        for i in 0..n {
-            let Some(link) = &links[(start + i) % n] else {
+        // The live workers, least loaded first (ties in turn).
+        let mut order: Vec<usize> = (0..n)
+            .map(|i| (start + i) % n)
+            .filter(|&slot| links[slot].is_some())
+            .collect();
+        order.sort_by_key(|&slot| self.counts[slot].load(Ordering::Relaxed));
+        for slot in order {
+            let Some(link) = &links[slot] else {
                 continue;
             };
             match link.send(out) {
-                Ok(()) => return Ok(()),
+                Ok(()) => {
+                    // Counted now; the worker's next report corrects it.
+                    self.counts[slot].fetch_add(1, Ordering::Relaxed);
+                    return Ok(());
+                }
                 Err(back) => out = back,
             }
         }
@@ -338,6 +375,9 @@ impl Workers {
         if let Some(link) = links.get_mut(slot) {
             *link = None;
         }
+        if let Some(count) = self.counts.get(slot) {
+            count.store(0, Ordering::Relaxed);
+        }
     }
 
     async fn supervise(
@@ -360,8 +400,8 @@ impl Workers {
             let writing = async {
                 while let Some(out) = rx.recv().await {
                     let sent = match &out {
-                        Outgoing::Message(msg) => wire::send(&mut stream, msg, None).await,
-                        Outgoing::Handoff(msg, fd) => wire::send(&mut stream, msg, Some(fd)).await,
+                        Outgoing::Message(msg) => wire::send(&stream, msg, None).await,
+                        Outgoing::Handoff(msg, fd) => wire::send(&stream, msg, Some(fd)).await,
                     };
                     queued.fetch_sub(out.len(), Ordering::SeqCst);
                     // The descriptor, if any, is closed here: the worker has its own.
@@ -370,9 +410,24 @@ impl Workers {
                 }
                 Ok::<(), std::io::Error>(())
             };
+            let reading = async {
+                let mut reports = wire::ReportReader::default();
+                while let Some(n) = reports.next(&stream).await? {
+                    if let Some(count) = self.counts.get(slot) {
+                        count.store(usize::try_from(n).unwrap_or(usize::MAX), Ordering::Relaxed);
+                    }
+                }
+                Ok::<(), std::io::Error>(())
+            };
             tokio::select! {
                 status = child.wait() => {
                     tracing::warn!(slot, ?status, "fan-out worker stopped");
+                }
+                r = reading => {
+                    if let Err(e) = r {
+                        tracing::warn!(slot, "fan-out worker pipe: {e}");
+                    }
+                    let _ = child.kill().await;
                 }
                 () = stuck.notified() => {
                     tracing::error!(slot, "fan-out worker stuck (its pipe is {} KiB behind): restarting it", command.settings.worker_queue_limit >> 10);

@@ -37,8 +37,26 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
 }
 
-pub async fn health() -> Json<serde_json::Value> {
-    Json(json!({ "status": "ok" }))
+/// Liveness, and the live fan-out's state: the public WebSocket connections
+/// held, and each fan-out worker's process, state and connections.
+pub async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let fanout = match state.hub.all_workers() {
+        Some(workers) => {
+            let workers = workers.status();
+            let connections: usize = workers.iter().map(|w| w.connections).sum();
+            json!({ "connections": connections, "workers": workers })
+        }
+        None => {
+            let connections: usize = state
+                .hub
+                .list()
+                .iter()
+                .map(|t| t.subscribers(crate::hub::View::Public))
+                .sum();
+            json!({ "connections": connections, "workers": [] })
+        }
+    };
+    Json(json!({ "status": "ok", "fanout": fanout }))
 }
 
 pub async fn api_not_found() -> ApiError {
