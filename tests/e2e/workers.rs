@@ -328,3 +328,63 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
     expect_change(&mut ws, next).await;
     app.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_results_page_stays_live_through_a_worker_restart() {
+    let Some(b) =
+        crate::browser::browser("the_results_page_stays_live_through_a_worker_restart").await
+    else {
+        return;
+    };
+    let app = start(1, HubSettings::default()).await;
+    let id = app.define_sample().await;
+    let workers = app
+        .running
+        .state
+        .hub
+        .all_workers()
+        .expect("workers")
+        .clone();
+    let secs = Duration::from_secs(10);
+
+    // The page's WebSocket is held by the worker.
+    b.goto(&format!("{}/elections/{id}", app.base)).await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "0", secs)
+        .await;
+    b.execute("window.__urneNoReload = 42; return true;", vec![])
+        .await;
+    let (code, _, body) = crate::helpers::sample_pv_json(0, 7);
+    app.enter_and_publish(&id, &code, &body).await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "1", secs)
+        .await;
+
+    // The worker dies; a bureau is published while the page is cut off.
+    let old = workers.pids();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
+        rustix::process::Signal::KILL,
+    )
+    .expect("kill the worker");
+    let (code, _, body) = crate::helpers::sample_pv_json(1, 8);
+    app.enter_and_publish(&id, &code, &body).await;
+
+    // The script reconnects (with backoff) and resumes: the missed bureau
+    // shows up in place, without a reload.
+    b.wait_for_text(
+        "[data-banner] [data-f=arrived]",
+        "2",
+        Duration::from_secs(30),
+    )
+    .await;
+    let v = b
+        .execute("return window.__urneNoReload || null;", vec![])
+        .await;
+    assert_eq!(v, json!(42), "the page was reloaded");
+    // And it stays live.
+    let (code, _, body) = crate::helpers::sample_pv_json(2, 9);
+    app.enter_and_publish(&id, &code, &body).await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "3", secs)
+        .await;
+    b.close().await;
+    app.running.shutdown().await;
+}
