@@ -4,7 +4,7 @@
 //! It reads its pipe to the main process (its standard input, see
 //! [`super::wire`]): frames and snapshots go into one [`Replica`] per
 //! election, hand-overs become WebSocket connections served by the same code
-//! as in the main process ([`super::ws::serve_accepted`]): same bounded
+//! as in the main process ([`super::ws::serve_handed`]): same bounded
 //! queues, resynchronisation, slow-client and heartbeat rules. It has no
 //! database and no HTTP: when the main process goes away, it closes every
 //! connection with 1012 "service restart" (clients reconnect with `since=N`)
@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::net::{TcpStream, UnixStream};
+use tokio::net::UnixStream;
 
 use super::replica::Replica;
 use super::wire::{self, Reader, ToWorker};
@@ -113,22 +113,11 @@ async fn serve(settings: HubSettings) -> anyhow::Result<()> {
                     tracing::debug!(%election, "hand-over for an unknown election");
                     continue;
                 };
-                let tcp = std::net::TcpStream::from(socket);
-                let tcp = match tcp
-                    .set_nonblocking(true)
-                    .and_then(|()| TcpStream::from_std(tcp))
-                {
-                    Ok(tcp) => tcp,
-                    Err(e) => {
-                        tracing::debug!("hand-over: {e}");
-                        continue;
-                    }
-                };
                 let feed: Arc<dyn Feed> = feed;
                 let (settings, connections) = (settings.clone(), connections.clone());
                 connections.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(async move {
-                    super::ws::serve_accepted(tcp, prefix, feed, since, settings).await;
+                    super::ws::serve_handed(socket, prefix, feed, since, settings).await;
                     connections.fetch_sub(1, Ordering::Relaxed);
                 });
             }

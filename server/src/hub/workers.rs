@@ -203,11 +203,6 @@ impl Workers {
             .collect()
     }
 
-    /// Number of worker slots.
-    pub fn count(&self) -> usize {
-        self.read_links().len()
-    }
-
     /// Stops restarting workers and lets them go (their clients see the
     /// connection close and reconnect elsewhere).
     pub fn stop(&self) {

@@ -25,6 +25,10 @@
 //!   channel: no frame is copied per client;
 //! - drop dead peers: a ping every [`HubSettings::ping_every`], and a peer
 //!   silent for [`HubSettings::idle_limit`] is dropped;
+//! - hand public connections to fan-out worker processes when there are
+//!   some ([`super::workers`]): once upgraded, the connection is taken back
+//!   as its `TcpStream` and its descriptor passed on; a worker serves it
+//!   with [`serve_handed`], the same forwarding as here;
 //! - keep the entry API responsive: connections run on their own runtime
 //!   ([`fanout_runtime`]). On the shared one, every await of a write (the
 //!   store's round trips) queued behind the tens of thousands of connection
@@ -120,34 +124,34 @@ pub async fn handler(
                 return;
             }
         };
-        let Err((fd, prefix)) = workers.handoff(&id, params.since, prefix, fd) else {
-            return;
-        };
-        let tcp = std::net::TcpStream::from(fd);
-        let tcp = match tcp
-            .set_nonblocking(true)
-            .and_then(|()| TcpStream::from_std(tcp))
-        {
-            Ok(tcp) => tcp,
-            Err(e) => {
-                tracing::debug!("websocket hand-over fallback: {e}");
-                return;
-            }
-        };
-        serve_accepted(tcp, prefix, feed, params.since, settings).await;
+        if let Err((fd, prefix)) = workers.handoff(&id, params.since, prefix, fd) {
+            serve_handed(fd, prefix, feed, params.since, settings).await;
+        }
     })
 }
 
-/// Serves a connection whose upgrade has been answered, from its raw TCP
-/// stream and the bytes already read from it (a fan-out worker's
-/// connections, handed over by the main process).
-pub async fn serve_accepted(
-    tcp: TcpStream,
+/// Serves a connection whose upgrade has been answered, from its socket's
+/// descriptor and the bytes already read from it: a fan-out worker's
+/// connections, handed over by the main process (or, when no worker could
+/// take one, the main process's own).
+pub async fn serve_handed(
+    fd: OwnedFd,
     prefix: Bytes,
     feed: Arc<dyn Feed>,
     since: Option<i64>,
     settings: HubSettings,
 ) {
+    let tcp = std::net::TcpStream::from(fd);
+    let tcp = match tcp
+        .set_nonblocking(true)
+        .and_then(|()| TcpStream::from_std(tcp))
+    {
+        Ok(tcp) => tcp,
+        Err(e) => {
+            tracing::debug!("websocket hand-over: {e}");
+            return;
+        }
+    };
     let socket = if prefix.is_empty() {
         WebSocketStream::from_raw_socket(tcp, Role::Server, Some(config())).await
     } else {
@@ -387,6 +391,11 @@ pub async fn serve<S: Io>(
     }
 }
 
+/// The frame's bytes if it is a snapshot.
+fn snapshot_text(frame: &Frame) -> Option<Utf8Bytes> {
+    (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone())
+}
+
 async fn forward<S: Io>(
     ws: &mut WebSocketStream<S>,
     feed: &dyn Feed,
@@ -404,7 +413,7 @@ async fn forward<S: Io>(
             return end;
         }
         last = frame.seq;
-        sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
+        sent_snapshot = snapshot_text(frame);
     }
     drop(sub.initial);
     let mut ping = tokio::time::interval_at(Instant::now() + s.ping_every, s.ping_every);
@@ -422,7 +431,7 @@ async fn forward<S: Io>(
                         return end;
                     }
                     last = frame.seq;
-                    sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
+                    sent_snapshot = snapshot_text(&frame);
                 }
                 Err(RecvError::Lagged(_)) => {
                     // Fell behind: never leave a gap, resynchronise from a
@@ -448,7 +457,7 @@ async fn forward<S: Io>(
                             return end;
                         }
                         last = frame.seq;
-                        sent_snapshot = (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone());
+                        sent_snapshot = snapshot_text(&frame);
                     }
                 }
                 Err(RecvError::Closed) => return End::Restart,
