@@ -9,7 +9,7 @@
 //! process's frames, plus the last snapshot the main process sent.
 //!
 //! The snapshot may be a few changes older than the ring's last frame (the
-//! main process refreshes it when it is idle, and at least every
+//! main process refreshes it after a second of quiet, and at least every
 //! [`SNAPSHOT_EVERY`] changes), so what a new or resynchronised subscriber
 //! receives is the snapshot *and* the ring's frames after it: never a gap.
 

@@ -11,9 +11,10 @@
 //!
 //! Each topic has one forwarder task, an ordinary subscriber of its public
 //! view, which relays every frame's bytes to every worker over the worker's
-//! pipe ([`super::wire`]), plus a snapshot now and then for the worker's new
-//! subscribers. A worker that dies is started again; its clients reconnect
-//! with `since=N` and land on a live worker.
+//! pipe ([`super::wire`]), plus a snapshot for the worker's new subscribers
+//! every [`SNAPSHOT_EVERY`] changes and after a second of quiet. A worker
+//! that dies is started again; its clients reconnect with `since=N` and land
+//! on a live worker.
 
 use std::os::fd::OwnedFd;
 use std::path::PathBuf;
@@ -39,6 +40,9 @@ enum Outgoing {
 /// restarted (its clients reconnect): the main process's memory stays bounded
 /// whatever a worker does. The default of [`HubSettings::worker_queue_limit`].
 pub const QUEUE_LIMIT: usize = 128 << 20;
+
+/// A topic quiet this long has its snapshot refreshed in the workers.
+const SNAPSHOT_IDLE: Duration = Duration::from_secs(1);
 
 /// The main process's end of one worker's pipe.
 #[derive(Debug, Clone)]
@@ -284,30 +288,49 @@ impl Workers {
         }
         tokio::spawn(async move {
             let mut rx = sub.rx;
+            // Changes forwarded since the last snapshot sent.
+            let mut stale = false;
             loop {
-                let frame = match rx.recv().await {
-                    Ok(frame) => frame,
-                    Err(RecvError::Lagged(_)) => {
-                        // Never a gap: every worker's subscribers get a snapshot.
-                        let Some(topic) = topic.upgrade() else { break };
+                let frame = match tokio::time::timeout(SNAPSHOT_IDLE, rx.recv()).await {
+                    // Quiet for a while: bring the workers' snapshot up to date,
+                    // once, so that new subscribers start from the latest state.
+                    Err(_) if stale => {
+                        let (Some(topic), Some(w)) = (topic.upgrade(), workers.upgrade()) else {
+                            break;
+                        };
                         let snap = topic.snapshot(View::Public);
-                        let Some(w) = workers.upgrade() else { break };
-                        w.broadcast(wire::encode_frame(&id, &snap, false));
-                        snap_seq = snap.seq;
+                        w.broadcast(wire::encode_frame(&id, &snap, true));
+                        (snap_seq, stale) = (snap.seq, false);
                         continue;
                     }
-                    Err(RecvError::Closed) => break,
+                    Err(_) => continue,
+                    Ok(Ok(frame)) => frame,
+                    Ok(Err(RecvError::Lagged(_))) => {
+                        // Never a gap: every worker's subscribers get a snapshot.
+                        let (Some(topic), Some(w)) = (topic.upgrade(), workers.upgrade()) else {
+                            break;
+                        };
+                        let snap = topic.snapshot(View::Public);
+                        w.broadcast(wire::encode_frame(&id, &snap, false));
+                        (snap_seq, stale) = (snap.seq, false);
+                        continue;
+                    }
+                    Ok(Err(RecvError::Closed)) => break,
                 };
                 let Some(w) = workers.upgrade() else { break };
                 w.broadcast(wire::encode_frame(&id, &frame, false));
                 if frame.kind == FrameKind::Snapshot {
-                    snap_seq = frame.seq;
-                } else if rx.is_empty() || frame.seq - snap_seq >= SNAPSHOT_EVERY {
-                    // Idle, or long enough: a fresh snapshot for new subscribers.
+                    (snap_seq, stale) = (frame.seq, false);
+                } else if frame.seq - snap_seq >= SNAPSHOT_EVERY {
+                    // Not on every change: a snapshot of a large election is
+                    // megabytes. New subscribers meanwhile get the snapshot
+                    // and the ring's changes after it.
                     let Some(topic) = topic.upgrade() else { break };
                     let snap = topic.snapshot(View::Public);
                     w.broadcast(wire::encode_frame(&id, &snap, true));
-                    snap_seq = snap.seq;
+                    (snap_seq, stale) = (snap.seq, false);
+                } else {
+                    stale = true;
                 }
             }
         });
