@@ -317,13 +317,26 @@ fn args_summary(args: &RunArgs, frame_size: usize, layout: Layout) -> report::Ru
 async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
     let url = format!("ws://{}{}", server.addr, server.ws_path());
     let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
-    // The snapshot first.
+    // The snapshot first: once it is here, the subscription is live.
     let _ = tokio::time::timeout(Duration::from_secs(10), ws.next()).await?;
-    server.change(0, Origin::now()).await?;
-    let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-        .await?
-        .context("probe closed")??;
-    Ok(msg.len())
+    let acks = server.change(0, Origin::now()).await?;
+    let seq = acks
+        .first()
+        .map(|a| a.seq)
+        .context("change without answer")?;
+    // A fan-out worker's new subscriber may also replay the changes made
+    // since the worker's snapshot: the change's own frame is the one
+    // carrying its sequence number.
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await?
+            .context("probe closed")??;
+        if let Ok(text) = msg.to_text()
+            && clients::parse(text) == Some((false, seq))
+        {
+            return Ok(msg.len());
+        }
+    }
 }
 
 /// One server's figures.
