@@ -110,32 +110,7 @@ impl Fan {
 
     /// Publishes `n` public changes straight into the hub; returns the last seq.
     fn publish_many(&self, n: usize) -> i64 {
-        let topic = self.topic();
-        let (codes, hour) = {
-            let live = topic.read();
-            let codes: Vec<String> = live
-                .election
-                .bureaux
-                .iter()
-                .map(|b| b.code.clone())
-                .collect();
-            (codes, live.election.turnout_hours[0].clone())
-        };
-        let mut seq = 0;
-        for k in 0..n {
-            let code = &codes[k % codes.len()];
-            let (mut b, last) = {
-                let live = topic.read();
-                (live.bureau(code), live.seq)
-            };
-            b.record.turnout = vec![election_data::model::TurnoutReading {
-                hour: hour.clone(),
-                votants: 1 + (k / codes.len()) as i64 % 40,
-            }];
-            seq = last + 1;
-            topic.publish(code, b, seq);
-        }
-        seq
+        crate::helpers::publish_many(&self.topic(), n)
     }
 
     async fn subscribers_become(&self, n: usize) {

@@ -107,11 +107,19 @@ pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
 }
 
 pub async fn start(database_url: &str) -> TestApp {
+    let config = Config {
+        body_limit: 256 * 1024,
+        ..Config::default()
+    };
+    start_with(database_url, config).await
+}
+
+/// Starts the server with `config` (its API token set to [`TOKEN`]).
+pub async fn start_with(database_url: &str, config: Config) -> TestApp {
     let store = Arc::new(Store::connect(database_url).await.expect("connect store"));
     let config = Config {
         api_token: TOKEN.to_string(),
-        body_limit: 256 * 1024,
-        ..Config::default()
+        ..config
     };
     let running = spawn("127.0.0.1:0", store.clone(), config)
         .await
@@ -240,4 +248,34 @@ pub fn sample_pv_json(index: usize, seed: u64) -> (String, election_data::Proces
     let pv = election_data::fixtures::sample_pv(&e, b, seed);
     let json = serde_json::to_value(&pv).expect("json");
     (b.code.clone(), pv, json)
+}
+
+/// Publishes `n` public changes (turnout readings, round the bureaux)
+/// straight into the hub, without the store; returns the last seq.
+pub fn publish_many(topic: &urne::hub::Topic, n: usize) -> i64 {
+    let (codes, hour) = {
+        let live = topic.read();
+        let codes: Vec<String> = live
+            .election
+            .bureaux
+            .iter()
+            .map(|b| b.code.clone())
+            .collect();
+        (codes, live.election.turnout_hours[0].clone())
+    };
+    let mut seq = 0;
+    for k in 0..n {
+        let code = &codes[k % codes.len()];
+        let (mut b, last) = {
+            let live = topic.read();
+            (live.bureau(code), live.seq)
+        };
+        b.record.turnout = vec![election_data::model::TurnoutReading {
+            hour: hour.clone(),
+            votants: 1 + (k / codes.len()) as i64 % 40,
+        }];
+        seq = last + 1;
+        topic.publish(code, b, seq);
+    }
+    seq
 }

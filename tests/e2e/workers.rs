@@ -8,37 +8,34 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
-use urne::app::{Config, spawn};
+use urne::app::Config;
+use urne::hub::workers::Workers;
 use urne::hub::{HubSettings, View};
-use urne::store::Store;
 
-use crate::helpers::{TOKEN, TestApp, Ws, next_frame};
+use crate::helpers::{TestApp, Ws, next_frame, publish_many};
 
 /// The server with `workers` fan-out worker processes, on a fresh SQLite file.
 async fn start(workers: usize, hub: HubSettings) -> TestApp {
     let dir = std::env::temp_dir().join(format!("urne-workers-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let url = format!("sqlite://{}", dir.join("urne.db").display());
-    let store = Arc::new(Store::connect(&url).await.expect("store"));
     let config = Config {
-        api_token: TOKEN.to_string(),
         hub,
         fanout_workers: workers,
         worker_exe: Some(env!("CARGO_BIN_EXE_urne").into()),
         ..Config::default()
     };
-    let running = spawn("127.0.0.1:0", store.clone(), config)
-        .await
-        .expect("spawn");
-    let addr = running.addr;
-    TestApp {
-        base: format!("http://{addr}"),
-        ws_base: format!("ws://{addr}"),
-        http: reqwest::Client::new(),
-        store,
-        database_url: url,
-        running,
-    }
+    crate::helpers::start_with(&url, config).await
+}
+
+/// The server's fan-out workers.
+fn workers_of(app: &TestApp) -> Arc<Workers> {
+    app.running
+        .state
+        .hub
+        .all_workers()
+        .expect("fan-out workers")
+        .clone()
 }
 
 /// A turnout reading for bureau `i`: one public change; returns its seq.
@@ -70,13 +67,7 @@ async fn expect_change(ws: &mut Ws, seq: i64) -> Value {
 async fn worker_processes_serve_snapshots_changes_and_resumes() {
     let app = start(2, HubSettings::default()).await;
     let id = app.define_sample().await;
-    let workers = app
-        .running
-        .state
-        .hub
-        .all_workers()
-        .expect("workers")
-        .clone();
+    let workers = workers_of(&app);
     assert_eq!(workers.pids().len(), 2, "two worker processes");
 
     let mut a = app.ws(&id, None).await;
@@ -144,13 +135,7 @@ async fn worker_processes_serve_snapshots_changes_and_resumes() {
 async fn a_killed_worker_is_replaced_and_its_clients_resume_without_a_gap() {
     let app = start(1, HubSettings::default()).await;
     let id = app.define_sample().await;
-    let workers = app
-        .running
-        .state
-        .hub
-        .all_workers()
-        .expect("workers")
-        .clone();
+    let workers = workers_of(&app);
     let mut ws = app.ws(&id, None).await;
     let snap = next_frame(&mut ws).await;
     let mut last = snap["seq"].as_i64().expect("seq");
@@ -225,7 +210,7 @@ async fn a_lagging_client_of_a_worker_gets_a_snapshot_never_a_gap() {
     let mut last = snap["seq"].as_i64().expect("seq");
     // Megabytes of changes while it does not read: its connection task in
     // the worker blocks on the full socket and the channel moves on.
-    let latest = publish_many(&app, &id, 3000);
+    let latest = publish_many(&app.running.state.hub.get(&id).expect("topic"), 3000);
     let mut resynced = false;
     while last < latest {
         let f = next_frame(&mut ws).await;
@@ -243,37 +228,6 @@ async fn a_lagging_client_of_a_worker_gets_a_snapshot_never_a_gap() {
     app.running.shutdown().await;
 }
 
-/// Publishes `n` public changes straight into the hub (turnout readings,
-/// round the bureaux); returns the last seq.
-fn publish_many(app: &TestApp, id: &str, n: usize) -> i64 {
-    let topic = app.running.state.hub.get(id).expect("topic");
-    let (codes, hour) = {
-        let live = topic.read();
-        let codes: Vec<String> = live
-            .election
-            .bureaux
-            .iter()
-            .map(|b| b.code.clone())
-            .collect();
-        (codes, live.election.turnout_hours[0].clone())
-    };
-    let mut seq = 0;
-    for k in 0..n {
-        let code = &codes[k % codes.len()];
-        let (mut b, last) = {
-            let live = topic.read();
-            (live.bureau(code), live.seq)
-        };
-        b.record.turnout = vec![election_data::model::TurnoutReading {
-            hour: hour.clone(),
-            votants: 1 + (k / codes.len()) as i64 % 40,
-        }];
-        seq = last + 1;
-        topic.publish(code, b, seq);
-    }
-    seq
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded() {
     // A worker may be 8 MiB behind on its pipe before it is taken for stuck
@@ -284,13 +238,7 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
     };
     let app = start(1, settings).await;
     let id = app.define_sample().await;
-    let workers = app
-        .running
-        .state
-        .hub
-        .all_workers()
-        .expect("workers")
-        .clone();
+    let workers = workers_of(&app);
     let old = workers.pids();
     assert_eq!(old.len(), 1);
     // Freeze the worker: it no longer reads its pipe.
@@ -307,7 +255,7 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
             tokio::time::Instant::now() < deadline,
             "the stuck worker was not replaced"
         );
-        latest = publish_many(&app, &id, 200);
+        latest = publish_many(&app.running.state.hub.get(&id).expect("topic"), 200);
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // The replacement serves the current state: its snapshot (taken when it
@@ -330,7 +278,7 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
     }
     // Live again (straight into the hub, like the changes above: the
     // entry API numbers its changes from the store).
-    let next = publish_many(&app, &id, 1);
+    let next = publish_many(&app.running.state.hub.get(&id).expect("topic"), 1);
     expect_change(&mut ws, next).await;
     app.running.shutdown().await;
 }
@@ -344,13 +292,7 @@ async fn the_results_page_stays_live_through_a_worker_restart() {
     };
     let app = start(1, HubSettings::default()).await;
     let id = app.define_sample().await;
-    let workers = app
-        .running
-        .state
-        .hub
-        .all_workers()
-        .expect("workers")
-        .clone();
+    let workers = workers_of(&app);
     let secs = Duration::from_secs(10);
 
     // The page's WebSocket is held by the worker.
