@@ -38,6 +38,12 @@ fn workers_of(app: &TestApp) -> Arc<Workers> {
         .clone()
 }
 
+/// Sends `signal` to a worker process.
+fn signal(pid: u32, signal: rustix::process::Signal) {
+    let pid = rustix::process::Pid::from_raw(pid as i32).expect("pid");
+    rustix::process::kill_process(pid, signal).expect("signal the worker");
+}
+
 /// A turnout reading for bureau `i`: one public change; returns its seq.
 async fn turnout(app: &TestApp, id: &str, i: usize, votants: i64) -> i64 {
     let e = election_data::fixtures::sample_commune();
@@ -145,11 +151,7 @@ async fn a_killed_worker_is_replaced_and_its_clients_resume_without_a_gap() {
         .unwrap_or(last);
     let old = workers.pids();
     assert_eq!(old.len(), 1);
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
-        rustix::process::Signal::KILL,
-    )
-    .expect("kill the worker");
+    signal(old[0], rustix::process::Signal::KILL);
     // The client sees its connection end.
     let ended = tokio::time::timeout(Duration::from_secs(10), async {
         loop {
@@ -242,11 +244,7 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
     let old = workers.pids();
     assert_eq!(old.len(), 1);
     // Freeze the worker: it no longer reads its pipe.
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
-        rustix::process::Signal::STOP,
-    )
-    .expect("stop the worker");
+    signal(old[0], rustix::process::Signal::STOP);
     // More than 8 MiB of frames (plus what the pipe's buffers absorb).
     let mut latest = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
@@ -308,11 +306,7 @@ async fn the_results_page_stays_live_through_a_worker_restart() {
 
     // The worker dies; a bureau is published while the page is cut off.
     let old = workers.pids();
-    rustix::process::kill_process(
-        rustix::process::Pid::from_raw(old[0] as i32).expect("pid"),
-        rustix::process::Signal::KILL,
-    )
-    .expect("kill the worker");
+    signal(old[0], rustix::process::Signal::KILL);
     let (code, _, body) = crate::helpers::sample_pv_json(1, 8);
     app.enter_and_publish(&id, &code, &body).await;
 

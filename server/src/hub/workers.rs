@@ -288,6 +288,15 @@ impl Workers {
         }
         tokio::spawn(async move {
             let mut rx = sub.rx;
+            // Sends the topic's current snapshot to every worker, to keep
+            // (`for_clients` false) or for every subscriber; its seq, or
+            // `None` once the topic or the workers are gone.
+            let send_snapshot = |for_clients: bool| {
+                let (topic, w) = (topic.upgrade()?, workers.upgrade()?);
+                let snap = topic.snapshot(View::Public);
+                w.broadcast(wire::encode_frame(&id, &snap, !for_clients));
+                Some(snap.seq)
+            };
             // Changes forwarded since the last snapshot sent.
             let mut stale = false;
             loop {
@@ -295,24 +304,20 @@ impl Workers {
                     // Quiet for a while: bring the workers' snapshot up to date,
                     // once, so that new subscribers start from the latest state.
                     Err(_) if stale => {
-                        let (Some(topic), Some(w)) = (topic.upgrade(), workers.upgrade()) else {
+                        let Some(seq) = send_snapshot(false) else {
                             break;
                         };
-                        let snap = topic.snapshot(View::Public);
-                        w.broadcast(wire::encode_frame(&id, &snap, true));
-                        (snap_seq, stale) = (snap.seq, false);
+                        (snap_seq, stale) = (seq, false);
                         continue;
                     }
                     Err(_) => continue,
                     Ok(Ok(frame)) => frame,
                     Ok(Err(RecvError::Lagged(_))) => {
                         // Never a gap: every worker's subscribers get a snapshot.
-                        let (Some(topic), Some(w)) = (topic.upgrade(), workers.upgrade()) else {
+                        let Some(seq) = send_snapshot(true) else {
                             break;
                         };
-                        let snap = topic.snapshot(View::Public);
-                        w.broadcast(wire::encode_frame(&id, &snap, false));
-                        (snap_seq, stale) = (snap.seq, false);
+                        (snap_seq, stale) = (seq, false);
                         continue;
                     }
                     Ok(Err(RecvError::Closed)) => break,
@@ -325,10 +330,10 @@ impl Workers {
                     // Not on every change: a snapshot of a large election is
                     // megabytes. New subscribers meanwhile get the snapshot
                     // and the ring's changes after it.
-                    let Some(topic) = topic.upgrade() else { break };
-                    let snap = topic.snapshot(View::Public);
-                    w.broadcast(wire::encode_frame(&id, &snap, true));
-                    (snap_seq, stale) = (snap.seq, false);
+                    let Some(seq) = send_snapshot(false) else {
+                        break;
+                    };
+                    (snap_seq, stale) = (seq, false);
                 } else {
                     stale = true;
                 }
