@@ -43,6 +43,19 @@ impl ElectionKind {
         }
     }
 
+    /// Voted on lists (municipales, communautaires, européennes, régionales)
+    /// rather than on candidates: the pages say "liste", the files carry
+    /// lists, and seats may be allocated.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            ElectionKind::Municipales
+                | ElectionKind::Communautaires
+                | ElectionKind::Europeennes
+                | ElectionKind::Regionales
+        )
+    }
+
     /// National elections are under embargo until the last polls close.
     pub fn is_national(self) -> bool {
         matches!(

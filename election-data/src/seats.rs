@@ -88,6 +88,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::{Election, ElectionKind};
+
 /// More seats than this is refused as an input error: the largest French
 /// assembly elected by list has a few hundred, and the allocation loops once
 /// per seat.
@@ -157,22 +159,6 @@ pub enum Method {
 }
 
 impl Method {
-    /// The method the law sets for a kind of list election, or None for
-    /// uninominal ballots (présidentielle, législatives, départementales,
-    /// référendum). Régionales have a quarter-of-the-seats bonus that is not
-    /// modelled here: they are allocated by plain highest average at 5 %.
-    pub fn for_election(kind: crate::model::ElectionKind, round: u8) -> Option<Method> {
-        use crate::model::ElectionKind as K;
-        match kind {
-            K::Municipales => Some(Method::Municipal { round }),
-            K::Communautaires => Some(Method::Communautaire { round }),
-            K::Europeennes | K::Regionales => Some(Method::HighestAverage {
-                threshold: Threshold::percent(5),
-            }),
-            K::Presidentielle | K::Legislatives | K::Departementales | K::Referendum => None,
-        }
-    }
-
     /// The share of the exprimés a list needs to take part.
     pub fn threshold(self) -> Threshold {
         match self {
@@ -194,6 +180,72 @@ impl Method {
             Method::HighestAverage { .. } | Method::LargestRemainder { .. } => None,
         }
     }
+}
+
+/// The method the law sets for a kind of list election when one commune's
+/// (or one territory's) figures decide the seats, or None:
+///
+/// - municipales: [`Method::Municipal`] with the election's round (L.262,
+///   communes of 1,000 inhabitants and more; the model does not know the
+///   population, and the under-1,000 rules differ only for incomplete lists);
+/// - communautaires: [`Method::Communautaire`] with the round (L.273-8);
+/// - européennes: [`Method::HighestAverage`] at 5 % of the exprimés (loi
+///   n° 77-729, art. 3);
+/// - régionales: none. L.338 gives a quarter of the seats to the winning list
+///   and distributes the rest by section départementale over the whole
+///   region: one commune's figures cannot decide them;
+/// - the uninominal ballots (présidentielle, législatives, départementales,
+///   référendum) have no seats.
+pub fn method_for(kind: ElectionKind, round: u8) -> Option<Method> {
+    match kind {
+        ElectionKind::Municipales => Some(Method::Municipal { round }),
+        ElectionKind::Communautaires => Some(Method::Communautaire { round }),
+        ElectionKind::Europeennes => Some(Method::HighestAverage {
+            threshold: Threshold::percent(5),
+        }),
+        ElectionKind::Regionales
+        | ElectionKind::Presidentielle
+        | ElectionKind::Legislatives
+        | ElectionKind::Departementales
+        | ElectionKind::Referendum => None,
+    }
+}
+
+/// The candidates the model assumes on each list of an election allocated
+/// by `method`: lists are taken as complete, since the model keeps no list
+/// length. A council list has as many candidates as seats; a community list
+/// (L.273-9) the seats plus one under five seats, plus two from five.
+pub fn assumed_list_size(method: Method, seats: u32) -> u32 {
+    match method {
+        Method::Communautaire { .. } => seats.saturating_add(if seats < 5 { 1 } else { 2 }),
+        _ => seats,
+    }
+}
+
+/// **The** seat allocation of an election from its counted figures: the one
+/// entry point the live pages, the big screen, the prefecture file, the
+/// printed records and the exports all call, so that they cannot disagree.
+///
+/// `exprimes` and `voix_of` (panel number → voix) are the totals of the
+/// counted bureaux. `None` when the election has no seats to fill (no
+/// `seats`, or a kind [`method_for`] gives no method for). Candidates' ages
+/// are not in the model, so a tie the law settles by age ends as
+/// [`Outcome::NeedsAges`], never a guess. Whether the figures may be shown
+/// (embargo, nothing counted yet) is the caller's business.
+pub fn for_election(
+    election: &Election,
+    exprimes: u64,
+    voix_of: impl Fn(u32) -> u64,
+) -> Option<Allocation> {
+    let seats = election.seats.filter(|s| *s > 0)?;
+    let method = method_for(election.kind, election.round)?;
+    let list_size = assumed_list_size(method, seats);
+    let lists: Vec<ListInput> = election
+        .candidates
+        .iter()
+        .map(|c| ListInput::new(c.number, voix_of(c.number), list_size))
+        .collect();
+    Some(allocate(method, seats, exprimes, &lists))
 }
 
 /// An exact average age: the sum of the candidates' ages in days over their

@@ -195,14 +195,11 @@ impl LiveElection {
         ChangeSet { desk, public }
     }
 
-    /// Provisional seats from the published figures, for list elections with
-    /// a number of seats; None otherwise or during an embargo. Lists are
-    /// assumed complete (the model does not hold list sizes) and candidates'
-    /// ages unknown, so a tie that needs them is reported, not guessed.
+    /// Provisional seats from the published figures, through the one seat
+    /// entry point ([`election_data::seats::for_election`]); None for an
+    /// election without seats, before any published bureau or during an
+    /// embargo.
     pub fn provisional_seats(&self, now_millis: i64) -> Option<election_data::seats::Allocation> {
-        use election_data::seats::{ListInput, Method, allocate};
-        let seats = self.election.seats?;
-        let method = Method::for_election(self.election.kind, self.election.round)?;
         if self.embargoed(now_millis) {
             return None;
         }
@@ -210,12 +207,12 @@ impl LiveElection {
         if t.arrived == 0 {
             return None;
         }
-        let lists: Vec<ListInput> = t
-            .scores
-            .iter()
-            .map(|s| ListInput::new(s.candidate, s.voix, seats))
-            .collect();
-        Some(allocate(method, seats, t.counts.exprimes, &lists))
+        election_data::seats::for_election(&self.election, t.counts.exprimes, |n| {
+            t.scores
+                .iter()
+                .find(|s| s.candidate == n)
+                .map_or(0, |s| s.voix)
+        })
     }
 
     /// The desk tally of the whole commune.

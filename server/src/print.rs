@@ -32,7 +32,7 @@ use std::sync::OnceLock;
 
 use election_data::Percent;
 use election_data::formats::{ResultsFile, prefecture};
-use election_data::model::{Bureau, ElectionKind, ProcesVerbal};
+use election_data::model::{Bureau, ProcesVerbal};
 use election_data::seats::{Allocation, Method};
 use printpdf::{
     Color, IndirectFontRef, Line, Mm, PdfDocument, PdfLayerReference, Point, Rect, Rgb,
@@ -563,10 +563,6 @@ fn round_label(round: u8) -> &'static str {
     if round == 2 { "2d tour" } else { "1er tour" }
 }
 
-fn is_lists(kind: ElectionKind) -> bool {
-    prefecture::is_list_ballot(kind)
-}
-
 /// The title block at the top of the first page.
 fn title_block(l: &mut Layout, r: &ResultsFile, title: &str, subtitle: Option<&str>) {
     let e = &r.election;
@@ -722,7 +718,7 @@ fn seats_view(r: &ResultsFile) -> Option<SeatsView> {
 
 fn results_table(l: &mut Layout, r: &ResultsFile, pv: &ProcesVerbal, seats: Option<&SeatsView>) {
     let e = &r.election;
-    let lists = is_lists(e.kind);
+    let lists = e.kind.is_list();
     let with_seats = seats.is_some();
     let mut cols = vec![
         col("N°", 0.9, Align::Right),
@@ -903,7 +899,7 @@ pub fn layout(
             );
             let totals = r.totals();
             let seats = seats_view(r);
-            let lists = is_lists(e.kind);
+            let lists = e.kind.is_list();
             l.side_by_side(
                 0.36,
                 |l| {
@@ -943,7 +939,7 @@ pub fn layout(
                 &format!("RÉSULTATS DU BUREAU DE VOTE N° {}", b.code),
                 Some(&sub),
             );
-            let lists = is_lists(e.kind);
+            let lists = e.kind.is_list();
             l.side_by_side(
                 0.36,
                 |l| {
@@ -1004,7 +1000,7 @@ pub fn layout(
             }
             let totals = r.totals();
             let seats = seats_view(r);
-            let lists = is_lists(e.kind);
+            let lists = e.kind.is_list();
             l.side_by_side(
                 0.36,
                 |l| {

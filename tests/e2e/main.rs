@@ -15,6 +15,7 @@ mod helpers;
 mod imports_form;
 mod live;
 mod pages_browser;
+mod seats_agree;
 mod seats_pages;
 mod store;
 mod workers;

@@ -40,71 +40,31 @@
 //! [`seat_allocation`] is the allocation the file (and the printed records)
 //! report for a list election whose `seats` is set; [`final_seats`] keeps it
 //! only once it is the result: every bureau counted and an allocation that
-//! ended ([`crate::seats::Outcome::is_final`]). The method follows the kind:
+//! ended ([`crate::seats::Outcome::is_final`]). Both come from the one seat
+//! entry point, [`crate::seats::for_election`], whose documentation says which
+//! method each kind follows and why régionales have none here.
 //!
-//! - municipales: [`Method::Municipal`] with the election's round (L.262,
-//!   communes of 1,000 inhabitants and more; the model does not know the
-//!   population, and the under-1,000 rules differ only for incomplete lists);
-//! - communautaires: [`Method::Communautaire`] with the round (L.273-8);
-//! - européennes: [`Method::HighestAverage`] with 5 % of the exprimés (loi
-//!   n° 77-729, art. 3);
-//! - régionales: none. L.338 gives a quarter of the seats to the winning list
-//!   and distributes the rest by section départementale over the whole
-//!   region: one commune's figures cannot decide them, so no `NbSieges`;
-//! - the uninominal ballots have no seats.
-//!
-//! Every list is taken as complete (its candidates are the seats to fill, the
-//! community seats plus one under five seats and plus two from five): the
-//! model keeps no list length. Candidates' ages are not in the model either,
-//! so a tie the law settles by age ends as [`crate::seats::Outcome::NeedsAges`], whose
-//! French message the printed records show instead of seats.
+//! Régionales therefore carry no `NbSieges`.
 
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
 use super::{ResultsFile, Sexe, kind_code, nn, pct_fr};
-use crate::model::{Bureau, ElectionKind, PerimeterKind, ProcesVerbal};
-use crate::seats::{Allocation, ListInput, Method, Threshold, allocate};
+use crate::model::{Bureau, PerimeterKind, ProcesVerbal};
+use crate::seats::Allocation;
 
 /// Prefix of the code of a canton perimeter.
 pub const CANTON_PREFIX: &str = "CANTON-";
 
-/// The seat-allocation method of an election kind, when a commune's
-/// figures decide its seats (see the module documentation).
-pub fn seat_method(kind: ElectionKind, round: u8) -> Option<Method> {
-    match kind {
-        ElectionKind::Municipales => Some(Method::Municipal { round }),
-        ElectionKind::Communautaires => Some(Method::Communautaire { round }),
-        ElectionKind::Europeennes => Some(Method::HighestAverage {
-            threshold: Threshold::percent(5),
-        }),
-        ElectionKind::Regionales
-        | ElectionKind::Presidentielle
-        | ElectionKind::Legislatives
-        | ElectionKind::Departementales
-        | ElectionKind::Referendum => None,
-    }
-}
-
-/// The seats of the counted bureaux' totals, for a list election with
-/// `seats` set and a method ([`seat_method`]); `None` otherwise. The
+/// The seats of the counted bureaux' totals, through the one entry point
+/// [`crate::seats::for_election`]; `None` for an election without seats. The
 /// allocation may be provisional (bureaux missing) or not final (its
-/// [`Outcome`] says why).
+/// [`crate::seats::Outcome`] says why).
 pub fn seat_allocation(results: &ResultsFile) -> Option<Allocation> {
-    let e = &results.election;
-    let seats = e.seats.filter(|s| *s > 0)?;
-    let method = seat_method(e.kind, e.round)?;
-    let list_size = match method {
-        Method::Communautaire { .. } => seats.saturating_add(if seats < 5 { 1 } else { 2 }),
-        _ => seats,
-    };
     let totals = results.totals();
-    let lists: Vec<ListInput> = e
-        .candidates
-        .iter()
-        .map(|c| ListInput::new(c.number, nn(totals.voix_of(c.number)), list_size))
-        .collect();
-    Some(allocate(method, seats, nn(totals.exprimes), &lists))
+    crate::seats::for_election(&results.election, nn(totals.exprimes), |n| {
+        nn(totals.voix_of(n))
+    })
 }
 
 /// Whether every bureau of the election has a procès-verbal in `results`.
@@ -121,18 +81,6 @@ pub fn final_seats(results: &ResultsFile) -> Option<BTreeMap<u32, u32>> {
     let a = seat_allocation(results)?;
     a.is_final()
         .then(|| a.lists.iter().map(|l| (l.id, l.seats)).collect())
-}
-
-/// Lists (municipales, communautaires, européennes, régionales) rather than
-/// candidates.
-pub fn is_list_ballot(kind: ElectionKind) -> bool {
-    matches!(
-        kind,
-        ElectionKind::Municipales
-            | ElectionKind::Communautaires
-            | ElectionKind::Europeennes
-            | ElectionKind::Regionales
-    )
 }
 
 /// `(code, label)` of the perimeters of `kind`, code without `prefix`.
@@ -210,7 +158,7 @@ fn resultats(
     pv: &ProcesVerbal,
     seats: Option<&BTreeMap<u32, u32>>,
 ) {
-    let lists = is_list_ballot(results.election.kind);
+    let lists = results.election.kind.is_list();
     x.open("Resultats", &[]);
     x.open(if lists { "Listes" } else { "Candidats" }, &[]);
     for c in &results.election.candidates {
@@ -344,6 +292,7 @@ mod tests {
     use super::*;
     use crate::fixtures::{sample_commune, sample_pv};
     use crate::formats::xml::{Node, parse};
+    use crate::model::ElectionKind;
 
     fn sample(arrived: usize) -> ResultsFile {
         let mut e = sample_commune();

@@ -132,17 +132,6 @@ impl Lang {
     }
 }
 
-/// Whether an election is voted on lists (the pages then say "liste").
-pub fn is_list_election(k: ElectionKind) -> bool {
-    matches!(
-        k,
-        ElectionKind::Municipales
-            | ElectionKind::Communautaires
-            | ElectionKind::Europeennes
-            | ElectionKind::Regionales
-    )
-}
-
 /// The sentences and labels of the public pages.
 #[derive(Debug)]
 pub struct Text {

@@ -19,7 +19,7 @@ use election_data::tally::{BureauState, Score, Tally};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::format::{bar_scaled, date_l, int_l, max_share, pct_l};
-use super::i18n::{Lang, Text, is_list_election};
+use super::i18n::{Lang, Text};
 use crate::assets;
 use crate::charts;
 use crate::live::LiveElection;
@@ -116,7 +116,7 @@ impl<'a> Ctx<'a> {
     }
 
     fn list_election(&self) -> bool {
-        is_list_election(self.e.kind)
+        self.e.kind.is_list()
     }
 
     /// "Candidat" or "Liste".
