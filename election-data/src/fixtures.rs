@@ -7,6 +7,7 @@
 //! generated deterministically from a seed (SplitMix64, no IO, no `rand`), and
 //! always satisfy every blocking rule.
 
+use crate::formats::ResultsFile;
 use crate::model::{Bureau, CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 
 const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
@@ -24,6 +25,42 @@ pub fn sample_commune() -> Election {
 pub fn sample_municipales() -> Election {
     #[allow(clippy::expect_used)]
     serde_json::from_str(SAMPLE_MUNICIPALES).expect("embedded sample municipales is valid JSON")
+}
+
+/// `election` with the first `arrived` bureaux counted (each with its
+/// [`sample_pv`], seeded by its index): the standard results file of the
+/// formats' and the printed records' tests.
+pub fn sample_results(election: Election, arrived: usize) -> ResultsFile {
+    let pvs = election
+        .bureaux
+        .iter()
+        .take(arrived)
+        .enumerate()
+        .map(|(i, b)| (b.code.clone(), sample_pv(&election, b, i as u64)))
+        .collect();
+    ResultsFile::new(election, pvs)
+}
+
+/// `election` with its commune perimeter coded by the INSEE code `insee`
+/// (the files that name the commune by its code need one).
+pub fn with_insee(mut election: Election, insee: &str) -> Election {
+    let Some(root) = election.perimeters.iter().position(|p| p.parent.is_none()) else {
+        return election;
+    };
+    let old = std::mem::replace(&mut election.perimeters[root].code, insee.to_string());
+    for p in &mut election.perimeters {
+        if p.parent.as_deref() == Some(old.as_str()) {
+            p.parent = Some(insee.to_string());
+        }
+    }
+    for b in &mut election.bureaux {
+        for code in &mut b.perimeters {
+            if *code == old {
+                *code = insee.to_string();
+            }
+        }
+    }
+    election
 }
 
 /// SplitMix64: a tiny, well-distributed deterministic generator.

@@ -21,22 +21,7 @@ fn main() -> anyhow::Result<()> {
     e.label = "Élections municipales 2026 — 2d tour".into();
     e.date = "2026-03-22".into();
     // An INSEE code, so the records show the département.
-    let old_root = e.root().map(|r| r.code.clone()).unwrap_or_default();
-    for p in &mut e.perimeters {
-        if p.code == old_root {
-            p.code = "13004".into();
-        }
-        if p.parent.as_deref() == Some(old_root.as_str()) {
-            p.parent = Some("13004".into());
-        }
-    }
-    for b in &mut e.bureaux {
-        for p in &mut b.perimeters {
-            if *p == old_root {
-                *p = "13004".into();
-            }
-        }
-    }
+    let e = election_data::fixtures::with_insee(e, "13004");
     let counted = if partial { 20 } else { e.bureaux.len() };
     let pvs: BTreeMap<_, _> = e
         .bureaux

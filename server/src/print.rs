@@ -1174,18 +1174,10 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use election_data::fixtures::{sample_commune, sample_municipales, sample_pv};
-    use std::collections::BTreeMap;
+    use election_data::fixtures::{sample_commune, sample_municipales};
 
     fn results(e: election_data::model::Election, arrived: usize) -> ResultsFile {
-        let pvs: BTreeMap<String, ProcesVerbal> = e
-            .bureaux
-            .iter()
-            .take(arrived)
-            .enumerate()
-            .map(|(i, b)| (b.code.clone(), sample_pv(&e, b, i as u64)))
-            .collect();
-        ResultsFile::new(e, pvs)
+        election_data::fixtures::sample_results(e, arrived)
     }
 
     fn texts(pages: &[Vec<Op>]) -> Vec<String> {
@@ -1240,16 +1232,7 @@ mod tests {
 
     #[test]
     fn every_record_fits_its_pages() {
-        let muni = {
-            let mut e = sample_municipales();
-            e.perimeters[0].code = "13004".into();
-            for p in &mut e.perimeters {
-                if p.parent.is_some() {
-                    p.parent = Some("13004".into());
-                }
-            }
-            e
-        };
+        let muni = election_data::fixtures::with_insee(sample_municipales(), "13004");
         for e in [sample_commune(), muni] {
             for arrived in [5, 34] {
                 let r = results(e.clone(), arrived);

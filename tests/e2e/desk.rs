@@ -6,72 +6,15 @@ use std::collections::BTreeMap;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TOKEN, TestApp, sample_pv_json, spawn_app};
-
-/// A logged-in browser-like client: session cookie and CSRF token.
-#[derive(Clone)]
-struct Session {
-    cookie: String,
-    csrf: String,
-}
+use crate::helpers::{
+    Backend, Session, TOKEN, TestApp, add_user, login, sample_pv_json, session_from, spawn_app,
+};
 
 fn no_redirect() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client")
-}
-
-fn session_from(resp: &reqwest::Response, csrf: &str) -> Session {
-    let cookie = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("urne_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_string();
-    let set = resp
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    assert!(
-        set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"),
-        "{set}"
-    );
-    Session {
-        cookie,
-        csrf: csrf.to_string(),
-    }
-}
-
-async fn add_user(app: &TestApp, username: &str, role: &str, bureaux: &[&str]) {
-    let (s, b) = app
-        .post(
-            "/api/users",
-            &json!({ "username": username, "password": "un mot de passe solide", "role": role, "bureaux": bureaux }),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-}
-
-async fn login(app: &TestApp, username: &str) -> Session {
-    let r = app
-        .http
-        .post(format!("{}/api/login", app.base))
-        .json(&json!({ "username": username, "password": "un mot de passe solide" }))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 200);
-    let s = session_from(&r, "");
-    let body: Value = r.json().await.expect("json");
-    Session {
-        csrf: body["csrf"].as_str().expect("csrf").to_string(),
-        ..s
-    }
 }
 
 async fn president_by_code(app: &TestApp, election: &str, bureau: &str) -> Session {

@@ -115,15 +115,17 @@ impl Fan {
 
     async fn subscribers_become(&self, n: usize) {
         let topic = self.topic();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        while topic.subscribers(View::Public) != n {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "expected {n} subscribers, still {}",
-                topic.subscribers(View::Public)
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        crate::helpers::eventually(
+            Duration::from_secs(60),
+            || {
+                format!(
+                    "expected {n} subscribers, still {}",
+                    topic.subscribers(View::Public)
+                )
+            },
+            || topic.subscribers(View::Public) == n,
+        )
+        .await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! Imports and exports end to end: the `urne import` / `urne export` commands
 //! against a real database, and the HTTP downloads with their SHA-256.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use election_data::formats::to_windows_1252;
@@ -11,10 +11,8 @@ use urne::store::Store;
 use crate::both_backends;
 use crate::helpers::{Backend, TOKEN, fresh_database, sample_pv_json, spawn_app, start};
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("urne-formats-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+fn temp_dir() -> tempfile::TempDir {
+    crate::helpers::temp_dir("formats")
 }
 
 fn urne(args: &[&str]) -> Output {
@@ -189,7 +187,8 @@ async fn setup_import_reports_the_bad_row_and_writes_nothing(backend: Backend) {
     let before = store.load_all().await.expect("load");
     store.close().await;
 
-    let dir = temp_dir();
+    let tmp = temp_dir();
+    let dir = tmp.path();
     let bureaux = dir.join("bureaux.csv");
     let candidates = dir.join("candidats.csv");
     std::fs::write(&bureaux, bureaux_csv(true)).expect("write");
@@ -333,8 +332,9 @@ async fn ministry_export_round_trips_through_a_fresh_database(backend: Backend) 
     assert_eq!(status, 404);
 
     // Re-import into a fresh database with the CLI, serve it, export again.
-    let dir = temp_dir();
-    let file = write(&dir, "ministere.csv", &first);
+    let tmp = temp_dir();
+    let dir = tmp.path();
+    let file = write(dir, "ministere.csv", &first);
     let out = urne(&[
         "import",
         "ministry",

@@ -1,12 +1,11 @@
 //! Starting the server for a test and talking to it.
 
 use std::io::Write;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::Connection;
 use tokio::net::TcpStream;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
@@ -14,6 +13,8 @@ use urne::app::{Config, Running, spawn};
 use urne::store::Store;
 
 pub const TOKEN: &str = "test-token-0123456789";
+/// The password of the accounts the tests create.
+pub const PASSWORD: &str = "un mot de passe solide";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -38,25 +39,113 @@ macro_rules! both_backends {
     };
 }
 
+/// Waits until `ready()` holds, polling every 20 ms; fails the test with
+/// `what()` after `limit`. The limit only stops a broken test: nothing is
+/// timed.
+pub async fn eventually(
+    limit: Duration,
+    what: impl Fn() -> String,
+    mut ready: impl FnMut() -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while !ready() {
+        assert!(tokio::time::Instant::now() < deadline, "{}", what());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// Says, past the test harness's output capture, that a test was skipped.
 pub fn skipped(test: &str, why: &str) {
     let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {why}");
 }
 
-fn temp_dir() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("urne-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
+/// A temporary directory, removed with everything in it when dropped.
+pub fn temp_dir(what: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("urne-{what}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
-/// A fresh database URL for `backend`, or None (after saying so) when
+/// A database made for one test, dropped with it: the SQLite file's
+/// directory is removed, the PostgreSQL database (`urne_test_*`) dropped
+/// (`WITH (FORCE)`, so a server still connected, or killed, does not keep
+/// it alive). Derefs to its URL.
+#[derive(Debug)]
+pub struct TestDb {
+    url: String,
+    kind: TestDbKind,
+}
+
+#[derive(Debug)]
+enum TestDbKind {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin: String, name: String },
+}
+
+impl std::ops::Deref for TestDb {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.url
+    }
+}
+
+impl std::fmt::Display for TestDb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.url)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let TestDbKind::Postgres { admin, name } = &self.kind else {
+            return;
+        };
+        let (admin, name) = (admin.clone(), name.clone());
+        let shown = name.clone();
+        // Drop may run inside the test's runtime: the statement runs on a
+        // thread of its own, with a runtime of its own.
+        let done = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .ok()?;
+            rt.block_on(async {
+                let mut conn = sqlx::postgres::PgConnection::connect(&admin).await.ok()?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .ok()
+            })
+        })
+        .join();
+        if !matches!(done, Ok(Some(_))) {
+            let _ = writeln!(
+                std::io::stderr(),
+                "note: test database {shown} was not dropped"
+            );
+        }
+    }
+}
+
+fn admin_url() -> String {
+    std::env::var("URNE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A fresh database for `backend`, or None (after saying so) when
 /// PostgreSQL is not reachable outside CI.
-pub async fn fresh_database(backend: Backend, test: &str) -> Option<String> {
+pub async fn fresh_database(backend: Backend, test: &str) -> Option<TestDb> {
     match backend {
-        Backend::Sqlite => Some(format!("sqlite://{}", temp_dir().join("urne.db").display())),
+        Backend::Sqlite => {
+            let dir = temp_dir("test");
+            Some(TestDb {
+                url: format!("sqlite://{}", dir.path().join("urne.db").display()),
+                kind: TestDbKind::Sqlite(dir),
+            })
+        }
         Backend::Postgres => {
-            let admin = std::env::var("URNE_TEST_POSTGRES_URL")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+            let admin = admin_url();
             let conn = tokio::time::timeout(
                 Duration::from_secs(5),
                 sqlx::postgres::PgConnection::connect(&admin),
@@ -73,12 +162,15 @@ pub async fn fresh_database(backend: Backend, test: &str) -> Option<String> {
                 .await
                 .expect("create test database");
             let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-            Some(format!("{base}/{name}"))
+            Some(TestDb {
+                url: format!("{base}/{name}"),
+                kind: TestDbKind::Postgres { admin, name },
+            })
         }
     }
 }
 
-fn pg_unavailable(test: &str, url: &str, err: &str) -> Option<String> {
+fn pg_unavailable(test: &str, url: &str, err: &str) -> Option<TestDb> {
     if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
         panic!("{test}: PostgreSQL is required in CI but {url} is unreachable: {err}");
     }
@@ -98,12 +190,17 @@ pub struct TestApp {
     pub store: Arc<Store>,
     pub database_url: String,
     pub running: Running,
+    /// The test's own database, dropped with the app (None when the test
+    /// brought its own).
+    pub db: Option<TestDb>,
 }
 
 /// Starts the server on a random port with a fresh database.
 pub async fn spawn_app(backend: Backend, test: &str) -> Option<TestApp> {
-    let database_url = fresh_database(backend, test).await?;
-    Some(start(&database_url).await)
+    let db = fresh_database(backend, test).await?;
+    let mut app = start(&db).await;
+    app.db = Some(db);
+    Some(app)
 }
 
 pub async fn start(database_url: &str) -> TestApp {
@@ -132,6 +229,7 @@ pub async fn start_with(database_url: &str, config: Config) -> TestApp {
         store,
         database_url: database_url.to_string(),
         running,
+        db: None,
     }
 }
 
@@ -278,4 +376,66 @@ pub fn publish_many(topic: &urne::hub::Topic, n: usize) -> i64 {
         topic.publish(code, b, seq);
     }
     seq
+}
+
+/// A logged-in browser-like client: session cookie and CSRF token.
+#[derive(Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The session of a login answer, checking its cookie's flags.
+pub fn session_from(resp: &reqwest::Response, csrf: &str) -> Session {
+    let cookie = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("urne_session="))
+        .and_then(|c| c.split(';').next())
+        .expect("session cookie")
+        .to_string();
+    let set = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    assert!(
+        set.contains("HttpOnly") && set.contains("Secure") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    Session {
+        cookie,
+        csrf: csrf.to_string(),
+    }
+}
+
+/// Creates an account (password [`PASSWORD`]) with the API token.
+pub async fn add_user(app: &TestApp, username: &str, role: &str, bureaux: &[&str]) {
+    let (s, b) = app
+        .post(
+            "/api/users",
+            &json!({ "username": username, "password": PASSWORD, "role": role, "bureaux": bureaux }),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+}
+
+/// Logs `username` in with [`PASSWORD`] through the JSON API.
+pub async fn login(app: &TestApp, username: &str) -> Session {
+    let r = app
+        .http
+        .post(format!("{}/api/login", app.base))
+        .json(&json!({ "username": username, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200);
+    let s = session_from(&r, "");
+    let body: Value = r.json().await.expect("json");
+    Session {
+        csrf: body["csrf"].as_str().expect("csrf").to_string(),
+        ..s
+    }
 }

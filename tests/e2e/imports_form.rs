@@ -2,11 +2,9 @@
 //! with its line and nothing is stored; a good set of files creates the
 //! election, which the public home then lists.
 
-use serde_json::{Value, json};
-
 use crate::both_backends;
 use crate::formats::{CANDIDATES, bureaux_csv};
-use crate::helpers::{Backend, TestApp, spawn_app};
+use crate::helpers::{Backend, Session, TestApp, add_user, login, spawn_app};
 
 const BOUNDARY: &str = "----urne-test-boundary-7f3a";
 
@@ -35,41 +33,10 @@ fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> 
     body
 }
 
-struct Admin {
-    cookie: String,
-    csrf: String,
-}
-
-async fn admin_session(app: &TestApp) -> Admin {
-    let (s, b) = app
-        .post(
-            "/api/users",
-            &json!({ "username": "mairie", "password": "un mot de passe solide", "role": "admin" }),
-        )
-        .await;
-    assert_eq!(s, 201, "{b}");
-    let r = app
-        .http
-        .post(format!("{}/api/login", app.base))
-        .json(&json!({ "username": "mairie", "password": "un mot de passe solide" }))
-        .send()
-        .await
-        .expect("login");
-    assert_eq!(r.status(), 200);
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("urne_session="))
-        .and_then(|c| c.split(';').next())
-        .expect("session cookie")
-        .to_string();
-    let body: Value = r.json().await.expect("json");
-    Admin {
-        cookie,
-        csrf: body["csrf"].as_str().expect("csrf").to_string(),
-    }
+/// The commune's administrator, logged in.
+async fn admin_session(app: &TestApp) -> Session {
+    add_user(app, "mairie", "admin", &[]).await;
+    login(app, "mairie").await
 }
 
 async fn upload(app: &TestApp, cookie: Option<&str>, body: Vec<u8>) -> (u16, String, String) {

@@ -170,11 +170,12 @@ async fn a_killed_worker_is_replaced_and_its_clients_resume_without_a_gap() {
         turnout(&app, &id, 2, 70).await,
     ];
     // A new worker takes the slot.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while workers.pids() == old || !workers.any_alive() {
-        assert!(tokio::time::Instant::now() < deadline, "no new worker");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    crate::helpers::eventually(
+        Duration::from_secs(20),
+        || "no new worker".into(),
+        || workers.pids() != old && workers.any_alive(),
+    )
+    .await;
     // Resuming from the last frame seen gives exactly the missed changes.
     let mut ws = app.ws(&id, Some(last)).await;
     for seq in missed {
@@ -259,11 +260,12 @@ async fn a_stuck_worker_is_restarted_and_the_main_process_memory_stays_bounded()
     // The replacement serves the current state: its snapshot (taken when it
     // started, maybe in the middle of the last batch), then every change
     // after it, without a gap.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !workers.any_alive() {
-        assert!(tokio::time::Instant::now() < deadline, "no live worker");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    crate::helpers::eventually(
+        Duration::from_secs(20),
+        || "no live worker".into(),
+        || workers.any_alive(),
+    )
+    .await;
     let mut ws = app.ws(&id, None).await;
     let snap = next_frame(&mut ws).await;
     assert_eq!(snap["type"], "snapshot");

@@ -495,19 +495,11 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{sample_commune, sample_pv};
+    use crate::fixtures::sample_commune;
     use crate::formats::xml::{Node, parse};
 
     fn sample(arrived: usize) -> ResultsFile {
-        let e = sample_commune();
-        let pvs = e
-            .bureaux
-            .iter()
-            .take(arrived)
-            .enumerate()
-            .map(|(i, b)| (b.code.clone(), sample_pv(&e, b, i as u64)))
-            .collect();
-        ResultsFile::new(e, pvs)
+        crate::fixtures::sample_results(sample_commune(), arrived)
     }
 
     /// The content models of the EML 510 v5 schema for the elements written

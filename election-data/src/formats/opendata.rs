@@ -465,15 +465,7 @@ mod tests {
 
     #[test]
     fn one_row_per_bureau_and_candidate() {
-        let e = crate::fixtures::sample_commune();
-        let pvs = e
-            .bureaux
-            .iter()
-            .take(3)
-            .enumerate()
-            .map(|(i, b)| (b.code.clone(), crate::fixtures::sample_pv(&e, b, i as u64)))
-            .collect();
-        let r = ResultsFile::new(e, pvs);
+        let r = crate::fixtures::sample_results(crate::fixtures::sample_commune(), 3);
         let text = String::from_utf8(encode(&r)).expect("utf-8");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1 + 3 * 12);

@@ -290,26 +290,15 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fixtures::{sample_commune, sample_pv};
+    use crate::fixtures::sample_commune;
     use crate::formats::xml::{Node, parse};
     use crate::model::ElectionKind;
 
     fn sample(arrived: usize) -> ResultsFile {
-        let mut e = sample_commune();
-        e.perimeters[0].code = "13004".into();
-        for p in &mut e.perimeters {
-            if p.parent.is_some() {
-                p.parent = Some("13004".into());
-            }
-        }
-        let pvs = e
-            .bureaux
-            .iter()
-            .take(arrived)
-            .enumerate()
-            .map(|(i, b)| (b.code.clone(), sample_pv(&e, b, i as u64)))
-            .collect();
-        ResultsFile::new(e, pvs)
+        crate::fixtures::sample_results(
+            crate::fixtures::with_insee(sample_commune(), "13004"),
+            arrived,
+        )
     }
 
     fn number(n: &Node, path: &[&str]) -> i64 {
