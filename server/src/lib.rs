@@ -16,13 +16,13 @@
 //! - [`charts`]: the SVG charts of the public pages.
 //! - [`export`]: downloads of the results in the ministry, prefecture and standard formats.
 //! - [`print`]: the printable records (PDF): commune, bureau, proclamation.
-//! - [`demo`]: the sample election night.
+//! - [`cli`]: the command line (serve, demo, import, export, user, audit).
 
 pub mod app;
 pub mod assets;
 pub mod auth;
 pub mod charts;
-pub mod demo;
+pub mod cli;
 pub mod desk;
 pub mod error;
 pub mod export;

@@ -1,0 +1,106 @@
+//! `urne demo`: a live election night on the embedded SQLite, nothing else
+//! to set up. Starts the server, then plays the sample commune's
+//! présidentielle (narrated) and its municipal election (quietly, for the
+//! seats) through the public HTTP API ([`super::demo_script`]).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Script, play, random_token, shutdown_signal};
+use crate::app::{Config, spawn};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// The demo's database; the default file is recreated at each run.
+    #[arg(long, default_value = "sqlite://urne-demo.db")]
+    database_url: String,
+    /// Length of the night, in seconds.
+    #[arg(long, default_value_t = 120)]
+    duration: u64,
+    /// Seed of the figures and of the arrival order.
+    #[arg(long, default_value_t = 2027)]
+    seed: u64,
+    /// Stop when every bureau has arrived instead of serving on.
+    #[arg(long)]
+    exit_when_done: bool,
+}
+
+pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
+    // Quiet logs: the demo narrates the night on stdout.
+    super::init_tracing("warn");
+    if args.database_url == "sqlite://urne-demo.db" {
+        for f in ["urne-demo.db", "urne-demo.db-wal", "urne-demo.db-shm"] {
+            if Path::new(f).exists() {
+                std::fs::remove_file(f)?;
+            }
+        }
+    }
+    let store = Arc::new(Store::connect(&args.database_url).await?);
+    let token = random_token();
+    let running = spawn(
+        &args.listen,
+        store,
+        Config {
+            api_token: token.clone(),
+            ..Config::default()
+        },
+    )
+    .await?;
+    let base = format!("http://{}", running.addr);
+    println!("Urne — soirée électorale de démonstration");
+    println!("  Résultats en direct : {base}/elections/presidentielle-2027-t1");
+    println!("  API (OpenAPI)       : {base}/api/openapi.json");
+    println!("  Jeton de saisie     : {token}");
+    let duration = Duration::from_secs(args.duration);
+    let script = Script {
+        base: base.clone(),
+        token: token.clone(),
+        duration,
+        seed: args.seed,
+        election: election_data::fixtures::sample_commune(),
+        narrate: true,
+    };
+    // The same commune's municipal election plays alongside, quietly:
+    // lists and provisional seats.
+    let municipales = Script {
+        base: base.clone(),
+        token,
+        duration,
+        seed: args.seed.wrapping_add(1),
+        election: election_data::fixtures::sample_municipales(),
+        narrate: false,
+    };
+    println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
+    println!();
+    let side = tokio::spawn(play(municipales));
+    tokio::select! {
+        outcome = play(script) => {
+            match side.await {
+                Ok(Err(e)) => eprintln!("municipales: {e:#}"),
+                Err(e) => eprintln!("municipales: {e}"),
+                Ok(Ok(_)) => {}
+            }
+            let outcome = outcome?;
+            println!();
+            println!(
+                "Tous les bureaux sont parvenus : {} procès-verbaux acceptés, {} refusé puis corrigé.",
+                outcome.accepted, outcome.refused
+            );
+        }
+        () = shutdown_signal() => { running.shutdown().await; return Ok(()); }
+    }
+    if args.exit_when_done {
+        running.shutdown().await;
+    } else {
+        println!("Le serveur reste ouvert sur {base}/ — Ctrl-C pour arrêter.");
+        tokio::select! {
+            r = running.wait() => r?,
+            () = shutdown_signal() => {}
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,94 @@
+//! `urne serve`: the server on a database, until Ctrl-C; and the hidden
+//! `urne fanout-worker` that `serve --fanout-workers N` starts N times.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::app::{Config, spawn};
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "URNE_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    /// sqlite://FILE (created if missing) or postgres://…
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+    database_url: String,
+    /// Bearer token of the write API; a random one is generated and printed when absent.
+    #[arg(long, env = "URNE_API_TOKEN", hide_env_values = true)]
+    api_token: Option<String>,
+    /// Largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 2 * 1024 * 1024)]
+    body_limit: usize,
+    /// Also write the public pages and the feed to this folder after each
+    /// change (a static copy nginx can serve if the application is down).
+    #[arg(long, env = "URNE_STATIC_DIR")]
+    static_dir: Option<std::path::PathBuf>,
+    /// Child processes that hold the public WebSocket connections (0: this
+    /// process holds them). Each process can hold as many connections as
+    /// its open-files limit allows; use one per core given to the fan-out.
+    #[arg(long, env = "URNE_FANOUT_WORKERS", default_value_t = 0)]
+    fanout_workers: usize,
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    super::init_tracing(super::SERVER_LOGS);
+    crate::hub::worker::raise_open_files_limit();
+    let store = Arc::new(Store::connect(&args.database_url).await?);
+    let token = args.api_token.unwrap_or_else(|| {
+        let t = super::random_token();
+        tracing::warn!("no URNE_API_TOKEN given; this run's API token is {t}");
+        t
+    });
+    let running = spawn(
+        &args.listen,
+        store,
+        Config {
+            api_token: token,
+            body_limit: args.body_limit,
+            fanout_workers: args.fanout_workers,
+            ..Config::default()
+        },
+    )
+    .await?;
+    if let Some(dir) = args.static_dir {
+        tracing::info!(dir = %dir.display(), "writing a static copy of the public pages");
+        crate::pages::static_dir::spawn(running.state.clone(), dir);
+    }
+    tracing::info!("Urne listens on http://{}", running.addr);
+    println!("Urne: http://{}/", running.addr);
+    tokio::select! {
+        r = running.wait() => r?,
+        () = super::shutdown_signal() => tracing::info!("stopping"),
+    }
+    Ok(())
+}
+
+/// The hub's settings, passed by the main process on the command line.
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    #[arg(long)]
+    channel_capacity: usize,
+    #[arg(long)]
+    send_timeout_ms: u64,
+    #[arg(long)]
+    ping_every_ms: u64,
+    #[arg(long)]
+    idle_limit_ms: u64,
+}
+
+pub fn fanout_worker(args: WorkerArgs) -> anyhow::Result<()> {
+    super::init_tracing(super::SERVER_LOGS);
+    let settings = crate::hub::HubSettings {
+        channel_capacity: args.channel_capacity,
+        send_timeout: Duration::from_millis(args.send_timeout_ms),
+        ping_every: Duration::from_millis(args.ping_every_ms),
+        idle_limit: Duration::from_millis(args.idle_limit_ms),
+        ..crate::hub::HubSettings::default()
+    };
+    // Its own runtime: the caller's is for the main process's work.
+    std::thread::spawn(move || crate::hub::worker::run(settings))
+        .join()
+        .map_err(|_| anyhow::anyhow!("fan-out worker panicked"))?
+}
