@@ -21,7 +21,7 @@ use election_data::formats::{ElectionHeader, FormatErrors, parse_kind, setup};
 use maud::{Markup, html};
 
 use crate::app::AppState;
-use crate::auth::{Principal, Via};
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::live::LiveElection;
 
@@ -59,13 +59,6 @@ struct Problems {
     lines: Vec<String>,
 }
 
-fn csrf_of(p: &Principal) -> &str {
-    match &p.via {
-        Via::Session { csrf, .. } => csrf,
-        _ => "",
-    }
-}
-
 fn text_input(name: &str, label: &str, value: &str, hint: &str) -> Markup {
     html! {
         p {
@@ -88,7 +81,7 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
     } else {
         f.round.as_str()
     };
-    super::frame(
+    super::ui::frame(
         "Importer une élection",
         Some(p),
         html! {
@@ -108,7 +101,7 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
                 }
             }
             form method="post" action="/desk/import" enctype="multipart/form-data" {
-                input type="hidden" name="csrf" value=(csrf_of(p));
+                input type="hidden" name="csrf" value=(super::ui::csrf_of(p));
                 fieldset {
                     legend { "Élection" }
                     (text_input("id", "Identifiant", &f.id, "lettres minuscules, chiffres et tirets : municipales-2026-t1"))
@@ -158,7 +151,7 @@ fn refused(p: &Principal, e: &ApiError) -> Response {
         ApiError::Unauthorized => Redirect::to("/login").into_response(),
         ApiError::Forbidden(m) => (
             StatusCode::FORBIDDEN,
-            super::frame(
+            super::ui::frame(
                 "Action refusée",
                 Some(p),
                 html! {

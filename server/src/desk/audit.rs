@@ -1,0 +1,94 @@
+//! The audit log as a desk screen, newest first.
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use maud::html;
+use serde::Deserialize;
+
+use super::ui::*;
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::error::ApiError;
+
+#[derive(Debug, Deserialize)]
+pub(super) struct AuditQuery {
+    election: Option<String>,
+}
+
+pub(super) async fn audit(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<AuditQuery>,
+) -> Response {
+    if let Err(e) = p.require_desk() {
+        return error_page(&p, &e);
+    }
+    let rows = match state.store.audit_rows(q.election.as_deref(), 500).await {
+        Ok(r) => r,
+        Err(e) => return error_page(&p, &ApiError::from(e)),
+    };
+    let report = state.store.verify_audit().await.ok();
+    layout(
+        "Journal d'audit",
+        &p,
+        html! {
+            h1 { "Journal d'audit" }
+            @if let Some(r) = report {
+                @if r.is_intact() {
+                    p.form-ok { "Chaîne d'empreintes intacte (" (r.rows) " lignes)." }
+                } @else {
+                    div.form-error role="alert" { p { "Journal altéré :" } @for pb in &r.problems { p { (pb) } } }
+                }
+            }
+            table.audit {
+                thead { tr { th { "N°" } th { "Quand (UTC)" } th { "Qui" } th { "Quoi" } th { "Bureau" } th { "Avant" } th { "Après" } } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td.num { (r.n) }
+                            td { (utc(r.at)) }
+                            td { (r.actor) }
+                            td { (r.action) }
+                            td { (r.bureau_code.as_deref().unwrap_or("")) }
+                            td { details { summary { "voir" } pre { (r.old_value.as_deref().unwrap_or("")) } } }
+                            td { details { summary { "voir" } pre { (r.new_value.as_deref().unwrap_or("")) } } }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// `YYYY-MM-DD HH:MM:SS` (UTC) from milliseconds since the epoch.
+pub(super) fn utc(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn formats_utc() {
+        assert_eq!(super::utc(0), "1970-01-01 00:00:00");
+        assert_eq!(super::utc(1_807_466_400_000), "2027-04-11 18:00:00");
+    }
+}

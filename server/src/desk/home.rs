@@ -1,0 +1,56 @@
+//! The desk's home: the elections and, per election, its bureaux' progress.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use maud::html;
+
+use super::ui::*;
+use crate::app::AppState;
+use crate::auth::{Principal, Via};
+use crate::pages::format::date;
+
+pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Response {
+    if p.via == Via::Anonymous {
+        return login_redirect();
+    }
+    let topics = state.hub.list();
+    layout(
+        "Tableau de bord",
+        &p,
+        html! {
+            h1 { "Saisie des résultats" }
+            @if p.role == election_data::workflow::Role::Admin {
+                p { a href="/desk/import" { "Préparer une élection à partir de fichiers (bureaux, liste électorale, candidats)" } }
+            }
+            @for t in &topics {
+                @let live = t.read();
+                @let e = &live.election;
+                @if p.election.as_deref().is_none_or(|x| x == e.id) {
+                    section {
+                        h2 { (e.label) " — " (date(&e.date)) }
+                        @if p.is_desk() {
+                            p {
+                                a href={ "/desk/elections/" (e.id) } { "Suivi des bureaux" } " · "
+                                a href={ "/desk/elections/" (e.id) "/participation" } { "Participation (grille)" } " · "
+                                a href={ "/desk/audit?election=" (e.id) } { "Journal d'audit" } " · "
+                                a href={ "/elections/" (e.id) } { "Page publique" }
+                            }
+                        } @else {
+                            ul {
+                                @for code in &p.bureaux {
+                                    @if let Some(b) = e.bureau(code) {
+                                        li {
+                                            a href={ "/desk/elections/" (e.id) "/bureaux/" (b.code) } { (b.name) }
+                                            " — " (state_badge(live.meta(code).state))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        },
+    )
+    .into_response()
+}

@@ -1,0 +1,92 @@
+//! The desk's page frame (head, account box, logout), its error page and
+//! small shared pieces (state badge, CSRF token of the session).
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use election_data::tally::BureauState;
+use maud::{DOCTYPE, Markup, html};
+
+use crate::assets;
+use crate::auth::{Principal, Via};
+use crate::error::ApiError;
+
+pub(super) fn csrf_of(p: &Principal) -> &str {
+    match &p.via {
+        Via::Session { csrf, .. } => csrf,
+        _ => "",
+    }
+}
+
+pub(super) fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
+    frame(title, Some(p), content)
+}
+
+/// The desk's page frame; without a principal (the login page), no account box.
+pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="fr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { (title) " — Urne, saisie" }
+                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+                link rel="stylesheet" href={ "/assets/desk.css?v=" (assets::version("desk.css")) };
+                script src={ "/assets/desk.js?v=" (assets::version("desk.js")) } defer {}
+            }
+            body.desk {
+                a.skip href="#contenu" { "Aller au contenu" }
+                header.site {
+                    a.brand href="/desk" { "Urne" }
+                    span.tagline { "Saisie des résultats" }
+                    @if let Some(p) = p {
+                        span.who {
+                            (p.name) " (" (p.role.label_fr()) ")"
+                            form.inline method="post" action="/logout" {
+                                input type="hidden" name="csrf" value=(csrf_of(p));
+                                button.link type="submit" { "Se déconnecter" }
+                            }
+                        }
+                    }
+                }
+                main #contenu { (content) }
+            }
+        }
+    }
+}
+
+pub(super) fn login_redirect() -> Response {
+    Redirect::to("/login").into_response()
+}
+
+pub(super) fn error_page(p: &Principal, e: &ApiError) -> Response {
+    let (status, message) = match e {
+        ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
+        ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
+        ApiError::Refused(r) => (StatusCode::CONFLICT, r.message()),
+        ApiError::Conflict { message, .. } => (StatusCode::CONFLICT, message.clone()),
+        ApiError::Unauthorized => return login_redirect(),
+        ApiError::BadRequest {
+            status, message, ..
+        } => (*status, message.clone()),
+        other => return ApiError::Internal(anyhow::anyhow!("{other}")).into_response(),
+    };
+    (
+        status,
+        layout(
+            "Action refusée",
+            p,
+            html! {
+                h1 { "Action refusée" }
+                p.form-error role="alert" { (message) }
+                p { a href="/desk" { "Retour" } }
+            },
+        ),
+    )
+        .into_response()
+}
+
+pub(super) fn state_badge(s: BureauState) -> Markup {
+    html! { span class={ "state " (s.code()) } { (s.label_fr()) } }
+}
