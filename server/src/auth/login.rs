@@ -1,36 +1,29 @@
 //! Logging in and out: password accounts, and one-time codes for bureau
 //! presidents (printed by the desk, valid once, for one bureau).
 //!
-//! Both the HTML forms (`/login`) and the JSON API (`/api/login`) end in
-//! [`open_session`]: a random token in the session cookie, its hash and a
-//! fresh CSRF token in the store. The login forms themselves carry a CSRF
-//! token too (double-submit: a cookie and a hidden field that must match), so
-//! another site cannot log a user into an account of its choosing.
+//! Both the HTML forms (`/login`, in the desk's `login` screen) and the JSON
+//! API (`/api/login`) check credentials here and end in [`open_session`]: a
+//! random token in the session cookie, its hash and a fresh CSRF token in
+//! the store.
 
 use std::net::{IpAddr, SocketAddr};
 
 use axum::Json;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use election_data::workflow::Role;
-use maud::html;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{
-    Principal, SESSION_COOKIE, SESSION_HOURS, Via, constant_time_eq, random_token, sha256_hex,
-    verify_password,
-};
+use super::{SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::accounts::Session;
 use crate::store::now_millis;
 
-const LOGIN_CSRF_COOKIE: &str = "urne_login_csrf";
-
-fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
+/// The session cookie's header (an empty token and age 0 clear it).
+pub fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={max_age_secs}"
     ))
@@ -77,7 +70,7 @@ impl From<ApiError> for LoginError {
 }
 
 impl LoginError {
-    fn message(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
             LoginError::Invalid => "identifiant ou mot de passe incorrect",
             LoginError::Throttled => {
@@ -87,7 +80,7 @@ impl LoginError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             LoginError::Invalid => StatusCode::UNAUTHORIZED,
             LoginError::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -162,166 +155,6 @@ pub async fn check_code(
             Err(LoginError::Invalid)
         }
     }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PasswordLogin {
-    pub username: String,
-    pub password: String,
-    #[serde(default)]
-    pub csrf: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CodeLogin {
-    pub code: String,
-    #[serde(default)]
-    pub csrf: String,
-}
-
-fn login_page(error: Option<&str>, status: StatusCode) -> Response {
-    let csrf = random_token();
-    let body = crate::desk::frame(
-        "Connexion",
-        None,
-        html! {
-            h1 { "Connexion" }
-            @if let Some(e) = error {
-                p.form-error role="alert" { (e) }
-            }
-            div.grid {
-                form.card method="post" action="/login" {
-                    h2 { "Bureau centralisateur" }
-                    input type="hidden" name="csrf" value=(csrf);
-                    label for="username" { "Identifiant" }
-                    input #username name="username" autocomplete="username" required;
-                    label for="password" { "Mot de passe" }
-                    input #password name="password" type="password" autocomplete="current-password" required;
-                    button type="submit" { "Se connecter" }
-                }
-                form.card method="post" action="/login/code" {
-                    h2 { "Président de bureau" }
-                    input type="hidden" name="csrf" value=(csrf);
-                    label for="code" { "Code à usage unique remis par le bureau centralisateur" }
-                    input #code name="code" autocomplete="one-time-code" inputmode="text" required;
-                    button type="submit" { "Entrer" }
-                }
-            }
-        },
-    );
-    let cookie = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; Secure; SameSite=Strict; Max-Age=3600"
-    ))
-    .unwrap_or_else(|_| HeaderValue::from_static(""));
-    (status, [(header::SET_COOKIE, cookie)], body).into_response()
-}
-
-pub async fn login_form() -> Response {
-    login_page(None, StatusCode::OK)
-}
-
-fn login_csrf_ok(headers: &HeaderMap, given: &str) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|c| c.trim().split_once('='))
-        .any(|(k, v)| {
-            k == LOGIN_CSRF_COOKIE
-                && !given.is_empty()
-                && constant_time_eq(v.as_bytes(), given.as_bytes())
-        })
-}
-
-fn form_failure(e: LoginError) -> Response {
-    if let LoginError::Internal(err) = e {
-        return err.into_response();
-    }
-    login_page(Some(e.message()), e.status())
-}
-
-pub async fn login_submit(
-    State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<PasswordLogin>,
-) -> Response {
-    if !login_csrf_ok(&headers, &form.csrf) {
-        return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
-    }
-    let addr = Some(info.ip());
-    match check_password(&state, &form.username, &form.password, addr).await {
-        Ok((role, bureaux)) => {
-            match open_session(&state, &form.username, role, bureaux, None).await {
-                Ok((cookie, _)) => {
-                    ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response()
-                }
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => form_failure(e),
-    }
-}
-
-pub async fn code_submit(
-    State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
-    Form(form): Form<CodeLogin>,
-) -> Response {
-    if !login_csrf_ok(&headers, &form.csrf) {
-        return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
-    }
-    let addr = Some(info.ip());
-    match check_code(&state, &form.code, addr).await {
-        Ok((election, bureau)) => {
-            let name = format!("président {bureau}");
-            match open_session(
-                &state,
-                &name,
-                Role::President,
-                vec![bureau.clone()],
-                Some(election.clone()),
-            )
-            .await
-            {
-                Ok((cookie, _)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Redirect::to(&format!("/desk/elections/{election}/bureaux/{bureau}")),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => form_failure(e),
-    }
-}
-
-#[derive(Debug, Deserialize)]
-pub struct LogoutForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
-pub async fn logout(
-    State(state): State<AppState>,
-    principal: Principal,
-    Form(form): Form<LogoutForm>,
-) -> Response {
-    if let Via::Session { token_hash, .. } = &principal.via {
-        if let Err(e) = principal.check_csrf(Some(&form.csrf)) {
-            return e.into_response();
-        }
-        if let Err(e) = state.store.delete_session(token_hash).await {
-            return ApiError::from(e).into_response();
-        }
-    }
-    (
-        [(header::SET_COOKIE, session_cookie("", 0))],
-        Redirect::to("/"),
-    )
-        .into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -243,3 +243,22 @@ mod tests {
         assert_ne!(a, random_token());
     }
 }
+
+/// The client's address, when the connection's is known (it is not under
+/// a server that did not record it, e.g. in a test router): throttling
+/// then counts per account only. Never a rejection, never a 500.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}

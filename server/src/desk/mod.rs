@@ -8,7 +8,7 @@
 //!
 //! One file per screen: [`home`], [`election`] (the bureaux and the
 //! workflow buttons), [`pv`] (a bureau's procès-verbal), [`participation`],
-//! [`audit`], [`import`]; [`ui`] is the page frame they share.
+//! [`audit`], [`import`], [`login`]; [`ui`] is the page frame they share.
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -19,6 +19,7 @@ mod audit;
 mod election;
 mod home;
 pub mod import;
+pub mod login;
 mod participation;
 mod pv;
 pub mod ui;
@@ -32,6 +33,9 @@ pub use ui::frame;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/login", get(login::login_form).post(login::login_submit))
+        .route("/login/code", post(login::code_submit))
+        .route("/logout", post(login::logout))
         .route("/desk", get(home))
         .route(
             "/desk/import",
