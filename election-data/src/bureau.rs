@@ -545,10 +545,10 @@ mod tests {
                     prop_assert_eq!(&t.dossier.published, &d.published);
                 }
                 prop_assert!(authorize(role, action, own, d.meta.state).is_ok());
-            } else if let Err(Refused::Workflow(r)) = out {
-                if r.is_permission() {
-                    prop_assert!(authorize(role, action, own, d.meta.state).is_err());
-                }
+            } else if let Err(Refused::Workflow(r)) = out
+                && r.is_permission()
+            {
+                prop_assert!(authorize(role, action, own, d.meta.state).is_err());
             }
         }
 
