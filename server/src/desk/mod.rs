@@ -1,7 +1,7 @@
 //! The desk's and the bureau presidents' HTML forms.
 //!
 //! Everything here works without JavaScript: the server validates every
-//! submission (through the same [`actions`] as the JSON API) and redisplays
+//! submission (through the same [`write`](crate::write) path as the JSON API) and redisplays
 //! the form with each violation next to its field. `web/desk.js` only adds
 //! live sums while typing. Every form carries the session's CSRF token.
 //! Presidents see and enter only their own bureaux, until the desk validates.
@@ -25,9 +25,9 @@ use crate::app::AppState;
 use crate::assets;
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
-use crate::ingest::actions::{self, PvInput};
 use crate::live::BureauLive;
 use crate::pages::format::{date, int, pct};
+use crate::write::{self, PvInput};
 
 pub mod import;
 
@@ -323,7 +323,7 @@ async fn bureau_action(
         }
         _ => return error_page(&p, &ApiError::not_found("action inconnue")),
     };
-    match actions::transition(&state, &p, &id, &code, action, form.version).await {
+    match write::transition(&state, &p, &id, &code, action, form.version).await {
         Ok(_) => Redirect::to(&format!("/desk/elections/{id}")).into_response(),
         Err(e) => error_page(&p, &e),
     }
@@ -749,12 +749,9 @@ async fn pv_submit(
         entry,
         centaines,
     };
-    match actions::enter_pv(&state, &p, &id, &code, input, None).await {
-        Ok(body) => {
-            let version = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["version"].as_i64())
-                .unwrap_or(0);
+    match write::enter_pv(&state, &p, &id, &code, input, None).await {
+        Ok(answer) => {
+            let version = answer.version().unwrap_or(0);
             Redirect::to(&format!(
                 "/desk/elections/{id}/bureaux/{code}?entry={entry}&ok={version}"
             ))
@@ -907,7 +904,7 @@ async fn participation_submit(
     }
     for (code, readings) in by_bureau {
         if let Err(e) =
-            actions::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await
+            write::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await
         {
             let message = match &e {
                 ApiError::Violations { errors, .. } => errors

@@ -199,15 +199,4 @@ impl Store {
         tx.commit().await?;
         Ok(found)
     }
-
-    /// A stored answer for an idempotency key: (request hash, status, body).
-    pub async fn idempotent(&self, key: &str) -> Result<Option<(String, i64, String)>, StoreError> {
-        let row =
-            sqlx::query("SELECT request_hash, status, response FROM idempotency WHERE key = $1")
-                .bind(key)
-                .fetch_optional(self.pool())
-                .await?;
-        row.map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
-            .transpose()
-    }
 }
