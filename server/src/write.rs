@@ -185,7 +185,7 @@ async fn write(
     if let Some(body) = replay(store, idem).await? {
         return Ok(Answer::Replayed(body));
     }
-    let (election, old) = lock(topic, code)?;
+    let (election, old) = lock(topic, code);
     let actor = Actor {
         role: principal.role,
         own: principal.owns(&topic.id, code),
@@ -214,17 +214,11 @@ async fn write(
     })
 }
 
-/// The election and the bureau as they stand (read once, under the writer
-/// lock the caller holds); 404 for a bureau the election does not have.
-fn lock(topic: &Topic, code: &str) -> Result<(Arc<Election>, Dossier), ApiError> {
+/// The election and the bureau as they stand, read once under the writer
+/// lock the caller holds.
+fn lock(topic: &Topic, code: &str) -> (Arc<Election>, Dossier) {
     let live = topic.read();
-    if live.election.bureau(code).is_none() {
-        return Err(ApiError::not_found(format!(
-            "bureau inconnu dans {} : {code}",
-            topic.id
-        )));
-    }
-    Ok((live.election.clone(), live.bureau(code)))
+    (live.election.clone(), live.bureau(code))
 }
 
 /// The stored answer for an idempotency key, if this request was seen.
@@ -243,7 +237,8 @@ async fn replay(store: &Store, idem: Option<&IdemKey>) -> Result<Option<String>,
     }
 }
 
-/// The domain transition a change asks for.
+/// The domain transition a change asks for; 404 for a bureau the election
+/// does not have (the one place the bureau's existence is checked).
 fn apply(
     election: &Election,
     code: &str,
