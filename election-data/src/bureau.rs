@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Bureau, Election, ProcesVerbal, TurnoutReading};
 use crate::tally::{BureauRecord, BureauState};
 use crate::validate::{Centaine, Violation, check_centaines, check_pv, check_turnout};
-use crate::workflow::{Action, Refusal, Role, authorize, check_double_entry};
+use crate::workflow::{Action, Refusal, Role, check_double_entry};
 
 /// Workflow data of a bureau beside its figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,6 +152,48 @@ pub enum Refused {
 impl From<Refusal> for Refused {
     fn from(r: Refusal) -> Refused {
         Refused::Workflow(r)
+    }
+}
+
+/// May `role` do `action` on a bureau in `state`? `own` says whether the
+/// bureau is assigned to the acting president. Returns the state after the action.
+pub fn authorize(
+    role: Role,
+    action: Action,
+    own: bool,
+    state: BureauState,
+) -> Result<BureauState, Refusal> {
+    use BureauState::*;
+    match role {
+        Role::Public => return Err(Refusal::Forbidden),
+        Role::President => {
+            if !matches!(action, Action::Enter | Action::Turnout) {
+                return Err(Refusal::Forbidden);
+            }
+            if !own {
+                return Err(Refusal::NotYourBureau);
+            }
+            if matches!(state, Validated | Published) {
+                return Err(Refusal::Locked { state });
+            }
+        }
+        Role::Desk | Role::Admin => {}
+    }
+    match action {
+        Action::Turnout => Ok(state),
+        Action::Enter => Ok(Entered),
+        Action::Validate => match state {
+            Entered => Ok(Validated),
+            _ => Err(Refusal::WrongState { state }),
+        },
+        Action::Publish => match state {
+            Validated => Ok(Published),
+            _ => Err(Refusal::WrongState { state }),
+        },
+        Action::Unpublish => match state {
+            Published => Ok(Validated),
+            _ => Err(Refusal::WrongState { state }),
+        },
     }
 }
 
@@ -360,6 +402,7 @@ impl Dossier {
 mod tests {
     use super::*;
     use crate::fixtures::{sample_commune, sample_pv};
+    use BureauState::*;
     use proptest::prelude::*;
 
     const DESK: Actor = Actor {
@@ -381,6 +424,66 @@ mod tests {
     fn commit(t: Transition, at: i64) -> Dossier {
         let v = t.dossier.meta.version + 1;
         t.dossier.stamped(v, at)
+    }
+
+    #[test]
+    fn presidents_enter_their_own_bureau_until_validated() {
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, NotArrived),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, Entered),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, false, NotArrived),
+            Err(Refusal::NotYourBureau)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, Validated),
+            Err(Refusal::Locked { state: Validated })
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Validate, true, Entered),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Publish, true, Validated),
+            Err(Refusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn the_desk_moves_bureaux_along() {
+        assert_eq!(
+            authorize(Role::Desk, Action::Validate, false, Entered),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Publish, false, Validated),
+            Ok(Published)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Enter, false, Published),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Publish, false, Entered),
+            Err(Refusal::WrongState { state: Entered })
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Validate, false, NotArrived),
+            Err(Refusal::WrongState { state: NotArrived })
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Unpublish, false, Published),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Public, Action::Enter, true, NotArrived),
+            Err(Refusal::Forbidden)
+        );
     }
 
     #[test]
