@@ -1,13 +1,13 @@
 //! The write path of the night, shared by the JSON API, the desk's forms and
 //! the CLI's import.
 //!
-//! Every write is the same five steps, each a short function below:
-//! [`lock`] (the election's writer lock, then the bureau as it stands, read
-//! once), [`replay`] (an `Idempotency-Key` already answered gets its stored
-//! answer), the transition (pure, in election-data's [`Dossier`]), [`commit`]
-//! (one transaction on the caller's side: [`record`] then the idempotency key,
-//! commit) and [`publish`] (the live state and the subscribers, only after
-//! the commit). The answer is typed ([`Answer`]): the API sends its JSON, the
+//! Every write is the same five steps, each a short function below: lock
+//! (the election's writer lock, then [`current`]: the bureau as it stands,
+//! read once), [`replay`] (an `Idempotency-Key` already answered gets its
+//! stored answer), [`apply`] (the pure transition of election-data's
+//! [`Dossier`]), [`commit`] (one transaction: [`record`] on it, then the
+//! idempotency key) and [`publish`] (the live state and the subscribers, only
+//! after the commit). The answer is typed ([`Answer`]): the API sends its JSON, the
 //! desk reads its fields.
 
 use std::sync::Arc;
@@ -185,7 +185,7 @@ async fn write(
     if let Some(body) = replay(store, idem).await? {
         return Ok(Answer::Replayed(body));
     }
-    let (election, old) = lock(topic, code);
+    let (election, old) = current(topic, code);
     let actor = Actor {
         role: principal.role,
         own: principal.owns(&topic.id, code),
@@ -216,7 +216,7 @@ async fn write(
 
 /// The election and the bureau as they stand, read once under the writer
 /// lock the caller holds.
-fn lock(topic: &Topic, code: &str) -> (Arc<Election>, Dossier) {
+fn current(topic: &Topic, code: &str) -> (Arc<Election>, Dossier) {
     let live = topic.read();
     (live.election.clone(), live.bureau(code))
 }
@@ -269,13 +269,13 @@ async fn commit(
     author: &str,
     idem: Option<&IdemKey>,
 ) -> Result<(Dossier, Accepted, String), StoreError> {
-    let (_guard, mut tx) = store.begin_write().await?;
-    let (new, committed) = record(&mut tx, &election.id, code, old, t, author).await?;
     let results = tally_bureaux(
         election,
         [code],
-        &std::iter::once((code.to_string(), new.record.clone())).collect(),
+        &std::iter::once((code.to_string(), t.dossier.record.clone())).collect(),
     );
+    let (_guard, mut tx) = store.begin_write().await?;
+    let (new, committed) = record(&mut tx, &election.id, code, old, t, author).await?;
     let accepted = Accepted {
         election: election.id.clone(),
         bureau: code.to_string(),
