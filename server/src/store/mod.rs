@@ -240,3 +240,45 @@ impl Store {
         self.pool.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::MIGRATIONS;
+
+    /// Databases migrated when each backend had its own folder keep
+    /// migrating: sqlx compares each applied version's SHA-384 with the
+    /// file's, and these are the checksums of the former per-backend files
+    /// (byte-identical on both backends).
+    #[test]
+    fn the_shared_migrations_keep_the_checksums_of_the_per_backend_ones() {
+        let expected = [
+            (
+                1,
+                "results",
+                "dbb510281cc5ddc3bbf13a693ec2df738aaf513a1071d82ec8c2a5aba9f8c74004e3f6a5e345a3947912acec879eaf63",
+            ),
+            (
+                2,
+                "workflow audit auth",
+                "50e5bf7016f455e4fc28a624567a5bce7fe959180b12798defa2b9b5fc8428953f1dffb427cc3bd0abf728ef96a59136",
+            ),
+            (
+                3,
+                "centaines",
+                "df467e4ad03a3b66ed0618112fb759b214ed4f996237d1fd692123716718ee31c5ed85e9adf6d991ea307a5cd4d33222",
+            ),
+        ];
+        let found: Vec<(i64, String, String)> = MIGRATIONS
+            .iter()
+            .map(|m| {
+                let hex: String = m.checksum.iter().map(|b| format!("{b:02x}")).collect();
+                (m.version, m.description.to_string(), hex)
+            })
+            .collect();
+        let expected: Vec<(i64, String, String)> = expected
+            .iter()
+            .map(|(v, d, h)| (*v, d.to_string(), h.to_string()))
+            .collect();
+        assert_eq!(found, expected);
+    }
+}
