@@ -5,12 +5,14 @@
 //! that decide whether a procès-verbal is acceptable, and the arithmetic that
 //! turns counts into published percentages, can be read and tested in one place.
 //!
+//! - [`bureau`]: a bureau's dossier for the night and every transition with its rules.
 //! - [`model`]: elections, bureaux, the perimeter tree, candidates, procès-verbaux.
 //! - [`validate`]: the blocking rules and warnings of a procès-verbal.
 //! - [`percent`]: exact percentages, rounded half-up to two decimals.
 //! - [`tally`]: participation, percentages and aggregation over the perimeter tree.
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
 
+pub mod bureau;
 pub mod fixtures;
 pub mod formats;
 pub mod model;

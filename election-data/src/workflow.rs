@@ -8,11 +8,13 @@
 //!
 //! Roles: the desk may do everything on every bureau; a bureau president may
 //! enter only their own bureaux and only until the desk has validated them;
-//! the public reads. These rules are pure so the server, the forms and the
-//! authorization test all use the very same table.
+//! the public reads. This module names the roles, the actions and the
+//! refusals; the table itself, [`authorize`], lives with the transitions it
+//! guards in [`crate::bureau`] (re-exported here).
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::bureau::authorize;
 use crate::model::ProcesVerbal;
 use crate::tally::BureauState;
 
@@ -114,48 +116,6 @@ impl Refusal {
     }
 }
 
-/// May `role` do `action` on a bureau in `state`? `own` says whether the
-/// bureau is assigned to the acting president. Returns the state after the action.
-pub fn authorize(
-    role: Role,
-    action: Action,
-    own: bool,
-    state: BureauState,
-) -> Result<BureauState, Refusal> {
-    use BureauState::*;
-    match role {
-        Role::Public => return Err(Refusal::Forbidden),
-        Role::President => {
-            if !matches!(action, Action::Enter | Action::Turnout) {
-                return Err(Refusal::Forbidden);
-            }
-            if !own {
-                return Err(Refusal::NotYourBureau);
-            }
-            if matches!(state, Validated | Published) {
-                return Err(Refusal::Locked { state });
-            }
-        }
-        Role::Desk | Role::Admin => {}
-    }
-    match action {
-        Action::Turnout => Ok(state),
-        Action::Enter => Ok(Entered),
-        Action::Validate => match state {
-            Entered => Ok(Validated),
-            _ => Err(Refusal::WrongState { state }),
-        },
-        Action::Publish => match state {
-            Validated => Ok(Published),
-            _ => Err(Refusal::WrongState { state }),
-        },
-        Action::Unpublish => match state {
-            Published => Ok(Validated),
-            _ => Err(Refusal::WrongState { state }),
-        },
-    }
-}
-
 /// Fields on which two entries of the same PV differ (empty when identical).
 pub fn differences(a: &ProcesVerbal, b: &ProcesVerbal) -> Vec<String> {
     let mut out = Vec::new();
@@ -203,67 +163,6 @@ pub fn check_double_entry(
 mod tests {
     use super::*;
     use crate::fixtures::{sample_commune, sample_pv};
-    use BureauState::*;
-
-    #[test]
-    fn presidents_enter_their_own_bureau_until_validated() {
-        assert_eq!(
-            authorize(Role::President, Action::Enter, true, NotArrived),
-            Ok(Entered)
-        );
-        assert_eq!(
-            authorize(Role::President, Action::Enter, true, Entered),
-            Ok(Entered)
-        );
-        assert_eq!(
-            authorize(Role::President, Action::Enter, false, NotArrived),
-            Err(Refusal::NotYourBureau)
-        );
-        assert_eq!(
-            authorize(Role::President, Action::Enter, true, Validated),
-            Err(Refusal::Locked { state: Validated })
-        );
-        assert_eq!(
-            authorize(Role::President, Action::Validate, true, Entered),
-            Err(Refusal::Forbidden)
-        );
-        assert_eq!(
-            authorize(Role::President, Action::Publish, true, Validated),
-            Err(Refusal::Forbidden)
-        );
-    }
-
-    #[test]
-    fn the_desk_moves_bureaux_along() {
-        assert_eq!(
-            authorize(Role::Desk, Action::Validate, false, Entered),
-            Ok(Validated)
-        );
-        assert_eq!(
-            authorize(Role::Desk, Action::Publish, false, Validated),
-            Ok(Published)
-        );
-        assert_eq!(
-            authorize(Role::Desk, Action::Enter, false, Published),
-            Ok(Entered)
-        );
-        assert_eq!(
-            authorize(Role::Desk, Action::Publish, false, Entered),
-            Err(Refusal::WrongState { state: Entered })
-        );
-        assert_eq!(
-            authorize(Role::Desk, Action::Validate, false, NotArrived),
-            Err(Refusal::WrongState { state: NotArrived })
-        );
-        assert_eq!(
-            authorize(Role::Desk, Action::Unpublish, false, Published),
-            Ok(Validated)
-        );
-        assert_eq!(
-            authorize(Role::Public, Action::Enter, true, NotArrived),
-            Err(Refusal::Forbidden)
-        );
-    }
 
     #[test]
     fn double_entry_needs_two_equal_entries() {

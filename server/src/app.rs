@@ -25,7 +25,7 @@ use tower_http::trace::TraceLayer;
 use crate::auth::login;
 use crate::auth::throttle::Throttle;
 use crate::hub::Hub;
-use crate::live::{BureauLive, BureauMeta, LiveElection};
+use crate::live::LiveElection;
 use crate::store::Store;
 use crate::{assets, desk, hub, ingest, pages};
 
@@ -116,22 +116,7 @@ impl AppState {
     pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
         let hub = Hub::with_settings(config.hub.clone());
         for stored in store.load_all().await? {
-            let rows = stored.bureaux.into_iter().map(|b| {
-                (
-                    b.code,
-                    BureauLive {
-                        meta: BureauMeta {
-                            state: b.state,
-                            version: b.version,
-                            updated_at: b.updated_at,
-                        },
-                        record: b.record,
-                        second: b.second,
-                        published: b.published,
-                        centaines: b.centaines,
-                    },
-                )
-            });
+            let rows = stored.bureaux.into_iter().map(|b| (b.code, b.dossier));
             watch_embargo(hub.insert(LiveElection::restore(stored.election, stored.seq, rows)));
         }
         AppState::with_hub(store, Arc::new(hub), config).await

@@ -428,13 +428,11 @@ pub mod cli {
     use election_data::formats::{
         ElectionHeader, FormatErrors, ResultsFile, ministry, parse_kind, setup,
     };
-    use election_data::tally::{BureauRecord, BureauState};
     use indicatif::{ProgressBar, ProgressStyle};
 
     use super::{Format, build, commune_meta, export_audit, rfc3339_utc, sha256};
-    use crate::live::{BureauLive, BureauMeta};
     use crate::print::{Paper, Record};
-    use crate::store::{EntryKind, NewEntry, Store, now_millis};
+    use crate::store::{Store, now_millis};
 
     /// Files above this size show a progress bar while read.
     const PROGRESS_BYTES: u64 = 1 << 20;
@@ -662,51 +660,15 @@ pub mod cli {
         Ok(())
     }
 
-    /// Creates the election and stores each bureau's procès-verbal as published.
+    /// Creates the election and stores each bureau's procès-verbal as
+    /// published, through the write path (as an administrator).
     pub async fn store_results(store: &Store, results: &ResultsFile) -> anyhow::Result<()> {
-        let e = &results.election;
-        store.create_election(e, "cli-import").await?;
-        let bar = if e.bureaux.len() > 200 {
-            ProgressBar::new(e.bureaux.len() as u64)
+        let bar = if results.election.bureaux.len() > 200 {
+            ProgressBar::new(results.election.bureaux.len() as u64)
         } else {
             ProgressBar::hidden()
         };
-        let old = BureauLive::default();
-        for (b, pv) in results.arrived() {
-            let bureau = BureauLive {
-                meta: BureauMeta {
-                    state: BureauState::Published,
-                    version: 0,
-                    updated_at: 0,
-                },
-                record: BureauRecord {
-                    pv: Some(pv.clone()),
-                    turnout: Vec::new(),
-                },
-                second: None,
-                published: Some(pv.clone()),
-                centaines: Vec::new(),
-            };
-            let payload = serde_json::to_value(pv)?;
-            store
-                .put_entry(
-                    NewEntry {
-                        election_id: &e.id,
-                        bureau_code: &b.code,
-                        expected_version: 0,
-                        bureau: &bureau,
-                        old: &old,
-                        kind: EntryKind::Pv,
-                        payload: &payload,
-                        author: "cli-import",
-                        idempotency: None,
-                    },
-                    |_| String::new(),
-                )
-                .await
-                .with_context(|| format!("bureau {}", b.code))?;
-            bar.inc(1);
-        }
+        crate::write::import_published(store, results, "cli-import", || bar.inc(1)).await?;
         bar.finish_and_clear();
         Ok(())
     }
@@ -758,7 +720,11 @@ pub mod cli {
             .bureaux
             .into_iter()
             .filter_map(|b| {
-                let pv = if desk { b.record.pv } else { b.published };
+                let pv = if desk {
+                    b.dossier.record.pv
+                } else {
+                    b.dossier.published
+                };
                 pv.map(|pv| (b.code, pv))
             })
             .collect();

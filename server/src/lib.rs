@@ -10,7 +10,8 @@
 //! - [`hub`]: per-election topics, frames, the WebSocket endpoint and the
 //!   fan-out worker processes that can hold its connections.
 //! - [`auth`]: accounts, sessions, CSRF, login throttling.
-//! - [`ingest`]: the JSON entry API and the actions it shares with the desk.
+//! - [`ingest`]: the JSON entry API.
+//! - [`write`]: the write path (lock, replay, transition, store, publish) the API, the desk and the CLI share.
 //! - [`desk`]: the desk's and presidents' HTML forms.
 //! - [`pages`]: the public pages, the big screen, the open feed and the static copy.
 //! - [`charts`]: the SVG charts of the public pages.
@@ -32,3 +33,4 @@ pub mod live;
 pub mod pages;
 pub mod print;
 pub mod store;
+pub mod write;

@@ -13,60 +13,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use election_data::model::{Election, ProcesVerbal};
+use election_data::model::Election;
 use election_data::tally::{Aggregator, BureauRecord, BureauState, ElectionResults, Tally};
 use serde::Serialize;
 
-/// Workflow data of a bureau beside its figures.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct BureauMeta {
-    pub state: BureauState,
-    pub version: i64,
-    /// Milliseconds since the epoch of the last accepted write; 0 if none.
-    pub updated_at: i64,
-}
-
-impl Default for BureauMeta {
-    fn default() -> Self {
-        BureauMeta {
-            state: BureauState::NotArrived,
-            version: 0,
-            updated_at: 0,
-        }
-    }
-}
-
-/// Everything known of one bureau.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BureauLive {
-    pub meta: BureauMeta,
-    /// The current entry (the first one, with double entry) and turnout.
-    pub record: BureauRecord,
-    /// The second entry, with double entry.
-    pub second: Option<ProcesVerbal>,
-    /// The figures the public sees.
-    pub published: Option<ProcesVerbal>,
-    /// Running tallies entered with the PV (optional).
-    pub centaines: Vec<election_data::validate::Centaine>,
-}
-
-impl BureauLive {
-    fn public_record(&self) -> BureauRecord {
-        BureauRecord {
-            pv: self.published.clone(),
-            turnout: self.record.turnout.clone(),
-        }
-    }
-
-    /// The public state: published while published figures exist.
-    pub fn public_state(&self) -> BureauState {
-        if self.published.is_some() {
-            BureauState::Published
-        } else {
-            BureauState::NotArrived
-        }
-    }
-}
+/// A bureau's dossier: the domain type the store loads and writes.
+pub use election_data::bureau::{BureauMeta, Dossier as BureauLive};
 
 /// The changed part of one view.
 #[derive(Debug, Clone, Serialize)]

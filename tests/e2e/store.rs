@@ -1,10 +1,10 @@
 //! The store on both backends: atomic entries, version checks, audit chain, restore.
 
+use election_data::bureau::{Payload, Transition};
 use election_data::fixtures::{sample_commune, sample_pv};
 use election_data::tally::{BureauRecord, BureauState};
-use serde_json::json;
 use urne::live::BureauLive;
-use urne::store::{Committed, EntryKind, NewEntry, Store, StoreError};
+use urne::store::{Committed, EntryKind, Store, StoreError};
 
 use crate::both_backends;
 use crate::helpers::{Backend, fresh_database};
@@ -23,6 +23,45 @@ fn answer(c: Committed) -> String {
     format!("v{}", c.version)
 }
 
+/// One write of `bureau` over the row at version `expected`, committed on its
+/// own transaction through the write path's repositories.
+struct NewEntry<'a> {
+    election_id: &'a str,
+    bureau_code: &'a str,
+    expected_version: i64,
+    bureau: &'a BureauLive,
+    author: &'a str,
+}
+
+impl NewEntry<'_> {
+    async fn put(
+        &self,
+        store: &Store,
+        answer: fn(Committed) -> String,
+    ) -> Result<(Committed, String), StoreError> {
+        let mut old = BureauLive::default();
+        old.meta.version = self.expected_version;
+        let t = Transition {
+            dossier: self.bureau.clone(),
+            kind: EntryKind::Pv,
+            payload: Payload::Step { action: "test" },
+            warnings: Vec::new(),
+        };
+        let (_guard, mut tx) = store.begin_write().await?;
+        let (_, committed) = urne::write::record(
+            &mut tx,
+            self.election_id,
+            self.bureau_code,
+            &old,
+            &t,
+            self.author,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok((committed, answer(committed)))
+    }
+}
+
 async fn versions_are_checked_and_entries_are_atomic(backend: Backend) {
     let Some(url) = fresh_database(backend, "versions_are_checked_and_entries_are_atomic").await
     else {
@@ -37,30 +76,24 @@ async fn versions_are_checked_and_entries_are_atomic(backend: Backend) {
     ));
     let b = &e.bureaux[0];
     let bureau = entered(sample_pv(&e, b, 1));
-    let old = BureauLive::default();
-    let payload = json!({});
     let entry = |expected| NewEntry {
         election_id: &e.id,
         bureau_code: &b.code,
         expected_version: expected,
         bureau: &bureau,
-        old: &old,
-        kind: EntryKind::Pv,
-        payload: &payload,
         author: "test",
-        idempotency: None,
     };
-    let (c1, body) = store.put_entry(entry(0), answer).await.expect("first");
+    let (c1, body) = entry(0).put(&store, answer).await.expect("first");
     assert_eq!((c1.version, c1.seq, body.as_str()), (1, 1, "v1"));
     // Two writers that both read version 1: the second loses, nothing half-written.
-    let (c2, _) = store.put_entry(entry(1), answer).await.expect("second");
+    let (c2, _) = entry(1).put(&store, answer).await.expect("second");
     assert_eq!((c2.version, c2.seq), (2, 2));
     assert!(matches!(
-        store.put_entry(entry(1), answer).await,
+        entry(1).put(&store, answer).await,
         Err(StoreError::Conflict { .. })
     ));
     assert!(matches!(
-        store.put_entry(entry(0), answer).await,
+        entry(0).put(&store, answer).await,
         Err(StoreError::Conflict { .. })
     ));
     assert_eq!(store.seq(&e.id).await.expect("seq"), 2);
@@ -72,7 +105,7 @@ async fn versions_are_checked_and_entries_are_atomic(backend: Backend) {
         ..entry(0)
     };
     assert!(matches!(
-        store.put_entry(other, answer).await,
+        other.put(&store, answer).await,
         Err(StoreError::UnknownElection(_))
     ));
     // Every committed write is in the audit chain, which verifies.
@@ -87,7 +120,7 @@ async fn versions_are_checked_and_entries_are_atomic(backend: Backend) {
     assert_eq!(all.len(), 1);
     assert_eq!(all[0].seq, 2);
     assert_eq!(all[0].bureaux.len(), 1);
-    assert_eq!(all[0].bureaux[0].version, 2);
+    assert_eq!(all[0].bureaux[0].meta.version, 2);
     assert_eq!(all[0].bureaux[0].record, bureau.record);
     assert_eq!(all[0].election, e);
 }
@@ -108,24 +141,15 @@ async fn concurrent_writers_never_lose_an_update(backend: Backend) {
         tasks.push(tokio::spawn(async move {
             let b = &e.bureaux[0];
             let bureau = entered(sample_pv(&e, b, i));
-            let old = BureauLive::default();
-            let payload = json!({ "writer": i });
-            store
-                .put_entry(
-                    NewEntry {
-                        election_id: &e.id,
-                        bureau_code: &b.code,
-                        expected_version: 0,
-                        bureau: &bureau,
-                        old: &old,
-                        kind: EntryKind::Pv,
-                        payload: &payload,
-                        author: "race",
-                        idempotency: None,
-                    },
-                    answer,
-                )
-                .await
+            NewEntry {
+                election_id: &e.id,
+                bureau_code: &b.code,
+                expected_version: 0,
+                bureau: &bureau,
+                author: "race",
+            }
+            .put(&store, answer)
+            .await
         }));
     }
     let mut won = 0;

@@ -15,9 +15,9 @@ use super::ui::*;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::ingest::actions::{self};
 use crate::live::BureauLive;
 use crate::pages::format::{int, pct};
+use crate::write;
 
 pub(super) fn entry_status(e: &Election, b: &BureauLive) -> Markup {
     if !e.double_entry {
@@ -163,7 +163,7 @@ pub(super) async fn bureau_action(
         }
         _ => return error_page(&p, &ApiError::not_found("action inconnue")),
     };
-    match actions::transition(&state, &p, &id, &code, action, form.version).await {
+    match write::transition(&state, &p, &id, &code, action, form.version).await {
         Ok(_) => Redirect::to(&format!("/desk/elections/{id}")).into_response(),
         Err(e) => error_page(&p, &e),
     }

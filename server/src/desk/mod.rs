@@ -1,7 +1,7 @@
 //! The desk's and the bureau presidents' HTML forms.
 //!
 //! Everything here works without JavaScript: the server validates every
-//! submission (through the same [`actions`] as the JSON API) and redisplays
+//! submission (through the same [`write`](crate::write) path as the JSON API) and redisplays
 //! the form with each violation next to its field. `web/desk.js` only adds
 //! live sums while typing. Every form carries the session's CSRF token.
 //! Presidents see and enter only their own bureaux, until the desk validates.

@@ -15,8 +15,8 @@ use super::ui::*;
 use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::ingest::actions::{self};
 use crate::pages::format::int;
+use crate::write;
 
 pub(super) async fn participation(
     State(state): State<AppState>,
@@ -144,7 +144,7 @@ pub(super) async fn participation_submit(
     }
     for (code, readings) in by_bureau {
         if let Err(e) =
-            actions::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await
+            write::enter_turnout(&state, &p, &id, &code, readings.clone(), None, None).await
         {
             let message = match &e {
                 ApiError::Violations { errors, .. } => errors

@@ -16,8 +16,8 @@ use super::ui::*;
 use crate::app::AppState;
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
-use crate::ingest::actions::{self, PvInput};
 use crate::pages::format::int;
+use crate::write::{self, PvInput};
 
 #[derive(Debug, Deserialize)]
 pub(super) struct FormQuery {
@@ -443,12 +443,9 @@ pub(super) async fn pv_submit(
         entry,
         centaines,
     };
-    match actions::enter_pv(&state, &p, &id, &code, input, None).await {
-        Ok(body) => {
-            let version = serde_json::from_str::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["version"].as_i64())
-                .unwrap_or(0);
+    match write::enter_pv(&state, &p, &id, &code, input, None).await {
+        Ok(answer) => {
+            let version = answer.version().unwrap_or(0);
             Redirect::to(&format!(
                 "/desk/elections/{id}/bureaux/{code}?entry={entry}&ok={version}"
             ))

@@ -17,13 +17,11 @@ use election_data::model::{Election, ProcesVerbal, TurnoutReading};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-pub mod actions;
-
 use crate::app::AppState;
 use crate::auth::{CSRF_HEADER, Principal};
 use crate::error::ApiError;
 use crate::live::LiveElection;
-use actions::{IdemKey, PvInput};
+use crate::write::{self, IdemKey, PvInput};
 use election_data::workflow::Action;
 
 /// `axum::Json` with our error messages.
@@ -315,9 +313,9 @@ pub async fn put_pv(
         entry: entry.entry,
         centaines: entry.centaines,
     };
-    actions::enter_pv(&state, &principal, &id, &code, input, idem)
+    write::enter_pv(&state, &principal, &id, &code, input, idem)
         .await
-        .map(json_body)
+        .map(|a| json_body(a.into_body()))
 }
 
 pub async fn put_turnout(
@@ -335,9 +333,9 @@ pub async fn put_turnout(
         &format!("{id}/{code}/turnout/{}", principal.name),
         &(&entry.turnout, version),
     )?;
-    actions::enter_turnout(&state, &principal, &id, &code, entry.turnout, version, idem)
+    write::enter_turnout(&state, &principal, &id, &code, entry.turnout, version, idem)
         .await
-        .map(json_body)
+        .map(|a| json_body(a.into_body()))
 }
 
 async fn transition(
@@ -360,9 +358,9 @@ async fn transition(
         })?
     };
     let version = if_match(&headers)?.or(body.version);
-    actions::transition(&state, &principal, &id, &code, action, version)
+    write::transition(&state, &principal, &id, &code, action, version)
         .await
-        .map(json_body)
+        .map(|a| json_body(a.into_body()))
 }
 
 pub async fn validate(

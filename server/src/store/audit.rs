@@ -11,7 +11,7 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::{AnyConnection, Row};
 
 use super::{Store, StoreError, now_millis};
 
@@ -91,14 +91,11 @@ pub fn row_hash(
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Appends a record inside `tx`.
-pub async fn append(
-    tx: &mut Transaction<'static, Any>,
-    rec: AuditRecord<'_>,
-) -> Result<i64, StoreError> {
+/// Appends a record inside the caller's write transaction.
+pub async fn append(conn: &mut AnyConnection, rec: AuditRecord<'_>) -> Result<i64, StoreError> {
     // Taking the head's row lock first serialises audited transactions.
     let head = sqlx::query("UPDATE audit_head SET n = n + 1 WHERE id = 1 RETURNING n, hash")
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *conn)
         .await?;
     let n: i64 = head.try_get(0)?;
     let prev: String = head.try_get(1)?;
@@ -128,11 +125,11 @@ pub async fn append(
     .bind(rec.new)
     .bind(&prev)
     .bind(&hash)
-    .execute(&mut **tx)
+    .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
         .bind(&hash)
-        .execute(&mut **tx)
+        .execute(&mut *conn)
         .await?;
     Ok(n)
 }

@@ -1,0 +1,675 @@
+//! What a bureau holds on election night, and every change the desk and the
+//! presidents may make to it.
+//!
+//! A [`Dossier`] is one bureau's current state: workflow state, version,
+//! the current record (PV and turnout), the second entry of a double entry,
+//! the published PV and the running tallies. It is the row the server stores
+//! and the row its live state holds. Each transition — [`Dossier::enter`],
+//! [`Dossier::turnout`], [`Dossier::step`] (validate, publish, unpublish) —
+//! checks who acts ([`crate::workflow::authorize`]), the version the client
+//! corrects and the figures, and returns either a [`Transition`] (the new
+//! dossier and the entry to log) or a typed [`Refused`]. Nothing here does IO:
+//! the server wraps a transition in its lock, transaction and publication.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Bureau, Election, ProcesVerbal, TurnoutReading};
+use crate::tally::{BureauRecord, BureauState};
+use crate::validate::{Centaine, Violation, check_centaines, check_pv, check_turnout};
+use crate::workflow::{Action, Refusal, Role, check_double_entry};
+
+/// Workflow data of a bureau beside its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BureauMeta {
+    pub state: BureauState,
+    pub version: i64,
+    /// Milliseconds since the epoch of the last accepted write; 0 if none.
+    pub updated_at: i64,
+}
+
+impl Default for BureauMeta {
+    fn default() -> Self {
+        BureauMeta {
+            state: BureauState::NotArrived,
+            version: 0,
+            updated_at: 0,
+        }
+    }
+}
+
+/// Everything known of one bureau: the stored row and the live row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Dossier {
+    pub meta: BureauMeta,
+    /// The current entry (the first one, with double entry) and turnout.
+    pub record: BureauRecord,
+    /// The second entry, with double entry.
+    pub second: Option<ProcesVerbal>,
+    /// The figures the public sees.
+    pub published: Option<ProcesVerbal>,
+    /// Running tallies entered with the PV (optional).
+    pub centaines: Vec<Centaine>,
+}
+
+/// What kind of write an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    /// A full procès-verbal (first entry or correction).
+    Pv,
+    /// The second, independent entry of a PV (double entry).
+    SecondPv,
+    /// Turnout readings during the day.
+    Turnout,
+    Validate,
+    Publish,
+    Unpublish,
+}
+
+impl EntryKind {
+    pub fn code(self) -> &'static str {
+        match self {
+            EntryKind::Pv => "pv",
+            EntryKind::SecondPv => "pv2",
+            EntryKind::Turnout => "turnout",
+            EntryKind::Validate => "validate",
+            EntryKind::Publish => "publish",
+            EntryKind::Unpublish => "unpublish",
+        }
+    }
+}
+
+/// Who acts on the bureau: a role, and whether the bureau is assigned to
+/// the acting president.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub role: Role,
+    pub own: bool,
+}
+
+/// A procès-verbal as submitted.
+#[derive(Debug, Clone)]
+pub struct PvSubmission {
+    pub pv: ProcesVerbal,
+    /// Store despite warnings.
+    pub confirm: bool,
+    /// The version this entry corrects, when the client says so.
+    pub version: Option<i64>,
+    /// 1, or 2 for the second entry of a double entry.
+    pub entry: u8,
+    /// Optional running tallies (first entry only).
+    pub centaines: Vec<Centaine>,
+}
+
+/// The entry as logged: what was received, after validation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Payload {
+    Pv {
+        entry: u8,
+        pv: ProcesVerbal,
+        confirm: bool,
+        centaines: Vec<Centaine>,
+    },
+    Turnout {
+        turnout: Vec<TurnoutReading>,
+    },
+    Step {
+        action: &'static str,
+    },
+}
+
+/// An accepted transition: the dossier after it, and the entry to log.
+/// The new dossier keeps the old version and time: the store stamps them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    pub dossier: Dossier,
+    pub kind: EntryKind,
+    pub payload: Payload,
+    /// Warnings the actor confirmed (or that do not need confirming).
+    pub warnings: Vec<Violation>,
+}
+
+/// Why a transition is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// The workflow table or the double entry refuses it.
+    Workflow(Refusal),
+    /// The client corrects `expected` but the stored version is `current`.
+    Stale { expected: i64, current: i64 },
+    /// A second entry for an election without double entry.
+    NoDoubleEntry,
+    /// An entry number other than 1 or 2.
+    InvalidEntry(u8),
+    /// The figures break blocking rules, or carry unconfirmed warnings.
+    Violations {
+        errors: Vec<Violation>,
+        warnings: Vec<Violation>,
+    },
+    /// [`Dossier::step`] asked for an action that is not a step.
+    NotAStep(Action),
+}
+
+impl From<Refusal> for Refused {
+    fn from(r: Refusal) -> Refused {
+        Refused::Workflow(r)
+    }
+}
+
+/// May `role` do `action` on a bureau in `state`? `own` says whether the
+/// bureau is assigned to the acting president. Returns the state after the action.
+pub fn authorize(
+    role: Role,
+    action: Action,
+    own: bool,
+    state: BureauState,
+) -> Result<BureauState, Refusal> {
+    use BureauState::*;
+    match role {
+        Role::Public => return Err(Refusal::Forbidden),
+        Role::President => {
+            if !matches!(action, Action::Enter | Action::Turnout) {
+                return Err(Refusal::Forbidden);
+            }
+            if !own {
+                return Err(Refusal::NotYourBureau);
+            }
+            if matches!(state, Validated | Published) {
+                return Err(Refusal::Locked { state });
+            }
+        }
+        Role::Desk | Role::Admin => {}
+    }
+    match action {
+        Action::Turnout => Ok(state),
+        Action::Enter => Ok(Entered),
+        Action::Validate => match state {
+            Entered => Ok(Validated),
+            _ => Err(Refusal::WrongState { state }),
+        },
+        Action::Publish => match state {
+            Validated => Ok(Published),
+            _ => Err(Refusal::WrongState { state }),
+        },
+        Action::Unpublish => match state {
+            Published => Ok(Validated),
+            _ => Err(Refusal::WrongState { state }),
+        },
+    }
+}
+
+/// Merges new turnout readings into the known ones, by hour.
+pub fn merge_turnout(known: &[TurnoutReading], new: &[TurnoutReading]) -> Vec<TurnoutReading> {
+    let mut out: Vec<TurnoutReading> = known
+        .iter()
+        .filter(|k| !new.iter().any(|n| n.hour == k.hour))
+        .cloned()
+        .collect();
+    out.extend(new.iter().cloned());
+    out.sort_by(|a, b| a.hour.cmp(&b.hour));
+    out
+}
+
+impl Dossier {
+    /// What the public view counts: the published PV and the turnout.
+    pub fn public_record(&self) -> BureauRecord {
+        BureauRecord {
+            pv: self.published.clone(),
+            turnout: self.record.turnout.clone(),
+        }
+    }
+
+    /// The public state: published while published figures exist.
+    pub fn public_state(&self) -> BureauState {
+        if self.published.is_some() {
+            BureauState::Published
+        } else {
+            BureauState::NotArrived
+        }
+    }
+
+    /// The dossier with the version and time the store gave it.
+    pub fn stamped(mut self, version: i64, at: i64) -> Dossier {
+        self.meta.version = version;
+        self.meta.updated_at = at;
+        self
+    }
+
+    /// Who may act, then which version is corrected: the state after `action`.
+    fn admit(
+        &self,
+        actor: Actor,
+        action: Action,
+        version: Option<i64>,
+    ) -> Result<BureauState, Refused> {
+        let next = authorize(actor.role, action, actor.own, self.meta.state)?;
+        match version {
+            Some(expected) if expected != self.meta.version => Err(Refused::Stale {
+                expected,
+                current: self.meta.version,
+            }),
+            _ => Ok(next),
+        }
+    }
+
+    /// Enters or corrects a procès-verbal (first or second entry).
+    pub fn enter(
+        &self,
+        election: &Election,
+        bureau: &Bureau,
+        actor: Actor,
+        input: PvSubmission,
+    ) -> Result<Transition, Refused> {
+        let next = self.admit(actor, Action::Enter, input.version)?;
+        let second = match input.entry {
+            1 => false,
+            2 if election.double_entry => true,
+            2 => return Err(Refused::NoDoubleEntry),
+            n => return Err(Refused::InvalidEntry(n)),
+        };
+        if second && self.record.pv.is_none() {
+            return Err(Refusal::WrongState {
+                state: self.meta.state,
+            }
+            .into());
+        }
+        // Turnout readings already stored count too: the final votants must
+        // not fall below a reading of the day.
+        let turnout = merge_turnout(&self.record.turnout, &input.pv.turnout);
+        let checked = ProcesVerbal {
+            turnout: turnout.clone(),
+            ..input.pv.clone()
+        };
+        let previous = if second {
+            self.second.as_ref()
+        } else {
+            self.record.pv.as_ref()
+        };
+        let mut report = check_pv(election, bureau, &checked, previous);
+        if !second {
+            let c = check_centaines(election, &input.pv, &input.centaines);
+            report.errors.extend(c.errors);
+            report.warnings.extend(c.warnings);
+        }
+        if !report.accepts(input.confirm) {
+            return Err(Refused::Violations {
+                errors: report.errors,
+                warnings: report.warnings,
+            });
+        }
+        let pv = ProcesVerbal {
+            turnout: Vec::new(),
+            ..input.pv
+        };
+        let mut dossier = self.clone();
+        dossier.meta.state = next;
+        dossier.record.turnout = turnout;
+        if second {
+            dossier.second = Some(pv.clone());
+        } else {
+            dossier.record.pv = Some(pv.clone());
+            dossier.centaines = input.centaines.clone();
+        }
+        Ok(Transition {
+            dossier,
+            kind: if second {
+                EntryKind::SecondPv
+            } else {
+                EntryKind::Pv
+            },
+            payload: Payload::Pv {
+                entry: input.entry,
+                pv,
+                confirm: input.confirm,
+                centaines: input.centaines,
+            },
+            warnings: report.warnings,
+        })
+    }
+
+    /// Enters turnout readings (merged by hour with the known ones).
+    pub fn turnout(
+        &self,
+        election: &Election,
+        bureau: &Bureau,
+        actor: Actor,
+        readings: Vec<TurnoutReading>,
+        version: Option<i64>,
+    ) -> Result<Transition, Refused> {
+        let next = self.admit(actor, Action::Turnout, version)?;
+        let merged = merge_turnout(&self.record.turnout, &readings);
+        let report = check_turnout(election, bureau, &merged, self.record.pv.as_ref());
+        if report.is_blocking() {
+            return Err(Refused::Violations {
+                errors: report.errors,
+                warnings: report.warnings,
+            });
+        }
+        let mut dossier = self.clone();
+        dossier.meta.state = next;
+        dossier.record.turnout = merged;
+        Ok(Transition {
+            dossier,
+            kind: EntryKind::Turnout,
+            payload: Payload::Turnout { turnout: readings },
+            warnings: report.warnings,
+        })
+    }
+
+    /// Validates (both entries must agree with double entry), publishes or
+    /// unpublishes the bureau.
+    pub fn step(
+        &self,
+        election: &Election,
+        actor: Actor,
+        action: Action,
+        version: Option<i64>,
+    ) -> Result<Transition, Refused> {
+        if matches!(action, Action::Enter | Action::Turnout) {
+            return Err(Refused::NotAStep(action));
+        }
+        let next = self.admit(actor, action, version)?;
+        let mut dossier = self.clone();
+        dossier.meta.state = next;
+        let kind = match action {
+            Action::Validate => {
+                if election.double_entry {
+                    check_double_entry(self.record.pv.as_ref(), self.second.as_ref())?;
+                }
+                EntryKind::Validate
+            }
+            Action::Publish => {
+                dossier.published = self.record.pv.clone();
+                EntryKind::Publish
+            }
+            Action::Unpublish => {
+                dossier.published = None;
+                EntryKind::Unpublish
+            }
+            Action::Enter | Action::Turnout => return Err(Refused::NotAStep(action)),
+        };
+        Ok(Transition {
+            dossier,
+            kind,
+            payload: Payload::Step {
+                action: kind.code(),
+            },
+            warnings: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::{sample_commune, sample_pv};
+    use BureauState::*;
+    use proptest::prelude::*;
+
+    const DESK: Actor = Actor {
+        role: Role::Desk,
+        own: false,
+    };
+
+    fn submission(pv: ProcesVerbal, entry: u8) -> PvSubmission {
+        PvSubmission {
+            pv,
+            confirm: true,
+            version: None,
+            entry,
+            centaines: Vec::new(),
+        }
+    }
+
+    /// Applies a transition as the store would: version + 1.
+    fn commit(t: Transition, at: i64) -> Dossier {
+        let v = t.dossier.meta.version + 1;
+        t.dossier.stamped(v, at)
+    }
+
+    #[test]
+    fn presidents_enter_their_own_bureau_until_validated() {
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, NotArrived),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, Entered),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, false, NotArrived),
+            Err(Refusal::NotYourBureau)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Enter, true, Validated),
+            Err(Refusal::Locked { state: Validated })
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Validate, true, Entered),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            authorize(Role::President, Action::Publish, true, Validated),
+            Err(Refusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn the_desk_moves_bureaux_along() {
+        assert_eq!(
+            authorize(Role::Desk, Action::Validate, false, Entered),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Publish, false, Validated),
+            Ok(Published)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Enter, false, Published),
+            Ok(Entered)
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Publish, false, Entered),
+            Err(Refusal::WrongState { state: Entered })
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Validate, false, NotArrived),
+            Err(Refusal::WrongState { state: NotArrived })
+        );
+        assert_eq!(
+            authorize(Role::Desk, Action::Unpublish, false, Published),
+            Ok(Validated)
+        );
+        assert_eq!(
+            authorize(Role::Public, Action::Enter, true, NotArrived),
+            Err(Refusal::Forbidden)
+        );
+    }
+
+    #[test]
+    fn a_bureau_goes_entered_validated_published() {
+        let e = sample_commune();
+        let b = &e.bureaux[0];
+        let pv = sample_pv(&e, b, 3);
+        let d = Dossier::default();
+        let t = d
+            .enter(&e, b, DESK, submission(pv.clone(), 1))
+            .expect("enter");
+        assert_eq!(t.kind, EntryKind::Pv);
+        assert_eq!(t.dossier.meta.state, BureauState::Entered);
+        assert_eq!(t.dossier.meta.version, 0, "the store stamps the version");
+        let d = commit(t, 1);
+        let d = commit(d.step(&e, DESK, Action::Validate, Some(1)).expect("v"), 2);
+        assert_eq!(d.meta.state, BureauState::Validated);
+        assert_eq!(d.public_state(), BureauState::NotArrived);
+        let d = commit(d.step(&e, DESK, Action::Publish, None).expect("p"), 3);
+        assert_eq!(d.meta.state, BureauState::Published);
+        assert_eq!(d.published.as_ref().map(|p| p.votants), Some(pv.votants));
+        assert_eq!(d.public_record().pv, d.published);
+        // A correction sends it back to entered; the public keeps its figures.
+        let d = commit(d.enter(&e, b, DESK, submission(pv, 1)).expect("c"), 4);
+        assert_eq!(d.meta.state, BureauState::Entered);
+        assert_eq!(d.public_state(), BureauState::Published);
+        assert_eq!(
+            d.step(&e, DESK, Action::Unpublish, None),
+            Err(Refused::Workflow(Refusal::WrongState {
+                state: BureauState::Entered
+            }))
+        );
+        let d = commit(d.step(&e, DESK, Action::Validate, None).expect("v"), 5);
+        let d = commit(d.step(&e, DESK, Action::Publish, None).expect("p"), 6);
+        let d = commit(d.step(&e, DESK, Action::Unpublish, None).expect("u"), 7);
+        assert_eq!(d.meta.state, BureauState::Validated);
+        assert!(d.published.is_none());
+    }
+
+    #[test]
+    fn refusals_are_typed() {
+        let mut e = sample_commune();
+        let b = e.bureaux[0].clone();
+        let pv = sample_pv(&e, &b, 1);
+        let d = Dossier::default();
+        let president = Actor {
+            role: Role::President,
+            own: false,
+        };
+        assert_eq!(
+            d.enter(&e, &b, president, submission(pv.clone(), 1)),
+            Err(Refused::Workflow(Refusal::NotYourBureau))
+        );
+        assert_eq!(
+            d.enter(&e, &b, DESK, submission(pv.clone(), 2)),
+            Err(Refused::NoDoubleEntry)
+        );
+        assert_eq!(
+            d.enter(&e, &b, DESK, submission(pv.clone(), 3)),
+            Err(Refused::InvalidEntry(3))
+        );
+        let stale = PvSubmission {
+            version: Some(4),
+            ..submission(pv.clone(), 1)
+        };
+        assert_eq!(
+            d.enter(&e, &b, DESK, stale),
+            Err(Refused::Stale {
+                expected: 4,
+                current: 0
+            })
+        );
+        let mut broken = pv.clone();
+        broken.votants += 1;
+        assert!(matches!(
+            d.enter(&e, &b, DESK, submission(broken, 1)),
+            Err(Refused::Violations { .. })
+        ));
+        assert_eq!(
+            d.step(&e, DESK, Action::Publish, None),
+            Err(Refused::Workflow(Refusal::WrongState {
+                state: BureauState::NotArrived
+            }))
+        );
+        assert_eq!(
+            d.step(&e, DESK, Action::Enter, None),
+            Err(Refused::NotAStep(Action::Enter))
+        );
+        // Double entry: the second entry needs the first, then must agree.
+        e.double_entry = true;
+        assert_eq!(
+            d.enter(&e, &b, DESK, submission(pv.clone(), 2)),
+            Err(Refused::Workflow(Refusal::WrongState {
+                state: BureauState::NotArrived
+            }))
+        );
+        let d = commit(
+            d.enter(&e, &b, DESK, submission(pv.clone(), 1)).expect("1"),
+            1,
+        );
+        assert_eq!(
+            d.step(&e, DESK, Action::Validate, None),
+            Err(Refused::Workflow(Refusal::SecondEntryMissing))
+        );
+        let t = d.enter(&e, &b, DESK, submission(pv, 2)).expect("2");
+        assert_eq!(t.kind, EntryKind::SecondPv);
+        let d = commit(t, 2);
+        assert!(d.step(&e, DESK, Action::Validate, None).is_ok());
+    }
+
+    #[test]
+    fn turnout_is_merged_by_hour() {
+        let e = sample_commune();
+        let b = &e.bureaux[0];
+        let r = |hour: &str, votants| TurnoutReading {
+            hour: hour.into(),
+            votants,
+        };
+        let d = Dossier::default();
+        let d = commit(
+            d.turnout(&e, b, DESK, vec![r("12:00", 10), r("17:00", 30)], None)
+                .expect("t"),
+            1,
+        );
+        let t = d
+            .turnout(&e, b, DESK, vec![r("12:00", 12)], Some(1))
+            .expect("t");
+        assert_eq!(
+            t.dossier.record.turnout,
+            vec![r("12:00", 12), r("17:00", 30)]
+        );
+        assert_eq!(
+            t.payload,
+            Payload::Turnout {
+                turnout: vec![r("12:00", 12)]
+            }
+        );
+        assert_eq!(t.dossier.meta.state, BureauState::NotArrived);
+    }
+
+    proptest! {
+        /// Whatever is typed, a transition either refuses or leaves the
+        /// version to the store, and only publish/unpublish touch the
+        /// published figures.
+        #[test]
+        fn transitions_keep_the_version_and_the_public_figures(seed in 0u64..500, role in 0usize..4, own: bool, action in 0usize..5) {
+            let e = sample_commune();
+            let b = &e.bureaux[(seed as usize) % e.bureaux.len()];
+            let role = [Role::Admin, Role::Desk, Role::President, Role::Public][role];
+            let action = [Action::Turnout, Action::Enter, Action::Validate, Action::Publish, Action::Unpublish][action];
+            let actor = Actor { role, own };
+            let pv = sample_pv(&e, b, seed);
+            let d = commit(Dossier::default().enter(&e, b, DESK, submission(pv.clone(), 1)).expect("enter"), 1);
+            let out = match action {
+                Action::Enter => d.enter(&e, b, actor, submission(pv, 1)),
+                Action::Turnout => d.turnout(&e, b, actor, Vec::new(), None),
+                step => d.step(&e, actor, step, None),
+            };
+            if let Ok(t) = out {
+                prop_assert_eq!(t.dossier.meta.version, d.meta.version);
+                if !matches!(action, Action::Publish | Action::Unpublish) {
+                    prop_assert_eq!(&t.dossier.published, &d.published);
+                }
+                prop_assert!(authorize(role, action, own, d.meta.state).is_ok());
+            } else if let Err(Refused::Workflow(r)) = out
+                && r.is_permission()
+            {
+                prop_assert!(authorize(role, action, own, d.meta.state).is_err());
+            }
+        }
+
+        #[test]
+        fn merged_turnout_keeps_every_new_reading_in_hour_order(known in proptest::collection::vec((8u8..20, 0i64..900), 0..8), new in proptest::collection::vec((8u8..20, 0i64..900), 0..8)) {
+            let r = |(h, v): &(u8, i64)| TurnoutReading { hour: format!("{h:02}:00"), votants: *v };
+            let known: Vec<_> = known.iter().map(r).collect();
+            let new: Vec<_> = new.iter().map(r).collect();
+            let merged = merge_turnout(&known, &new);
+            prop_assert!(merged.windows(2).all(|w| w[0].hour <= w[1].hour));
+            for n in &new {
+                prop_assert!(merged.contains(n));
+            }
+            // A known reading survives only when no new reading has its hour.
+            for k in &known {
+                let replaced = new.iter().any(|n| n.hour == k.hour);
+                prop_assert!(replaced || merged.contains(k));
+            }
+        }
+    }
+}
