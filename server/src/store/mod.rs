@@ -16,7 +16,7 @@ pub mod accounts;
 pub mod audit;
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use election_data::model::{Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::{BureauRecord, BureauState};
@@ -160,12 +160,8 @@ pub fn bureau_json(b: &BureauLive) -> serde_json::Value {
     })
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+/// Milliseconds since the Unix epoch (the one clock: `results_view::time`).
+pub use results_view::time::now_millis;
 
 #[derive(Debug)]
 pub struct Store {
