@@ -29,6 +29,18 @@ pub enum ElectionKind {
 }
 
 impl ElectionKind {
+    /// Voted on lists (municipales, communautaires, européennes, régionales)
+    /// rather than on candidates.
+    pub fn is_list(self) -> bool {
+        matches!(
+            self,
+            ElectionKind::Municipales
+                | ElectionKind::Communautaires
+                | ElectionKind::Europeennes
+                | ElectionKind::Regionales
+        )
+    }
+
     /// The French label shown on public pages.
     pub fn label_fr(self) -> &'static str {
         match self {

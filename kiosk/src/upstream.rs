@@ -178,12 +178,9 @@ pub async fn follow(shared: Arc<Shared>, id: String) {
 }
 
 async fn sleep_backoff(backoff: &mut Duration) {
-    let jitter = Duration::from_millis(u64::from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_millis())
-            % 250,
-    ));
+    let jitter = Duration::from_millis(
+        u64::try_from(results_view::time::now_millis().rem_euclid(250)).unwrap_or(0),
+    );
     tokio::time::sleep(*backoff + jitter).await;
     *backoff = (*backoff * 2).min(MAX_BACKOFF);
 }

@@ -35,6 +35,17 @@ pub fn utc_datetime(millis: i64) -> String {
     timestamp(millis).strftime("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// Milliseconds since the epoch as `HH:MM:SS` (UTC), for logs.
+pub fn utc_time(millis: i64) -> String {
+    timestamp(millis).strftime("%H:%M:%S").to_string()
+}
+
+/// The instant of milliseconds since the epoch, to the whole second.
+pub fn system_time_secs(millis: i64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH
+        + std::time::Duration::from_secs(u64::try_from(millis.div_euclid(1000)).unwrap_or(0))
+}
+
 /// The time zone of metropolitan France.
 pub fn paris() -> TimeZone {
     TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
@@ -88,6 +99,7 @@ mod tests {
         assert_eq!(rfc3339_utc(951_782_400_000), "2000-02-29T00:00:00Z");
         assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
         assert_eq!(utc_datetime(1_807_466_400_999), "2027-04-11 18:00:00");
+        assert_eq!(utc_time(1_807_466_405_000), "18:00:05");
     }
 
     #[test]

@@ -134,13 +134,7 @@ impl Lang {
 
 /// Whether an election is voted on lists (the pages then say "liste").
 pub fn is_list_election(k: ElectionKind) -> bool {
-    matches!(
-        k,
-        ElectionKind::Municipales
-            | ElectionKind::Communautaires
-            | ElectionKind::Europeennes
-            | ElectionKind::Regionales
-    )
+    k.is_list()
 }
 
 /// The sentences and labels of the public pages.

@@ -74,11 +74,8 @@ fn lang_of(uri: &OriginalUri, q: &LangQuery) -> Lang {
     }
 }
 
-/// The public pages, in French at `/…` and in English at `/en/…`, and the
-/// assets. The live WebSocket is routed apart ([`router`] adds this
-/// process's; the server has its own, which may hand connections over to
-/// its fan-out workers).
-pub fn routes<S>() -> Router<S>
+/// The public pages, in French at `/…` and in English at `/en/…`.
+pub fn page_routes<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     PublicState: FromRef<S>,
@@ -96,7 +93,17 @@ where
         .route("/en/", get(home))
         .merge(pages.clone())
         .nest("/en", pages)
-        .route("/assets/{*path}", get(crate::assets::serve))
+}
+
+/// The public side of any process: [`page_routes`] and the assets. The live
+/// WebSocket is routed apart ([`router`] adds this process's; the server
+/// has its own, which may hand connections over to its fan-out workers).
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PublicState: FromRef<S>,
+{
+    page_routes().route("/assets/{*path}", get(crate::assets::serve))
 }
 
 /// The whole public router of a process that only shows results (the

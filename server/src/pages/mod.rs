@@ -30,9 +30,10 @@ impl FromRef<AppState> for PublicState {
     }
 }
 
-/// The public pages and the assets, in French at `/…` and in English at `/en/…`.
+/// The public pages, in French at `/…` and in English at `/en/…` (the
+/// assets are routed beside them; `results_view::pages::routes` has both).
 pub fn routes() -> Router<AppState> {
-    results_view::pages::routes()
+    results_view::pages::page_routes()
 }
 
 /// Bytes for the benchmark's reference endpoint.
