@@ -477,3 +477,171 @@ impl Topics {
         v
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::Delta;
+    use election_data::tally::Tally;
+    use serde::Serialize;
+    use std::collections::BTreeMap;
+
+    // The encoder as it was before the typed protocol, verbatim: the bytes
+    // on the wire (read by web/live.js, the kiosks, the media) must not change.
+    #[derive(Serialize)]
+    struct OldSnapshotBureau<'a> {
+        state: BureauState,
+        version: i64,
+        tally: Cow<'a, Tally>,
+    }
+
+    #[derive(Serialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    enum OldMessage<'a> {
+        Snapshot {
+            election: &'a str,
+            seq: i64,
+            embargo: bool,
+            bureaux: BTreeMap<&'a str, OldSnapshotBureau<'a>>,
+            perimeters: BTreeMap<&'a str, Cow<'a, Tally>>,
+        },
+        Change {
+            election: &'a str,
+            seq: i64,
+            embargo: bool,
+            #[serde(flatten)]
+            delta: &'a Delta,
+        },
+        Seq {
+            election: &'a str,
+            seq: i64,
+        },
+    }
+
+    fn old(msg: &OldMessage<'_>) -> String {
+        serde_json::to_string(msg).unwrap_or_default()
+    }
+
+    fn hide(t: &Tally, embargo: bool) -> Cow<'_, Tally> {
+        if embargo {
+            Cow::Owned(t.participation_only())
+        } else {
+            Cow::Borrowed(t)
+        }
+    }
+
+    fn old_snapshot(live: &LiveElection, embargo: bool) -> String {
+        old(&OldMessage::Snapshot {
+            election: &live.election.id,
+            seq: live.seq,
+            embargo,
+            bureaux: live
+                .public
+                .bureaux
+                .iter()
+                .map(|(code, t)| {
+                    let b = live.bureaux.get(code);
+                    (
+                        code.as_str(),
+                        OldSnapshotBureau {
+                            state: b.map_or(BureauState::NotArrived, BureauLive::public_state),
+                            version: b.map_or(0, |b| b.meta.version),
+                            tally: hide(t, embargo),
+                        },
+                    )
+                })
+                .collect(),
+            perimeters: live
+                .public
+                .perimeters
+                .iter()
+                .map(|(code, t)| (code.as_str(), hide(t, embargo)))
+                .collect(),
+        })
+    }
+
+    fn published(live: &LiveElection, i: usize, version: i64) -> (String, BureauLive) {
+        let e = &live.election;
+        let b = &e.bureaux[i];
+        let pv = election_data::fixtures::sample_pv(e, b, i as u64);
+        let mut row = BureauLive::default();
+        row.meta.state = BureauState::Published;
+        row.meta.version = version;
+        row.record.pv = Some(pv.clone());
+        row.published = Some(pv);
+        (b.code.clone(), row)
+    }
+
+    #[test]
+    fn frames_keep_the_bytes_of_the_untyped_encoder() {
+        for embargo in [false, true] {
+            let mut e = election_data::fixtures::sample_commune();
+            e.embargo = embargo.then(|| "2999-01-01T00:00:00Z".to_string());
+            let empty = LiveElection::new(e);
+            let rows = vec![published(&empty, 0, 1)];
+            let live = LiveElection::restore(empty.election.as_ref().clone(), 1, rows);
+            let now = now_millis();
+            assert_eq!(
+                snapshot_frame(&live, View::Public, now).text.as_str(),
+                old_snapshot(&live, embargo)
+            );
+            let topic = Topic::new(live);
+            // A published bureau: a change in both views.
+            let (code, row) = published(&topic.read(), 1, 1);
+            let change = topic.publish(&code, row.clone(), 2);
+            let public = change.public.as_ref().expect("a public change");
+            let hidden = Delta {
+                tally: hide(&public.tally, embargo).into_owned(),
+                perimeters: public
+                    .perimeters
+                    .iter()
+                    .map(|(k, t)| (k.clone(), hide(t, embargo).into_owned()))
+                    .collect(),
+                ..public.clone()
+            };
+            let ring = topic.ring(View::Public);
+            let id = topic.id.clone();
+            assert_eq!(
+                ring.last().map(|f| f.text.to_string()),
+                Some(old(&OldMessage::Change {
+                    election: &id,
+                    seq: 2,
+                    embargo,
+                    delta: &hidden,
+                }))
+            );
+            let desk = topic.ring(View::Desk);
+            assert_eq!(
+                desk.last().map(|f| f.text.to_string()),
+                Some(old(&OldMessage::Change {
+                    election: &id,
+                    seq: 2,
+                    embargo: false,
+                    delta: &change.desk,
+                }))
+            );
+            // The same figures again: nothing public changed, a bare seq.
+            topic.publish(&code, row, 3);
+            assert_eq!(
+                topic.ring(View::Public).last().map(|f| f.text.to_string()),
+                Some(old(&OldMessage::Seq {
+                    election: &id,
+                    seq: 3
+                }))
+            );
+            // And every frame reads back with the typed protocol.
+            for f in topic
+                .ring(View::Public)
+                .iter()
+                .chain(&topic.ring(View::Desk))
+            {
+                let msg = Message::decode(f.text.as_str()).expect("typed frame");
+                assert_eq!(msg.seq(), f.seq);
+                assert_eq!(msg.encode(), f.text.as_str());
+            }
+            let snap = topic.snapshot(View::Public);
+            let msg = Message::decode(snap.text.as_str()).expect("typed snapshot");
+            assert_eq!(msg.encode(), snap.text.as_str());
+        }
+    }
+}

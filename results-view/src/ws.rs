@@ -60,8 +60,7 @@ use tokio_tungstenite_axum::tungstenite::protocol::frame::CloseFrame;
 use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite_axum::tungstenite::{Message, Utf8Bytes};
 
-use crate::hub::{Feed, Frame, FrameKind, HubSettings, TopicView, View};
-use crate::pages::PublicState;
+use crate::hub::{Feed, Frame, FrameKind, HubSettings, TopicView, Topics, View};
 
 /// A server-side WebSocket over an upgraded HTTP connection.
 pub type Socket = WebSocketStream<TokioIo<Upgraded>>;
@@ -123,12 +122,12 @@ impl IntoResponse for Refusal {
 /// `GET /ws/elections/{id}?since=N` served in this process: the public
 /// view of the election's topic.
 pub async fn handler(
-    State(state): State<PublicState>,
+    State(topics): State<Arc<Topics>>,
     Path(id): Path<String>,
     Query(params): Query<WsParams>,
     req: Request,
 ) -> Response {
-    let Some(topic) = state.topics.get(&id) else {
+    let Some(topic) = topics.get(&id) else {
         return Refusal {
             status: StatusCode::NOT_FOUND,
             code: "not_found",
@@ -136,7 +135,7 @@ pub async fn handler(
         }
         .into_response();
     };
-    let settings = state.topics.settings().clone();
+    let settings = topics.settings().clone();
     let feed: Arc<dyn Feed> = Arc::new(TopicView {
         topic,
         view: View::Public,

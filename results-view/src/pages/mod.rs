@@ -49,6 +49,12 @@ pub struct PublicState {
     pub pages: Arc<cache::PageCache>,
 }
 
+impl FromRef<PublicState> for Arc<Topics> {
+    fn from_ref(state: &PublicState) -> Arc<Topics> {
+        state.topics.clone()
+    }
+}
+
 impl PublicState {
     pub fn new(topics: Arc<Topics>) -> PublicState {
         PublicState {
@@ -114,6 +120,7 @@ pub fn router<S>() -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
     PublicState: FromRef<S>,
+    Arc<Topics>: FromRef<S>,
 {
     routes()
         .route("/ws/elections/{id}", get(crate::ws::handler))
@@ -157,6 +164,25 @@ pub struct ResultsQuery {
     pub view: Option<String>,
 }
 
+/// Renders an election page; None when it names something the election
+/// does not have.
+pub fn render(
+    live: &crate::live::LiveElection,
+    page: &Page,
+    lang: Lang,
+    now: i64,
+) -> Option<maud::Markup> {
+    match page {
+        Page::Home => None,
+        Page::Commune => view::commune(live, lang, now),
+        Page::Participation => view::participation(live, lang, now),
+        Page::Perimeter(code) => view::perimeter(live, code, lang, now),
+        Page::Bureau(code) => view::bureau(live, code, lang, now),
+        Page::Candidate(n) => view::candidate(live, *n, lang, now),
+        Page::Ecran => ecran::ecran(live, lang, now),
+    }
+}
+
 /// Whether `page` names something of the election (only those are cached).
 fn exists(e: &Election, page: &Page) -> bool {
     match page {
@@ -197,7 +223,7 @@ fn serve(state: &PublicState, headers: &HeaderMap, lang: Lang, id: &str, page: P
         state
             .pages
             .get_or_render(key, stamp(live.seq, live.public_view(now).embargo), || {
-                view::render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
+                render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
             })
     };
     match rendered {

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use super::PublicState;
 use super::cache::{HTML, JSON, Key, Rendered, Resource, stamp};
 use super::i18n::Lang;
-use super::view::{self, Page};
+use super::view::Page;
 use crate::time::now_millis;
 
 /// How often elections are checked for changes.
@@ -85,7 +85,7 @@ fn election_files(state: &PublicState, id: &str, dir: &Path) -> Vec<(PathBuf, Ar
                 lang,
             };
             let r = state.pages.get_or_render(key, version, || {
-                view::render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
+                super::render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
             });
             let url = page.path(id, lang);
             if !safe(&url) {

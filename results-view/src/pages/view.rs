@@ -1074,23 +1074,10 @@ pub fn not_found(lang: Lang, message: &str) -> Markup {
     )
 }
 
-/// Renders an election page; None when it names something the election
-/// does not have.
-pub fn render(live: &LiveElection, page: &Page, lang: Lang, now: i64) -> Option<Markup> {
-    match page {
-        Page::Home => None,
-        Page::Commune => commune(live, lang, now),
-        Page::Participation => participation(live, lang, now),
-        Page::Perimeter(code) => perimeter(live, code, lang, now),
-        Page::Bureau(code) => bureau(live, code, lang, now),
-        Page::Candidate(n) => candidate(live, *n, lang, now),
-        Page::Ecran => super::ecran::ecran(live, lang, now),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::render;
 
     #[test]
     fn paths_per_language() {
