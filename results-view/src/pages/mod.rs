@@ -122,10 +122,26 @@ where
     PublicState: FromRef<S>,
     Arc<Topics>: FromRef<S>,
 {
+    let api = Router::new()
+        .route("/elections/{id}/results", get(public_results))
+        .fallback(api_not_found);
     routes()
         .route("/ws/elections/{id}", get(crate::ws::handler))
-        .route("/api/elections/{id}/results", get(public_results))
+        .nest("/api", api)
         .fallback(not_found)
+}
+
+fn json_not_found(message: String) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({ "error": "not_found", "message": message })),
+    )
+        .into_response()
+}
+
+/// Any other address under `/api`: a JSON 404 (this process has no other API).
+async fn api_not_found(uri: OriginalUri) -> Response {
+    json_not_found(format!("adresse inconnue : {}", uri.0.path()))
 }
 
 /// `GET /api/elections/{id}/results`: the public view's current snapshot,
@@ -147,14 +163,7 @@ pub async fn public_results(
                 .to_owned(),
         )
             .into_response(),
-        None => (
-            StatusCode::NOT_FOUND,
-            axum::Json(serde_json::json!({
-                "error": "not_found",
-                "message": format!("élection inconnue : {id}"),
-            })),
-        )
-            .into_response(),
+        None => json_not_found(format!("élection inconnue : {id}")),
     }
 }
 
