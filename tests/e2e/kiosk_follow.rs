@@ -65,6 +65,15 @@ impl Server {
     }
 }
 
+/// Removes a test's folder when the test ends, passed or not.
+struct Cleanup(PathBuf);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 fn temp_dir(what: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("urne-{what}-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&d).expect("dir");
@@ -141,10 +150,9 @@ where
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_kiosk_survives_the_server_and_its_own_restart() {
-    let db = format!(
-        "sqlite://{}",
-        temp_dir("kiosk-server").join("urne.db").display()
-    );
+    let server_dir = temp_dir("kiosk-server");
+    let _server_dir = Cleanup(server_dir.clone());
+    let db = format!("sqlite://{}", server_dir.join("urne.db").display());
     let port = free_port();
     let server_url = format!("http://127.0.0.1:{port}");
     let server = Server::start(&db, port);
@@ -161,6 +169,7 @@ async fn the_kiosk_survives_the_server_and_its_own_restart() {
     enter_and_publish(&server_url, &id, 1, 2).await;
 
     let state_dir = temp_dir("kiosk-state");
+    let _state_dir = Cleanup(state_dir.clone());
     let config = kiosk::Config {
         server: server_url.clone(),
         elections: vec![id.clone()],
