@@ -281,5 +281,6 @@ mod tests {
         assert!(!dir.join(format!("{}.json.tmp", m.election.id)).exists());
         std::fs::write(dir.join("broken.json"), b"{not json").expect("write");
         assert_eq!(Mirror::load(&dir, "broken"), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
