@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use maud::{DOCTYPE, Markup, html};
+use results_view::pages::head::{asset_url, head};
 use serde_json::json;
 
 use crate::upstream::Shared;
@@ -53,10 +54,10 @@ async fn decorate(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
     };
     let mut html = String::from_utf8_lossy(&bytes).into_owned();
     let script = format!(
-        "<script src=\"/assets/kiosk.js?v={}\" data-idle=\"{}\" defer></script><link rel=\"stylesheet\" href=\"/assets/kiosk.css?v={}\">",
-        results_view::assets::version("kiosk.js"),
+        "<script src=\"{}\" data-idle=\"{}\" defer></script><link rel=\"stylesheet\" href=\"{}\">",
+        asset_url("kiosk.js"),
         shared.idle_seconds,
-        results_view::assets::version("kiosk.css")
+        asset_url("kiosk.css")
     );
     html = html.replacen("</head>", &format!("{script}</head>"), 1);
     let flag = match marker(&shared) {
@@ -94,12 +95,7 @@ fn touch_layout(title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (results_view::assets::version("urne.css")) };
-            }
+            (head(title, html! {}, html! {}))
             body.kiosk-touch {
                 main #contenu { (content) }
             }

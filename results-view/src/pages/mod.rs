@@ -20,6 +20,7 @@ pub mod cache;
 pub mod ecran;
 pub mod feed;
 pub mod format;
+pub mod head;
 pub mod i18n;
 pub mod static_dir;
 pub mod view;

@@ -19,8 +19,8 @@ use election_data::tally::{BureauState, Score, Tally};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::format::{bar_scaled, date_l, int_l, max_share, pct_l};
+use super::head::{asset_url, head};
 use super::i18n::{Lang, Text, is_list_election};
-use crate::assets;
 use crate::charts;
 use crate::live::{LiveElection, PublicView};
 
@@ -150,17 +150,13 @@ pub fn layout(
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — Urne" }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+            (head(&format!("{title} — Urne"), html! {}, html! {
                 link rel="alternate" hreflang=(other.code()) href=(switch);
                 @if live.is_some() {
-                    script src={ "/assets/live.js?v=" (assets::version("live.js")) } defer {}
+                    script src=(asset_url("live.js")) defer {}
                     noscript { meta http-equiv="refresh" content="60"; }
                 }
-            }
+            }))
             body {
                 a.skip href="#contenu" { (t.skip) }
                 header.site {
