@@ -390,7 +390,7 @@ impl Topic {
 
 /// What a WebSocket connection forwards: one view of one election, either
 /// the topic itself (in the main process) or its replica in a fan-out
-/// worker process ([`replica`]).
+/// worker process (the server's `hub::replica`).
 pub trait Feed: Send + Sync + 'static {
     /// The election id (for logs).
     fn id(&self) -> &str;

@@ -9,7 +9,7 @@
 //! - [`static_dir`] writes the pages and the feed to a folder after each
 //!   change, for nginx to serve if the application is down.
 //! - [`i18n`] holds every word, in French (default) and English (`/en/…` or
-//!   `?lang=en`); [`format`] the figures' conventions per language.
+//!   `?lang=en`); [`format`](mod@format) the figures' conventions per language.
 //!
 //! This module's handlers only pick the page, the language and the cache
 //! entry, from a [`PublicState`] that the server's state and the kiosk both
