@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A percentage with two decimals, stored as hundredths of a percent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -55,9 +55,34 @@ impl Serialize for Percent {
     }
 }
 
+/// Reads back what [`Serialize`] writes (the live frames, decoded by the
+/// kiosk): the nearest hundredth of a non-negative number.
+impl<'de> Deserialize<'de> for Percent {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Percent, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !v.is_finite() || v < 0.0 || v * 100.0 > f64::from(u32::MAX) {
+            return Err(serde::de::Error::custom(format!(
+                "percentage out of range: {v}"
+            )));
+        }
+        // In range: the cast cannot truncate.
+        Ok(Percent((v * 100.0).round() as u32))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reads_back_what_it_writes() {
+        for h in [0, 1, 3788, 10_000, 2562] {
+            let p = Percent::from_hundredths(h);
+            let json = serde_json::to_string(&p).unwrap_or_default();
+            assert_eq!(serde_json::from_str::<Percent>(&json).ok(), Some(p));
+        }
+        assert!(serde_json::from_str::<Percent>("-1").is_err());
+    }
     use proptest::prelude::*;
 
     #[test]

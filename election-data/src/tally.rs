@@ -62,7 +62,7 @@ pub struct BureauRecord {
 }
 
 /// Summed counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Counts {
     pub inscrits: u64,
     pub votants: u64,
@@ -73,7 +73,7 @@ pub struct Counts {
 }
 
 /// The ratios published for a set of counts; `None` when the denominator is 0.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rates {
     pub participation: Option<Percent>,
     pub abstention: Option<Percent>,
@@ -101,7 +101,7 @@ impl Rates {
 }
 
 /// One candidate's score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Score {
     pub candidate: u32,
     pub voix: u64,
@@ -110,7 +110,7 @@ pub struct Score {
 }
 
 /// Turnout at one set hour, over the bureaux that reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TurnoutPoint {
     pub hour: String,
     pub votants: u64,
@@ -121,7 +121,7 @@ pub struct TurnoutPoint {
 }
 
 /// The result of a perimeter or of a bureau.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Bureaux whose PV is counted.
     pub arrived: usize,

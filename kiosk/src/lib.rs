@@ -5,6 +5,10 @@
 //! each election on disk ([`mirror`]) and serves the server's own pages from
 //! that mirror on 127.0.0.1 to a browser in kiosk mode ([`local`]), so the
 //! screens keep showing the last results whatever happens to the network.
+//!
+//! It is built on `election-data` and `results-view` alone: the same pages,
+//! assets and live WebSocket as the server's public side, and nothing else
+//! (no store, no login, no desk, no write API: those answer 404).
 
 pub mod config;
 pub mod local;
@@ -14,10 +18,8 @@ pub mod upstream;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
+use results_view::{PublicState, Topics};
 use tokio::task::JoinHandle;
-use urne::app::{AppState, Config as ServerConfig};
-use urne::hub::Hub;
-use urne::store::Store;
 
 pub use config::Config;
 use upstream::{Link, Shared};
@@ -45,7 +47,7 @@ impl Running {
 /// once), then one follower per election.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&config.state_dir)?;
-    let hub = Arc::new(Hub::new());
+    let hub = Arc::new(Topics::new());
     let shared = Arc::new(Shared {
         server: config.server.trim_end_matches('/').to_string(),
         state_dir: config.state_dir.clone(),
@@ -60,17 +62,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             hub.insert(m.to_live());
         }
     }
-    // The server's router needs a store; the kiosk's holds nothing but is
-    // never written to (the write API answers 401: no token is known).
-    let store = Arc::new(
-        Store::connect(&format!(
-            "sqlite://{}",
-            config.state_dir.join("kiosk-local.db").display()
-        ))
-        .await?,
-    );
-    let state = AppState::with_hub(store, hub, ServerConfig::default()).await?;
-    let app = local::router(shared.clone(), urne::app::router(state));
+    let public = results_view::pages::router().with_state(PublicState::new(hub));
+    let app = local::router(shared.clone(), public);
     let listener = tokio::net::TcpListener::bind(&config.listen).await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(async move { axum::serve(listener, app).await });

@@ -1,8 +1,8 @@
 //! The kiosk's local web server, for the browser in kiosk mode.
 //!
-//! It serves the server's own public router (the same page code, the same
-//! assets, the same live WebSocket) over the kiosk's mirrored state, plus a
-//! touch home made of big buttons. Every HTML page gets the kiosk script
+//! It serves the public router of `results-view` (the server's page code,
+//! assets and live WebSocket) over the kiosk's mirrored state, plus a touch
+//! home made of big buttons; any other address is the "nothing here" page. Every HTML page gets the kiosk script
 //! (idle timeout back home, link marker) and, while the link to the server
 //! is down, a discreet "liaison interrompue depuis HH:MM" marker: the screen
 //! keeps showing the last results and never an error page.
@@ -16,19 +16,14 @@ use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::TimeZone;
 use maud::{DOCTYPE, Markup, html};
+use results_view::pages::head::{asset_url, head};
 use serde_json::json;
 
 use crate::upstream::Shared;
 
 /// `HH:MM` in the kiosk's local time.
-pub fn local_hhmm(millis: i64) -> String {
-    chrono::Local
-        .timestamp_millis_opt(millis)
-        .single()
-        .map_or_else(String::new, |t| t.format("%H:%M").to_string())
-}
+pub use results_view::time::local_hhmm;
 
 fn marker(shared: &Shared) -> Option<String> {
     let link = shared.link();
@@ -59,10 +54,10 @@ async fn decorate(State(shared): State<Arc<Shared>>, mut req: Request, next: Nex
     };
     let mut html = String::from_utf8_lossy(&bytes).into_owned();
     let script = format!(
-        "<script src=\"/assets/kiosk.js?v={}\" data-idle=\"{}\" defer></script><link rel=\"stylesheet\" href=\"/assets/kiosk.css?v={}\">",
-        urne::assets::version("kiosk.js"),
+        "<script src=\"{}\" data-idle=\"{}\" defer></script><link rel=\"stylesheet\" href=\"{}\">",
+        asset_url("kiosk.js"),
         shared.idle_seconds,
-        urne::assets::version("kiosk.css")
+        asset_url("kiosk.css")
     );
     html = html.replacen("</head>", &format!("{script}</head>"), 1);
     let flag = match marker(&shared) {
@@ -100,12 +95,7 @@ fn touch_layout(title: &str, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (urne::assets::version("urne.css")) };
-            }
+            (head(title, html! {}, html! {}))
             body.kiosk-touch {
                 main #contenu { (content) }
             }
@@ -171,12 +161,12 @@ async fn home(State(shared): State<Arc<Shared>>) -> Markup {
     )
 }
 
-/// The kiosk's router: its own pages, then the server's public pages over the mirror.
-pub fn router(shared: Arc<Shared>, server_router: Router) -> Router {
+/// The kiosk's router: its own pages, then the public pages over the mirror.
+pub fn router(shared: Arc<Shared>, public_router: Router) -> Router {
     Router::new()
         .route("/", get(home))
         .route("/kiosk/status", get(status))
         .with_state(shared.clone())
-        .fallback_service(server_router)
+        .fallback_service(public_router)
         .layer(middleware::from_fn_with_state(shared, decorate))
 }

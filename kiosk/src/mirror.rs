@@ -6,7 +6,9 @@
 //! (temporary file, fsync, rename) after every change, so a power cut or a
 //! restart without network starts again from the last state shown.
 //!
-//! [`Mirror::to_live`] turns it back into the server's `LiveElection`: each
+//! Frames are read with the typed protocol of `results-view`
+//! ([`results_view::protocol::Message`]), the very types the server encodes.
+//! [`Mirror::to_live`] turns the mirror back into a `LiveElection`: each
 //! published bureau's tally is exactly its procès-verbal, so the kiosk
 //! rebuilds the bureaux and lets the same domain code recompute every
 //! aggregate, and the same page code render them.
@@ -16,17 +18,18 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
-use election_data::tally::{BureauRecord, BureauState};
+use election_data::tally::{BureauRecord, BureauState, Tally};
+use results_view::live::{BureauLive, BureauMeta, LiveElection};
+use results_view::protocol::Message;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use urne::live::{BureauLive, BureauMeta, LiveElection};
 
 /// One bureau as the public sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MirrorBureau {
-    pub state: String,
+    pub state: BureauState,
     pub version: i64,
-    pub tally: Value,
+    pub tally: Tally,
 }
 
 /// What applying a frame did.
@@ -48,14 +51,12 @@ pub struct Mirror {
     pub seq: i64,
     pub embargo: bool,
     pub bureaux: BTreeMap<String, MirrorBureau>,
-    pub perimeters: BTreeMap<String, Value>,
+    pub perimeters: BTreeMap<String, Tally>,
     /// Milliseconds since the epoch when the last frame was applied.
     pub received_at: i64,
 }
 
-fn now_millis() -> i64 {
-    urne::store::now_millis()
-}
+use results_view::time::now_millis;
 
 impl Mirror {
     /// A mirror with the definition and no results yet (seq -1: wants a snapshot).
@@ -75,66 +76,66 @@ impl Mirror {
         (self.seq >= 0).then_some(self.seq)
     }
 
-    /// Applies one frame of the public WebSocket.
+    /// Applies one frame of the public WebSocket, as JSON: anything that is
+    /// not a message of the protocol is ignored.
     pub fn apply(&mut self, frame: &Value) -> Applied {
-        let seq = frame["seq"].as_i64().unwrap_or(-1);
-        match frame["type"].as_str() {
-            Some("snapshot") => {
-                let (Some(bureaux), Some(perimeters)) = (
-                    frame["bureaux"].as_object(),
-                    frame["perimeters"].as_object(),
-                ) else {
-                    return Applied::Ignored;
-                };
-                self.bureaux = bureaux
+        match Message::deserialize(frame) {
+            Ok(msg) => self.apply_message(&msg),
+            Err(_) => Applied::Ignored,
+        }
+    }
+
+    /// Applies one message of the public WebSocket.
+    pub fn apply_message(&mut self, msg: &Message<'_>) -> Applied {
+        match msg {
+            Message::Snapshot(snap) => {
+                self.bureaux = snap
+                    .bureaux
                     .iter()
-                    .filter_map(|(k, v)| {
-                        Some((
-                            k.clone(),
+                    .map(|(k, b)| {
+                        (
+                            k.to_string(),
                             MirrorBureau {
-                                state: v["state"].as_str()?.to_string(),
-                                version: v["version"].as_i64().unwrap_or(0),
-                                tally: v["tally"].clone(),
+                                state: b.state,
+                                version: b.version,
+                                tally: b.tally.clone().into_owned(),
                             },
-                        ))
+                        )
                     })
                     .collect();
-                self.perimeters = perimeters
+                self.perimeters = snap
+                    .perimeters
                     .iter()
-                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .map(|(k, t)| (k.to_string(), t.clone().into_owned()))
                     .collect();
-                self.embargo = frame["embargo"].as_bool().unwrap_or(false);
-                self.seq = seq;
+                self.embargo = snap.embargo;
+                self.seq = snap.seq;
             }
-            Some(kind @ ("change" | "seq")) => {
+            Message::Change(_) | Message::Seq(_) => {
+                let seq = msg.seq();
                 if seq <= self.seq {
                     return Applied::Stale;
                 }
                 if self.seq < 0 || seq != self.seq + 1 {
                     return Applied::Gap;
                 }
-                if kind == "change" {
-                    let Some(code) = frame["bureau"].as_str() else {
-                        return Applied::Ignored;
-                    };
+                if let Message::Change(change) = msg {
+                    let d = &change.delta;
                     self.bureaux.insert(
-                        code.to_string(),
+                        d.bureau.clone(),
                         MirrorBureau {
-                            state: frame["state"].as_str().unwrap_or("not_arrived").to_string(),
-                            version: frame["version"].as_i64().unwrap_or(0),
-                            tally: frame["tally"].clone(),
+                            state: d.state,
+                            version: d.version,
+                            tally: d.tally.clone(),
                         },
                     );
-                    if let Some(p) = frame["perimeters"].as_object() {
-                        for (k, v) in p {
-                            self.perimeters.insert(k.clone(), v.clone());
-                        }
+                    for (k, t) in &d.perimeters {
+                        self.perimeters.insert(k.clone(), t.clone());
                     }
-                    self.embargo = frame["embargo"].as_bool().unwrap_or(self.embargo);
+                    self.embargo = change.embargo;
                 }
                 self.seq = seq;
             }
-            _ => return Applied::Ignored,
         }
         self.received_at = now_millis();
         Applied::Advanced
@@ -145,22 +146,18 @@ impl Mirror {
         self.bureaux
             .iter()
             .map(|(code, b)| {
-                let state = BureauState::parse(&b.state).unwrap_or(BureauState::NotArrived);
-                let pv = (b.tally["arrived"].as_u64() == Some(1)).then(|| pv_of(&b.tally));
-                let turnout = b.tally["turnout"]
-                    .as_array()
-                    .map(|pts| {
-                        pts.iter()
-                            .filter(|p| p["bureaux"].as_u64().unwrap_or(0) > 0)
-                            .filter_map(|p| {
-                                Some(TurnoutReading {
-                                    hour: p["hour"].as_str()?.to_string(),
-                                    votants: p["votants"].as_i64()?,
-                                })
-                            })
-                            .collect()
+                let state = b.state;
+                let pv = (b.tally.arrived == 1).then(|| pv_of(&b.tally));
+                let turnout = b
+                    .tally
+                    .turnout
+                    .iter()
+                    .filter(|p| p.bureaux > 0)
+                    .map(|p| TurnoutReading {
+                        hour: p.hour.clone(),
+                        votants: count(p.votants),
                     })
-                    .unwrap_or_default();
+                    .collect();
                 (
                     code.clone(),
                     BureauLive {
@@ -223,29 +220,27 @@ impl Mirror {
     }
 }
 
+fn count(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 /// A bureau's published tally is its procès-verbal.
-fn pv_of(t: &Value) -> ProcesVerbal {
-    let c = &t["counts"];
-    let n = |k: &str| c[k].as_i64().unwrap_or(0);
+fn pv_of(t: &Tally) -> ProcesVerbal {
+    let c = &t.counts;
     ProcesVerbal {
-        inscrits: n("inscrits"),
-        votants: n("votants"),
-        blancs: n("blancs"),
-        nuls: n("nuls"),
-        exprimes: n("exprimes"),
-        voix: t["scores"]
-            .as_array()
-            .map(|s| {
-                s.iter()
-                    .filter_map(|s| {
-                        Some(CandidateVoix {
-                            candidate: u32::try_from(s["candidate"].as_u64()?).ok()?,
-                            voix: s["voix"].as_i64()?,
-                        })
-                    })
-                    .collect()
+        inscrits: count(c.inscrits),
+        votants: count(c.votants),
+        blancs: count(c.blancs),
+        nuls: count(c.nuls),
+        exprimes: count(c.exprimes),
+        voix: t
+            .scores
+            .iter()
+            .map(|s| CandidateVoix {
+                candidate: s.candidate,
+                voix: count(s.voix),
             })
-            .unwrap_or_default(),
+            .collect(),
         turnout: Vec::new(),
     }
 }
@@ -286,5 +281,6 @@ mod tests {
         assert!(!dir.join(format!("{}.json.tmp", m.election.id)).exists());
         std::fs::write(dir.join("broken.json"), b"{not json").expect("write");
         assert_eq!(Mirror::load(&dir, "broken"), None);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

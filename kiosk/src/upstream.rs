@@ -12,10 +12,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde_json::Value;
+use results_view::Topics;
+use results_view::protocol::Message;
 use tokio_tungstenite::connect_async;
-use tokio_tungstenite::tungstenite::Message;
-use urne::hub::Hub;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::mirror::{Applied, Mirror};
 
@@ -32,7 +32,7 @@ pub struct Link {
 pub struct Shared {
     pub server: String,
     pub state_dir: std::path::PathBuf,
-    pub hub: Arc<Hub>,
+    pub hub: Arc<Topics>,
     pub link: Mutex<Link>,
     /// Period of the big screen's rotation, in seconds.
     pub rotation_seconds: u32,
@@ -55,7 +55,7 @@ impl Shared {
         } else if l.up || l.down_since.is_none() {
             *l = Link {
                 up: false,
-                down_since: Some(urne::store::now_millis()),
+                down_since: Some(results_view::time::now_millis()),
             };
         }
     }
@@ -87,21 +87,19 @@ async fn fetch_definition(shared: &Shared, id: &str) -> anyhow::Result<election_
 }
 
 /// Pushes the mirror's new state to the local hub after a frame.
-fn to_hub(shared: &Shared, mirror: &Mirror, frame: &Value) {
+fn to_hub(shared: &Shared, mirror: &Mirror, msg: &Message<'_>) {
     let Some(topic) = shared.hub.get(&mirror.election.id) else {
         shared.hub.insert(mirror.to_live());
         return;
     };
-    match frame["type"].as_str() {
-        Some("change") => {
-            let Some(code) = frame["bureau"].as_str() else {
-                return;
-            };
+    match msg {
+        Message::Change(change) => {
+            let code = change.delta.bureau.as_str();
             if let Some((_, row)) = mirror.rows().into_iter().find(|(c, _)| c == code) {
                 topic.publish(code, row, mirror.seq);
             }
         }
-        Some("seq") => {
+        Message::Seq(_) => {
             // Nothing public changed: advance the local sequence with an
             // unchanged bureau, which the hub sends as a bare `seq` frame.
             let first = mirror.election.bureaux.first().map(|b| b.code.clone());
@@ -110,7 +108,7 @@ fn to_hub(shared: &Shared, mirror: &Mirror, frame: &Value) {
                 topic.publish(&code, row, mirror.seq);
             }
         }
-        _ => topic.replace(mirror.to_live()),
+        Message::Snapshot(_) => topic.replace(mirror.to_live()),
     }
 }
 
@@ -149,11 +147,11 @@ pub async fn follow(shared: Arc<Shared>, id: String) {
                 tracing::info!(election = %id, since = ?m.since(), "following the server");
                 while let Some(msg) = ws.next().await {
                     let Ok(msg) = msg else { break };
-                    let Message::Text(text) = msg else { continue };
-                    let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
+                    let WsMessage::Text(text) = msg else { continue };
+                    let Ok(frame) = Message::decode(text.as_str()) else {
                         continue;
                     };
-                    match m.apply(&frame) {
+                    match m.apply_message(&frame) {
                         Applied::Advanced => {
                             if let Err(e) = m.save(&shared.state_dir) {
                                 tracing::error!(election = %id, error = %e, "cannot save the mirror");
@@ -180,12 +178,9 @@ pub async fn follow(shared: Arc<Shared>, id: String) {
 }
 
 async fn sleep_backoff(backoff: &mut Duration) {
-    let jitter = Duration::from_millis(u64::from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_millis())
-            % 250,
-    ));
+    let jitter = Duration::from_millis(
+        u64::try_from(results_view::time::now_millis().rem_euclid(250)).unwrap_or(0),
+    );
     tokio::time::sleep(*backoff + jitter).await;
     *backoff = (*backoff * 2).min(MAX_BACKOFF);
 }

@@ -1,67 +1,10 @@
-//! The kiosk end to end: a real server (its own runtime, killed and
-//! restarted on the same port and database), a real kiosk following it over
-//! WebSocket, and HTTP requests to the kiosk's local pages.
+//! The kiosk alone, with no server to follow (a terminal started offline):
+//! it serves its touch home, the public pages of the election on disk, its
+//! assets and the live WebSocket, and nothing else. The login, the desk and
+//! the whole write API answer 404, and no answer carries an internal
+//! error's text. (Following a real server: tests/e2e/kiosk_follow.rs.)
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
-
-use serde_json::{Value, json};
-use urne::app::{Config, spawn};
-use urne::store::Store;
-
-const TOKEN: &str = "kiosk-test-token-0123456789";
-
-/// A server in a runtime of its own, so that stopping it drops every task
-/// and socket at once, as a crash would.
-struct Server {
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(db: &str, port: u16) -> Server {
-        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let db = db.to_string();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
-                .enable_all()
-                .build()
-                .expect("runtime");
-            rt.block_on(async move {
-                let store = Arc::new(Store::connect(&db).await.expect("store"));
-                let config = Config {
-                    api_token: TOKEN.into(),
-                    ..Config::default()
-                };
-                let running = spawn(&format!("127.0.0.1:{port}"), store, config)
-                    .await
-                    .expect("spawn");
-                ready_tx.send(running.addr).expect("ready");
-                let _ = stop_rx.await;
-            });
-            rt.shutdown_background();
-        });
-        ready_rx
-            .recv_timeout(Duration::from_secs(30))
-            .expect("server started");
-        Server {
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }
-    }
-
-    fn kill(mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().expect("server thread");
-        }
-    }
-}
 
 fn temp_dir(what: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("urne-{what}-{}", uuid::Uuid::new_v4().simple()));
@@ -69,204 +12,122 @@ fn temp_dir(what: &str) -> PathBuf {
     d
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
-}
+/// Removes the kiosk's state folder when the test ends, passed or not.
+struct Cleanup(PathBuf);
 
-async fn send(method: reqwest::Method, url: String, body: Value) -> (u16, Value) {
-    let r = reqwest::Client::new()
-        .request(method, url)
-        .bearer_auth(TOKEN)
-        .json(&body)
-        .send()
-        .await
-        .expect("request");
-    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
-}
-
-async fn enter_and_publish(server: &str, id: &str, index: usize, seed: u64) {
-    let e = election_data::fixtures::sample_commune();
-    let b = &e.bureaux[index];
-    let pv = election_data::fixtures::sample_pv(&e, b, seed);
-    let (s, r) = send(
-        reqwest::Method::PUT,
-        format!("{server}/api/elections/{id}/bureaux/{}/pv", b.code),
-        serde_json::to_value(&pv).expect("json"),
-    )
-    .await;
-    assert_eq!(s, 200, "{r}");
-    for action in ["validate", "publish"] {
-        let (s, r) = send(
-            reqwest::Method::POST,
-            format!("{server}/api/elections/{id}/bureaux/{}/{action}", b.code),
-            json!({}),
-        )
-        .await;
-        assert_eq!(s, 200, "{r}");
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
-async fn get_json(url: String) -> Option<Value> {
-    reqwest::get(url).await.ok()?.json().await.ok()
-}
-
-async fn get_text(url: String) -> String {
-    reqwest::get(url)
-        .await
-        .expect("get")
-        .text()
-        .await
-        .expect("text")
-}
-
-/// Waits until `f` is true, checking every 100 ms, for at most 20 s.
-async fn eventually<F, Fut>(what: &str, mut f: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..200 {
-        if f().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
+/// Texts that only an internal error would put in a response.
+const INTERNAL: [&str; 6] = [
+    "Missing request extension",
+    "Extension of type",
+    "ConnectInfo",
+    "sqlx",
+    "panicked",
+    "kiosk-local.db",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_kiosk_survives_the_server_and_its_own_restart() {
-    let db = format!(
-        "sqlite://{}",
-        temp_dir("kiosk-server").join("urne.db").display()
-    );
-    let port = free_port();
-    let server_url = format!("http://127.0.0.1:{port}");
-    let server = Server::start(&db, port);
+async fn the_kiosk_serves_the_public_side_only() {
+    let state_dir = temp_dir("kiosk-alone");
+    let _cleanup = Cleanup(state_dir.clone());
     let e = election_data::fixtures::sample_commune();
     let id = e.id.clone();
-    let (s, r) = send(
-        reqwest::Method::POST,
-        format!("{server_url}/api/elections"),
-        serde_json::to_value(&e).expect("json"),
-    )
-    .await;
-    assert_eq!(s, 201, "{r}");
-    enter_and_publish(&server_url, &id, 0, 1).await;
-    enter_and_publish(&server_url, &id, 1, 2).await;
-
-    let state_dir = temp_dir("kiosk-state");
-    let config = kiosk::Config {
-        server: server_url.clone(),
+    kiosk::mirror::Mirror::new(e.clone())
+        .save(&state_dir)
+        .expect("mirror on disk");
+    let k = kiosk::start(kiosk::Config {
+        // Nothing listens there: the kiosk stays offline.
+        server: "http://127.0.0.1:9".into(),
         elections: vec![id.clone()],
         listen: "127.0.0.1:0".into(),
         state_dir: state_dir.clone(),
         rotation_seconds: 10,
         idle_seconds: 60,
         lang: "fr".into(),
-    };
-    let k = kiosk::start(config.clone()).await.expect("kiosk");
-    let kiosk_url = format!("http://{}", k.addr);
-
-    // The kiosk's results equal the server's.
-    let same = |want: i64| {
-        let (k, s) = (kiosk_url.clone(), server_url.clone());
-        let id = id.clone();
-        async move {
-            let (Some(kr), Some(sr)) = (
-                get_json(format!("{k}/api/elections/{id}/results")).await,
-                get_json(format!("{s}/api/elections/{id}/results")).await,
-            ) else {
-                return false;
-            };
-            kr["seq"] == want
-                && kr["perimeters"] == sr["perimeters"]
-                && kr["bureaux"] == sr["bureaux"]
-        }
-    };
-    eventually("the kiosk mirrors the first results", || same(6)).await;
-    let page = get_text(format!("{kiosk_url}/elections/{id}")).await;
-    assert!(page.contains("data-f=\"arrived\">2</strong>"), "{page}");
-    assert!(!page.contains("liaison interrompue"));
-    let home = get_text(format!("{kiosk_url}/")).await;
-    assert!(
-        home.contains("Toute la commune") && home.contains("Bureau 1"),
-        "{home}"
-    );
-    assert!(!home.contains("<input"), "no text input on the touch home");
-
-    // The server dies: the kiosk keeps the figures and shows the marker.
-    server.kill();
-    eventually("the kiosk notices the link is down", || {
-        let k = kiosk_url.clone();
-        async move {
-            get_json(format!("{k}/kiosk/status"))
-                .await
-                .is_some_and(|s| s["up"] == false)
-        }
-    })
-    .await;
-    let offline = get_text(format!("{kiosk_url}/elections/{id}")).await;
-    assert!(offline.contains("liaison interrompue depuis "), "{offline}");
-    assert!(offline.contains("data-f=\"arrived\">2</strong>"));
-    let bureau = get_text(format!(
-        "{kiosk_url}/elections/{id}/bureaux/{}",
-        e.bureaux[0].code
-    ))
-    .await;
-    assert!(bureau.contains("liaison interrompue depuis "));
-
-    // The server comes back; more results; the kiosk catches up with no gap.
-    let server = Server::start(&db, port);
-    enter_and_publish(&server_url, &id, 2, 3).await;
-    enter_and_publish(&server_url, &id, 3, 4).await;
-    eventually("the kiosk catches up", || same(12)).await;
-    let mirror = kiosk::mirror::Mirror::load(&state_dir, &id).expect("mirror on disk");
-    assert_eq!(mirror.seq, 12);
-    let page = get_text(format!("{kiosk_url}/elections/{id}")).await;
-    assert!(page.contains("data-f=\"arrived\">4</strong>"));
-    eventually("the marker goes away", || {
-        let k = kiosk_url.clone();
-        async move {
-            get_json(format!("{k}/kiosk/status"))
-                .await
-                .is_some_and(|s| s["up"] == true)
-        }
-    })
-    .await;
-    let reference = get_json(format!("{server_url}/api/elections/{id}/results"))
-        .await
-        .expect("server results");
-
-    // Both stop; the kiosk restarts alone and serves the state from disk.
-    k.stop();
-    server.kill();
-    let k = kiosk::start(kiosk::Config {
-        listen: "127.0.0.1:0".into(),
-        ..config
     })
     .await
-    .expect("kiosk again");
-    let kiosk_url = format!("http://{}", k.addr);
-    let kr = get_json(format!("{kiosk_url}/api/elections/{id}/results"))
-        .await
-        .expect("kiosk results");
-    assert_eq!(kr["seq"], 12);
-    assert_eq!(kr["perimeters"], reference["perimeters"]);
-    let page = get_text(format!("{kiosk_url}/elections/{id}")).await;
-    assert!(page.contains("data-f=\"arrived\">4</strong>"), "{page}");
-    eventually("the marker shows while the server is away", || {
-        let k = kiosk_url.clone();
-        let id = id.clone();
+    .expect("kiosk");
+    let base = format!("http://{}", k.addr);
+    let client = reqwest::Client::new();
+    let call = |method: reqwest::Method, path: String| {
+        let req = client.request(method, format!("{base}{path}"));
         async move {
-            get_text(format!("{k}/elections/{id}"))
+            let r = req
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
                 .await
-                .contains("liaison interrompue depuis ")
+                .expect("request");
+            let status = r.status().as_u16();
+            (status, r.text().await.unwrap_or_default())
         }
-    })
-    .await;
+    };
+    use reqwest::Method;
+    let bureau = &e.bureaux[0].code;
+    let served = [
+        (Method::GET, "/".to_string()),
+        (Method::GET, format!("/elections/{id}")),
+        (Method::GET, format!("/en/elections/{id}/participation")),
+        (Method::GET, format!("/elections/{id}/bureaux/{bureau}")),
+        (Method::GET, "/assets/urne.css".to_string()),
+        (Method::GET, "/kiosk/status".to_string()),
+        (Method::GET, format!("/api/elections/{id}/results")),
+    ];
+    for (method, path) in served {
+        let (status, body) = call(method.clone(), path.clone()).await;
+        assert_eq!(status, 200, "{method} {path}: {body}");
+        for text in INTERNAL {
+            assert!(!body.contains(text), "{method} {path} says {text}: {body}");
+        }
+    }
+    let refused = [
+        (Method::GET, "/login".to_string()),
+        (Method::POST, "/login".to_string()),
+        (Method::GET, "/desk".to_string()),
+        (Method::GET, format!("/desk/elections/{id}")),
+        (Method::POST, "/api/login".to_string()),
+        (Method::POST, "/api/login/code".to_string()),
+        (Method::GET, "/api/openapi.json".to_string()),
+        (Method::GET, "/api/elections".to_string()),
+        (Method::POST, "/api/elections".to_string()),
+        (Method::GET, format!("/api/elections/{id}")),
+        (
+            Method::GET,
+            format!("/api/elections/{id}/results?view=desk"),
+        ),
+        (
+            Method::PUT,
+            format!("/api/elections/{id}/bureaux/{bureau}/pv"),
+        ),
+        (
+            Method::POST,
+            format!("/api/elections/{id}/bureaux/{bureau}/publish"),
+        ),
+        (Method::POST, "/api/users".to_string()),
+        (Method::GET, "/api/audit".to_string()),
+        (Method::GET, format!("/api/elections/{id}/export/ministry")),
+        (Method::GET, "/ws/elections/unknown".to_string()),
+        (Method::GET, "/elections/unknown".to_string()),
+    ];
+    for (method, path) in refused {
+        let (status, body) = call(method.clone(), path.clone()).await;
+        assert_eq!(status, 404, "{method} {path}: {body}");
+        for text in INTERNAL {
+            assert!(!body.contains(text), "{method} {path} says {text}: {body}");
+        }
+    }
+    // The live WebSocket without an upgrade: a plain refusal, no internals.
+    let (status, body) = call(Method::GET, format!("/ws/elections/{id}")).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("websocket_required"), "{body}");
+    assert!(
+        !state_dir.join("kiosk-local.db").exists(),
+        "the kiosk opens no database"
+    );
     k.stop();
 }

@@ -1,7 +1,7 @@
 //! The minimal broadcaster: the yardstick our figures are divided by.
 //!
 //! Same stack as the Urne server (tokio, axum/hyper, the same WebSocket
-//! upgrade and tungstenite configuration from `urne::hub::ws`), and nothing
+//! upgrade and tungstenite configuration, from `results_view::ws`), and nothing
 //! else: `POST /tick` serialises one frame of the requested size carrying
 //! the next sequence number, pushes it into a broadcast channel and answers
 //! `{"seq":N}`; each connection's task forwards the shared bytes. No store,
@@ -17,9 +17,9 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::routing::{get, post};
 use futures_util::{SinkExt, StreamExt};
+use results_view::ws::{Socket, upgrade};
 use tokio::sync::broadcast;
 use tokio_tungstenite_axum::tungstenite::{Message, Utf8Bytes};
-use urne::hub::ws::{Socket, upgrade};
 
 #[derive(Clone)]
 struct Shared {

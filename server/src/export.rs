@@ -133,27 +133,7 @@ pub fn sha256(bytes: &[u8]) -> (String, String) {
 }
 
 /// Milliseconds since the epoch as RFC 3339 UTC, to the second.
-pub fn rfc3339_utc(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use results_view::time::rfc3339_utc;
 
 /// The audit row of an export: who exported what (a format name, or
 /// `pdf-<record>-<paper>`), with its SHA-256.
@@ -217,7 +197,7 @@ fn live_results(
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
     let (election, pvs) = {
         let live = topic.read();
-        if !desk && live.embargoed(now) {
+        if !desk && !live.public_view(now).results_visible() {
             return Err(ApiError::Forbidden(
                 "résultats sous embargo : l'export public sera possible à la levée de l'embargo"
                     .to_string(),

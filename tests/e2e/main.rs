@@ -13,6 +13,7 @@ mod fanout;
 mod formats;
 mod helpers;
 mod imports_form;
+mod kiosk_follow;
 mod live;
 mod pages_browser;
 mod seats_agree;

@@ -41,15 +41,7 @@ pub struct Outcome {
 }
 
 fn clock() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    format!(
-        "{:02}:{:02}:{:02}",
-        (secs / 3600) % 24,
-        (secs / 60) % 60,
-        secs % 60
-    )
+    results_view::time::utc_time(results_view::time::now_millis())
 }
 
 struct Client {

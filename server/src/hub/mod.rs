@@ -1,26 +1,13 @@
-//! The fan-out: one topic per election, frames serialised once per change.
+//! The server's side of the live fan-out.
 //!
-//! A [`Topic`] owns an election's live state, the writer lock that orders its
-//! writes, a ring buffer of recent frames and a broadcast channel. Every
-//! committed change becomes one [`Frame`] carrying the election's sequence
-//! number; the same bytes go to every subscriber. A subscriber gets either
-//! the frames after the sequence number it already has (resume from the
-//! ring) or a snapshot, and then every change in order. Publishing and
-//! subscribing both happen under the state lock, so a new subscriber can
-//! neither miss nor receive twice a change made while it joined.
-//!
-//! Memory per subscriber is what the fan-out scales on: frames live once in
-//! the broadcast channel and the ring (shared `Bytes`), a subscriber holds
-//! only its receiver cursor and its connection's small buffers (see
-//! [`ws`]). [`HubSettings`] gathers the knobs (channel capacity, timeouts)
-//! so that tests and the load tool can tighten them.
-//!
-//! The public connections can live in other processes: with fan-out
-//! workers ([`workers`], [`worker`]), each topic's public frames are relayed
-//! over a pipe ([`wire`]) to child processes that keep a [`replica`] of the
-//! channel and ring and serve the connections the main process hands them.
-//! A WebSocket connection forwards a [`Feed`]: a view of a topic here, or a
-//! replica there, with the same rules.
+//! Topics, frames, the ring, the snapshot cache and the [`Feed`] a
+//! connection forwards are the read model's (`results_view::hub`, re-exported
+//! here). What only the server has lives here: the [`Hub`], which is those
+//! topics plus the fan-out worker processes that may hold the public
+//! connections ([`workers`], [`worker`]): each topic's public frames are
+//! relayed over a pipe ([`wire`]) to child processes that keep a [`replica`]
+//! of the channel and ring and serve the connections the main process hands
+//! them ([`ws`]).
 
 pub mod replica;
 pub mod wire;
@@ -28,459 +15,29 @@ pub mod worker;
 pub mod workers;
 pub mod ws;
 
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::Arc;
 
-use std::time::Duration;
+pub use results_view::hub::{
+    CHANNEL_CAPACITY, Channel, Feed, Frame, FrameKind, HubSettings, LiveGuard, RING_CAPACITY,
+    Subscription, Topic, TopicView, Topics, View, snapshot_frame,
+};
 
-use dashmap::DashMap;
-use serde::Serialize;
-use tokio::sync::broadcast;
-use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
+use crate::live::LiveElection;
 
-use std::collections::BTreeMap;
-
-use crate::live::{BureauLive, ChangeSet, Delta, LiveElection};
-use election_data::tally::{BureauState, Tally};
-
-/// Frames kept for resuming clients.
-pub const RING_CAPACITY: usize = 1024;
-/// Frames a subscriber may fall behind before it is resynchronised.
-pub const CHANNEL_CAPACITY: usize = 256;
-
-/// Tunables of the fan-out. The defaults are the production values; tests
-/// shrink them to provoke lag, slow consumers and dead peers cheaply.
-#[derive(Debug, Clone)]
-pub struct HubSettings {
-    /// Frames a subscriber may fall behind before it gets a snapshot.
-    pub channel_capacity: usize,
-    /// A send blocked this long (socket buffers full: the client stopped
-    /// reading) drops the client, with a "try again later" close.
-    pub send_timeout: Duration,
-    /// Interval of the heartbeat pings.
-    pub ping_every: Duration,
-    /// A peer silent this long (no pong, nothing) is dropped.
-    pub idle_limit: Duration,
-    /// Bytes the main process may queue for a fan-out worker before it
-    /// takes the worker for stuck and restarts it.
-    pub worker_queue_limit: usize,
-}
-
-impl Default for HubSettings {
-    fn default() -> Self {
-        HubSettings {
-            channel_capacity: CHANNEL_CAPACITY,
-            send_timeout: Duration::from_secs(5),
-            ping_every: Duration::from_secs(20),
-            idle_limit: Duration::from_secs(50),
-            worker_queue_limit: workers::QUEUE_LIMIT,
-        }
-    }
-}
-
-/// Which audience a frame is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    /// Published figures only, participation only during an embargo.
-    Public,
-    /// Every entered figure, for the central desk.
-    Desk,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameKind {
-    Snapshot,
-    Change,
-}
-
-/// One serialised message, shared by every subscriber of a view.
-#[derive(Debug, Clone)]
-pub struct Frame {
-    pub seq: i64,
-    pub kind: FrameKind,
-    pub text: Utf8Bytes,
-}
-
-#[derive(Serialize)]
-struct SnapshotBureau<'a> {
-    state: BureauState,
-    version: i64,
-    tally: std::borrow::Cow<'a, Tally>,
-}
-
-#[derive(Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-enum Message<'a> {
-    Snapshot {
-        election: &'a str,
-        seq: i64,
-        embargo: bool,
-        bureaux: BTreeMap<&'a str, SnapshotBureau<'a>>,
-        perimeters: BTreeMap<&'a str, std::borrow::Cow<'a, Tally>>,
-    },
-    Change {
-        election: &'a str,
-        seq: i64,
-        embargo: bool,
-        #[serde(flatten)]
-        delta: &'a Delta,
-    },
-    /// The sequence number moved on but nothing of this view changed.
-    Seq { election: &'a str, seq: i64 },
-}
-
-fn encode(msg: &Message<'_>) -> Utf8Bytes {
-    // Serialising plain structs of strings and integers cannot fail.
-    Utf8Bytes::from(serde_json::to_string(msg).unwrap_or_default())
-}
-
-/// A tally as the public may see it now.
-fn visible<'a>(t: &'a Tally, embargo: bool) -> std::borrow::Cow<'a, Tally> {
-    if embargo {
-        std::borrow::Cow::Owned(t.participation_only())
-    } else {
-        std::borrow::Cow::Borrowed(t)
-    }
-}
-
-/// Builds the snapshot frame of a view.
-pub fn snapshot_frame(live: &LiveElection, view: View, now: i64) -> Frame {
-    let embargo = view == View::Public && live.embargoed(now);
-    let (results, desk) = match view {
-        View::Public => (&live.public, false),
-        View::Desk => (&live.results, true),
-    };
-    let bureaux = results
-        .bureaux
-        .iter()
-        .map(|(code, tally)| {
-            let b = live.bureaux.get(code);
-            let state = match (b, desk) {
-                (Some(b), true) => b.meta.state,
-                (Some(b), false) => b.public_state(),
-                (None, _) => BureauState::NotArrived,
-            };
-            (
-                code.as_str(),
-                SnapshotBureau {
-                    state,
-                    version: b.map_or(0, |b| b.meta.version),
-                    tally: visible(tally, embargo),
-                },
-            )
-        })
-        .collect();
-    let perimeters = results
-        .perimeters
-        .iter()
-        .map(|(code, t)| (code.as_str(), visible(t, embargo)))
-        .collect();
-    Frame {
-        seq: live.seq,
-        kind: FrameKind::Snapshot,
-        text: encode(&Message::Snapshot {
-            election: &live.election.id,
-            seq: live.seq,
-            embargo,
-            bureaux,
-            perimeters,
-        }),
-    }
-}
-
-/// One audience's channel, ring and cached snapshot.
-#[derive(Debug)]
-pub(crate) struct Channel {
-    tx: broadcast::Sender<Frame>,
-    ring: VecDeque<Frame>,
-    /// The last snapshot built, and whether it was embargoed.
-    snapshot: Option<(Frame, bool)>,
-}
-
-impl Channel {
-    pub(crate) fn new(capacity: usize) -> Channel {
-        let (tx, _) = broadcast::channel(capacity.max(1));
-        Channel {
-            tx,
-            ring: VecDeque::with_capacity(RING_CAPACITY),
-            snapshot: None,
-        }
-    }
-
-    pub(crate) fn push(&mut self, frame: Frame, embargoed: bool) {
-        if frame.kind == FrameKind::Change {
-            if self.ring.len() == RING_CAPACITY {
-                self.ring.pop_front();
-            }
-            self.ring.push_back(frame.clone());
-        } else {
-            // A snapshot supersedes what came before it.
-            self.ring.clear();
-            self.snapshot = Some((frame.clone(), embargoed));
-        }
-        // No receiver is not an error: nobody is watching yet.
-        let _ = self.tx.send(frame);
-    }
-
-    /// A new receiver, with the frames after `since` when the ring still
-    /// holds all of them (`Ok`), or alone when the subscriber needs a
-    /// snapshot (`Err`). `seq` is the view's current sequence number.
-    pub(crate) fn resume(
-        &self,
-        seq: i64,
-        since: Option<i64>,
-    ) -> Result<(Vec<Frame>, broadcast::Receiver<Frame>), broadcast::Receiver<Frame>> {
-        let rx = self.tx.subscribe();
-        match since {
-            Some(n) if n == seq => Ok((Vec::new(), rx)),
-            Some(n) if n < seq && self.ring.front().is_some_and(|f| f.seq <= n + 1) => Ok((
-                self.ring.iter().filter(|f| f.seq > n).cloned().collect(),
-                rx,
-            )),
-            _ => Err(rx),
-        }
-    }
-}
-
-/// An election's topic.
-#[derive(Debug)]
-pub struct Topic {
-    pub id: String,
-    state: RwLock<TopicState>,
-    /// Held across validate → commit → publish, so changes are published in
-    /// the order of their sequence numbers.
-    pub writer: tokio::sync::Mutex<()>,
-}
-
-#[derive(Debug)]
-struct TopicState {
-    live: LiveElection,
-    public: Mutex<Channel>,
-    desk: Mutex<Channel>,
-}
-
-impl TopicState {
-    fn channel(&self, view: View) -> std::sync::MutexGuard<'_, Channel> {
-        match view {
-            View::Public => &self.public,
-            View::Desk => &self.desk,
-        }
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-/// What a new subscriber receives first.
-#[derive(Debug)]
-pub struct Subscription {
-    pub initial: Vec<Frame>,
-    /// True when `initial` is a snapshot rather than a resume.
-    pub snapshot: bool,
-    pub rx: broadcast::Receiver<Frame>,
-}
-
-impl Topic {
-    pub fn new(live: LiveElection) -> Topic {
-        Topic::with_capacity(live, CHANNEL_CAPACITY)
-    }
-
-    /// A topic whose subscribers may fall `capacity` frames behind before
-    /// they are resynchronised from a snapshot.
-    pub fn with_capacity(live: LiveElection, capacity: usize) -> Topic {
-        Topic {
-            id: live.election.id.clone(),
-            state: RwLock::new(TopicState {
-                live,
-                public: Mutex::new(Channel::new(capacity)),
-                desk: Mutex::new(Channel::new(capacity)),
-            }),
-            writer: tokio::sync::Mutex::new(()),
-        }
-    }
-
-    /// Read access to the live state. Keep the guard short: writers wait on it.
-    pub fn read(&self) -> LiveGuard<'_> {
-        LiveGuard(self.state.read().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    /// Applies a committed change, then publishes its frames to both views.
-    pub fn publish(&self, bureau: &str, new: BureauLive, seq: i64) -> ChangeSet {
-        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let change = st.live.apply(bureau, new, seq);
-        let embargo = st.live.embargoed(crate::store::now_millis());
-        let desk = Frame {
-            seq,
-            kind: FrameKind::Change,
-            text: encode(&Message::Change {
-                election: &self.id,
-                seq,
-                embargo: false,
-                delta: &change.desk,
-            }),
-        };
-        let public_text = match &change.public {
-            Some(delta) if embargo => {
-                let filtered = Delta {
-                    tally: delta.tally.participation_only(),
-                    perimeters: delta
-                        .perimeters
-                        .iter()
-                        .map(|(k, t)| (k.clone(), t.participation_only()))
-                        .collect(),
-                    ..delta.clone()
-                };
-                encode(&Message::Change {
-                    election: &self.id,
-                    seq,
-                    embargo,
-                    delta: &filtered,
-                })
-            }
-            Some(delta) => encode(&Message::Change {
-                election: &self.id,
-                seq,
-                embargo,
-                delta,
-            }),
-            None => encode(&Message::Seq {
-                election: &self.id,
-                seq,
-            }),
-        };
-        let public = Frame {
-            seq,
-            kind: FrameKind::Change,
-            text: public_text,
-        };
-        st.channel(View::Desk).push(desk, false);
-        st.channel(View::Public).push(public, embargo);
-        change
-    }
-
-    /// Replaces the whole live state (a kiosk's mirror received a snapshot)
-    /// and sends every subscriber of both views the new snapshot.
-    pub fn replace(&self, live: LiveElection) {
-        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
-        st.live = live;
-        let now = crate::store::now_millis();
-        for view in [View::Public, View::Desk] {
-            let frame = snapshot_frame(&st.live, view, now);
-            st.channel(view)
-                .push(frame, view == View::Public && st.live.embargoed(now));
-        }
-    }
-
-    /// Sends every public subscriber a fresh snapshot (e.g. when an embargo ends).
-    pub fn resnapshot(&self, view: View) {
-        let st = self.state.write().unwrap_or_else(|e| e.into_inner());
-        let now = crate::store::now_millis();
-        let frame = snapshot_frame(&st.live, view, now);
-        st.channel(view)
-            .push(frame, view == View::Public && st.live.embargoed(now));
-    }
-
-    /// The current snapshot frame of a view (built once per sequence number).
-    pub fn snapshot(&self, view: View) -> Frame {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        Self::snapshot_of(&st, view)
-    }
-
-    fn snapshot_of(st: &TopicState, view: View) -> Frame {
-        let now = crate::store::now_millis();
-        let mut ch = st.channel(view);
-        let embargo = view == View::Public && st.live.embargoed(now);
-        if let Some((f, was)) = ch.snapshot.as_ref()
-            && f.seq == st.live.seq
-            && *was == embargo
-        {
-            return f.clone();
-        }
-        let frame = snapshot_frame(&st.live, view, now);
-        ch.snapshot = Some((frame.clone(), embargo));
-        frame
-    }
-
-    /// Subscribes to a view; `since` is the last sequence number the client holds.
-    pub fn subscribe(&self, view: View, since: Option<i64>) -> Subscription {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        let seq = st.live.seq;
-        let resumed = st.channel(view).resume(seq, since);
-        match resumed {
-            Ok((initial, rx)) => Subscription {
-                initial,
-                snapshot: false,
-                rx,
-            },
-            Err(rx) => Subscription {
-                initial: vec![Self::snapshot_of(&st, view)],
-                snapshot: true,
-                rx,
-            },
-        }
-    }
-
-    /// The recent changes of a view kept for resuming clients, oldest first.
-    pub fn ring(&self, view: View) -> Vec<Frame> {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        st.channel(view).ring.iter().cloned().collect()
-    }
-
-    /// Number of live subscribers of a view.
-    pub fn subscribers(&self, view: View) -> usize {
-        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
-        st.channel(view).tx.receiver_count()
-    }
-}
-
-/// What a WebSocket connection forwards: one view of one election, either
-/// the topic itself (in the main process) or its replica in a fan-out
-/// worker process ([`replica`]).
-pub trait Feed: Send + Sync + 'static {
-    /// The election id (for logs).
-    fn id(&self) -> &str;
-    /// A new subscriber holding `since`: what it receives first, then the receiver.
-    fn subscribe(&self, since: Option<i64>) -> Subscription;
-    /// What a subscriber that fell behind receives instead of the frames it
-    /// missed: a snapshot, and the changes made after it if it is not the latest.
-    fn resync(&self) -> Vec<Frame>;
-}
-
-/// One view of a topic of this process.
-#[derive(Debug, Clone)]
-pub struct TopicView {
-    pub topic: Arc<Topic>,
-    pub view: View,
-}
-
-impl Feed for TopicView {
-    fn id(&self) -> &str {
-        &self.topic.id
-    }
-    fn subscribe(&self, since: Option<i64>) -> Subscription {
-        self.topic.subscribe(self.view, since)
-    }
-    fn resync(&self) -> Vec<Frame> {
-        vec![self.topic.snapshot(self.view)]
-    }
-}
-
-/// A read guard on an election's live state.
-pub struct LiveGuard<'a>(RwLockReadGuard<'a, TopicState>);
-
-impl std::ops::Deref for LiveGuard<'_> {
-    type Target = LiveElection;
-    fn deref(&self) -> &LiveElection {
-        &self.0.live
-    }
-}
-
-/// All topics, by election id.
+/// All topics, by election id, and the fan-out workers following them.
+/// Reads go to [`Topics`] (through `Deref`).
 #[derive(Debug, Default)]
 pub struct Hub {
-    topics: DashMap<String, Arc<Topic>>,
-    settings: HubSettings,
+    topics: Arc<Topics>,
     /// Fan-out worker processes holding the public connections, if any.
     workers: std::sync::OnceLock<Arc<workers::Workers>>,
+}
+
+impl std::ops::Deref for Hub {
+    type Target = Topics;
+    fn deref(&self) -> &Topics {
+        &self.topics
+    }
 }
 
 impl Hub {
@@ -491,19 +48,19 @@ impl Hub {
     /// A hub with other tunables than the defaults (tests, load runs).
     pub fn with_settings(settings: HubSettings) -> Hub {
         Hub {
-            topics: DashMap::new(),
-            settings,
+            topics: Arc::new(Topics::with_settings(settings)),
             workers: std::sync::OnceLock::new(),
         }
     }
 
-    pub fn settings(&self) -> &HubSettings {
-        &self.settings
+    /// The topics, as the public pages read them.
+    pub fn topics(&self) -> &Arc<Topics> {
+        &self.topics
     }
 
+    /// Adds an election's topic; the fan-out workers follow it too.
     pub fn insert(&self, live: LiveElection) -> Arc<Topic> {
-        let topic = Arc::new(Topic::with_capacity(live, self.settings.channel_capacity));
-        self.topics.insert(topic.id.clone(), topic.clone());
+        let topic = self.topics.insert(live);
         if let Some(workers) = self.workers.get() {
             workers.follow(topic.clone());
         }
@@ -514,8 +71,8 @@ impl Hub {
     /// every topic's public frames are relayed to them.
     pub fn attach_workers(&self, workers: Arc<workers::Workers>) {
         if self.workers.set(workers.clone()).is_ok() {
-            for topic in self.topics.iter() {
-                workers.follow(topic.value().clone());
+            for topic in self.topics.list() {
+                workers.follow(topic);
             }
         }
     }
@@ -528,22 +85,5 @@ impl Hub {
     /// The fan-out workers, when the public connections are handed to them.
     pub fn workers(&self) -> Option<&Arc<workers::Workers>> {
         self.workers.get().filter(|w| w.any_alive())
-    }
-
-    pub fn get(&self, id: &str) -> Option<Arc<Topic>> {
-        self.topics.get(id).map(|t| t.value().clone())
-    }
-
-    /// Election ids with their labels and dates, newest date first.
-    pub fn list(&self) -> Vec<Arc<Topic>> {
-        let mut v: Vec<_> = self.topics.iter().map(|t| t.value().clone()).collect();
-        v.sort_by_cached_key(|t| {
-            let live = t.read();
-            (
-                std::cmp::Reverse(live.election.date.clone()),
-                live.election.id.clone(),
-            )
-        });
-        v
     }
 }

@@ -39,7 +39,7 @@ enum Outgoing {
 /// Bytes queued for one worker beyond which it is taken for stuck and
 /// restarted (its clients reconnect): the main process's memory stays bounded
 /// whatever a worker does. The default of [`HubSettings::worker_queue_limit`].
-pub const QUEUE_LIMIT: usize = 128 << 20;
+pub const QUEUE_LIMIT: usize = results_view::hub::WORKER_QUEUE_LIMIT;
 
 /// A topic quiet this long has its snapshot refreshed in the workers.
 const SNAPSHOT_IDLE: Duration = Duration::from_secs(1);
@@ -379,8 +379,8 @@ impl Workers {
         // The ring first (clients that reconnect after a worker died resume
         // from it), then the snapshot new clients start from.
         if let Some(hub) = self.hub.upgrade() {
-            for topic in hub.topics.iter() {
-                let (id, topic) = (&topic.value().id, topic.value());
+            for topic in hub.list() {
+                let (id, topic) = (&topic.id, &topic);
                 for frame in topic.ring(View::Public) {
                     link.send_unchecked(Outgoing::Message(wire::encode_frame(id, &frame, false)));
                 }

@@ -1,5 +1,8 @@
 //! The open results feed for media: `GET /api/elections/{id}/feed`.
 //!
+//! The document is built by the read model (`results_view::pages::feed`);
+//! this is its HTTP handler.
+//!
 //! One JSON document per election with everything a newsroom needs to
 //! publish: the election, its candidates, the perimeter tree, every bureau
 //! with its state and arrival time, and the public tally of every level,
@@ -15,193 +18,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use election_data::tally::Tally;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use super::cache::{JSON, Key, Resource, stamp};
 use super::i18n::Lang;
 use crate::app::AppState;
 use crate::hub::View;
-use crate::live::LiveElection;
 
-/// The format name and version written in every document.
-pub const FORMAT: &str = "urne-feed/1";
-
-#[derive(Serialize)]
-struct FeedElection<'a> {
-    id: &'a str,
-    label: &'a str,
-    kind: election_data::model::ElectionKind,
-    round: u8,
-    date: &'a str,
-    turnout_hours: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    embargo_until: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seats: Option<u32>,
-}
-
-#[derive(Serialize)]
-struct FeedCandidate<'a> {
-    number: u32,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    nuance: Option<&'a str>,
-    colour: &'a str,
-}
-
-#[derive(Serialize)]
-struct FeedPerimeter<'a> {
-    code: &'a str,
-    name: &'a str,
-    kind: election_data::model::PerimeterKind,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    parent: Option<&'a str>,
-    bureaux: &'a [String],
-    tally: Tally,
-}
-
-#[derive(Serialize)]
-struct FeedBureau<'a> {
-    code: &'a str,
-    name: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    address: Option<&'a str>,
-    inscrits_roll: u32,
-    perimeters: Vec<String>,
-    state: election_data::tally::BureauState,
-    version: i64,
-    /// RFC 3339 UTC time of the bureau's last accepted write, when published.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    published_at: Option<String>,
-    tally: Tally,
-}
-
-#[derive(Serialize)]
-struct Snapshot<'a> {
-    format: &'static str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    election: FeedElection<'a>,
-    seq: i64,
-    embargo: bool,
-    arrived: usize,
-    total: usize,
-    complete: bool,
-    candidates: Vec<FeedCandidate<'a>>,
-    perimeters: Vec<FeedPerimeter<'a>>,
-    bureaux: Vec<FeedBureau<'a>>,
-}
-
-/// Milliseconds since the epoch → `2027-04-11T18:32:05Z`.
-pub fn rfc3339(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
-/// The whole public feed of an election, as JSON bytes.
-pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
-    let e = &live.election;
-    let embargo = live.embargoed(now);
-    let visible = |t: &Tally| {
-        if embargo {
-            t.participation_only()
-        } else {
-            t.clone()
-        }
-    };
-    let root = live.public_root_tally();
-    let doc = Snapshot {
-        format: FORMAT,
-        kind: "snapshot",
-        election: FeedElection {
-            id: &e.id,
-            label: &e.label,
-            kind: e.kind,
-            round: e.round,
-            date: &e.date,
-            turnout_hours: &e.turnout_hours,
-            embargo_until: e.embargo.as_deref(),
-            seats: e.seats,
-        },
-        seq: live.seq,
-        embargo,
-        arrived: root.map_or(0, |t| t.arrived),
-        total: root.map_or(e.bureaux.len(), |t| t.total),
-        complete: root.is_some_and(Tally::is_complete),
-        candidates: e
-            .candidates
-            .iter()
-            .map(|c| FeedCandidate {
-                number: c.number,
-                name: &c.name,
-                nuance: c.nuance.as_deref(),
-                colour: &c.colour,
-            })
-            .collect(),
-        perimeters: e
-            .perimeters
-            .iter()
-            .filter_map(|p| {
-                Some(FeedPerimeter {
-                    code: &p.code,
-                    name: &p.name,
-                    kind: p.kind,
-                    parent: p.parent.as_deref(),
-                    bureaux: live.aggregator.members(&p.code),
-                    tally: visible(live.public.perimeters.get(&p.code)?),
-                })
-            })
-            .collect(),
-        bureaux: e
-            .bureaux
-            .iter()
-            .filter_map(|b| {
-                let bl = live.bureaux.get(&b.code);
-                let state = bl.map_or(election_data::tally::BureauState::NotArrived, |x| {
-                    x.public_state()
-                });
-                let published = state == election_data::tally::BureauState::Published;
-                Some(FeedBureau {
-                    code: &b.code,
-                    name: &b.name,
-                    address: b.address.as_deref(),
-                    inscrits_roll: b.inscrits,
-                    perimeters: live.aggregator.perimeters_of(&b.code).to_vec(),
-                    state,
-                    version: if published {
-                        bl.map_or(0, |x| x.meta.version)
-                    } else {
-                        0
-                    },
-                    published_at: bl
-                        .filter(|x| published && x.meta.updated_at > 0)
-                        .map(|x| rfc3339(x.meta.updated_at)),
-                    tally: visible(live.public.bureaux.get(&b.code)?),
-                })
-            })
-            .collect(),
-    };
-    // Plain structs of strings and integers always serialise.
-    serde_json::to_vec(&doc).unwrap_or_default()
-}
+pub use results_view::pages::feed::{FORMAT, changes, rfc3339, snapshot};
 
 #[derive(Debug, Deserialize)]
 pub struct FeedQuery {
@@ -230,18 +54,7 @@ pub async fn feed(
     if let Some(since) = q.since {
         let sub = topic.subscribe(View::Public, Some(since));
         if !sub.snapshot {
-            let seq = sub.initial.last().map_or(since, |f| f.seq);
-            let mut body = format!(
-                "{{\"format\":\"{FORMAT}\",\"type\":\"changes\",\"election\":{},\"since\":{since},\"seq\":{seq},\"changes\":[",
-                serde_json::to_string(&id).unwrap_or_default()
-            );
-            for (i, f) in sub.initial.iter().enumerate() {
-                if i > 0 {
-                    body.push(',');
-                }
-                body.push_str(f.text.as_str());
-            }
-            body.push_str("]}");
+            let body = changes(&id, since, &sub.initial);
             return (
                 [
                     (header::CONTENT_TYPE, JSON),
@@ -255,7 +68,7 @@ pub async fn feed(
     }
     let rendered = {
         let live = topic.read();
-        let now = crate::store::now_millis();
+        let now = results_view::time::now_millis();
         let key = Key {
             election: id.clone(),
             resource: Resource::Feed,
@@ -263,7 +76,7 @@ pub async fn feed(
         };
         state
             .pages
-            .get_or_render(key, stamp(live.seq, live.embargoed(now)), || {
+            .get_or_render(key, stamp(live.seq, live.public_view(now).embargo), || {
                 Some((Bytes::from(snapshot(&live, now)), JSON))
             })
     };
@@ -277,35 +90,5 @@ pub async fn feed(
             resp
         }
         None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "flux indisponible"),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_instants() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(1_807_466_400_000), "2027-04-11T18:00:00Z");
-        assert_eq!(rfc3339(951_782_400_000), "2000-02-29T00:00:00Z");
-    }
-
-    #[test]
-    fn snapshot_has_every_level() {
-        let live = LiveElection::new(election_data::fixtures::sample_commune());
-        let v: serde_json::Value = serde_json::from_slice(&snapshot(&live, 0)).expect("json");
-        assert_eq!(v["format"], FORMAT);
-        assert_eq!(v["type"], "snapshot");
-        assert_eq!(v["arrived"], 0);
-        assert_eq!(v["total"], 34);
-        assert_eq!(v["bureaux"].as_array().map(Vec::len), Some(34));
-        assert_eq!(v["candidates"].as_array().map(Vec::len), Some(12));
-        assert!(
-            v["perimeters"]
-                .as_array()
-                .is_some_and(|p| p.iter().any(|p| p["kind"] == "commune"))
-        );
-        assert_eq!(v["bureaux"][0]["state"], "not_arrived");
     }
 }

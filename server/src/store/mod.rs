@@ -23,7 +23,7 @@ pub mod entries;
 pub mod idempotency;
 
 use std::str::FromStr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use election_data::bureau::Dossier;
 use election_data::model::Election;
@@ -99,12 +99,8 @@ pub(crate) fn to_json<T: serde::Serialize>(v: &T, what: &str) -> Result<String, 
         .map_err(|e| StoreError::Corrupt(format!("cannot serialise {what}: {e}")))
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_millis() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-}
+/// Milliseconds since the Unix epoch (the one clock: `results_view::time`).
+pub use results_view::time::now_millis;
 
 #[derive(Debug)]
 pub struct Store {

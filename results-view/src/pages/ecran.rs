@@ -17,9 +17,9 @@ use election_data::tally::{BureauState, Tally};
 use maud::{DOCTYPE, Markup, html};
 
 use super::format::{bar_scaled, date_l, max_share};
+use super::head::{asset_url, head};
 use super::i18n::Lang;
 use super::view::{Ctx, Page, banner};
-use crate::assets;
 use crate::live::LiveElection;
 
 /// Seconds each slide stays on screen unless `?periode=` says otherwise.
@@ -181,16 +181,12 @@ pub fn ecran(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
     Some(html! {
         (DOCTYPE)
         html lang=(lang.code()) class="ecran" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (e.label) " — " (x.nav_screen) " — Urne" }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+            (head(&format!("{} — {} — Urne", e.label, x.nav_screen), html! {}, html! {
                 link rel="alternate" hreflang=(lang.other().code()) href=(switch);
-                script src={ "/assets/live.js?v=" (assets::version("live.js")) } defer {}
-                script src={ "/assets/ecran.js?v=" (assets::version("ecran.js")) } defer {}
+                script src=(asset_url("live.js")) defer {}
+                script src=(asset_url("ecran.js")) defer {}
                 noscript { meta http-equiv="refresh" content="30"; }
-            }
+            }))
             body.ecran {
                 main #contenu.ecran data-election=(e.id) data-seq=(live.seq) data-embargo=(c.embargo)
                     data-lang=(lang.code()) data-period=(DEFAULT_PERIOD) data-jitter="0" {

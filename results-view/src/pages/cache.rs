@@ -17,7 +17,7 @@
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 use std::sync::{Arc, OnceLock};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -84,10 +84,7 @@ impl Rendered {
         let digest = Sha256::digest(&body);
         let hex: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
         // HTTP dates have whole seconds; so must the comparison.
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let modified = UNIX_EPOCH + std::time::Duration::from_secs(secs);
+        let modified = crate::time::system_time_secs(crate::time::now_millis());
         Rendered {
             body,
             gzip: OnceLock::new(),

@@ -10,18 +10,21 @@
 //! publishes again) and, during an embargo, shows participation only.
 //! Both are kept up to date incrementally by election-data's [`Aggregator`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use election_data::model::Election;
+use election_data::model::{Election, ProcesVerbal};
 use election_data::tally::{Aggregator, BureauRecord, BureauState, ElectionResults, Tally};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+
+pub use crate::time::parse_rfc3339_millis;
 
 /// A bureau's dossier: the domain type the store loads and writes.
 pub use election_data::bureau::{BureauMeta, Dossier as BureauLive};
 
 /// The changed part of one view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delta {
     pub bureau: String,
     pub state: BureauState,
@@ -98,9 +101,19 @@ impl LiveElection {
         self.bureaux.get(code).map(|b| b.meta).unwrap_or_default()
     }
 
-    /// True while the public may see participation only.
+    /// True while the public may see participation only. Readers of the
+    /// public figures go through [`LiveElection::public_view`] instead.
     pub fn embargoed(&self, now_millis: i64) -> bool {
         self.embargo_until.is_some_and(|t| now_millis < t)
+    }
+
+    /// What the public may see at `now`: the one embargo filter that the
+    /// frames, snapshots, pages, feed, exports and seats all go through.
+    pub fn public_view(&self, now_millis: i64) -> PublicView<'_> {
+        PublicView {
+            live: self,
+            embargo: self.embargoed(now_millis),
+        }
     }
 
     /// Applies a committed write and returns what changed in each view.
@@ -152,10 +165,11 @@ impl LiveElection {
     /// election without seats, before any published bureau or during an
     /// embargo.
     pub fn provisional_seats(&self, now_millis: i64) -> Option<election_data::seats::Allocation> {
-        if self.embargoed(now_millis) {
+        let view = self.public_view(now_millis);
+        if !view.results_visible() {
             return None;
         }
-        let t = self.public_root_tally()?;
+        let t = view.root()?;
         if t.arrived == 0 {
             return None;
         }
@@ -180,29 +194,74 @@ impl LiveElection {
     }
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS(Z|±HH:MM)` (checked by `Election::check`) into
-/// milliseconds since the epoch.
-pub fn parse_rfc3339_millis(s: &str) -> Option<i64> {
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let zone = s.get(19..)?;
-    let offset_min = if zone.eq_ignore_ascii_case("z") {
-        0
-    } else {
-        let sign = if zone.starts_with('-') { -1 } else { 1 };
-        sign * (zone.get(1..3)?.parse::<i64>().ok()? * 60 + zone.get(4..6)?.parse::<i64>().ok()?)
-    };
-    // Days from civil (Howard Hinnant's algorithm).
-    let y2 = if mo <= 2 { y - 1 } else { y };
-    let era = y2.div_euclid(400);
-    let yoe = y2 - era * 400;
-    let mp = (mo + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + mi * 60 + se - offset_min * 60;
-    Some(secs * 1000)
+/// The public's view of an election at one instant: published figures only
+/// and, during an embargo, participation only (every count of the ballot
+/// zeroed, see [`Tally::participation_only`]).
+#[derive(Debug, Clone, Copy)]
+pub struct PublicView<'a> {
+    pub live: &'a LiveElection,
+    /// True while the embargo holds.
+    pub embargo: bool,
+}
+
+impl<'a> PublicView<'a> {
+    /// Whether the ballot's figures (voix, seats, exports) may be shown.
+    pub fn results_visible(&self) -> bool {
+        !self.embargo
+    }
+
+    /// A published tally as the public may see it now.
+    pub fn tally(&self, t: &'a Tally) -> Cow<'a, Tally> {
+        if self.embargo {
+            Cow::Owned(t.participation_only())
+        } else {
+            Cow::Borrowed(t)
+        }
+    }
+
+    /// A change of the public view as the public may see it now.
+    pub fn delta(&self, d: &'a Delta) -> Cow<'a, Delta> {
+        if self.embargo {
+            Cow::Owned(Delta {
+                tally: d.tally.participation_only(),
+                perimeters: d
+                    .perimeters
+                    .iter()
+                    .map(|(k, t)| (k.clone(), t.participation_only()))
+                    .collect(),
+                ..d.clone()
+            })
+        } else {
+            Cow::Borrowed(d)
+        }
+    }
+
+    /// The public tally of a bureau.
+    pub fn bureau(&self, code: &str) -> Option<Cow<'a, Tally>> {
+        self.live.public.bureaux.get(code).map(|t| self.tally(t))
+    }
+
+    /// The public tally of a perimeter.
+    pub fn perimeter(&self, code: &str) -> Option<Cow<'a, Tally>> {
+        self.live.public.perimeters.get(code).map(|t| self.tally(t))
+    }
+
+    /// The public tally of the whole commune.
+    pub fn root(&self) -> Option<Cow<'a, Tally>> {
+        self.live.public_root_tally().map(|t| self.tally(t))
+    }
+
+    /// The published procès-verbaux by bureau, for the public exports;
+    /// `None` during the embargo.
+    pub fn published_pvs(&self) -> Option<BTreeMap<String, ProcesVerbal>> {
+        self.results_visible().then(|| {
+            self.live
+                .bureaux
+                .iter()
+                .filter_map(|(code, b)| Some((code.clone(), b.published.clone()?)))
+                .collect()
+        })
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +291,21 @@ mod tests {
         assert!(!a.is_final() || a.winner.is_some());
         let presidential = LiveElection::new(election_data::fixtures::sample_commune());
         assert!(presidential.provisional_seats(0).is_none());
+    }
+
+    #[test]
+    fn the_public_view_hides_the_ballot_during_the_embargo() {
+        let mut e = election_data::fixtures::sample_commune();
+        e.embargo = Some("2027-04-11T20:00:00+02:00".into());
+        let live = LiveElection::new(e);
+        let until = live.embargo_until.unwrap_or(0);
+        assert!(!live.public_view(until - 1).results_visible());
+        assert!(live.public_view(until - 1).published_pvs().is_none());
+        assert!(live.public_view(until).results_visible());
+        assert_eq!(
+            live.public_view(until).published_pvs(),
+            Some(BTreeMap::new())
+        );
     }
 
     #[test]

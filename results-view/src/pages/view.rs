@@ -19,10 +19,10 @@ use election_data::tally::{BureauState, Score, Tally};
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::format::{bar_scaled, date_l, int_l, max_share, pct_l};
+use super::head::{asset_url, head};
 use super::i18n::{Lang, Text};
-use crate::assets;
 use crate::charts;
-use crate::live::LiveElection;
+use crate::live::{LiveElection, PublicView};
 
 /// A public page, as addressed by its URL (language apart).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,6 +67,8 @@ pub struct Ctx<'a> {
     pub e: &'a Election,
     pub lang: Lang,
     pub t: &'static Text,
+    /// What the public may see at `now` (the one embargo filter).
+    pub view: PublicView<'a>,
     /// True while the public may see participation only.
     pub embargo: bool,
     /// The instant the page is rendered for (milliseconds since the epoch).
@@ -75,12 +77,14 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(live: &'a LiveElection, lang: Lang, now: i64) -> Ctx<'a> {
+        let view = live.public_view(now);
         Ctx {
             live,
             e: &live.election,
             lang,
             t: lang.text(),
-            embargo: live.embargoed(now),
+            view,
+            embargo: view.embargo,
             now,
         }
     }
@@ -99,11 +103,7 @@ impl<'a> Ctx<'a> {
 
     /// The tally the public may see now.
     pub fn visible(&self, t: &Tally) -> Tally {
-        if self.embargo {
-            t.participation_only()
-        } else {
-            t.clone()
-        }
+        self.view.tally(t).into_owned()
     }
 
     pub fn root_code(&self) -> Option<&'a str> {
@@ -150,17 +150,13 @@ pub fn layout(
     html! {
         (DOCTYPE)
         html lang=(lang.code()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " — Urne" }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
+            (head(&format!("{title} — Urne"), html! {}, html! {
                 link rel="alternate" hreflang=(other.code()) href=(switch);
                 @if live.is_some() {
-                    script src={ "/assets/live.js?v=" (assets::version("live.js")) } defer {}
+                    script src=(asset_url("live.js")) defer {}
                     noscript { meta http-equiv="refresh" content="60"; }
                 }
-            }
+            }))
             body {
                 a.skip href="#contenu" { (t.skip) }
                 header.site {
@@ -474,32 +470,10 @@ fn score_bars(c: &Ctx<'_>, t: &Tally) -> String {
 /// The UTC offset of the commune at an instant, in minutes: the embargo's
 /// offset when it has one, else metropolitan France's (CET/CEST).
 pub fn local_offset_minutes(e: &Election, millis: i64) -> i64 {
-    if let Some(zone) = e.embargo.as_deref().and_then(|s| s.get(19..)) {
-        if zone.eq_ignore_ascii_case("z") {
-            return 0;
-        }
-        let sign = if zone.starts_with('-') { -1 } else { 1 };
-        if let (Some(h), Some(m)) = (
-            zone.get(1..3).and_then(|h| h.parse::<i64>().ok()),
-            zone.get(4..6).and_then(|m| m.parse::<i64>().ok()),
-        ) {
-            return sign * (h * 60 + m);
-        }
-    }
-    // Summer time from the last Sunday of March to the last Sunday of
-    // October, 01:00 UTC.
-    let year = e.date.get(0..4).unwrap_or("2027");
-    let last_sunday = |month: &str| {
-        crate::live::parse_rfc3339_millis(&format!("{year}-{month}-31T01:00:00Z")).map(|m| {
-            let days = m.div_euclid(86_400_000);
-            let weekday = (days + 4).rem_euclid(7); // 0 = Sunday
-            m - weekday * 86_400_000
-        })
-    };
-    match (last_sunday("03"), last_sunday("10")) {
-        (Some(start), Some(end)) if millis >= start && millis < end => 120,
-        _ => 60,
-    }
+    e.embargo
+        .as_deref()
+        .and_then(crate::time::offset_minutes_of)
+        .unwrap_or_else(|| crate::time::paris_offset_minutes(millis))
 }
 
 /// Local seconds of the day at which each published bureau arrived (its
@@ -1096,23 +1070,10 @@ pub fn not_found(lang: Lang, message: &str) -> Markup {
     )
 }
 
-/// Renders an election page; None when it names something the election
-/// does not have.
-pub fn render(live: &LiveElection, page: &Page, lang: Lang, now: i64) -> Option<Markup> {
-    match page {
-        Page::Home => None,
-        Page::Commune => commune(live, lang, now),
-        Page::Participation => participation(live, lang, now),
-        Page::Perimeter(code) => perimeter(live, code, lang, now),
-        Page::Bureau(code) => bureau(live, code, lang, now),
-        Page::Candidate(n) => candidate(live, *n, lang, now),
-        Page::Ecran => super::ecran::ecran(live, lang, now),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pages::render;
 
     #[test]
     fn paths_per_language() {
