@@ -5,8 +5,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use election_data::tally::BureauState;
 use maud::{DOCTYPE, Markup, html};
+use results_view::pages::head::{asset_url, head};
 
-use crate::assets;
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
 
@@ -26,15 +26,14 @@ pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="fr" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex";
-                title { (title) " — Urne, saisie" }
-                link rel="stylesheet" href={ "/assets/urne.css?v=" (assets::version("urne.css")) };
-                link rel="stylesheet" href={ "/assets/desk.css?v=" (assets::version("desk.css")) };
-                script src={ "/assets/desk.js?v=" (assets::version("desk.js")) } defer {}
-            }
+            (head(
+                &format!("{title} — Urne, saisie"),
+                html! { meta name="robots" content="noindex"; },
+                html! {
+                    link rel="stylesheet" href=(asset_url("desk.css"));
+                    script src=(asset_url("desk.js")) defer {}
+                },
+            ))
             body.desk {
                 a.skip href="#contenu" { "Aller au contenu" }
                 header.site {
