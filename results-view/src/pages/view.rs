@@ -278,24 +278,52 @@ fn figures(c: &Ctx<'_>, t: &Tally) -> Markup {
             }
             @if !t.turnout.is_empty() {
                 h3 #h-turnout { (x.turnout_day) }
-                (turnout_table(c, t))
+                (turnout_table(c, t, None, false))
             }
         }
     }
 }
 
-fn turnout_table(c: &Ctx<'_>, t: &Tally) -> Markup {
+/// The earlier election's turnout beside today's, on the participation page.
+struct PreviousColumn<'p> {
+    head: &'p str,
+    at: &'p dyn Fn(&str) -> Option<election_data::Percent>,
+    close: Option<election_data::Percent>,
+}
+
+/// The turnout at each set hour, written once for the commune page and the
+/// participation page; the latter adds the earlier election's column and,
+/// outside an embargo, the close of the poll.
+fn turnout_table(
+    c: &Ctx<'_>,
+    t: &Tally,
+    previous: Option<&PreviousColumn<'_>>,
+    with_close: bool,
+) -> Markup {
     let x = c.t;
     html! {
         table.turnout aria-labelledby="h-turnout" {
-            thead { tr { th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) } } }
+            thead { tr {
+                th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) }
+                @if let Some(p) = previous { th.num scope="col" { (p.head) } }
+            } }
             tbody {
-                @for p in &t.turnout {
-                    tr data-hour=(p.hour) {
-                        th scope="row" { (p.hour) }
-                        td data-f="t-votants" { (c.int(p.votants)) }
-                        td data-f="t-rate" { (c.pct(p.rate)) }
-                        td data-f="t-bureaux" { (p.bureaux) }
+                @for r in &t.turnout {
+                    tr data-hour=(r.hour) {
+                        th scope="row" { (r.hour) }
+                        td data-f="t-votants" { (c.int(r.votants)) }
+                        td data-f="t-rate" { (c.pct(r.rate)) }
+                        td data-f="t-bureaux" { (r.bureaux) }
+                        @if let Some(p) = previous { td.previous { (c.pct((p.at)(&r.hour))) } }
+                    }
+                }
+                @if with_close {
+                    tr.key {
+                        th scope="row" { (x.close) }
+                        td data-f="votants" { (c.int(t.counts.votants)) }
+                        td data-f="participation" { (c.pct(t.rates.participation)) }
+                        td data-f="arrived" { (t.arrived) }
+                        @if let Some(p) = previous { td.previous { (c.pct(p.close)) } }
                     }
                 }
             }
@@ -774,6 +802,11 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
         Lang::Fr => "Scrutin précédent",
         Lang::En => "Previous election",
     };
+    let previous_column = previous.map(|p| PreviousColumn {
+        head: previous_head,
+        at: &previous_at,
+        close: election_data::Percent::of(p.votants, p.inscrits),
+    });
     Some(election_layout(
         &c,
         &page,
@@ -788,32 +821,7 @@ pub fn participation(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup
                 @if t.turnout.is_empty() && c.embargo {
                     p { (x.no_turnout_yet) }
                 } @else {
-                    table.turnout aria-labelledby="h-turnout" {
-                        thead { tr {
-                            th scope="col" { (x.hour) } th.num scope="col" { (x.votants) } th.num scope="col" { (x.rate) } th.num scope="col" { (x.stations) }
-                            @if previous.is_some() { th.num scope="col" { (previous_head) } }
-                        } }
-                        tbody {
-                            @for p in &t.turnout {
-                                tr data-hour=(p.hour) {
-                                    th scope="row" { (p.hour) }
-                                    td data-f="t-votants" { (c.int(p.votants)) }
-                                    td data-f="t-rate" { (c.pct(p.rate)) }
-                                    td data-f="t-bureaux" { (p.bureaux) }
-                                    @if previous.is_some() { td.previous { (c.pct(previous_at(&p.hour))) } }
-                                }
-                            }
-                            @if !c.embargo {
-                                tr.key {
-                                    th scope="row" { (x.close) }
-                                    td data-f="votants" { (c.int(t.counts.votants)) }
-                                    td data-f="participation" { (c.pct(t.rates.participation)) }
-                                    td data-f="arrived" { (t.arrived) }
-                                    @if let Some(p) = previous { td.previous { (c.pct(election_data::Percent::of(p.votants, p.inscrits))) } }
-                                }
-                            }
-                        }
-                    }
+                    (turnout_table(&c, &t, previous_column.as_ref(), !c.embargo))
                     p.note { (x.close) " : " (x.final_participation) "." }
                 }
             }
