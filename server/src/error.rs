@@ -7,7 +7,7 @@
 //! carries only the id and a generic message, never the error's text.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use election_data::model::DefinitionError;
@@ -97,6 +97,16 @@ impl From<JsonRejection> for ApiError {
             code,
             message,
         }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        let text = r.body_text();
+        let detail = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text);
+        ApiError::bad_request("invalid_field", format!("paramètre invalide : {detail}"))
     }
 }
 

@@ -9,15 +9,16 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use axum::Json;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Json};
 use axum_extra::extract::Form;
 use election_data::workflow::Role;
 use maud::html;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::{
     Principal, SESSION_COOKIE, SESSION_HOURS, Via, constant_time_eq, random_token, sha256_hex,
@@ -29,6 +30,13 @@ use crate::store::accounts::Session;
 use crate::store::now_millis;
 
 const LOGIN_CSRF_COOKIE: &str = "urne_login_csrf";
+
+/// The peer's address, for throttling; absent when the server was not
+/// started by [`crate::serve`] (a test's router, the kiosk): then the
+/// throttle counts by account only, and the login still answers.
+fn peer(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
+    info.map(|Extension(ConnectInfo(addr))| addr.ip())
+}
 
 fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
     HeaderValue::from_str(&format!(
@@ -243,14 +251,14 @@ fn form_failure(e: LoginError) -> Response {
 
 pub async fn login_submit(
     State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<PasswordLogin>,
 ) -> Response {
     if !login_csrf_ok(&headers, &form.csrf) {
         return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
     }
-    let addr = Some(info.ip());
+    let addr = peer(info);
     match check_password(&state, &form.username, &form.password, addr).await {
         Ok((role, bureaux)) => {
             match open_session(&state, &form.username, role, bureaux, None).await {
@@ -266,14 +274,14 @@ pub async fn login_submit(
 
 pub async fn code_submit(
     State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
     Form(form): Form<CodeLogin>,
 ) -> Response {
     if !login_csrf_ok(&headers, &form.csrf) {
         return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
     }
-    let addr = Some(info.ip());
+    let addr = peer(info);
     match check_code(&state, &form.code, addr).await {
         Ok((election, bureau)) => {
             let name = format!("président {bureau}");
@@ -324,17 +332,34 @@ pub async fn logout(
         .into_response()
 }
 
-#[derive(Debug, Deserialize)]
+/// Body of `POST /api/login`; unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiPasswordLogin {
     pub username: String,
     pub password: String,
 }
 
-#[derive(Debug, Deserialize)]
+/// Body of `POST /api/login/code`; unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiCodeLogin {
+    /// The one-time code, `XXXX-XXXX-XXXX`.
     pub code: String,
+}
+
+/// A session opened: send `csrf` in `X-CSRF-Token` with every write made
+/// with the session cookie.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOpened {
+    pub username: String,
+    #[schema(value_type = crate::api::schemas::Role)]
+    pub role: Role,
+    /// A president's election.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<String>,
+    pub bureaux: Vec<String>,
+    pub csrf: String,
 }
 
 fn api_failure(e: LoginError) -> Response {
@@ -350,39 +375,81 @@ fn api_failure(e: LoginError) -> Response {
 
 /// `POST /api/login`: for scripts and tests. Answers the CSRF token to send
 /// in `X-CSRF-Token` with every write made with the session cookie.
+#[utoipa::path(post, path = "/login", tag = "users",
+    request_body = ApiPasswordLogin,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionOpened),
+        (status = 400, body = crate::api::schemas::ErrorBody),
+        (status = 401, description = "Unknown account or wrong password", body = crate::api::schemas::ErrorBody),
+        (status = 413, body = crate::api::schemas::ErrorBody),
+        (status = 415, body = crate::api::schemas::ErrorBody),
+        (status = 422, description = "A field of the wrong type, or unknown", body = crate::api::schemas::ErrorBody),
+        (status = 429, description = "Too many failures: wait", body = crate::api::schemas::ErrorBody),
+    ))]
 pub async fn api_login(
     State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    crate::ingest::ApiJson(body): crate::ingest::ApiJson<ApiPasswordLogin>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    crate::api::ApiJson(body): crate::api::ApiJson<ApiPasswordLogin>,
 ) -> Response {
-    let addr = Some(info.ip());
-    match check_password(&state, &body.username, &body.password, addr).await {
-        Ok((role, bureaux)) => match open_session(&state, &body.username, role, bureaux.clone(), None).await {
-            Ok((cookie, csrf)) => (
-                [(header::SET_COOKIE, cookie)],
-                Json(json!({ "username": body.username, "role": role, "bureaux": bureaux, "csrf": csrf })),
-            )
-                .into_response(),
-            Err(e) => e.into_response(),
-        },
+    match check_password(&state, &body.username, &body.password, peer(info)).await {
+        Ok((role, bureaux)) => {
+            match open_session(&state, &body.username, role, bureaux.clone(), None).await {
+                Ok((cookie, csrf)) => (
+                    [(header::SET_COOKIE, cookie)],
+                    Json(SessionOpened {
+                        username: body.username,
+                        role,
+                        election: None,
+                        bureaux,
+                        csrf,
+                    }),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
         Err(e) => api_failure(e),
     }
 }
 
 /// `POST /api/login/code`: a president's one-time code.
+#[utoipa::path(post, path = "/login/code", tag = "users",
+    request_body = ApiCodeLogin,
+    responses(
+        (status = 200, description = "Logged in for one bureau; the session cookie is set", body = SessionOpened),
+        (status = 400, body = crate::api::schemas::ErrorBody),
+        (status = 401, description = "Unknown, used or expired code", body = crate::api::schemas::ErrorBody),
+        (status = 413, body = crate::api::schemas::ErrorBody),
+        (status = 415, body = crate::api::schemas::ErrorBody),
+        (status = 422, description = "A field of the wrong type, or unknown", body = crate::api::schemas::ErrorBody),
+        (status = 429, description = "Too many failures: wait", body = crate::api::schemas::ErrorBody),
+    ))]
 pub async fn api_login_code(
     State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    crate::ingest::ApiJson(body): crate::ingest::ApiJson<ApiCodeLogin>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    crate::api::ApiJson(body): crate::api::ApiJson<ApiCodeLogin>,
 ) -> Response {
-    let addr = Some(info.ip());
-    match check_code(&state, &body.code, addr).await {
+    match check_code(&state, &body.code, peer(info)).await {
         Ok((election, bureau)) => {
             let name = format!("président {bureau}");
-            match open_session(&state, &name, Role::President, vec![bureau.clone()], Some(election.clone())).await {
+            match open_session(
+                &state,
+                &name,
+                Role::President,
+                vec![bureau.clone()],
+                Some(election.clone()),
+            )
+            .await
+            {
                 Ok((cookie, csrf)) => (
                     [(header::SET_COOKIE, cookie)],
-                    Json(json!({ "username": name, "role": "president", "election": election, "bureaux": [bureau], "csrf": csrf })),
+                    Json(SessionOpened {
+                        username: name,
+                        role: Role::President,
+                        election: Some(election),
+                        bureaux: vec![bureau],
+                        csrf,
+                    }),
                 )
                     .into_response(),
                 Err(e) => e.into_response(),

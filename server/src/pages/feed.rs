@@ -11,17 +11,9 @@
 //! `docs/feed.md`; [`snapshot`] is pure, so the static fallback writes the
 //! very same bytes.
 
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use election_data::tally::Tally;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::cache::{JSON, Key, Resource, stamp};
-use super::i18n::Lang;
-use crate::app::AppState;
-use crate::hub::View;
 use crate::live::LiveElection;
 
 /// The format name and version written in every document.
@@ -201,83 +193,6 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
     };
     // Plain structs of strings and integers always serialise.
     serde_json::to_vec(&doc).unwrap_or_default()
-}
-
-#[derive(Debug, Deserialize)]
-pub struct FeedQuery {
-    pub since: Option<i64>,
-}
-
-fn json_error(status: StatusCode, message: &str) -> Response {
-    (
-        status,
-        [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
-        axum::Json(serde_json::json!({ "error": message })),
-    )
-        .into_response()
-}
-
-/// `GET /api/elections/{id}/feed[?since=N]`.
-pub async fn feed(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<FeedQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let Some(topic) = state.hub.get(&id) else {
-        return json_error(StatusCode::NOT_FOUND, &format!("élection inconnue : {id}"));
-    };
-    if let Some(since) = q.since {
-        let sub = topic.subscribe(View::Public, Some(since));
-        if !sub.snapshot {
-            let seq = sub.initial.last().map_or(since, |f| f.seq);
-            let mut body = format!(
-                "{{\"format\":\"{FORMAT}\",\"type\":\"changes\",\"election\":{},\"since\":{since},\"seq\":{seq},\"changes\":[",
-                serde_json::to_string(&id).unwrap_or_default()
-            );
-            for (i, f) in sub.initial.iter().enumerate() {
-                if i > 0 {
-                    body.push(',');
-                }
-                body.push_str(f.text.as_str());
-            }
-            body.push_str("]}");
-            return (
-                [
-                    (header::CONTENT_TYPE, JSON),
-                    (header::CACHE_CONTROL, super::cache::CACHE_CONTROL),
-                    (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-                ],
-                body,
-            )
-                .into_response();
-        }
-    }
-    let rendered = {
-        let live = topic.read();
-        let now = crate::store::now_millis();
-        let key = Key {
-            election: id.clone(),
-            resource: Resource::Feed,
-            lang: Lang::Fr,
-        };
-        state
-            .pages
-            .get_or_render(key, stamp(live.seq, live.embargoed(now)), || {
-                Some((Bytes::from(snapshot(&live, now)), JSON))
-            })
-    };
-    match rendered {
-        Some(r) => {
-            let mut resp = r.respond(&headers);
-            resp.headers_mut().insert(
-                header::ACCESS_CONTROL_ALLOW_ORIGIN,
-                HeaderValue::from_static("*"),
-            );
-            resp
-        }
-        None => json_error(StatusCode::INTERNAL_SERVER_ERROR, "flux indisponible"),
-    }
 }
 
 #[cfg(test)]
