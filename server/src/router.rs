@@ -171,3 +171,149 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(api::panic_response))
         .with_state(state)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::state::Config;
+    use crate::store::Store;
+
+    /// A router on a fresh SQLite file (removed at the end), without the
+    /// accept loop of [`crate::serve`]: no `ConnectInfo` in the requests.
+    async fn bare_router() -> (Router, AppState, std::path::PathBuf) {
+        let dir =
+            std::env::temp_dir().join(format!("urne-router-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let url = format!("sqlite://{}", dir.join("urne.db").display());
+        let store = Arc::new(Store::connect(&url).await.expect("store"));
+        let config = Config {
+            api_token: "router-test".into(),
+            ..Config::default()
+        };
+        let state = AppState::restore(store, config).await.expect("state");
+        (router(state.clone()), state, dir)
+    }
+
+    async fn body_text(response: axum::response::Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .expect("body");
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    #[tokio::test]
+    async fn api_login_without_connect_info_answers_401_not_500() {
+        let (app, _, dir) = bare_router().await;
+        for path in ["/api/login", "/api/login/code"] {
+            let body = if path == "/api/login" {
+                r#"{"username":"nobody","password":"not-the-password"}"#
+            } else {
+                r#"{"code":"AAAA-BBBB-CCCC"}"#
+            };
+            let response = app
+                .clone()
+                .oneshot(
+                    Request::post(path)
+                        .header("content-type", "application/json")
+                        .body(Body::from(body))
+                        .expect("request"),
+                )
+                .await
+                .expect("response");
+            let status = response.status();
+            let text = body_text(response).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}: {text}");
+            assert!(!text.contains("extension"), "{path}: {text}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn every_api_route_is_in_the_document() {
+        let (app, state, dir) = bare_router().await;
+        let (_, doc) = api_router(&state);
+        let paths: Vec<&str> = doc.paths.paths.keys().map(String::as_str).collect();
+        for path in [
+            "/api/openapi.json",
+            "/api/health",
+            "/api/elections",
+            "/api/elections/{id}",
+            "/api/elections/{id}/results",
+            "/api/elections/{id}/feed",
+            "/api/elections/{id}/export/{format}",
+            "/api/elections/{id}/print/{record}",
+            "/api/elections/{id}/print/bureau/{code}",
+            "/api/elections/{id}/bureaux/{code}/pv",
+            "/api/elections/{id}/bureaux/{code}/turnout",
+            "/api/elections/{id}/bureaux/{code}/validate",
+            "/api/elections/{id}/bureaux/{code}/publish",
+            "/api/elections/{id}/bureaux/{code}/unpublish",
+            "/api/elections/{id}/bureaux/{code}/code",
+            "/api/users",
+            "/api/audit",
+            "/api/login",
+            "/api/login/code",
+        ] {
+            assert!(paths.contains(&path), "{path} not documented: {paths:?}");
+        }
+        // What is served is that document.
+        let response = app
+            .oneshot(
+                Request::get("/api/openapi.json")
+                    .body(Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        assert_eq!(response.status(), StatusCode::OK);
+        let served: serde_json::Value =
+            serde_json::from_str(&body_text(response).await).expect("json");
+        assert_eq!(served["openapi"], "3.1.0");
+        assert_eq!(
+            served["paths"].as_object().map(|p| p.len()),
+            Some(paths.len())
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[tokio::test]
+    async fn writes_need_their_role_before_anything_else() {
+        let (app, _, dir) = bare_router().await;
+        for (method, path, status) in [
+            ("POST", "/api/elections", StatusCode::UNAUTHORIZED),
+            ("POST", "/api/users", StatusCode::UNAUTHORIZED),
+            ("GET", "/api/audit", StatusCode::UNAUTHORIZED),
+            (
+                "PUT",
+                "/api/elections/x/bureaux/1/pv",
+                StatusCode::UNAUTHORIZED,
+            ),
+            (
+                "POST",
+                "/api/elections/x/bureaux/1/code",
+                StatusCode::UNAUTHORIZED,
+            ),
+        ] {
+            let response = app
+                .clone()
+                .oneshot(
+                    Request::builder()
+                        .method(method)
+                        .uri(path)
+                        .header("content-type", "application/json")
+                        .body(Body::from("{}"))
+                        .expect("request"),
+                )
+                .await
+                .expect("response");
+            assert_eq!(response.status(), status, "{method} {path}");
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
