@@ -3,5 +3,5 @@
 //! [`crate::router`], starting and stopping in [`crate::serve`].
 
 pub use crate::router::router;
-pub use crate::serve::{Running, serve, spawn, watch_embargo};
-pub use crate::state::{AppState, Config};
+pub use crate::serve::{Running, serve, spawn};
+pub use crate::state::{AppState, Config, watch_embargo};

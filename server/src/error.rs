@@ -53,6 +53,11 @@ impl ApiError {
         ApiError::NotFound(message.into())
     }
 
+    /// 404 for an election id the hub does not hold.
+    pub fn unknown_election(id: &str) -> ApiError {
+        ApiError::NotFound(format!("élection inconnue : {id}"))
+    }
+
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError::BadRequest {
             status: StatusCode::BAD_REQUEST,
@@ -113,9 +118,7 @@ impl From<QueryRejection> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::UnknownElection(id) => {
-                ApiError::NotFound(format!("élection inconnue : {id}"))
-            }
+            StoreError::UnknownElection(id) => ApiError::unknown_election(&id),
             StoreError::ElectionExists(id) => ApiError::Conflict {
                 message: format!("l'élection {id} existe déjà"),
                 current_version: 0,

@@ -34,10 +34,10 @@ use election_data::formats::{
 use election_data::model::{Election, ProcesVerbal};
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::print::{Paper, PrintError, Record};
+use crate::state::AppState;
 use crate::store::audit::AuditRecord;
 
 /// The formats that can be exported.
@@ -201,10 +201,7 @@ pub(crate) fn live_results(
     insee: Option<&str>,
     now: i64,
 ) -> Result<ResultsFile, ApiError> {
-    let topic = state
-        .hub
-        .get(id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
+    let topic = state.election(id)?;
     let (election, pvs) = {
         let live = topic.read();
         if !desk && live.embargoed(now) {

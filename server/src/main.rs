@@ -224,7 +224,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::anyhow!("--role: admin, desk or president expected, got {role}")
             })?;
             let store = Store::connect(&database_url).await?;
-            let user = urne::ingest::make_user(urne::ingest::NewUser {
+            let user = urne::api::users::make_user(urne::api::users::NewUser {
                 username: username.clone(),
                 password: read_password()?,
                 role,

@@ -91,8 +91,8 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(api::exports::download))
         .routes(routes!(api::print::print))
         .routes(routes!(api::print::print_bureau))
-        .routes(routes!(login::api_login))
-        .routes(routes!(login::api_login_code));
+        .routes(routes!(api::users::api_login))
+        .routes(routes!(api::users::api_login_code));
     // Presidents too: the workflow then checks the bureau is theirs.
     let signed_in = OpenApiRouter::new()
         .routes(routes!(api::bureaux::put_pv))

@@ -1,7 +1,6 @@
 //! Starting and stopping the server: [`spawn`] restores the state, binds a
 //! listener and runs the accept loop ([`serve`]) in the background; the CLI,
 //! the demo, the kiosk and the tests all start the server this way.
-//! [`watch_embargo`] re-snapshots an election when its embargo ends.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -16,27 +15,6 @@ use crate::hub;
 use crate::router::router;
 use crate::state::{AppState, Config};
 use crate::store::Store;
-
-/// When an election's embargo ends, push a fresh public snapshot: the
-/// public pages and screens switch from participation to results by themselves.
-pub fn watch_embargo(topic: Arc<crate::hub::Topic>) {
-    let until = topic.read().embargo_until;
-    let Some(until) = until else {
-        return;
-    };
-    let wait = until - crate::store::now_millis();
-    if wait <= 0 {
-        return;
-    }
-    let weak = Arc::downgrade(&topic);
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0) + 5)).await;
-        if let Some(topic) = weak.upgrade() {
-            tracing::info!(election = %topic.id, "embargo over: results are public");
-            topic.resnapshot(crate::hub::View::Public);
-        }
-    });
-}
 
 /// A running server.
 #[derive(Debug)]

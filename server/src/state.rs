@@ -4,17 +4,19 @@
 //! election), the configuration, the login throttle and the page cache.
 //! Each part is also a sub-state ([`axum::extract::FromRef`]), so that a
 //! handler takes only what it uses: `State<Arc<Hub>>`, `State<Arc<Store>>`…
-//! [`AppState::restore`] fills the hub from the store at start-up.
+//! [`AppState::restore`] fills the hub from the store at start-up, and
+//! [`watch_embargo`] re-snapshots an election when its embargo ends.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::FromRef;
 
 use crate::auth::throttle::Throttle;
-use crate::hub::Hub;
+use crate::error::ApiError;
+use crate::hub::{Hub, Topic};
 use crate::live::{BureauLive, BureauMeta, LiveElection};
 use crate::pages;
-use crate::serve::watch_embargo;
 use crate::store::Store;
 
 /// Settings of a running server.
@@ -88,7 +90,35 @@ impl FromRef<AppState> for Arc<pages::cache::PageCache> {
     }
 }
 
+/// When an election's embargo ends, push a fresh public snapshot: the
+/// public pages and screens switch from participation to results by themselves.
+pub fn watch_embargo(topic: Arc<crate::hub::Topic>) {
+    let until = topic.read().embargo_until;
+    let Some(until) = until else {
+        return;
+    };
+    let wait = until - crate::store::now_millis();
+    if wait <= 0 {
+        return;
+    }
+    let weak = Arc::downgrade(&topic);
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(u64::try_from(wait).unwrap_or(0) + 5)).await;
+        if let Some(topic) = weak.upgrade() {
+            tracing::info!(election = %topic.id, "embargo over: results are public");
+            topic.resnapshot(crate::hub::View::Public);
+        }
+    });
+}
+
 impl AppState {
+    /// The election `id`, or 404 `not_found` naming it.
+    pub fn election(&self, id: &str) -> Result<Arc<Topic>, ApiError> {
+        self.hub
+            .get(id)
+            .ok_or_else(|| ApiError::unknown_election(id))
+    }
+
     /// Loads every stored election into the hub.
     /// State around an existing hub (the kiosk fills its hub from its mirror).
     pub async fn with_hub(

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::schemas::{self, Accepted, ErrorBody};
-use super::{ApiJson, election_topic, idempotency, if_match, json_body};
+use super::{ApiJson, idempotency, if_match, json_body};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::ingest::actions::{self, PvInput};
@@ -285,47 +285,11 @@ pub async fn access_code(
     Extension(principal): Extension<Principal>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let one_time = new_access_code(&state, &principal, &id, &code).await?;
+    let one_time = crate::auth::login::new_access_code(&state, &principal, &id, &code).await?;
     Ok(Json(AccessCode {
         election: id,
         bureau: code,
         code: one_time,
     })
     .into_response())
-}
-
-/// Creates and stores a one-time code; returns it (it is shown once, never
-/// stored in clear). The desk's screen calls it too.
-pub async fn new_access_code(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-    code: &str,
-) -> Result<String, ApiError> {
-    let topic = election_topic(&state.hub, id)?;
-    if topic.read().election.bureau(code).is_none() {
-        return Err(ApiError::not_found(format!(
-            "bureau inconnu dans {id} : {code}"
-        )));
-    }
-    // 12 characters from an alphabet without look-alikes: ~60 bits.
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let raw: String = {
-        use rand::Rng;
-        let mut rng = rand::rng();
-        (0..12)
-            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-            .collect()
-    };
-    state
-        .store
-        .create_access_code(
-            &crate::auth::sha256_hex(raw.as_bytes()),
-            id,
-            code,
-            &principal.name,
-            crate::store::now_millis() + 24 * 3_600_000,
-        )
-        .await?;
-    Ok(format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
 }

@@ -89,7 +89,7 @@ pub async fn create_election(
         .create_election(&election, &principal.name)
         .await?;
     let id = election.id.clone();
-    crate::serve::watch_embargo(state.hub.insert(LiveElection::new(election)));
+    crate::state::watch_embargo(state.hub.insert(LiveElection::new(election)));
     tracing::info!(election = %id, "election created");
     Ok((
         StatusCode::CREATED,

@@ -37,7 +37,7 @@ pub mod users;
 
 use crate::auth::{CSRF_HEADER, Principal};
 use crate::error::ApiError;
-use crate::hub::{Hub, Topic};
+use crate::hub::Topic;
 use crate::ingest::actions::IdemKey;
 use crate::state::AppState;
 
@@ -69,14 +69,8 @@ impl FromRequestParts<AppState> for ElectionPath {
             .find(|(k, _)| *k == "id")
             .map(|(_, v)| v)
             .ok_or_else(|| ApiError::not_found("aucune élection dans l'adresse"))?;
-        election_topic(&state.hub, id).map(ElectionPath)
+        state.election(id).map(ElectionPath)
     }
-}
-
-/// The election `id`, or 404 `not_found` naming it.
-pub fn election_topic(hub: &Hub, id: &str) -> Result<Arc<Topic>, ApiError> {
-    hub.get(id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))
 }
 
 /// The role a route needs, checked by [`guard`] before its handler runs.

@@ -1,17 +1,23 @@
-//! Accounts: `POST /api/users` (admin). The logins (`POST /api/login`,
-//! `POST /api/login/code`) are handled in [`crate::auth::login`], next to
-//! the HTML forms they share the session with.
+//! Accounts and sessions: `POST /api/users` (admin), and the logins
+//! `POST /api/login` (password) and `POST /api/login/code` (a president's
+//! one-time code). Checking the credentials, throttling and opening the
+//! session are [`crate::auth::login`]'s, shared with the HTML forms.
 
-use axum::extract::State;
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use election_data::workflow::Role;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 use utoipa::ToSchema;
 
 use super::ApiJson;
-use super::schemas::ErrorBody;
+use super::schemas::{self, ErrorBody};
 use crate::auth::Principal;
+use crate::auth::login::{LoginError, check_code, check_password, open_session, peer};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -111,4 +117,131 @@ pub async fn create_user(
         }),
     )
         .into_response())
+}
+
+/// Body of `POST /api/login`; unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiPasswordLogin {
+    pub username: String,
+    pub password: String,
+}
+
+/// Body of `POST /api/login/code`; unknown fields are refused.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApiCodeLogin {
+    /// The one-time code, `XXXX-XXXX-XXXX`.
+    pub code: String,
+}
+
+/// A session opened: send `csrf` in `X-CSRF-Token` with every write made
+/// with the session cookie.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionOpened {
+    pub username: String,
+    #[schema(value_type = schemas::Role)]
+    pub role: Role,
+    /// A president's election.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub election: Option<String>,
+    pub bureaux: Vec<String>,
+    pub csrf: String,
+}
+
+fn api_failure(e: LoginError) -> Response {
+    match e {
+        LoginError::Internal(err) => err.into_response(),
+        other => (
+            other.status(),
+            Json(json!({ "error": if matches!(other, LoginError::Throttled) { "throttled" } else { "invalid_credentials" }, "message": other.message() })),
+        )
+            .into_response(),
+    }
+}
+
+/// `POST /api/login`: for scripts and tests. Answers the CSRF token to send
+/// in `X-CSRF-Token` with every write made with the session cookie.
+#[utoipa::path(post, path = "/login", tag = "users",
+    request_body = ApiPasswordLogin,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionOpened),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Unknown account or wrong password", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 422, description = "A field of the wrong type, or unknown", body = ErrorBody),
+        (status = 429, description = "Too many failures: wait", body = ErrorBody),
+    ))]
+pub async fn api_login(
+    State(state): State<AppState>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(body): ApiJson<ApiPasswordLogin>,
+) -> Response {
+    match check_password(&state, &body.username, &body.password, peer(info)).await {
+        Ok((role, bureaux)) => {
+            match open_session(&state, &body.username, role, bureaux.clone(), None).await {
+                Ok((cookie, csrf)) => (
+                    [(header::SET_COOKIE, cookie)],
+                    Json(SessionOpened {
+                        username: body.username,
+                        role,
+                        election: None,
+                        bureaux,
+                        csrf,
+                    }),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+        Err(e) => api_failure(e),
+    }
+}
+
+/// `POST /api/login/code`: a president's one-time code.
+#[utoipa::path(post, path = "/login/code", tag = "users",
+    request_body = ApiCodeLogin,
+    responses(
+        (status = 200, description = "Logged in for one bureau; the session cookie is set", body = SessionOpened),
+        (status = 400, body = ErrorBody),
+        (status = 401, description = "Unknown, used or expired code", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 422, description = "A field of the wrong type, or unknown", body = ErrorBody),
+        (status = 429, description = "Too many failures: wait", body = ErrorBody),
+    ))]
+pub async fn api_login_code(
+    State(state): State<AppState>,
+    info: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ApiJson(body): ApiJson<ApiCodeLogin>,
+) -> Response {
+    match check_code(&state, &body.code, peer(info)).await {
+        Ok((election, bureau)) => {
+            let name = format!("président {bureau}");
+            match open_session(
+                &state,
+                &name,
+                Role::President,
+                vec![bureau.clone()],
+                Some(election.clone()),
+            )
+            .await
+            {
+                Ok((cookie, csrf)) => (
+                    [(header::SET_COOKIE, cookie)],
+                    Json(SessionOpened {
+                        username: name,
+                        role: Role::President,
+                        election: Some(election),
+                        bureaux: vec![bureau],
+                        csrf,
+                    }),
+                )
+                    .into_response(),
+                Err(e) => e.into_response(),
+            }
+        }
+        Err(e) => api_failure(e),
+    }
 }

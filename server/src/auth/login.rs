@@ -1,7 +1,8 @@
 //! Logging in and out: password accounts, and one-time codes for bureau
 //! presidents (printed by the desk, valid once, for one bureau).
 //!
-//! Both the HTML forms (`/login`) and the JSON API (`/api/login`) end in
+//! Both the HTML forms (`/login`) and the JSON API (`/api/login`, in
+//! [`crate::api::users`]) end in
 //! [`open_session`]: a random token in the session cookie, its hash and a
 //! fresh CSRF token in the store. The login forms themselves carry a CSRF
 //! token too (double-submit: a cookie and a hidden field that must match), so
@@ -9,23 +10,21 @@
 
 use std::net::{IpAddr, SocketAddr};
 
+use axum::Extension;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Json};
 use axum_extra::extract::Form;
 use election_data::workflow::Role;
 use maud::html;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
-use utoipa::ToSchema;
+use serde::Deserialize;
 
 use super::{
     Principal, SESSION_COOKIE, SESSION_HOURS, Via, constant_time_eq, random_token, sha256_hex,
     verify_password,
 };
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::accounts::Session;
 use crate::store::now_millis;
 
@@ -34,7 +33,7 @@ const LOGIN_CSRF_COOKIE: &str = "urne_login_csrf";
 /// The peer's address, for throttling; absent when the server was not
 /// started by [`crate::serve`] (a test's router, the kiosk): then the
 /// throttle counts by account only, and the login still answers.
-fn peer(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
+pub fn peer(info: Option<Extension<ConnectInfo<SocketAddr>>>) -> Option<IpAddr> {
     info.map(|Extension(ConnectInfo(addr))| addr.ip())
 }
 
@@ -85,7 +84,7 @@ impl From<ApiError> for LoginError {
 }
 
 impl LoginError {
-    fn message(&self) -> &'static str {
+    pub fn message(&self) -> &'static str {
         match self {
             LoginError::Invalid => "identifiant ou mot de passe incorrect",
             LoginError::Throttled => {
@@ -95,7 +94,7 @@ impl LoginError {
         }
     }
 
-    fn status(&self) -> StatusCode {
+    pub fn status(&self) -> StatusCode {
         match self {
             LoginError::Invalid => StatusCode::UNAUTHORIZED,
             LoginError::Throttled => StatusCode::TOO_MANY_REQUESTS,
@@ -332,129 +331,38 @@ pub async fn logout(
         .into_response()
 }
 
-/// Body of `POST /api/login`; unknown fields are refused.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiPasswordLogin {
-    pub username: String,
-    pub password: String,
-}
-
-/// Body of `POST /api/login/code`; unknown fields are refused.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ApiCodeLogin {
-    /// The one-time code, `XXXX-XXXX-XXXX`.
-    pub code: String,
-}
-
-/// A session opened: send `csrf` in `X-CSRF-Token` with every write made
-/// with the session cookie.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SessionOpened {
-    pub username: String,
-    #[schema(value_type = crate::api::schemas::Role)]
-    pub role: Role,
-    /// A president's election.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub election: Option<String>,
-    pub bureaux: Vec<String>,
-    pub csrf: String,
-}
-
-fn api_failure(e: LoginError) -> Response {
-    match e {
-        LoginError::Internal(err) => err.into_response(),
-        other => (
-            other.status(),
-            Json(json!({ "error": if matches!(other, LoginError::Throttled) { "throttled" } else { "invalid_credentials" }, "message": other.message() })),
+/// Creates and stores a one-time code; returns it (it is shown once, never
+/// stored in clear). The API and the desk's screen both call it.
+pub async fn new_access_code(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    code: &str,
+) -> Result<String, ApiError> {
+    let topic = state.election(id)?;
+    if topic.read().election.bureau(code).is_none() {
+        return Err(ApiError::not_found(format!(
+            "bureau inconnu dans {id} : {code}"
+        )));
+    }
+    // 12 characters from an alphabet without look-alikes: ~60 bits.
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let raw: String = {
+        use rand::Rng;
+        let mut rng = rand::rng();
+        (0..12)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect()
+    };
+    state
+        .store
+        .create_access_code(
+            &crate::auth::sha256_hex(raw.as_bytes()),
+            id,
+            code,
+            &principal.name,
+            crate::store::now_millis() + 24 * 3_600_000,
         )
-            .into_response(),
-    }
-}
-
-/// `POST /api/login`: for scripts and tests. Answers the CSRF token to send
-/// in `X-CSRF-Token` with every write made with the session cookie.
-#[utoipa::path(post, path = "/login", tag = "users",
-    request_body = ApiPasswordLogin,
-    responses(
-        (status = 200, description = "Logged in; the session cookie is set", body = SessionOpened),
-        (status = 400, body = crate::api::schemas::ErrorBody),
-        (status = 401, description = "Unknown account or wrong password", body = crate::api::schemas::ErrorBody),
-        (status = 413, body = crate::api::schemas::ErrorBody),
-        (status = 415, body = crate::api::schemas::ErrorBody),
-        (status = 422, description = "A field of the wrong type, or unknown", body = crate::api::schemas::ErrorBody),
-        (status = 429, description = "Too many failures: wait", body = crate::api::schemas::ErrorBody),
-    ))]
-pub async fn api_login(
-    State(state): State<AppState>,
-    info: Option<Extension<ConnectInfo<SocketAddr>>>,
-    crate::api::ApiJson(body): crate::api::ApiJson<ApiPasswordLogin>,
-) -> Response {
-    match check_password(&state, &body.username, &body.password, peer(info)).await {
-        Ok((role, bureaux)) => {
-            match open_session(&state, &body.username, role, bureaux.clone(), None).await {
-                Ok((cookie, csrf)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Json(SessionOpened {
-                        username: body.username,
-                        role,
-                        election: None,
-                        bureaux,
-                        csrf,
-                    }),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => api_failure(e),
-    }
-}
-
-/// `POST /api/login/code`: a president's one-time code.
-#[utoipa::path(post, path = "/login/code", tag = "users",
-    request_body = ApiCodeLogin,
-    responses(
-        (status = 200, description = "Logged in for one bureau; the session cookie is set", body = SessionOpened),
-        (status = 400, body = crate::api::schemas::ErrorBody),
-        (status = 401, description = "Unknown, used or expired code", body = crate::api::schemas::ErrorBody),
-        (status = 413, body = crate::api::schemas::ErrorBody),
-        (status = 415, body = crate::api::schemas::ErrorBody),
-        (status = 422, description = "A field of the wrong type, or unknown", body = crate::api::schemas::ErrorBody),
-        (status = 429, description = "Too many failures: wait", body = crate::api::schemas::ErrorBody),
-    ))]
-pub async fn api_login_code(
-    State(state): State<AppState>,
-    info: Option<Extension<ConnectInfo<SocketAddr>>>,
-    crate::api::ApiJson(body): crate::api::ApiJson<ApiCodeLogin>,
-) -> Response {
-    match check_code(&state, &body.code, peer(info)).await {
-        Ok((election, bureau)) => {
-            let name = format!("président {bureau}");
-            match open_session(
-                &state,
-                &name,
-                Role::President,
-                vec![bureau.clone()],
-                Some(election.clone()),
-            )
-            .await
-            {
-                Ok((cookie, csrf)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Json(SessionOpened {
-                        username: name,
-                        role: Role::President,
-                        election: Some(election),
-                        bureaux: vec![bureau],
-                        csrf,
-                    }),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => api_failure(e),
-    }
+        .await?;
+    Ok(format!("{}-{}-{}", &raw[0..4], &raw[4..8], &raw[8..12]))
 }

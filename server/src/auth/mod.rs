@@ -24,8 +24,8 @@ use axum::http::request::Parts;
 use election_data::workflow::Role;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "urne_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";

@@ -21,13 +21,13 @@ use election_data::workflow::{Action, differences};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::assets;
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
 use crate::ingest::actions::{self, PvInput};
 use crate::live::BureauLive;
 use crate::pages::format::{date, int, pct};
+use crate::state::AppState;
 
 pub mod import;
 
@@ -305,7 +305,7 @@ async fn bureau_action(
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);
             }
-            return match crate::ingest::new_access_code(&state, &p, &id, &code).await {
+            return match crate::auth::login::new_access_code(&state, &p, &id, &code).await {
                 Ok(one_time) => layout(
                     "Code président",
                     &p,
