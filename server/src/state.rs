@@ -119,7 +119,6 @@ impl AppState {
             .ok_or_else(|| ApiError::unknown_election(id))
     }
 
-    /// Loads every stored election into the hub.
     /// State around an existing hub (the kiosk fills its hub from its mirror).
     pub async fn with_hub(
         store: Arc<Store>,
@@ -140,6 +139,7 @@ impl AppState {
         })
     }
 
+    /// Loads every stored election into a new hub.
     pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
         let hub = Hub::with_settings(config.hub.clone());
         for stored in store.load_all().await? {

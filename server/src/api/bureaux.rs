@@ -6,6 +6,7 @@
 //! needs is checked before them ([`super::guard`], declared in
 //! [`crate::router`]). Every body here refuses unknown fields.
 
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -242,8 +243,17 @@ macro_rules! workflow_action {
             Extension(principal): Extension<Principal>,
             Path(path): Path<(String, String)>,
             headers: HeaderMap,
-            body: axum::body::Bytes,
+            body: Result<axum::body::Bytes, BytesRejection>,
         ) -> Result<Response, ApiError> {
+            let body = body.map_err(|r| ApiError::BadRequest {
+                status: r.status(),
+                code: if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    "body_too_large"
+                } else {
+                    "body_unreadable"
+                },
+                message: "corps de requête trop volumineux ou illisible".into(),
+            })?;
             transition(state, principal, path, headers, body, $action).await
         }
     };
