@@ -8,6 +8,7 @@
 //! - [`router`]: the routes, and the role each one needs.
 //! - [`serve`]: starting the server, the accept loop, stopping.
 //! - [`api`]: the JSON API by resource, and its generated OpenAPI document.
+//! - [`schemas`]: the OpenAPI schemas of the domain types the API carries.
 //! - [`app`]: re-exports of the above, for the code that starts a server.
 //! - [`store`]: SQLite / PostgreSQL persistence.
 //! - [`live`]: the in-memory state of each election.
@@ -37,6 +38,7 @@ pub mod live;
 pub mod pages;
 pub mod print;
 pub mod router;
+pub mod schemas;
 pub mod serve;
 pub mod state;
 pub mod store;

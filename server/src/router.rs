@@ -316,4 +316,70 @@ mod tests {
         }
         let _ = std::fs::remove_dir_all(dir);
     }
+
+    async fn send(app: &Router, req: Request<Body>) -> (StatusCode, serde_json::Value) {
+        let response = app.clone().oneshot(req).await.expect("response");
+        let status = response.status();
+        let text = body_text(response).await;
+        (status, serde_json::from_str(&text).unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn headers_and_queries_are_checked_as_documented() {
+        let (app, _, dir) = bare_router().await;
+        let pv = |if_match: &str| {
+            Request::put("/api/elections/nope/bureaux/0001/pv")
+                .header("authorization", "Bearer router-test")
+                .header("content-type", "application/json")
+                .header("if-match", if_match)
+                .body(Body::from(
+                    r#"{"inscrits":0,"votants":0,"blancs":0,"nuls":0,"exprimes":0,"voix":[]}"#,
+                ))
+                .expect("request")
+        };
+        // `*` and a quoted or bare version pass the header check (then the
+        // election is unknown); anything else is refused, naming the header.
+        for ok in ["*", "\"3\"", "3"] {
+            let (s, b) = send(&app, pv(ok)).await;
+            assert_eq!(
+                (s, b["error"].as_str()),
+                (StatusCode::NOT_FOUND, Some("not_found")),
+                "{ok}"
+            );
+        }
+        for bad in ["null", "-3", "\"3", "W/\"3\"", "1234567890123456"] {
+            let (s, b) = send(&app, pv(bad)).await;
+            assert_eq!(
+                (s, b["error"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_if_match")),
+                "{bad}"
+            );
+        }
+        let audit = |q: &str| {
+            Request::get(format!("/api/audit{q}"))
+                .header("authorization", "Bearer router-test")
+                .body(Body::empty())
+                .expect("request")
+        };
+        let (s, _) = send(&app, audit("?limit=5000")).await;
+        assert_eq!(s, StatusCode::OK);
+        for bad in [
+            "?limit=0",
+            "?limit=5001",
+            "?limit=99999999999999999999",
+            "?limit=x",
+        ] {
+            let (s, b) = send(&app, audit(bad)).await;
+            assert_eq!(
+                (s, b["error"].as_str()),
+                (StatusCode::BAD_REQUEST, Some("invalid_field")),
+                "{bad}"
+            );
+            assert!(
+                b["message"].as_str().is_some_and(|m| m.contains("limit")),
+                "{b}"
+            );
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

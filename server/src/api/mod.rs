@@ -32,8 +32,14 @@ pub mod exports;
 pub mod feed;
 pub mod health;
 pub mod print;
-pub mod schemas;
 pub mod users;
+
+/// The schemas the handlers' annotations name: the domain types
+/// ([`crate::schemas`]) and the error body.
+pub mod schemas {
+    pub use crate::error::ErrorBody;
+    pub use crate::schemas::*;
+}
 
 use crate::auth::{CSRF_HEADER, Principal};
 use crate::error::ApiError;

@@ -11,7 +11,6 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use election_data::workflow::Role;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use utoipa::ToSchema;
 
 use super::ApiJson;
@@ -154,7 +153,14 @@ fn api_failure(e: LoginError) -> Response {
         LoginError::Internal(err) => err.into_response(),
         other => (
             other.status(),
-            Json(json!({ "error": if matches!(other, LoginError::Throttled) { "throttled" } else { "invalid_credentials" }, "message": other.message() })),
+            Json(ErrorBody::new(
+                if matches!(other, LoginError::Throttled) {
+                    "throttled"
+                } else {
+                    "invalid_credentials"
+                },
+                other.message(),
+            )),
         )
             .into_response(),
     }

@@ -1,11 +1,12 @@
 //! The OpenAPI schemas of the domain types the API carries (election
-//! definitions, PV lines, violations, tallies, frames), and of the error
-//! body every refusal shares.
+//! definitions, PV lines, violations, refusals, tallies, frames), for the
+//! document generated from the code (`/api/openapi.json`).
 //!
 //! The domain crate stays free of any HTTP or OpenAPI dependency, so its
 //! types are described here, once, by marker types implementing
 //! [`utoipa::ToSchema`]; the API's own bodies derive their schemas from
-//! their Rust definitions (`#[derive(ToSchema)]`) in the resource modules.
+//! their Rust definitions (`#[derive(ToSchema)]`) in [`crate::api`]'s
+//! resource modules and [`crate::error::ErrorBody`].
 
 use std::borrow::Cow;
 
@@ -241,36 +242,6 @@ described!(
         }
     })
 );
-
-/// The body of every refusal and error of the API.
-///
-/// Documentation of what [`crate::error::ApiError`] answers; `violations`
-/// holds [`Violation`]s (PV) or [`DefinitionError`]s (definition).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    /// Stable code: malformed_json, invalid_field, body_too_large,
-    /// unsupported_media_type, unauthorized, not_found, conflict,
-    /// invalid_definition, invalid_pv, confirmation_required, internal,
-    /// forbidden, workflow, no_double_entry, idempotency_key_reused,
-    /// throttled, invalid_credentials, invalid_if_match,
-    /// invalid_idempotency_key, invalid_source, invalid_format, invalid_insee.
-    pub error: String,
-    /// Human message, in French, naming the field and the rule.
-    pub message: String,
-    /// Invalid PV: the blocking errors. Invalid definition: every problem.
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub violations: Option<Vec<Value>>,
-    /// Invalid PV or confirmation required: the warnings.
-    #[schema(value_type = Option<Vec<Violation>>)]
-    pub warnings: Option<Vec<Value>>,
-    /// Conflict: the version now stored.
-    pub current_version: Option<i64>,
-    /// Internal error: its id in the server log (never its text).
-    pub incident: Option<String>,
-    /// Workflow refusal.
-    #[schema(value_type = Option<Refusal>)]
-    pub refusal: Option<Value>,
-}
 
 /// What the server answers to an accepted write: the bureau's new state.
 #[derive(Debug, Serialize, ToSchema)]
