@@ -16,7 +16,7 @@ use crate::auth::throttle::Throttle;
 use crate::error::ApiError;
 use crate::hub::{Hub, Topic};
 use crate::live::{BureauLive, BureauMeta, LiveElection};
-use crate::pages;
+use crate::pages::cache::PageCache;
 use crate::store::Store;
 
 /// Settings of a running server.
@@ -54,7 +54,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub throttle: Arc<Throttle>,
     /// Public pages and feed, rendered once per change.
-    pub pages: Arc<pages::cache::PageCache>,
+    pub pages: Arc<PageCache>,
     /// An argon2 hash checked against when an account does not exist, so
     /// that unknown and known names take the same time to refuse.
     pub dummy_hash: String,
@@ -84,7 +84,7 @@ impl FromRef<AppState> for Arc<Throttle> {
     }
 }
 
-impl FromRef<AppState> for Arc<pages::cache::PageCache> {
+impl FromRef<AppState> for Arc<PageCache> {
     fn from_ref(state: &AppState) -> Self {
         state.pages.clone()
     }
@@ -125,16 +125,17 @@ impl AppState {
         hub: Arc<Hub>,
         config: Config,
     ) -> anyhow::Result<AppState> {
-        let dummy_hash =
-            tokio::task::spawn_blocking(|| crate::auth::hash_password("urne-dummy-password"))
-                .await?
-                .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+        let dummy_hash = tokio::task::spawn_blocking(|| {
+            crate::auth::password::hash_password("urne-dummy-password")
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
         Ok(AppState {
             store,
             hub,
             config: Arc::new(config),
             throttle: Arc::new(Throttle::default()),
-            pages: Arc::new(pages::cache::PageCache::new()),
+            pages: Arc::new(PageCache::new()),
             dummy_hash,
         })
     }

@@ -295,7 +295,8 @@ pub async fn access_code(
     Extension(principal): Extension<Principal>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let one_time = crate::auth::login::new_access_code(&state, &principal, &id, &code).await?;
+    let one_time =
+        crate::auth::access_code::new_access_code(&state, &principal, &id, &code).await?;
     Ok(Json(AccessCode {
         election: id,
         bureau: code,

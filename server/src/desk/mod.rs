@@ -305,7 +305,7 @@ async fn bureau_action(
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);
             }
-            return match crate::auth::login::new_access_code(&state, &p, &id, &code).await {
+            return match crate::auth::access_code::new_access_code(&state, &p, &id, &code).await {
                 Ok(one_time) => layout(
                     "Code président",
                     &p,

@@ -61,8 +61,8 @@ use tokio_tungstenite_axum::tungstenite::protocol::{Role, WebSocketConfig};
 use tokio_tungstenite_axum::tungstenite::{Message, Utf8Bytes};
 
 use super::{Feed, Frame, FrameKind, HubSettings, TopicView, View};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// A server-side WebSocket over an upgraded HTTP connection.
 pub type Socket = WebSocketStream<TokioIo<Upgraded>>;

@@ -14,10 +14,10 @@ use election_data::workflow::{Action, Refusal, authorize, check_double_entry};
 use serde::Serialize;
 use serde_json::json;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::live::{BureauLive, BureauMeta};
+use crate::state::AppState;
 use crate::store::{EntryKind, Idempotency, NewEntry, StoreError};
 
 /// A PV as submitted.

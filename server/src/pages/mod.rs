@@ -31,7 +31,7 @@ use bytes::Bytes;
 use election_data::model::Election;
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use cache::{HTML, Key, Resource, combined_stamp, stamp};
 use i18n::Lang;
 pub use view::Page;

@@ -22,7 +22,7 @@ use bytes::Bytes;
 use super::cache::{HTML, JSON, Key, Rendered, Resource, stamp};
 use super::i18n::Lang;
 use super::view::{self, Page};
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// How often elections are checked for changes.
 pub const PERIOD: Duration = Duration::from_millis(500);
