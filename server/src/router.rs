@@ -314,6 +314,15 @@ mod tests {
                 .expect("response");
             assert_eq!(response.status(), status, "{method} {path}");
         }
+        // The same paths' reads stay public.
+        for path in ["/api/elections", "/api/health", "/api/openapi.json"] {
+            let response = app
+                .clone()
+                .oneshot(Request::get(path).body(Body::empty()).expect("request"))
+                .await
+                .expect("response");
+            assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+        }
         let _ = std::fs::remove_dir_all(dir);
     }
 
