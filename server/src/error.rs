@@ -7,12 +7,13 @@
 //! carries only the id and a generic message, never the error's text.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use election_data::model::DefinitionError;
 use election_data::validate::Violation;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
@@ -51,6 +52,11 @@ pub enum ApiError {
 impl ApiError {
     pub fn not_found(message: impl Into<String>) -> ApiError {
         ApiError::NotFound(message.into())
+    }
+
+    /// 404 for an election id the hub does not hold.
+    pub fn unknown_election(id: &str) -> ApiError {
+        ApiError::NotFound(format!("élection inconnue : {id}"))
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -100,12 +106,20 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+impl From<QueryRejection> for ApiError {
+    fn from(r: QueryRejection) -> ApiError {
+        let text = r.body_text();
+        let detail = text
+            .strip_prefix("Failed to deserialize query string: ")
+            .unwrap_or(&text);
+        ApiError::bad_request("invalid_field", format!("paramètre invalide : {detail}"))
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::UnknownElection(id) => {
-                ApiError::NotFound(format!("élection inconnue : {id}"))
-            }
+            StoreError::UnknownElection(id) => ApiError::unknown_election(&id),
             StoreError::ElectionExists(id) => ApiError::Conflict {
                 message: format!("l'élection {id} existe déjà"),
                 current_version: 0,
@@ -121,6 +135,60 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The body of every refusal and error of the API: what
+/// [`ApiError`] answers, and its schema in `/api/openapi.json`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// Stable code: malformed_json, invalid_field, body_too_large,
+    /// body_unreadable, unsupported_media_type, unauthorized, not_found,
+    /// conflict, invalid_definition, invalid_pv, confirmation_required,
+    /// internal, forbidden, workflow, no_double_entry,
+    /// idempotency_key_reused, throttled, invalid_credentials,
+    /// invalid_if_match, invalid_idempotency_key, invalid_source,
+    /// invalid_insee.
+    pub error: String,
+    /// Human message, in French, naming the field and the rule.
+    pub message: String,
+    /// Invalid PV: the blocking `Violation`s (field, rule, severity,
+    /// message). Invalid definition: every `DefinitionError` (field, message).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub violations: Option<serde_json::Value>,
+    /// Invalid PV or confirmation required: the warnings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<crate::schemas::Violation>>)]
+    pub warnings: Option<serde_json::Value>,
+    /// Conflict: the version now stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+    /// Internal error: its id in the server log (never its text).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incident: Option<String>,
+    /// Workflow refusal: `reason` and details.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::schemas::Refusal>)]
+    pub refusal: Option<serde_json::Value>,
+}
+
+impl ErrorBody {
+    pub fn new(error: &str, message: impl Into<String>) -> ErrorBody {
+        ErrorBody {
+            error: error.to_string(),
+            message: message.into(),
+            violations: None,
+            warnings: None,
+            current_version: None,
+            incident: None,
+            refusal: None,
+        }
+    }
+}
+
+/// A list of domain values as JSON (plain structs: serialising cannot fail).
+fn listed<T: Serialize>(items: &[T]) -> Option<serde_json::Value> {
+    Some(serde_json::to_value(items).unwrap_or_default())
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
@@ -128,18 +196,19 @@ impl IntoResponse for ApiError {
                 status,
                 code,
                 message,
-            } => (status, json!({ "error": code, "message": message })),
-            ApiError::NotFound(message) => (
-                StatusCode::NOT_FOUND,
-                json!({ "error": "not_found", "message": message }),
-            ),
+            } => (status, ErrorBody::new(code, message)),
+            ApiError::NotFound(message) => {
+                (StatusCode::NOT_FOUND, ErrorBody::new("not_found", message))
+            }
             ApiError::Definition(errors) => (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                json!({
-                    "error": "invalid_definition",
-                    "message": "la définition de l'élection est invalide",
-                    "violations": errors,
-                }),
+                ErrorBody {
+                    violations: listed(&errors),
+                    ..ErrorBody::new(
+                        "invalid_definition",
+                        "la définition de l'élection est invalide",
+                    )
+                },
             ),
             ApiError::Violations { errors, warnings } => {
                 let (code, message) = if errors.is_empty() {
@@ -155,7 +224,11 @@ impl IntoResponse for ApiError {
                 };
                 (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    json!({ "error": code, "message": message, "violations": errors, "warnings": warnings }),
+                    ErrorBody {
+                        violations: listed(&errors),
+                        warnings: listed(&warnings),
+                        ..ErrorBody::new(code, message)
+                    },
                 )
             }
             ApiError::Conflict {
@@ -163,30 +236,37 @@ impl IntoResponse for ApiError {
                 current_version,
             } => (
                 StatusCode::CONFLICT,
-                json!({ "error": "conflict", "message": message, "current_version": current_version }),
+                ErrorBody {
+                    current_version: Some(current_version),
+                    ..ErrorBody::new("conflict", message)
+                },
             ),
             ApiError::Unauthorized => (
                 StatusCode::UNAUTHORIZED,
-                json!({ "error": "unauthorized", "message": "authentification requise : connectez-vous ou envoyez Authorization: Bearer <jeton>" }),
+                ErrorBody::new(
+                    "unauthorized",
+                    "authentification requise : connectez-vous ou envoyez Authorization: Bearer <jeton>",
+                ),
             ),
-            ApiError::Forbidden(message) => (
-                StatusCode::FORBIDDEN,
-                json!({ "error": "forbidden", "message": message }),
-            ),
+            ApiError::Forbidden(message) => {
+                (StatusCode::FORBIDDEN, ErrorBody::new("forbidden", message))
+            }
             ApiError::Refused(refusal) => (
                 StatusCode::CONFLICT,
-                json!({ "error": "workflow", "message": refusal.message(), "refusal": refusal }),
+                ErrorBody {
+                    refusal: Some(serde_json::to_value(&refusal).unwrap_or_default()),
+                    ..ErrorBody::new("workflow", refusal.message())
+                },
             ),
             ApiError::Internal(err) => {
                 let incident = uuid::Uuid::new_v4();
                 tracing::error!(%incident, error = ?err, "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    json!({
-                        "error": "internal",
-                        "message": "erreur interne du serveur",
-                        "incident": incident.to_string(),
-                    }),
+                    ErrorBody {
+                        incident: Some(incident.to_string()),
+                        ..ErrorBody::new("internal", "erreur interne du serveur")
+                    },
                 )
             }
         };

@@ -16,13 +16,14 @@
 //! file carries the final seats of a list election
 //! ([`prefecture::final_seats`]).
 //!
+//! The HTTP handlers are in [`crate::api::exports`] and [`crate::api::print`].
+//!
 //! The printable records (`GET /api/elections/{id}/print/…`, `urne export
 //! pdf`) go through the same figures, digests and audit rows; their layout is
 //! [`crate::print`]'s.
 
 use std::collections::BTreeMap;
 
-use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -31,13 +32,12 @@ use election_data::formats::{
     split_insee,
 };
 use election_data::model::{Election, ProcesVerbal};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::print::{Paper, PrintError, Record};
+use crate::state::AppState;
 use crate::store::audit::AuditRecord;
 
 /// The formats that can be exported.
@@ -157,18 +157,8 @@ fn export_audit<'a>(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct ExportQuery {
-    /// `desk` for every current entry (desk only); published figures otherwise.
-    #[serde(default)]
-    pub source: Option<String>,
-    /// The commune's INSEE code, when the root perimeter's code is not one.
-    #[serde(default)]
-    pub insee: Option<String>,
-}
-
 /// Whether the desk's figures are asked for (`?source=desk`, desk only).
-fn desk_source(principal: &Principal, source: Option<&str>) -> Result<bool, ApiError> {
+pub(crate) fn desk_source(principal: &Principal, source: Option<&str>) -> Result<bool, ApiError> {
     match source {
         None | Some("public") => Ok(false),
         Some("desk") => {
@@ -184,17 +174,14 @@ fn desk_source(principal: &Principal, source: Option<&str>) -> Result<bool, ApiE
 
 /// The results to export from the live state: published figures (refused
 /// during an embargo) or, for the desk, every current entry.
-fn live_results(
+pub(crate) fn live_results(
     state: &AppState,
     id: &str,
     desk: bool,
     insee: Option<&str>,
     now: i64,
 ) -> Result<ResultsFile, ApiError> {
-    let topic = state
-        .hub
-        .get(id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
+    let topic = state.election(id)?;
     let (election, pvs) = {
         let live = topic.read();
         if !desk && !live.public_view(now).results_visible() {
@@ -226,17 +213,17 @@ fn live_results(
 
 /// One file to send: what it is (for the audit log), its figures' source,
 /// its bytes and type.
-struct Delivery<'a> {
-    what: &'a str,
-    desk: bool,
-    bytes: Vec<u8>,
-    content_type: &'static str,
-    extension: &'a str,
+pub(crate) struct Delivery<'a> {
+    pub what: &'a str,
+    pub desk: bool,
+    pub bytes: Vec<u8>,
+    pub content_type: &'static str,
+    pub extension: &'a str,
 }
 
 /// Audits an export and answers its bytes with their digests; the file is
 /// named `<id>-<what>.<extension>`.
-async fn deliver(
+pub(crate) async fn deliver(
     state: &AppState,
     principal: &Principal,
     id: &str,
@@ -277,45 +264,6 @@ async fn deliver(
     Ok(response)
 }
 
-/// `GET /api/elections/{id}/export/{format}`.
-pub async fn download(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path((id, format)): Path<(String, String)>,
-    Query(q): Query<ExportQuery>,
-) -> Result<Response, ApiError> {
-    let format = Format::parse(&format).ok_or_else(|| {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        ApiError::not_found(format!(
-            "format d'export inconnu : {format} (formats : {})",
-            names.join(", ")
-        ))
-    })?;
-    let desk = desk_source(&principal, q.source.as_deref())?;
-    let now = crate::store::now_millis();
-    let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
-    let bytes = build(format, &results, &rfc3339_utc(now));
-    let d = Delivery {
-        what: format.name(),
-        desk,
-        bytes,
-        content_type: format.content_type(),
-        extension: format.extension(),
-    };
-    deliver(&state, &principal, &id, d).await
-}
-
-#[derive(Debug, Deserialize)]
-pub struct PrintQuery {
-    /// `a4` (portrait, default) or `a3` (landscape).
-    #[serde(default)]
-    pub format: Option<String>,
-    #[serde(default)]
-    pub source: Option<String>,
-    #[serde(default)]
-    pub insee: Option<String>,
-}
-
 /// Prints a record of the results: the PDF's bytes, on a blocking thread
 /// (printpdf's document is single-threaded and compresses the font).
 pub async fn print_pdf(
@@ -327,73 +275,6 @@ pub async fn print_pdf(
     tokio::task::spawn_blocking(move || crate::print::render(&record, paper, &results, now))
         .await
         .map_err(|e| PrintError::Pdf(e.to_string()))?
-}
-
-async fn print_record(
-    state: AppState,
-    principal: Principal,
-    id: String,
-    record: Record,
-    q: PrintQuery,
-) -> Result<Response, ApiError> {
-    let paper = match q.format.as_deref() {
-        None => Paper::A4,
-        Some(f) => Paper::parse(f).ok_or_else(|| {
-            ApiError::bad_request(
-                "invalid_format",
-                format!("format de papier inconnu : {f} (a4 ou a3)"),
-            )
-        })?,
-    };
-    let desk = desk_source(&principal, q.source.as_deref())?;
-    let now = crate::store::now_millis();
-    let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
-    let what = format!("pdf-{}-{}", record.name(), paper.name());
-    let bytes = print_pdf(record, paper, results, now)
-        .await
-        .map_err(|e| match e {
-            PrintError::UnknownBureau(_) | PrintError::NotCounted(_) => {
-                ApiError::not_found(e.to_string())
-            }
-            PrintError::Pdf(_) => ApiError::Internal(anyhow::anyhow!(e)),
-        })?;
-    let d = Delivery {
-        what: &what,
-        desk,
-        bytes,
-        content_type: "application/pdf",
-        extension: "pdf",
-    };
-    deliver(&state, &principal, &id, d).await
-}
-
-/// `GET /api/elections/{id}/print/{commune|proclamation}?format=a4|a3`.
-pub async fn print(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path((id, record)): Path<(String, String)>,
-    Query(q): Query<PrintQuery>,
-) -> Result<Response, ApiError> {
-    let record = match record.as_str() {
-        "commune" => Record::Commune,
-        "proclamation" => Record::Proclamation,
-        other => {
-            return Err(ApiError::not_found(format!(
-                "document inconnu : {other} (commune, proclamation ou bureau/CODE)"
-            )));
-        }
-    };
-    print_record(state, principal, id, record, q).await
-}
-
-/// `GET /api/elections/{id}/print/bureau/{code}?format=a4|a3`.
-pub async fn print_bureau(
-    State(state): State<AppState>,
-    principal: Principal,
-    Path((id, code)): Path<(String, String)>,
-    Query(q): Query<PrintQuery>,
-) -> Result<Response, ApiError> {
-    print_record(state, principal, id, Record::Bureau(code), q).await
 }
 
 /// `urne import …` and `urne export …`: the same formats from the command

@@ -4,14 +4,18 @@
 //! recomputes the tallies with `election-data`, pushes every change to live
 //! subscribers over WebSocket and renders the public pages.
 //!
-//! - [`app`]: the router and shared state, and how the server is started.
+//! - [`state`]: the shared state (with its sub-states) and the configuration.
+//! - [`router`]: the routes, and the role each one needs.
+//! - [`serve`]: starting the server, the accept loop, stopping.
+//! - [`api`]: the JSON API by resource, and its generated OpenAPI document.
+//! - [`schemas`]: the OpenAPI schemas of the domain types the API carries.
+//! - [`app`]: re-exports of the above, for the code that starts a server.
 //! - [`store`]: SQLite / PostgreSQL persistence.
 //! - [`live`], [`charts`], [`assets`], [`protocol`], [`time`]: the read
 //!   model, from the `results-view` crate shared with the kiosk.
 //! - [`hub`]: the topics (from `results-view`), the WebSocket endpoint and
 //!   the fan-out worker processes that can hold its connections.
 //! - [`auth`]: accounts, sessions, CSRF, login throttling.
-//! - [`ingest`]: the JSON entry API.
 //! - [`write`]: the write path (lock, replay, transition, store, publish) the API, the desk and the CLI share.
 //! - [`desk`]: the desk's and presidents' HTML forms.
 //! - [`pages`]: the public pages (from `results-view`), the feed's handler and the static copy.
@@ -19,6 +23,7 @@
 //! - [`print`]: the printable records (PDF): commune, bureau, proclamation.
 //! - [`cli`]: the command line (serve, demo, import, export, user, audit).
 
+pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
@@ -26,9 +31,12 @@ pub mod desk;
 pub mod error;
 pub mod export;
 pub mod hub;
-pub mod ingest;
 pub mod pages;
 pub mod print;
+pub mod router;
+pub mod schemas;
+pub mod serve;
+pub mod state;
 pub mod store;
 pub mod write;
 

@@ -21,10 +21,10 @@ use election_data::workflow::{Action, Role};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::hub::Topic;
+use crate::state::AppState;
 use crate::store::bureaux::{self, Columns};
 use crate::store::{
     Committed, Store, StoreError, audit, elections, entries, idempotency, now_millis,

@@ -2,23 +2,18 @@
 //! presidents (printed by the desk, valid once, for one bureau).
 //!
 //! Both the HTML forms (`/login`, in the desk's `login` screen) and the JSON
-//! API (`/api/login`) check credentials here and end in [`open_session`]: a
+//! API (`/api/login`, in [`crate::api::users`]) check credentials here and end in [`open_session`]: a
 //! random token in the session cookie, its hash and a fresh CSRF token in
 //! the store.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::Json;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderValue, StatusCode};
 use election_data::workflow::Role;
-use serde::Deserialize;
-use serde_json::json;
 
 use super::{SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::store::accounts::Session;
 use crate::store::now_millis;
 
@@ -154,73 +149,5 @@ pub async fn check_code(
             state.throttle.record_failure("code", addr);
             Err(LoginError::Invalid)
         }
-    }
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiPasswordLogin {
-    pub username: String,
-    pub password: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ApiCodeLogin {
-    pub code: String,
-}
-
-fn api_failure(e: LoginError) -> Response {
-    match e {
-        LoginError::Internal(err) => err.into_response(),
-        other => (
-            other.status(),
-            Json(json!({ "error": if matches!(other, LoginError::Throttled) { "throttled" } else { "invalid_credentials" }, "message": other.message() })),
-        )
-            .into_response(),
-    }
-}
-
-/// `POST /api/login`: for scripts and tests. Answers the CSRF token to send
-/// in `X-CSRF-Token` with every write made with the session cookie.
-pub async fn api_login(
-    State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    crate::ingest::ApiJson(body): crate::ingest::ApiJson<ApiPasswordLogin>,
-) -> Response {
-    let addr = Some(info.ip());
-    match check_password(&state, &body.username, &body.password, addr).await {
-        Ok((role, bureaux)) => match open_session(&state, &body.username, role, bureaux.clone(), None).await {
-            Ok((cookie, csrf)) => (
-                [(header::SET_COOKIE, cookie)],
-                Json(json!({ "username": body.username, "role": role, "bureaux": bureaux, "csrf": csrf })),
-            )
-                .into_response(),
-            Err(e) => e.into_response(),
-        },
-        Err(e) => api_failure(e),
-    }
-}
-
-/// `POST /api/login/code`: a president's one-time code.
-pub async fn api_login_code(
-    State(state): State<AppState>,
-    ConnectInfo(info): ConnectInfo<SocketAddr>,
-    crate::ingest::ApiJson(body): crate::ingest::ApiJson<ApiCodeLogin>,
-) -> Response {
-    let addr = Some(info.ip());
-    match check_code(&state, &body.code, addr).await {
-        Ok((election, bureau)) => {
-            let name = format!("président {bureau}");
-            match open_session(&state, &name, Role::President, vec![bureau.clone()], Some(election.clone())).await {
-                Ok((cookie, csrf)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Json(json!({ "username": name, "role": "president", "election": election, "bureaux": [bureau], "csrf": csrf })),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
-        Err(e) => api_failure(e),
     }
 }

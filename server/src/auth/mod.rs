@@ -13,19 +13,21 @@
 //! slow). Failed logins are throttled per account (at most
 //! [`throttle::MAX_FAILURES_PER_HOUR`] an hour) and slowed down per address.
 
+pub mod access_code;
 pub mod login;
+pub mod password;
 pub mod throttle;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+pub use password::{hash_password, verify_password};
+
 use axum::extract::FromRequestParts;
 use axum::http::header;
 use axum::http::request::Parts;
 use election_data::workflow::Role;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "urne_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -145,25 +147,6 @@ pub fn random_token() -> String {
     rand::rng().fill_bytes(&mut bytes);
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// Hashes a password with argon2id (blocking: call from `spawn_blocking`).
-pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
-    let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
-}
-
-/// Verifies a password against its stored hash (blocking).
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {

@@ -38,7 +38,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
     let role = election_data::workflow::Role::parse(&role)
         .ok_or_else(|| anyhow::anyhow!("--role: admin, desk or president expected, got {role}"))?;
     let store = Store::connect(&database_url).await?;
-    let user = crate::ingest::make_user(crate::ingest::NewUser {
+    let user = crate::api::users::make_user(crate::api::users::NewUser {
         username: username.clone(),
         password: read_password()?,
         role,

@@ -6,9 +6,9 @@ use maud::html;
 use serde::Deserialize;
 
 use super::ui::*;
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize)]
 pub(super) struct AuditQuery {

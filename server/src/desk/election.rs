@@ -12,11 +12,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::ui::*;
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::live::BureauLive;
 use crate::pages::format::{int, pct};
+use crate::state::AppState;
 use crate::write;
 
 pub(super) fn entry_status(e: &Election, b: &BureauLive) -> Markup {
@@ -145,7 +145,7 @@ pub(super) async fn bureau_action(
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);
             }
-            return match crate::ingest::new_access_code(&state, &p, &id, &code).await {
+            return match crate::auth::access_code::new_access_code(&state, &p, &id, &code).await {
                 Ok(one_time) => layout(
                     "Code président",
                     &p,

@@ -5,9 +5,9 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 
 use super::ui::*;
-use crate::app::AppState;
 use crate::auth::{Principal, Via};
 use crate::pages::format::date;
+use crate::state::AppState;
 
 pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Response {
     if p.via == Via::Anonymous {

@@ -20,10 +20,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use election_data::formats::{ElectionHeader, FormatErrors, parse_kind, setup};
 use maud::{Markup, html};
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::live::LiveElection;
+use crate::state::AppState;
 
 /// Largest upload accepted by `POST /desk/import`, all files together.
 pub const BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -379,7 +379,7 @@ pub async fn submit(State(state): State<AppState>, p: Principal, multipart: Mult
         return ApiError::from(e).into_response();
     }
     let id = election.id.clone();
-    crate::app::watch_embargo(state.hub.insert(LiveElection::new(election)));
+    crate::state::watch_embargo(state.hub.insert(LiveElection::new(election)));
     tracing::info!(election = %id, by = %p.name, "election imported from the desk form");
     Redirect::to(&format!("/desk/elections/{id}")).into_response()
 }

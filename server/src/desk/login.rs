@@ -12,10 +12,10 @@ use election_data::workflow::Role;
 use maud::html;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::login::{LoginError, check_code, check_password, open_session, session_cookie};
 use crate::auth::{ClientIp, Principal, Via, constant_time_eq, random_token};
 use crate::error::ApiError;
+use crate::state::AppState;
 
 const LOGIN_CSRF_COOKIE: &str = "urne_login_csrf";
 

@@ -13,7 +13,7 @@
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 mod audit;
 mod election;

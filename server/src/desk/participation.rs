@@ -12,10 +12,10 @@ use maud::html;
 
 use super::pv::{Shown, pv_fields, render_pv_form};
 use super::ui::*;
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::pages::format::int;
+use crate::state::AppState;
 use crate::write;
 
 pub(super) async fn participation(

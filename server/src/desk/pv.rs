@@ -13,10 +13,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::ui::*;
-use crate::app::AppState;
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
 use crate::pages::format::int;
+use crate::state::AppState;
 use crate::write::{self, PvInput};
 
 #[derive(Debug, Deserialize)]

@@ -24,8 +24,8 @@ pub use results_view::ws::{
 };
 
 use super::{Feed, HubSettings, TopicView, View};
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn handler(
     State(state): State<AppState>,

@@ -1,11 +1,11 @@
 //! The public display, from the read model (`results_view::pages`,
 //! re-exported here): the pages, the big screen, the page cache, the feed
 //! document and the static copy. What is the server's: the state the public
-//! handlers read ([`PublicState`] from [`AppState`]), the routes typed for
-//! it, the feed's HTTP handler ([`feed`]), the static copy started from the
-//! server's state ([`static_dir`]) and the benchmark's reference endpoint.
+//! handlers read ([`PublicState`], which the server's state provides), the
+//! routes, the static copy started from the server's state ([`static_dir`])
+//! and the benchmark's reference endpoint. The feed's HTTP handler is the
+//! API's (`api::feed`).
 
-pub mod feed;
 pub mod static_dir;
 
 use axum::Router;
@@ -15,24 +15,17 @@ use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 
 pub use results_view::pages::{
-    LangQuery, Page, PublicState, bureau, cache, candidate, commune, ecran, ecran_page, format,
-    home, home_rendered, i18n, not_found, participation, perimeter, view,
+    LangQuery, Page, PublicState, bureau, cache, candidate, commune, ecran, ecran_page, feed,
+    format, home, home_rendered, i18n, not_found, participation, perimeter, view,
 };
-
-use crate::app::AppState;
-
-impl FromRef<AppState> for PublicState {
-    fn from_ref(state: &AppState) -> PublicState {
-        PublicState {
-            topics: state.hub.topics().clone(),
-            pages: state.pages.clone(),
-        }
-    }
-}
 
 /// The public pages, in French at `/…` and in English at `/en/…` (the
 /// assets are routed beside them; `results_view::pages::routes` has both).
-pub fn routes() -> Router<AppState> {
+pub fn routes<S>() -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PublicState: FromRef<S>,
+{
     results_view::pages::page_routes()
 }
 

@@ -8,9 +8,12 @@ use axum::extract::FromRef;
 pub use results_view::pages::static_dir::{PERIOD, write_atomic};
 
 use super::PublicState;
-use crate::app::AppState;
 
-/// Starts the background writer. It runs until the process ends.
-pub fn spawn(state: AppState, dir: PathBuf) -> tokio::task::JoinHandle<()> {
+/// Starts the background writer from any state that holds the public one.
+/// It runs until the process ends.
+pub fn spawn<S>(state: S, dir: PathBuf) -> tokio::task::JoinHandle<()>
+where
+    PublicState: FromRef<S>,
+{
     results_view::pages::static_dir::spawn(PublicState::from_ref(&state), dir)
 }

@@ -1,0 +1,282 @@
+//! The OpenAPI schemas of the domain types the API carries (election
+//! definitions, PV lines, violations, refusals, tallies, frames), for the
+//! document generated from the code (`/api/openapi.json`).
+//!
+//! The domain crate stays free of any HTTP or OpenAPI dependency, so its
+//! types are described here, once, by marker types implementing
+//! [`utoipa::ToSchema`]; the API's own bodies derive their schemas from
+//! their Rust definitions (`#[derive(ToSchema)]`) in [`crate::api`]'s
+//! resource modules and [`crate::error::ErrorBody`].
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+fn from_json(v: Value) -> RefOr<Schema> {
+    // The fragments below are constants; a broken one is caught by the
+    // test `every_schema_parses`.
+    serde_json::from_value(v).unwrap_or_else(|_| RefOr::T(Schema::default()))
+}
+
+/// Declares a marker type whose schema is the given JSON fragment.
+macro_rules! described {
+    ($(#[$m:meta])* $name:ident, $json:expr) => {
+        $(#[$m])*
+        pub struct $name;
+        impl PartialSchema for $name {
+            fn schema() -> RefOr<Schema> {
+                from_json($json)
+            }
+        }
+        impl ToSchema for $name {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed(stringify!($name))
+            }
+        }
+    };
+}
+
+fn voix_line() -> Value {
+    json!({
+        "type": "object",
+        "required": ["candidate", "voix"],
+        "additionalProperties": false,
+        "properties": {
+            "candidate": { "type": "integer", "minimum": 0, "maximum": 4294967295u64 },
+            "voix": { "type": "integer", "format": "int64" }
+        }
+    })
+}
+
+fn turnout_reading() -> Value {
+    json!({
+        "type": "object",
+        "required": ["hour", "votants"],
+        "additionalProperties": false,
+        "properties": {
+            "hour": { "type": "string", "examples": ["12:00"] },
+            "votants": { "type": "integer", "format": "int64" }
+        }
+    })
+}
+
+described!(
+    /// `{candidate, voix}`: a candidate's (or list's) votes.
+    CandidateVoix,
+    voix_line()
+);
+
+described!(
+    /// A turnout reading: the votants at a given hour.
+    TurnoutReading,
+    turnout_reading()
+);
+
+described!(
+    /// A running tally after the first `at` ballots (100, 200…).
+    Centaine,
+    json!({
+        "type": "object",
+        "required": ["at", "blancs", "nuls", "voix"],
+        "additionalProperties": false,
+        "properties": {
+            "at": { "type": "integer", "format": "int64" },
+            "blancs": { "type": "integer", "format": "int64" },
+            "nuls": { "type": "integer", "format": "int64" },
+            "voix": { "type": "array", "items": voix_line() }
+        }
+    })
+);
+
+described!(
+    /// An account's role.
+    Role,
+    json!({ "type": "string", "enum": ["admin", "desk", "president", "public"] })
+);
+
+described!(
+    /// A broken rule of a procès-verbal: the field, the rule, how serious.
+    Violation,
+    json!({
+        "type": "object",
+        "required": ["field", "rule", "severity", "message"],
+        "properties": {
+            "field": { "type": "string", "examples": ["votants", "voix[3]", "turnout[17:00]"] },
+            "rule": {
+                "type": "string",
+                "description": "non_negative, votants_at_most_inscrits, votants_breakdown, voix_sum_exprimes, candidate_missing, candidate_unknown, candidate_duplicate, turnout_at_most_inscrits, turnout_non_decreasing, turnout_unknown_hour, centaine_step, centaine_sum, centaine_above_final, inscrits_differ_from_roll, blancs_implausible, nuls_implausible, large_correction…"
+            },
+            "severity": { "type": "string", "enum": ["error", "warning"] },
+            "message": { "type": "string" }
+        }
+    })
+);
+
+described!(
+    /// A problem of an election definition: the field and what is wrong.
+    DefinitionError,
+    json!({
+        "type": "object",
+        "required": ["field", "message"],
+        "properties": {
+            "field": { "type": "string", "examples": ["id", "candidates[0].colour"] },
+            "message": { "type": "string" }
+        }
+    })
+);
+
+described!(
+    /// Why the workflow refuses an action (`reason`, and details).
+    Refusal,
+    json!({
+        "type": "object",
+        "required": ["reason"],
+        "properties": {
+            "reason": {
+                "type": "string",
+                "description": "forbidden, not_your_bureau, locked, wrong_state, second_entry_missing, entries_differ"
+            },
+            "state": { "type": "string" },
+            "fields": { "type": "array", "items": { "type": "string" } }
+        }
+    })
+);
+
+described!(
+    /// An election's definition: territory, bureaux, candidates or lists.
+    Election,
+    json!({
+        "type": "object",
+        "description": "Fields not listed here are ignored. The definition is checked as a whole (unique codes, one root perimeter, known parents…); what the schema cannot say is answered 422 with every problem named.",
+        "required": ["id", "label", "kind", "round", "date", "perimeters", "bureaux", "candidates"],
+        "properties": {
+            "id": { "type": "string", "pattern": "^[a-z0-9-]{1,64}$" },
+            "label": { "type": "string" },
+            "kind": {
+                "type": "string",
+                "enum": ["presidentielle", "legislatives", "europeennes", "regionales", "departementales", "municipales", "communautaires", "referendum"]
+            },
+            "round": { "type": "integer", "enum": [1, 2] },
+            "date": { "type": "string", "format": "date" },
+            "turnout_hours": { "type": "array", "items": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" } },
+            "embargo": { "type": "string", "description": "RFC 3339 instant before which the public sees participation only." },
+            "double_entry": { "type": "boolean" },
+            "seats": { "type": "integer", "minimum": 0, "maximum": 4294967295u64 },
+            "previous": {
+                "type": "object",
+                "description": "The previous comparable election, for the participation page.",
+                "required": ["label", "inscrits", "votants"],
+                "properties": {
+                    "label": { "type": "string" },
+                    "inscrits": { "type": "integer", "minimum": 0 },
+                    "votants": { "type": "integer", "minimum": 0 },
+                    "turnout": { "type": "array", "items": turnout_reading() }
+                }
+            },
+            "perimeters": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", "kind"],
+                    "properties": {
+                        "code": { "type": "string" },
+                        "name": { "type": "string" },
+                        "kind": { "type": "string", "enum": ["commune", "circonscription", "canton", "quartier", "village"] },
+                        "parent": { "type": "string", "description": "Absent for the one root, of kind commune." }
+                    }
+                }
+            },
+            "bureaux": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["code", "name", "inscrits"],
+                    "properties": {
+                        "code": { "type": "string" },
+                        "name": { "type": "string" },
+                        "address": { "type": "string" },
+                        "inscrits": { "type": "integer", "minimum": 0 },
+                        "perimeters": { "type": "array", "items": { "type": "string" } }
+                    }
+                }
+            },
+            "candidates": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["number", "name", "colour"],
+                    "properties": {
+                        "number": { "type": "integer", "minimum": 1, "maximum": 4294967295u64 },
+                        "name": { "type": "string" },
+                        "nuance": { "type": "string" },
+                        "colour": { "type": "string", "pattern": "^#[0-9a-fA-F]{6}$" }
+                    }
+                }
+            }
+        }
+    })
+);
+
+described!(
+    /// The results of a bureau or perimeter.
+    Tally,
+    json!({
+        "type": "object",
+        "description": "arrived/total bureaux, summed counts, rates (percent, two decimals), scores per candidate, turnout per hour."
+    })
+);
+
+described!(
+    /// The live state as the WebSocket's first frame (`type: snapshot`).
+    Snapshot,
+    json!({
+        "type": "object",
+        "required": ["type", "seq"],
+        "description": "The same bytes as the WebSocket snapshot frame: the election, the tallies of every perimeter and bureau visible to the view, and the sequence number `seq`.",
+        "properties": {
+            "type": { "type": "string" },
+            "seq": { "type": "integer" }
+        }
+    })
+);
+
+/// What the server answers to an accepted write: the bureau's new state.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    pub election: String,
+    pub bureau: String,
+    pub version: i64,
+    pub seq: i64,
+    pub state: String,
+    #[schema(value_type = Vec<Violation>)]
+    pub warnings: Vec<Value>,
+    #[schema(value_type = Tally)]
+    pub results: Value,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_described_schema_is_an_object_or_enum() {
+        for schema in [
+            CandidateVoix::schema(),
+            TurnoutReading::schema(),
+            Centaine::schema(),
+            Role::schema(),
+            Violation::schema(),
+            DefinitionError::schema(),
+            Refusal::schema(),
+            Election::schema(),
+            Tally::schema(),
+            Snapshot::schema(),
+        ] {
+            let v = serde_json::to_value(&schema).unwrap_or_default();
+            assert!(v.get("type").is_some(), "{v}");
+        }
+    }
+}
