@@ -7,7 +7,6 @@
 //! generated deterministically from a seed (SplitMix64, no IO, no `rand`), and
 //! always satisfy every blocking rule.
 
-use crate::formats::ResultsFile;
 use crate::model::{Bureau, CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 
 const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
@@ -25,20 +24,6 @@ pub fn sample_commune() -> Election {
 pub fn sample_municipales() -> Election {
     #[allow(clippy::expect_used)]
     serde_json::from_str(SAMPLE_MUNICIPALES).expect("embedded sample municipales is valid JSON")
-}
-
-/// `election` with the first `arrived` bureaux counted (each with its
-/// [`sample_pv`], seeded by its index): the standard results file of the
-/// formats' and the printed records' tests.
-pub fn sample_results(election: Election, arrived: usize) -> ResultsFile {
-    let pvs = election
-        .bureaux
-        .iter()
-        .take(arrived)
-        .enumerate()
-        .map(|(i, b)| (b.code.clone(), sample_pv(&election, b, i as u64)))
-        .collect();
-    ResultsFile::new(election, pvs)
 }
 
 /// `election` with its commune perimeter coded by the INSEE code `insee`

@@ -5,11 +5,14 @@
 //! that decide whether a procès-verbal is acceptable, and the arithmetic that
 //! turns counts into published percentages, can be read and tested in one place.
 //!
-//! - [`bureau`]: a bureau's dossier for the night and every transition with its rules.
+//! - [`bureau`]: a bureau's dossier for the night, every transition with its
+//!   rules, and who may take each (roles, actions, the workflow table).
 //! - [`model`]: elections, bureaux, the perimeter tree, candidates, procès-verbaux.
 //! - [`validate`]: the blocking rules and warnings of a procès-verbal.
 //! - [`percent`]: exact percentages, rounded half-up to two decimals.
 //! - [`tally`]: participation, percentages and aggregation over the perimeter tree.
+//! - [`seats`]: seat allocation, with one entry point per election ([`seats::for_election`]).
+//! - [`formats`]: the files Urne reads and writes (one module per format).
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
 
 pub mod bureau;
@@ -20,7 +23,6 @@ pub mod percent;
 pub mod seats;
 pub mod tally;
 pub mod validate;
-pub mod workflow;
 
 pub use model::{
     Bureau, Candidate, CandidateVoix, Election, ElectionKind, Perimeter, PerimeterKind,

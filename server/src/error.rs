@@ -44,7 +44,7 @@ pub enum ApiError {
     #[error("forbidden: {0}")]
     Forbidden(String),
     #[error("refused: {0:?}")]
-    Refused(election_data::workflow::Refusal),
+    Refused(election_data::bureau::Refusal),
     #[error("internal error: {0}")]
     Internal(#[from] anyhow::Error),
 }

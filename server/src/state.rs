@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use axum::extract::FromRef;
 
+use crate::auth::AuthState;
 use crate::auth::throttle::Throttle;
 use crate::error::ApiError;
 use crate::hub::{Hub, Topic};
@@ -55,9 +56,9 @@ pub struct AppState {
     pub throttle: Arc<Throttle>,
     /// Public pages and feed, rendered once per change.
     pub pages: Arc<PageCache>,
-    /// An argon2 hash checked against when an account does not exist, so
-    /// that unknown and known names take the same time to refuse.
-    pub dummy_hash: String,
+    /// What authentication reads (the store, the API token, the throttle,
+    /// the dummy hash), shared with the fields above.
+    pub auth: AuthState,
 }
 
 impl FromRef<AppState> for Arc<Store> {
@@ -75,6 +76,12 @@ impl FromRef<AppState> for Arc<Hub> {
 impl FromRef<AppState> for Arc<Config> {
     fn from_ref(state: &AppState) -> Self {
         state.config.clone()
+    }
+}
+
+impl FromRef<AppState> for AuthState {
+    fn from_ref(state: &AppState) -> Self {
+        state.auth.clone()
     }
 }
 
@@ -139,13 +146,20 @@ impl AppState {
         })
         .await?
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
+        let throttle = Arc::new(Throttle::default());
+        let auth = AuthState {
+            store: store.clone(),
+            api_token: Arc::from(config.api_token.as_str()),
+            throttle: throttle.clone(),
+            dummy_hash: Arc::from(dummy_hash.as_str()),
+        };
         Ok(AppState {
             store,
             hub,
             config: Arc::new(config),
-            throttle: Arc::new(Throttle::default()),
+            throttle,
             pages: Arc::new(PageCache::new()),
-            dummy_hash,
+            auth,
         })
     }
 

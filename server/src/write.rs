@@ -10,14 +10,17 @@
 //! after the commit). The answer is typed ([`Answer`]): the API sends its JSON, the
 //! desk reads its fields.
 
+pub mod access_code;
+pub use access_code::new_access_code;
+
 use std::sync::Arc;
 
+use election_data::bureau::{Action, Role};
 use election_data::bureau::{Actor, Dossier, PvSubmission, Refused, Transition};
 use election_data::formats::ResultsFile;
 use election_data::model::{Election, TurnoutReading};
 use election_data::tally::{BureauState, Tally, tally_bureaux};
 use election_data::validate::Violation;
-use election_data::workflow::{Action, Role};
 use serde::Serialize;
 use sqlx::AnyConnection;
 

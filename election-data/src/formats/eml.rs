@@ -499,7 +499,7 @@ mod tests {
     use crate::formats::xml::{Node, parse};
 
     fn sample(arrived: usize) -> ResultsFile {
-        crate::fixtures::sample_results(sample_commune(), arrived)
+        ResultsFile::sample(sample_commune(), arrived)
     }
 
     /// The content models of the EML 510 v5 schema for the elements written

@@ -656,6 +656,25 @@ pub struct ResultsFile {
 }
 
 impl ResultsFile {
+    /// `election` with the first `arrived` bureaux counted, each with its
+    /// [`crate::fixtures::sample_pv`] seeded by its index: the standard
+    /// results file of the formats' and the printed records' tests.
+    pub fn sample(election: Election, arrived: usize) -> ResultsFile {
+        let pvs = election
+            .bureaux
+            .iter()
+            .take(arrived)
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    b.code.clone(),
+                    crate::fixtures::sample_pv(&election, b, i as u64),
+                )
+            })
+            .collect();
+        ResultsFile::new(election, pvs)
+    }
+
     /// An election's results with the commune codes of [`CommuneMeta::from_election`].
     pub fn new(election: Election, pvs: BTreeMap<String, ProcesVerbal>) -> ResultsFile {
         ResultsFile {

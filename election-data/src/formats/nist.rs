@@ -1202,7 +1202,7 @@ mod tests {
     }
 
     fn sample(arrived: usize) -> ResultsFile {
-        crate::fixtures::sample_results(sample_commune(), arrived)
+        ResultsFile::sample(sample_commune(), arrived)
     }
 
     #[test]

@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn one_row_per_bureau_and_candidate() {
-        let r = crate::fixtures::sample_results(crate::fixtures::sample_commune(), 3);
+        let r = ResultsFile::sample(crate::fixtures::sample_commune(), 3);
         let text = String::from_utf8(encode(&r)).expect("utf-8");
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 1 + 3 * 12);

@@ -295,7 +295,7 @@ mod tests {
     use crate::model::ElectionKind;
 
     fn sample(arrived: usize) -> ResultsFile {
-        crate::fixtures::sample_results(
+        ResultsFile::sample(
             crate::fixtures::with_insee(sample_commune(), "13004"),
             arrived,
         )

@@ -11,8 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
+use election_data::bureau::Action;
 use election_data::model::{ProcesVerbal, TurnoutReading};
-use election_data::workflow::Action;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -295,8 +295,7 @@ pub async fn access_code(
     Extension(principal): Extension<Principal>,
     Path((id, code)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let one_time =
-        crate::auth::access_code::new_access_code(&state, &principal, &id, &code).await?;
+    let one_time = crate::write::new_access_code(&state, &principal, &id, &code).await?;
     Ok(Json(AccessCode {
         election: id,
         bureau: code,

@@ -7,15 +7,15 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use election_data::workflow::Role;
+use election_data::bureau::Role;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ApiJson;
 use super::schemas::{self, ErrorBody};
-use crate::auth::ClientIp;
 use crate::auth::Principal;
 use crate::auth::login::{LoginError, check_code, check_password, open_session};
+use crate::auth::{AuthState, ClientIp};
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -31,7 +31,7 @@ pub struct NewUser {
     pub password: String,
     /// admin, desk or president.
     #[schema(value_type = AccountRole)]
-    pub role: election_data::workflow::Role,
+    pub role: election_data::bureau::Role,
     /// A president's bureaux.
     #[serde(default)]
     pub bureaux: Vec<String>,
@@ -69,7 +69,7 @@ pub async fn make_user(u: NewUser) -> Result<crate::store::accounts::User, ApiEr
             "password : 12 caractères au moins",
         ));
     }
-    if u.role == election_data::workflow::Role::Public {
+    if u.role == election_data::bureau::Role::Public {
         return Err(ApiError::bad_request(
             "invalid_field",
             "role : admin, desk ou president",
@@ -179,7 +179,7 @@ fn api_failure(e: LoginError) -> Response {
         (status = 429, description = "Too many failures: wait", body = ErrorBody),
     ))]
 pub async fn api_login(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientIp(addr): ClientIp,
     ApiJson(body): ApiJson<ApiPasswordLogin>,
 ) -> Response {
@@ -217,7 +217,7 @@ pub async fn api_login(
         (status = 429, description = "Too many failures: wait", body = ErrorBody),
     ))]
 pub async fn api_login_code(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientIp(addr): ClientIp,
     ApiJson(body): ApiJson<ApiCodeLogin>,
 ) -> Response {

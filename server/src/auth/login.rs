@@ -9,11 +9,10 @@
 use std::net::IpAddr;
 
 use axum::http::{HeaderValue, StatusCode};
-use election_data::workflow::Role;
+use election_data::bureau::Role;
 
-use super::{SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
+use super::{AuthState, SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
 use crate::error::ApiError;
-use crate::state::AppState;
 use crate::store::accounts::Session;
 use crate::store::now_millis;
 
@@ -27,7 +26,7 @@ pub fn session_cookie(token: &str, max_age_secs: i64) -> HeaderValue {
 
 /// Opens a session; returns its cookie header and CSRF token.
 pub async fn open_session(
-    state: &AppState,
+    state: &AuthState,
     username: &str,
     role: Role,
     bureaux: Vec<String>,
@@ -86,7 +85,7 @@ impl LoginError {
 
 /// Checks a password login, with throttling. Returns the account's role and bureaux.
 pub async fn check_password(
-    state: &AppState,
+    state: &AuthState,
     username: &str,
     password: &str,
     addr: Option<IpAddr>,
@@ -102,7 +101,7 @@ pub async fn check_password(
     // Verify against a dummy hash for unknown accounts: same cost, no enumeration.
     let hash = user
         .as_ref()
-        .map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
+        .map_or_else(|| state.dummy_hash.to_string(), |u| u.password_hash.clone());
     let password = password.to_string();
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
@@ -122,7 +121,7 @@ pub async fn check_password(
 
 /// Consumes a president's one-time code.
 pub async fn check_code(
-    state: &AppState,
+    state: &AuthState,
     code: &str,
     addr: Option<IpAddr>,
 ) -> Result<(String, String), LoginError> {

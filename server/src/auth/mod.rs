@@ -7,27 +7,29 @@
 //! request made with a session must carry the session's CSRF token (a form
 //! field, or the `X-CSRF-Token` header for JSON), so a page of another site
 //! cannot act in a logged-in user's name. Whether a role may do an action on
-//! a bureau is election-data's [`workflow::authorize`] table.
+//! a bureau is election-data's [`election_data::bureau::authorize`] table.
 //!
 //! Passwords are hashed with argon2 (on a blocking thread: it is meant to be
 //! slow). Failed logins are throttled per account (at most
 //! [`throttle::MAX_FAILURES_PER_HOUR`] an hour) and slowed down per address.
 
-pub mod access_code;
 pub mod login;
 pub mod password;
 pub mod throttle;
 
 pub use password::{hash_password, verify_password};
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header;
 use axum::http::request::Parts;
-use election_data::workflow::Role;
+use election_data::bureau::Role;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use crate::store::Store;
+use throttle::Throttle;
 
 pub const SESSION_COOKIE: &str = "urne_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -161,20 +163,36 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
-impl FromRequestParts<AppState> for Principal {
+/// What authentication reads, a sub-state of the server's: the store of
+/// accounts and sessions, the API token, the login throttle, and an argon2
+/// hash checked against when an account does not exist (so that unknown
+/// and known names take the same time to refuse). Handlers and extractors
+/// take it through `FromRef`, so this module knows nothing of the rest of
+/// the server's state.
+#[derive(Debug, Clone)]
+pub struct AuthState {
+    pub store: Arc<Store>,
+    pub api_token: Arc<str>,
+    pub throttle: Arc<Throttle>,
+    pub dummy_hash: Arc<str>,
+}
+
+impl<S> FromRequestParts<S> for Principal
+where
+    S: Send + Sync,
+    AuthState: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AuthState::from_ref(state);
         if let Some(auth) = parts.headers.get(header::AUTHORIZATION) {
             let given = auth
                 .to_str()
                 .ok()
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .ok_or(ApiError::Unauthorized)?;
-            let expected = state.config.api_token.as_bytes();
+            let expected = state.api_token.as_bytes();
             if !expected.is_empty() && constant_time_eq(given.as_bytes(), expected) {
                 return Ok(Principal {
                     name: "api".into(),

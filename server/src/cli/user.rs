@@ -35,7 +35,7 @@ pub async fn run(command: UserCommand) -> anyhow::Result<()> {
         bureaux,
         database_url,
     } = command;
-    let role = election_data::workflow::Role::parse(&role)
+    let role = election_data::bureau::Role::parse(&role)
         .ok_or_else(|| anyhow::anyhow!("--role: admin, desk or president expected, got {role}"))?;
     let store = Store::connect(&database_url).await?;
     let user = crate::api::users::make_user(crate::api::users::NewUser {

@@ -5,9 +5,9 @@
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
+use election_data::bureau::{Action, differences};
 use election_data::model::Election;
 use election_data::tally::BureauState;
-use election_data::workflow::{Action, differences};
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -145,7 +145,7 @@ pub(super) async fn bureau_action(
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);
             }
-            return match crate::auth::access_code::new_access_code(&state, &p, &id, &code).await {
+            return match crate::write::new_access_code(&state, &p, &id, &code).await {
                 Ok(one_time) => layout(
                     "Code président",
                     &p,

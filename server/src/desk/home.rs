@@ -19,7 +19,7 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
         &p,
         html! {
             h1 { "Saisie des résultats" }
-            @if p.role == election_data::workflow::Role::Admin {
+            @if p.role == election_data::bureau::Role::Admin {
                 p { a href="/desk/import" { "Préparer une élection à partir de fichiers (bureaux, liste électorale, candidats)" } }
             }
             @for t in &topics {

@@ -8,14 +8,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use election_data::workflow::Role;
+use election_data::bureau::Role;
 use maud::html;
 use serde::Deserialize;
 
 use crate::auth::login::{LoginError, check_code, check_password, open_session, session_cookie};
-use crate::auth::{ClientIp, Principal, Via, constant_time_eq, random_token};
+use crate::auth::{AuthState, ClientIp, Principal, Via, constant_time_eq, random_token};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 const LOGIN_CSRF_COOKIE: &str = "urne_login_csrf";
 
@@ -97,7 +96,7 @@ pub(super) fn form_failure(e: LoginError) -> Response {
 }
 
 pub async fn login_submit(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientIp(addr): ClientIp,
     headers: HeaderMap,
     Form(form): Form<PasswordLogin>,
@@ -119,7 +118,7 @@ pub async fn login_submit(
 }
 
 pub async fn code_submit(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     ClientIp(addr): ClientIp,
     headers: HeaderMap,
     Form(form): Form<CodeLogin>,
@@ -158,7 +157,7 @@ pub struct LogoutForm {
 }
 
 pub async fn logout(
-    State(state): State<AppState>,
+    State(state): State<AuthState>,
     principal: Principal,
     Form(form): Form<LogoutForm>,
 ) -> Response {

@@ -25,24 +25,22 @@ pub use results_view::ws::{
 
 use super::{Feed, HubSettings, TopicView, View};
 use crate::error::ApiError;
-use crate::state::AppState;
 
 pub async fn handler(
-    State(state): State<AppState>,
+    State(hub): State<Arc<super::Hub>>,
     Path(id): Path<String>,
     Query(params): Query<WsParams>,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let topic = state
-        .hub
+    let topic = hub
         .get(&id)
         .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
-    let settings = state.hub.settings().clone();
+    let settings = hub.settings().clone();
     let feed: Arc<dyn Feed> = Arc::new(TopicView {
         topic,
         view: View::Public,
     });
-    let Some(workers) = state.hub.workers().cloned() else {
+    let Some(workers) = hub.workers().cloned() else {
         return Ok(upgrade(req, move |socket| {
             serve(socket, feed, params.since, settings)
         })

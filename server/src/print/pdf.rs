@@ -116,7 +116,7 @@ mod tests {
 
     #[test]
     fn renders_a_pdf() {
-        let r = election_data::fixtures::sample_results(sample_commune(), 34);
+        let r = election_data::formats::ResultsFile::sample(sample_commune(), 34);
         let bytes = render(&Record::Commune, Paper::A3, &r, 0).expect("pdf");
         assert!(bytes.starts_with(b"%PDF-"));
         assert!(bytes.len() > 10_000);

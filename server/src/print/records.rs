@@ -25,7 +25,7 @@ pub(super) fn pct(part: i64, whole: i64) -> String {
 
 /// The edition time, from milliseconds since the epoch (UTC).
 pub(super) fn edited(millis: i64) -> String {
-    let s = crate::export::rfc3339_utc(millis);
+    let s = results_view::time::rfc3339_utc(millis);
     let (d, t) = s.split_once('T').unwrap_or((s.as_str(), ""));
     let hm = t.get(..5).unwrap_or_default().replace(':', " h ");
     format!("{} à {hm} (UTC)", date(d))
@@ -556,7 +556,7 @@ mod tests {
     use election_data::fixtures::{sample_commune, sample_municipales};
 
     fn results(e: election_data::model::Election, arrived: usize) -> ResultsFile {
-        election_data::fixtures::sample_results(e, arrived)
+        election_data::formats::ResultsFile::sample(e, arrived)
     }
 
     fn texts(pages: &[Vec<Op>]) -> Vec<String> {

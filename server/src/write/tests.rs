@@ -1,8 +1,8 @@
 //! The write path against an in-memory SQLite store: no server, no AppState.
 
+use election_data::bureau::Role;
 use election_data::fixtures::{sample_commune, sample_pv};
 use election_data::formats::ResultsFile;
-use election_data::workflow::Role;
 
 use super::*;
 use crate::auth::Via;

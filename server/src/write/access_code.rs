@@ -1,8 +1,8 @@
 //! A bureau president's one-time login code: made by the desk (the API's
 //! `POST …/bureaux/{code}/code` and the desk's screen), stored as a hash,
-//! valid once for 24 hours; checked by [`super::login::check_code`].
+//! valid once for 24 hours; checked by [`crate::auth::login::check_code`].
 
-use super::Principal;
+use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -32,7 +32,7 @@ pub async fn new_access_code(
     state
         .store
         .create_access_code(
-            &super::sha256_hex(raw.as_bytes()),
+            &crate::auth::sha256_hex(raw.as_bytes()),
             id,
             code,
             &principal.name,
