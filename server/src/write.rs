@@ -134,7 +134,7 @@ pub async fn enter_pv(
     input: PvInput,
     idem: Option<IdemKey>,
 ) -> Result<Answer, ApiError> {
-    let topic = topic_of(state, id)?;
+    let topic = state.election(id)?;
     let change = Change::Pv(input);
     write(&state.store, &topic, principal, code, change, idem.as_ref()).await
 }
@@ -149,7 +149,7 @@ pub async fn enter_turnout(
     version: Option<i64>,
     idem: Option<IdemKey>,
 ) -> Result<Answer, ApiError> {
-    let topic = topic_of(state, id)?;
+    let topic = state.election(id)?;
     let change = Change::Turnout { readings, version };
     write(&state.store, &topic, principal, code, change, idem.as_ref()).await
 }
@@ -163,16 +163,9 @@ pub async fn transition(
     action: Action,
     version: Option<i64>,
 ) -> Result<Answer, ApiError> {
-    let topic = topic_of(state, id)?;
+    let topic = state.election(id)?;
     let change = Change::Step { action, version };
     write(&state.store, &topic, principal, code, change, None).await
-}
-
-fn topic_of(state: &AppState, id: &str) -> Result<Arc<Topic>, ApiError> {
-    state
-        .hub
-        .get(id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))
 }
 
 /// lock → replay → transition → store → publish.

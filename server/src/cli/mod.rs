@@ -1,12 +1,14 @@
 //! `urne`'s command line, one file per command: [`serve`] (and the hidden
-//! fan-out worker it starts), [`demo`], [`user`], [`audit`], and the
-//! imports and exports of the results' formats. Each command parses its
+//! fan-out worker it starts), [`demo`], [`user`], [`audit`], [`import`]
+//! and [`export`]. Each command parses its
 //! arguments with clap and calls the library; none holds logic of its own
 //! beyond wiring, so the tests exercise the same code through the server.
 
 pub mod audit;
 pub mod demo;
 mod demo_script;
+pub mod export;
+pub mod import;
 pub mod serve;
 pub mod user;
 
@@ -46,11 +48,11 @@ pub enum Command {
     /// Import an election: setup CSV files, or a past election from the ministry's file.
     Import {
         #[command(subcommand)]
-        command: crate::export::cli::ImportCommand,
+        command: import::ImportCommand,
     },
     /// Export an election's results (ministere, prefecture, opendata, nist, eml,
     /// or pdf: a printable record) and print the SHA-256 of the file.
-    Export(crate::export::cli::ExportArgs),
+    Export(export::ExportArgs),
     /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
     Demo(demo::DemoArgs),
 }
@@ -62,8 +64,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::FanoutWorker(args) => serve::fanout_worker(args),
         Command::User { command } => user::run(command).await,
         Command::Audit { command } => audit::run(command).await,
-        Command::Import { command } => crate::export::cli::import(command).await,
-        Command::Export(args) => crate::export::cli::export(args).await,
+        Command::Import { command } => import::import(command).await,
+        Command::Export(args) => export::export(args).await,
         Command::Demo(args) => demo::demo(args).await,
     }
 }

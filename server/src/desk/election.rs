@@ -62,11 +62,9 @@ pub(super) async fn election(
     if let Err(e) = p.require_desk() {
         return error_page(&p, &e);
     }
-    let Some(topic) = state.hub.get(&id) else {
-        return error_page(
-            &p,
-            &ApiError::not_found(format!("élection inconnue : {id}")),
-        );
+    let topic = match state.election(&id) {
+        Ok(t) => t,
+        Err(e) => return error_page(&p, &e),
     };
     let live = topic.read();
     let e = &live.election;

@@ -26,11 +26,9 @@ pub(super) async fn participation(
     if let Err(e) = p.require_desk() {
         return error_page(&p, &e);
     }
-    let Some(topic) = state.hub.get(&id) else {
-        return error_page(
-            &p,
-            &ApiError::not_found(format!("élection inconnue : {id}")),
-        );
+    let topic = match state.election(&id) {
+        Ok(t) => t,
+        Err(e) => return error_page(&p, &e),
     };
     let live = topic.read();
     participation_page(&p, &live, &BTreeMap::new(), StatusCode::OK)
@@ -100,11 +98,9 @@ pub(super) async fn participation_submit(
     {
         return error_page(&p, &e);
     }
-    let Some(topic) = state.hub.get(&id) else {
-        return error_page(
-            &p,
-            &ApiError::not_found(format!("élection inconnue : {id}")),
-        );
+    let topic = match state.election(&id) {
+        Ok(t) => t,
+        Err(e) => return error_page(&p, &e),
     };
     // t[BUREAU][HH:MM] = votants; only changed values are written.
     let mut by_bureau: BTreeMap<String, Vec<TurnoutReading>> = BTreeMap::new();

@@ -200,11 +200,9 @@ pub(super) async fn pv_form(
             &ApiError::Forbidden("ce bureau n'est pas le vôtre".into()),
         );
     }
-    let Some(topic) = state.hub.get(&id) else {
-        return error_page(
-            &p,
-            &ApiError::not_found(format!("élection inconnue : {id}")),
-        );
+    let topic = match state.election(&id) {
+        Ok(t) => t,
+        Err(e) => return error_page(&p, &e),
     };
     let live = topic.read();
     let entry = q.entry.unwrap_or(1);
@@ -371,11 +369,9 @@ pub(super) async fn pv_submit(
     {
         return error_page(&p, &e);
     }
-    let Some(topic) = state.hub.get(&id) else {
-        return error_page(
-            &p,
-            &ApiError::not_found(format!("élection inconnue : {id}")),
-        );
+    let topic = match state.election(&id) {
+        Ok(t) => t,
+        Err(e) => return error_page(&p, &e),
     };
     let election = topic.read().election.clone();
     let entry = fields

@@ -34,7 +34,7 @@ pub async fn handler(
 ) -> Result<Response, ApiError> {
     let topic = hub
         .get(&id)
-        .ok_or_else(|| ApiError::not_found(format!("élection inconnue : {id}")))?;
+        .ok_or_else(|| ApiError::unknown_election(&id))?;
     let settings = hub.settings().clone();
     let feed: Arc<dyn Feed> = Arc::new(TopicView {
         topic,

@@ -1,0 +1,225 @@
+//! `urne import setup` (an election from the commune's CSV files) and
+//! `urne import ministry` (a past election with its results, from the
+//! ministry's per-bureau file), straight against the database like
+//! `serve`. Nothing is written unless the whole file is valid; every problem
+//! is printed with its line and column. The ministry's results go through
+//! the same write path as the API ([`crate::write::import_published`]).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow};
+use election_data::formats::{
+    ElectionHeader, FormatErrors, ResultsFile, ministry, parse_kind, setup,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::store::Store;
+
+/// Files above this size show a progress bar while read.
+const PROGRESS_BYTES: u64 = 1 << 20;
+
+#[derive(Debug, clap::Args)]
+pub struct ElectionArgs {
+    /// Identifier of the new election (a-z, 0-9, -).
+    #[arg(long)]
+    pub id: String,
+    /// Its label, as shown on the pages.
+    #[arg(long)]
+    pub label: String,
+    /// presidentielle, legislatives, europeennes, regionales,
+    /// departementales, municipales, communautaires or referendum.
+    #[arg(long)]
+    pub kind: String,
+    #[arg(long, default_value_t = 1)]
+    pub round: u8,
+    /// Polling day, AAAA-MM-JJ.
+    #[arg(long)]
+    pub date: String,
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+    pub database_url: String,
+    /// Check the files and print what would be imported; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+impl ElectionArgs {
+    fn header(&self) -> anyhow::Result<ElectionHeader> {
+        let kind = parse_kind(&self.kind)
+            .ok_or_else(|| anyhow!("--kind : type d'élection inconnu « {} »", self.kind))?;
+        Ok(ElectionHeader {
+            id: self.id.clone(),
+            label: self.label.clone(),
+            kind,
+            round: self.round,
+            date: self.date.clone(),
+        })
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum ImportCommand {
+    /// Define an election from the commune's CSV files (bureaux,
+    /// candidates, optionally the electoral roll).
+    Setup {
+        #[command(flatten)]
+        election: ElectionArgs,
+        /// Code of the commune (its INSEE code, e.g. 13004).
+        #[arg(long)]
+        commune_code: String,
+        /// Name of the commune.
+        #[arg(long)]
+        commune_name: String,
+        /// Bureaux: code, nom, adresse, inscrits, canton, circonscription, quartier, village.
+        #[arg(long)]
+        bureaux: PathBuf,
+        /// Candidates or lists: panneau, nom, prénom, sexe, nuance, couleur.
+        #[arg(long)]
+        candidates: PathBuf,
+        /// Electoral roll: one row per elector with its bureau, or bureau and inscrits.
+        #[arg(long)]
+        roll: Option<PathBuf>,
+    },
+    /// Load a past election with its results from the ministry's
+    /// per-bureau file; bureaux are stored as published.
+    Ministry {
+        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252).
+        file: PathBuf,
+        #[command(flatten)]
+        election: ElectionArgs,
+        /// Keep only this commune of a national file (INSEE code).
+        #[arg(long)]
+        commune: Option<String>,
+    },
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("lecture de {}", path.display()))
+}
+
+fn progress_for(len: u64, what: &str) -> ProgressBar {
+    if len < PROGRESS_BYTES {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} [{bar:40}] {bytes}/{total_bytes} ({eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// Prints every problem of a file on standard error and fails.
+fn report(path: &Path, errors: FormatErrors) -> anyhow::Error {
+    for e in &errors.0 {
+        eprintln!("{}: {e}", path.display());
+    }
+    anyhow!(
+        "{} : {} erreur{} ; rien n'a été importé",
+        path.display(),
+        errors.0.len(),
+        if errors.0.len() > 1 { "s" } else { "" }
+    )
+}
+
+pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
+    match command {
+        ImportCommand::Setup {
+            election,
+            commune_code,
+            commune_name,
+            bureaux,
+            candidates,
+            roll,
+        } => {
+            let header = election.header()?;
+            let b = setup::decode_bureaux(&read(&bureaux)?, &commune_code)
+                .map_err(|e| report(&bureaux, e))?;
+            let c = setup::decode_candidates(&read(&candidates)?)
+                .map_err(|e| report(&candidates, e))?;
+            let r = match &roll {
+                Some(path) => {
+                    let bytes = read(path)?;
+                    let bar = progress_for(bytes.len() as u64, "liste électorale");
+                    let r = setup::decode_roll(&bytes, &mut |done, total| {
+                        bar.set_length(total);
+                        bar.set_position(done);
+                    });
+                    bar.finish_and_clear();
+                    Some(r.map_err(|e| report(path, e))?)
+                }
+                None => None,
+            };
+            let e = setup::build_election(header, (&commune_code, &commune_name), b, r.as_ref(), c)
+                .map_err(|e| report(roll.as_deref().unwrap_or(&bureaux), e))?;
+            println!(
+                "{} : {} bureaux ({} inscrits), {} candidats, {} périmètres",
+                e.id,
+                e.bureaux.len(),
+                e.total_inscrits(),
+                e.candidates.len(),
+                e.perimeters.len()
+            );
+            if election.dry_run {
+                println!("vérification seule : rien n'a été enregistré");
+                return Ok(());
+            }
+            let store = Store::connect(&election.database_url).await?;
+            store.create_election(&e, "cli-import").await?;
+            println!("élection {} enregistrée", e.id);
+        }
+        ImportCommand::Ministry {
+            file,
+            election,
+            commune,
+        } => {
+            let header = election.header()?;
+            let bytes = read(&file)?;
+            let bar = progress_for(bytes.len() as u64, "fichier du ministère");
+            let decoded = ministry::decode(
+                &bytes,
+                &ministry::MinistryImport { header, commune },
+                &mut |done, total| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                },
+            );
+            bar.finish_and_clear();
+            let results = decoded.map_err(|e| report(&file, e))?;
+            println!(
+                "{} : commune {} ({}), {} bureaux, {} candidats",
+                results.election.id,
+                results.meta.commune_label,
+                results.meta.insee(),
+                results.election.bureaux.len(),
+                results.election.candidates.len()
+            );
+            if election.dry_run {
+                println!("vérification seule : rien n'a été enregistré");
+                return Ok(());
+            }
+            let store = Store::connect(&election.database_url).await?;
+            store_results(&store, &results).await?;
+            println!(
+                "élection {} enregistrée avec {} procès-verbaux publiés",
+                results.election.id,
+                results.pvs.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Creates the election and stores each bureau's procès-verbal as
+/// published, through the write path (as an administrator).
+pub async fn store_results(store: &Store, results: &ResultsFile) -> anyhow::Result<()> {
+    let bar = if results.election.bureaux.len() > 200 {
+        ProgressBar::new(results.election.bureaux.len() as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    crate::write::import_published(store, results, "cli-import", || bar.inc(1)).await?;
+    bar.finish_and_clear();
+    Ok(())
+}
