@@ -117,8 +117,8 @@ both_backends!(acknowledged_entries_survive_kill_9);
 
 #[test]
 fn demo_plays_a_whole_night() {
-    let dir = std::env::temp_dir().join(format!("urne-demo-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let tmp = crate::helpers::temp_dir("demo");
+    let dir = tmp.path();
     let out = Command::new(env!("CARGO_BIN_EXE_urne"))
         .args([
             "demo",

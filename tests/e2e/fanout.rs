@@ -33,15 +33,17 @@ struct Fan {
     http: reqwest::Client,
     id: String,
     task: tokio::task::JoinHandle<()>,
+    /// The test's database, removed with it.
+    _db: crate::helpers::TestDb,
 }
 
 /// Starts the router with `settings` on a fresh SQLite file and defines the
 /// sample commune.
 async fn start(settings: HubSettings) -> Fan {
-    let dir = std::env::temp_dir().join(format!("urne-fanout-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("urne.db").display());
-    let store = Arc::new(Store::connect(&url).await.expect("store"));
+    let db = crate::helpers::fresh_database(crate::helpers::Backend::Sqlite, "fanout")
+        .await
+        .expect("sqlite");
+    let store = Arc::new(Store::connect(&db).await.expect("store"));
     let config = Config {
         api_token: TOKEN.to_string(),
         ..Config::default()
@@ -73,6 +75,7 @@ async fn start(settings: HubSettings) -> Fan {
         http,
         id: election.id,
         task,
+        _db: db,
     }
 }
 

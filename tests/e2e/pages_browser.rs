@@ -244,7 +244,8 @@ async fn static_copy_is_written_after_each_change() {
         .await
         .expect("sqlite");
     let id = app.define_sample().await;
-    let dir = std::env::temp_dir().join(format!("urne-static-{}", uuid::Uuid::new_v4().simple()));
+    let tmp = crate::helpers::temp_dir("static");
+    let dir = tmp.path().to_path_buf();
     let task = urne::pages::static_dir::spawn(app.running.state.clone(), dir.clone());
     let feed = dir.join(format!("api/elections/{id}/feed.json"));
     let arrived = |n: u64| {

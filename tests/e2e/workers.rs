@@ -16,16 +16,18 @@ use crate::helpers::{TestApp, Ws, next_frame, publish_many};
 
 /// The server with `workers` fan-out worker processes, on a fresh SQLite file.
 async fn start(workers: usize, hub: HubSettings) -> TestApp {
-    let dir = std::env::temp_dir().join(format!("urne-workers-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let url = format!("sqlite://{}", dir.join("urne.db").display());
+    let db = crate::helpers::fresh_database(crate::helpers::Backend::Sqlite, "workers")
+        .await
+        .expect("sqlite");
     let config = Config {
         hub,
         fanout_workers: workers,
         worker_exe: Some(env!("CARGO_BIN_EXE_urne").into()),
         ..Config::default()
     };
-    crate::helpers::start_with(&url, config).await
+    let mut app = crate::helpers::start_with(&db, config).await;
+    app.db = Some(db);
+    app
 }
 
 /// The server's fan-out workers.
