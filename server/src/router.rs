@@ -139,7 +139,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(bench)
         .route("/assets/{*path}", get(assets::serve))
-        .merge(desk::routes())
+        .merge(desk::routes(&state))
         .route("/ws/elections/{id}", get(hub::ws::handler))
         .nest("/api", api)
         .fallback(pages::not_found)

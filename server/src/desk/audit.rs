@@ -1,5 +1,6 @@
 //! The audit log as a desk screen, newest first.
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Response};
 use maud::html;
@@ -17,12 +18,9 @@ pub(super) struct AuditQuery {
 
 pub(super) async fn audit(
     State(state): State<AppState>,
-    p: Principal,
+    Extension(p): Extension<Principal>,
     Query(q): Query<AuditQuery>,
 ) -> Response {
-    if let Err(e) = p.require_desk() {
-        return error_page(&p, &e);
-    }
     let rows = match state.store.audit_rows(q.election.as_deref(), 500).await {
         Ok(r) => r,
         Err(e) => return error_page(&p, &ApiError::from(e)),

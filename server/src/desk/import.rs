@@ -14,6 +14,7 @@
 //! as a form field; the body limit of this route is [`BODY_LIMIT`] (an
 //! electoral roll with one row per elector is a few megabytes).
 
+use axum::Extension;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -146,31 +147,8 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
     )
 }
 
-fn refused(p: &Principal, e: &ApiError) -> Response {
-    match e {
-        ApiError::Unauthorized => Redirect::to("/login").into_response(),
-        ApiError::Forbidden(m) => (
-            StatusCode::FORBIDDEN,
-            super::ui::frame(
-                "Action refusée",
-                Some(p),
-                html! {
-                    h1 { "Action refusée" }
-                    p.form-error role="alert" { (m) }
-                    p { a href="/desk" { "Retour" } }
-                },
-            ),
-        )
-            .into_response(),
-        other => ApiError::Internal(anyhow::anyhow!("{other}")).into_response(),
-    }
-}
-
 /// `GET /desk/import`.
-pub async fn form(p: Principal) -> Response {
-    if let Err(e) = p.require_admin() {
-        return refused(&p, &e);
-    }
+pub async fn form(Extension(p): Extension<Principal>) -> Response {
     page(&p, &Fields::default(), &[]).into_response()
 }
 
@@ -348,10 +326,11 @@ fn check(state: &AppState, u: &Upload) -> Result<election_data::model::Election,
 }
 
 /// `POST /desk/import`.
-pub async fn submit(State(state): State<AppState>, p: Principal, multipart: Multipart) -> Response {
-    if let Err(e) = p.require_admin() {
-        return refused(&p, &e);
-    }
+pub async fn submit(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    multipart: Multipart,
+) -> Response {
     let upload = match read_upload(multipart).await {
         Ok(u) => u,
         Err(m) => {
@@ -363,7 +342,7 @@ pub async fn submit(State(state): State<AppState>, p: Principal, multipart: Mult
         }
     };
     if let Err(e) = p.check_csrf(Some(&upload.fields.csrf)) {
-        return refused(&p, &e);
+        return super::ui::error_page(&p, &e);
     }
     let election = match check(&state, &upload) {
         Ok(e) => e,

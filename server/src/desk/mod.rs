@@ -11,8 +11,12 @@
 //! [`audit`], [`import`], [`login`]; [`ui`] is the page frame they share.
 
 use axum::Router;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
+use crate::auth::Principal;
 use crate::state::AppState;
 
 mod audit;
@@ -31,23 +35,61 @@ use participation::{participation, participation_submit};
 use pv::{pv_form, pv_submit};
 pub use ui::frame;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+/// Who may open a group of screens, checked before the screen's handler
+/// runs (which gets the [`Principal`] as an `Extension`): an anonymous
+/// visitor is sent to the login page, a role that may not gets the refusal
+/// page. The forms' CSRF tokens are in their bodies, so each submission
+/// checks its own.
+#[derive(Debug, Clone, Copy)]
+enum Need {
+    /// The desk (bureau centralisateur) or an administrator.
+    Desk,
+    /// An administrator.
+    Admin,
+}
+
+async fn guard(state: AppState, need: Need, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let p = match Principal::from_request_parts(&mut parts, &state).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let allowed = match need {
+        Need::Desk => p.require_desk(),
+        Need::Admin => p.require_admin(),
+    };
+    if let Err(e) = allowed {
+        return ui::error_page(&p, &e);
+    }
+    parts.extensions.insert(p);
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// A route layer requiring `need` (see [`guard`]).
+macro_rules! requires {
+    ($state:expr, $need:expr) => {
+        from_fn_with_state(
+            $state.clone(),
+            |State(state): State<AppState>, req: Request, next: Next| {
+                guard(state, $need, req, next)
+            },
+        )
+    };
+}
+
+/// The desk's screens, by the role each needs. Those open to every
+/// signed-in account (home, a bureau's PV, the workflow buttons, the
+/// participation grid's submission) check in their handler what the
+/// account may do on the bureau concerned.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let open = Router::new()
         .route("/login", get(login::login_form).post(login::login_submit))
         .route("/login/code", post(login::code_submit))
         .route("/logout", post(login::logout))
         .route("/desk", get(home))
         .route(
-            "/desk/import",
-            get(import::form)
-                .post(import::submit)
-                .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
-        )
-        .route("/desk/audit", get(audit))
-        .route("/desk/elections/{id}", get(election))
-        .route(
             "/desk/elections/{id}/participation",
-            get(participation).post(participation_submit),
+            post(participation_submit),
         )
         .route(
             "/desk/elections/{id}/bureaux/{code}",
@@ -56,5 +98,19 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/desk/elections/{id}/bureaux/{code}/{action}",
             post(bureau_action),
+        );
+    let desk = Router::new()
+        .route("/desk/audit", get(audit))
+        .route("/desk/elections/{id}", get(election))
+        .route("/desk/elections/{id}/participation", get(participation))
+        .route_layer(requires!(state, Need::Desk));
+    let admin = Router::new()
+        .route(
+            "/desk/import",
+            get(import::form)
+                .post(import::submit)
+                .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
         )
+        .route_layer(requires!(state, Need::Admin));
+    open.merge(desk).merge(admin)
 }

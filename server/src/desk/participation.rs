@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,12 +21,9 @@ use crate::write;
 
 pub(super) async fn participation(
     State(state): State<AppState>,
-    p: Principal,
+    Extension(p): Extension<Principal>,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(e) = p.require_desk() {
-        return error_page(&p, &e);
-    }
     let topic = match state.election(&id) {
         Ok(t) => t,
         Err(e) => return error_page(&p, &e),
