@@ -9,6 +9,8 @@ the server is killed with SIGKILL at a random moment, restarted on the same
 database, and every write is checked:
 
 - a write answered 200 must be there after the restart, with its figures;
+- right after the restart, before any retry, the election's seq must count
+  every acknowledged write and at most the cut ones besides;
 - a write cut by the kill (no answer) is retried with the same key and the
   same body: the server must answer 200 whether or not it had committed it
   (idempotent replay), and it then counts as acknowledged;
@@ -21,7 +23,8 @@ database, and every write is checked:
 Recovery time is measured from the restart (process spawned) to the first
 200 of the desk results. Prints one summary line per backend:
 
-  kill9: backend=sqlite cycles=20 acknowledged=1234 lost=0 recovery_ms=p50 …
+  kill9: backend=sqlite cycles=20 acknowledged=… retried_cut_writes=…
+         (committed_unanswered=…) refused=… lost=0 recovery_ms: p50=… max=…
 
 Python 3 standard library only. Exit status 1 on any lost or wrong write.
 
@@ -168,6 +171,7 @@ class Run:
         self.by_code = {b["code"]: b for b in self.election["bureaux"]}
         self.acknowledged = 0
         self.retried = 0
+        self.committed_unanswered = 0
         self.refused = 0
         self.lock = threading.Lock()
         self.recoveries_ms = []
@@ -305,7 +309,7 @@ class Run:
             server.start()
             while True:
                 try:
-                    status, _ = request(server.base, "GET", f"/api/elections/{self.eid}/results?view=desk")
+                    status, results = request(server.base, "GET", f"/api/elections/{self.eid}/results?view=desk")
                     if status == 200:
                         break
                 except OSError:
@@ -314,6 +318,12 @@ class Run:
                     raise Lost("no 200 from the desk results within 30 s of the restart")
                 time.sleep(0.005)
             self.recoveries_ms.append((time.monotonic() - started) * 1000)
+            # Before any retry: every acknowledged write is there, and at
+            # most the cut ones besides (committed, but killed before the 200).
+            committed = results["seq"] - self.acknowledged
+            if not 0 <= committed <= cut:
+                raise Lost(f"after restart seq {results['seq']}, {self.acknowledged} acknowledged, {cut} cut")
+            self.committed_unanswered += committed
             replay_before = self.acknowledged
             self.recover(server.base)
             self.check(server.base)
@@ -321,7 +331,8 @@ class Run:
                 self.audit(server)
             log(
                 f"cycle {cycle}/{self.args.cycles}: {self.acknowledged - before} acknowledged "
-                f"({self.acknowledged - replay_before} after retry of {cut} cut writes), "
+                f"(+{self.acknowledged - replay_before} on retry of {cut} cut writes, {committed} of them "
+                f"committed before the kill), "
                 f"recovery {self.recoveries_ms[-1]:.0f} ms"
             )
         server.kill9()
@@ -383,7 +394,7 @@ def main():
     rec = sorted(run.recoveries_ms) or [0.0]
     summary = (
         f"backend={args.backend} cycles={len(run.recoveries_ms)} acknowledged={run.acknowledged} "
-        f"retried_cut_writes={run.retried} refused={run.refused} lost={1 if failure else 0} "
+        f"retried_cut_writes={run.retried} (committed_unanswered={run.committed_unanswered}) refused={run.refused} lost={1 if failure else 0} "
         f"recovery_ms: p50={statistics.median(rec):.0f} max={rec[-1]:.0f}"
     )
     if failure:
