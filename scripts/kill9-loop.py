@@ -394,7 +394,8 @@ def main():
     rec = sorted(run.recoveries_ms) or [0.0]
     summary = (
         f"backend={args.backend} cycles={len(run.recoveries_ms)} acknowledged={run.acknowledged} "
-        f"retried_cut_writes={run.retried} (committed_unanswered={run.committed_unanswered}) refused={run.refused} lost={1 if failure else 0} "
+        f"retried_cut_writes={run.retried} (committed_unanswered={run.committed_unanswered}) refused={run.refused} "
+        f"lost={'SOME (see FAILED above)' if failure else 0} "
         f"recovery_ms: p50={statistics.median(rec):.0f} max={rec[-1]:.0f}"
     )
     if failure:
