@@ -159,6 +159,8 @@ class Bureau:
         self.turnout = {}
         # A write sent but not answered when the server died: (kind, path, body, key).
         self.pending = None
+        # (cycle, how, kind, version) of the last acknowledgements, for the report.
+        self.history = []
 
 
 class Run:
@@ -175,6 +177,7 @@ class Run:
         self.refused = 0
         self.lock = threading.Lock()
         self.recoveries_ms = []
+        self.cycle = 0
         self.first_write_ms = []
 
     # One write, and what its answer means for the model.
@@ -192,8 +195,9 @@ class Run:
             raise Lost(f"{b.code}: {kind} answered {status}: {answer}")
         return False
 
-    def accept(self, b, kind, body, answer):
+    def accept(self, b, kind, body, answer, how="answered"):
         version = (answer or {}).get("version")
+        b.history = b.history[-5:] + [(self.cycle, how, kind, version, (answer or {}).get("seq"))]
         if version != b.version + 1:
             raise Lost(f"{b.code}: {kind} acknowledged as version {version}, expected {b.version + 1}")
         b.version = version
@@ -239,7 +243,7 @@ class Run:
             if status != 200:
                 raise Lost(f"{b.code}: retry of a cut {kind} write answered {status}: {answer}")
             b.pending = None
-            self.accept(b, kind, body, answer)
+            self.accept(b, kind, body, answer, how="retried after restart")
 
     def check(self, base):
         status, results = request(base, "GET", f"/api/elections/{self.eid}/results?view=desk")
@@ -284,6 +288,7 @@ class Run:
         if status != 201:
             raise RuntimeError(f"defining the election answered {status}: {answer}")
         for cycle in range(1, self.args.cycles + 1):
+            self.cycle = cycle
             stop = threading.Event()
             errors = []
             threads = [
@@ -338,6 +343,25 @@ class Run:
         server.kill9()
 
 
+def diagnose(run, server, failure):
+    """Says what the failing bureau went through, and whether one more
+    restart shows the write: stored, but missed by the restarted server's
+    live state (a commit of the killed process landing after the restart
+    had loaded its state), or not stored at all."""
+    code = str(failure).split(":", 1)[0]
+    for b in run.bureaux:
+        if b.code == code:
+            log(f"{code}: last acknowledgements (cycle, how, kind, version, seq): {b.history}")
+    try:
+        server.kill9()
+        server.start()
+        run.check(server.base)
+        log("after one more restart every acknowledged write is there: the write was stored, "
+            "but the restarted server's live state had missed it")
+    except (Lost, OSError, RuntimeError) as e:
+        log(f"after one more restart still wrong: {e}")
+
+
 # --- databases --------------------------------------------------------------
 
 
@@ -384,6 +408,7 @@ def main():
         run.loop(server)
     except (Lost, RuntimeError) as e:
         failure = e
+        diagnose(run, server, e)
     finally:
         server.kill9()
         if tmp:
