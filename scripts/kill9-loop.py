@@ -358,8 +358,10 @@ def diagnose(run, server, failure):
         run.check(server.base)
         log("after one more restart every acknowledged write is there: the write was stored, "
             "but the restarted server's live state had missed it")
+        return "stale"
     except (Lost, OSError, RuntimeError) as e:
         log(f"after one more restart still wrong: {e}")
+        return "lost"
 
 
 # --- databases --------------------------------------------------------------
@@ -404,11 +406,14 @@ def main():
     run = Run(args)
     server = Server(binary, url)
     failure = None
+    verdict = None
     try:
         run.loop(server)
-    except (Lost, RuntimeError) as e:
+    except Lost as e:
         failure = e
-        diagnose(run, server, e)
+        verdict = diagnose(run, server, e)
+    except RuntimeError as e:
+        failure = e
     finally:
         server.kill9()
         if tmp:
@@ -420,8 +425,8 @@ def main():
     summary = (
         f"backend={args.backend} cycles={len(run.recoveries_ms)} acknowledged={run.acknowledged} "
         f"retried_cut_writes={run.retried} (committed_unanswered={run.committed_unanswered}) refused={run.refused} "
-        f"lost={'SOME (see FAILED above)' if failure else 0} "
-        f"recovery_ms: p50={statistics.median(rec):.0f} max={rec[-1]:.0f}"
+        + ("lost=0 " if not failure else "lost=0 stale_after_restart=1 " if verdict == "stale" else "lost=SOME ")
+        + f"recovery_ms: p50={statistics.median(rec):.0f} max={rec[-1]:.0f}"
     )
     if failure:
         log(f"FAILED: {failure}")
