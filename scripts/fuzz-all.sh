@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Runs every cargo-fuzz target of fuzz/ for SECONDS each, one after the
+# other, and prints the executions of each (from libFuzzer's final stats:
+# stat::number_of_executed_units) with the rate per second. Stops at the
+# first crash, panic or broken invariant (the reproducer is in
+# fuzz/artifacts/TARGET/).
+#
+# Same conventions as .ci/fuzz-*.sh: RUSTC_BOOTSTRAP=1 for cargo-fuzz's
+# nightly flags on the stable toolchain; AddressSanitizer when it builds,
+# else --sanitizer none (SANITIZER=none forces it; it runs several times
+# faster, which suits long campaigns). The corpora in fuzz/corpus/ grow
+# from run to run; the seeds in fuzz/seeds/ are read, never written.
+#
+# Usage: scripts/fuzz-all.sh SECONDS [TARGET…]   (default: every target)
+#   e.g. scripts/fuzz-all.sh 3600          # an hour per target
+#        JOBS=2 scripts/fuzz-all.sh 600 pv_body
+set -euo pipefail
+
+if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
+    echo "usage: $0 SECONDS [TARGET...]" >&2
+    exit 2
+fi
+seconds="$1"
+shift
+cd "$(dirname "$0")/.."
+export RUSTC_BOOTSTRAP=1
+jobs="${JOBS:-1}"
+parallel=()
+# libFuzzer runs JOBS worker processes (logs in fuzz/fuzz-N.log) only when asked.
+if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
+
+if ! cargo fuzz --version >/dev/null 2>&1; then
+    echo "fuzz-all: installing cargo-fuzz"
+    cargo install --locked cargo-fuzz
+fi
+cd fuzz
+if [ $# -gt 0 ]; then
+    targets=("$@")
+else
+    mapfile -t targets < <(cargo fuzz list)
+fi
+
+sanitizer="${SANITIZER:-address}"
+for t in "${targets[@]}"; do
+    if ! cargo fuzz build --sanitizer "$sanitizer" "$t"; then
+        [ "$sanitizer" = none ] && exit 1
+        echo "fuzz-all: build with AddressSanitizer failed, using --sanitizer none"
+        sanitizer=none
+        cargo fuzz build --sanitizer "$sanitizer" "$t"
+    fi
+done
+
+# Seeds: fuzz/seeds/TARGET/ (committed), plus the ones .ci/fuzz-imports.sh writes.
+mkdir -p corpus/import_setup corpus/import_ministry
+cp ../election-data/fixtures/ministry-sample.csv corpus/import_ministry/sample.csv
+printf 'code;nom;adresse;inscrits;canton;quartier\n0001;Mairie;1 place;1005;Nord;Centre\n' \
+    >corpus/import_setup/bureaux.csv
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+summary=()
+for t in "${targets[@]}"; do
+    mkdir -p "corpus/$t"
+    dirs=("corpus/$t")
+    [ -d "seeds/$t" ] && dirs+=("seeds/$t")
+    status=0
+    cargo fuzz run --sanitizer "$sanitizer" "$t" "${dirs[@]}" -- \
+        -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 \
+        "${parallel[@]}" >"$log" 2>&1 || status=$?
+    if [ "$status" -ne 0 ]; then
+        tail -n 80 "$log"
+        echo "fuzz-all: $t FAILED (exit $status); see fuzz/artifacts/$t/"
+        exit "$status"
+    fi
+    # With -jobs > 1 the workers log to fuzz-N.log in fuzz/; sum them all.
+    logs=("$log")
+    for f in fuzz-[0-9]*.log; do [ -f "$f" ] && logs+=("$f"); done
+    execs="$(awk '/stat::number_of_executed_units:/ {s += $2} END {print s + 0}' "${logs[@]}")"
+    rm -f fuzz-[0-9]*.log
+    rate=$((execs / (seconds > 0 ? seconds : 1)))
+    if [ "$jobs" -gt 1 ]; then rate="$rate on $jobs workers"; fi
+    line="$t: $execs executions in ${seconds} s ($rate/s, sanitizer $sanitizer), no crash"
+    echo "fuzz-all: $line"
+    summary+=("$line")
+done
+echo "fuzz-all: summary"
+printf '  %s\n' "${summary[@]}"
