@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles="${1:-${KILL9_CYCLES:-20}}"
 backends="${KILL9_BACKENDS:-sqlite postgres}"
-bin="target/debug/urne"
+bin="${CARGO_TARGET_DIR:-target}/debug/urne"
 cargo build -q -p server --bin urne
 
 for backend in $backends; do

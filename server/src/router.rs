@@ -45,7 +45,7 @@ use crate::{assets, desk, hub, pages};
         api::schemas::Role,
         api::schemas::Tally,
         api::schemas::Snapshot,
-        api::schemas::Accepted,
+        crate::write::Accepted,
     )),
     modifiers(&Bearer)
 )]

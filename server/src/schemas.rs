@@ -10,7 +10,6 @@
 
 use std::borrow::Cow;
 
-use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
@@ -242,20 +241,6 @@ described!(
         }
     })
 );
-
-/// What the server answers to an accepted write: the bureau's new state.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Accepted {
-    pub election: String,
-    pub bureau: String,
-    pub version: i64,
-    pub seq: i64,
-    pub state: String,
-    #[schema(value_type = Vec<Violation>)]
-    pub warnings: Vec<Value>,
-    #[schema(value_type = Tally)]
-    pub results: Value,
-}
 
 #[cfg(test)]
 mod tests {

@@ -43,15 +43,20 @@ pub struct IdemKey {
     pub request_hash: String,
 }
 
-/// What an accepted write answers.
-#[derive(Debug, Clone, Serialize)]
+/// What an accepted write answers: the bureau's new state. This very type
+/// is the API document's `Accepted` schema (its domain fields described by
+/// [`crate::schemas`]).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     pub election: String,
     pub bureau: String,
     pub version: i64,
     pub seq: i64,
+    #[schema(value_type = String, example = "entered")]
     pub state: BureauState,
+    #[schema(value_type = Vec<crate::schemas::Violation>)]
     pub warnings: Vec<Violation>,
+    #[schema(value_type = crate::schemas::Tally)]
     pub results: Tally,
 }
 

@@ -16,11 +16,12 @@ use election_data::model::{ProcesVerbal, TurnoutReading};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::schemas::{self, Accepted, ErrorBody};
+use super::schemas::{self, ErrorBody};
 use super::{ApiJson, idempotency, if_match, json_body};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::write::Accepted;
 use crate::write::{self, PvInput};
 
 /// Body of `PUT …/pv`: the procès-verbal's fields plus `confirm`,

@@ -199,17 +199,34 @@ impl Store {
     }
 
     /// Every election with its bureaux' current rows, to rebuild the live state.
+    ///
+    /// On PostgreSQL the load first waits for the writers still committing:
+    /// a process killed right after it sent `COMMIT` may have acknowledged
+    /// nothing yet, but the server completes that commit — possibly after a
+    /// restarted process has begun to load. Every write holds its election's
+    /// row (the `seq` update) until its commit ends, so taking those rows
+    /// `FOR SHARE` first, in the transaction that then reads the bureaux,
+    /// loads a state that includes every commit an earlier process could
+    /// have answered for (the kill -9 loop, `scripts/kill9-loop.py`, caught
+    /// the difference). SQLite's commit is atomic in the file: nothing to
+    /// wait for.
     pub async fn load_all(&self) -> Result<Vec<StoredElection>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM elections FOR SHARE")
+                .execute(&mut *tx)
+                .await?;
+        }
         let mut out = Vec::new();
-        for (election, seq) in elections::all(&mut conn).await? {
-            let bureaux = bureaux::load(&mut conn, &election.id).await?;
+        for (election, seq) in elections::all(&mut tx).await? {
+            let bureaux = bureaux::load(&mut tx, &election.id).await?;
             out.push(StoredElection {
                 election,
                 seq,
                 bureaux,
             });
         }
+        tx.commit().await?;
         Ok(out)
     }
 
