@@ -382,6 +382,8 @@ async fn presidents_are_locked_out_once_validated() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "asserts the account lockout that issue 19 item 1 removes (the owner from an address \
+            that has not failed must log in); see tests/e2e/throttle.rs"]
 async fn a_locked_account_is_refused_over_http() {
     let app = spawn_app(Backend::Sqlite, "throttle_http")
         .await

@@ -19,4 +19,5 @@ mod pages_browser;
 mod seats_agree;
 mod seats_pages;
 mod store;
+mod throttle;
 mod workers;

@@ -85,6 +85,8 @@ pub async fn make_user(u: NewUser) -> Result<crate::store::accounts::User, ApiEr
         password_hash: hash,
         role: u.role.code().to_string(),
         bureaux: u.bureaux,
+        disabled: false,
+        throttle_reset_at: 0,
     })
 }
 
@@ -150,16 +152,15 @@ pub struct SessionOpened {
 fn api_failure(e: LoginError) -> Response {
     match e {
         LoginError::Internal(err) => err.into_response(),
-        other => (
-            other.status(),
-            Json(ErrorBody::new(
-                if matches!(other, LoginError::Throttled) {
-                    "throttled"
-                } else {
-                    "invalid_credentials"
-                },
-                other.message(),
-            )),
+        LoginError::Throttled(wait) => (
+            e.status(),
+            [(header::RETRY_AFTER, wait.as_secs().max(1).to_string())],
+            Json(ErrorBody::new("throttled", e.message())),
+        )
+            .into_response(),
+        LoginError::Invalid => (
+            e.status(),
+            Json(ErrorBody::new("invalid_credentials", e.message())),
         )
             .into_response(),
     }
@@ -176,7 +177,7 @@ fn api_failure(e: LoginError) -> Response {
         (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody),
         (status = 422, description = "A field of the wrong type, or unknown", body = ErrorBody),
-        (status = 429, description = "Too many failures: wait", body = ErrorBody),
+        (status = 429, description = "Too many failures of this account from this address: wait `Retry-After` seconds (the account itself is never locked)", body = ErrorBody),
     ))]
 pub async fn api_login(
     State(state): State<AuthState>,
@@ -185,7 +186,7 @@ pub async fn api_login(
 ) -> Response {
     match check_password(&state, &body.username, &body.password, addr).await {
         Ok((role, bureaux)) => {
-            match open_session(&state, &body.username, role, bureaux.clone(), None).await {
+            match open_session(&state, &body.username, role, bureaux.clone(), None, addr).await {
                 Ok((cookie, csrf)) => (
                     [(header::SET_COOKIE, cookie)],
                     Json(SessionOpened {
@@ -214,7 +215,7 @@ pub async fn api_login(
         (status = 413, body = ErrorBody),
         (status = 415, body = ErrorBody),
         (status = 422, description = "A field of the wrong type, or unknown", body = ErrorBody),
-        (status = 429, description = "Too many failures: wait", body = ErrorBody),
+        (status = 429, description = "Too many failures of this account from this address: wait `Retry-After` seconds (the account itself is never locked)", body = ErrorBody),
     ))]
 pub async fn api_login_code(
     State(state): State<AuthState>,
@@ -230,6 +231,7 @@ pub async fn api_login_code(
                 Role::President,
                 vec![bureau.clone()],
                 Some(election.clone()),
+                addr,
             )
             .await
             {
