@@ -8,7 +8,8 @@
 //!
 //! One file per screen: [`home`], [`election`] (the bureaux and the
 //! workflow buttons), [`pv`] (a bureau's procès-verbal), [`participation`],
-//! [`audit`], [`import`], [`login`]; [`ui`] is the page frame they share.
+//! [`audit`], [`import`], [`login`], [`users`] (accounts and sessions);
+//! [`ui`] is the page frame they share.
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -23,6 +24,7 @@ pub mod login;
 mod participation;
 mod pv;
 pub mod ui;
+mod users;
 
 use audit::audit;
 use election::{bureau_action, election};
@@ -44,6 +46,12 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
         )
         .route("/desk/audit", get(audit))
+        .route("/desk/users", get(users::users))
+        .route("/desk/users/{name}/{action}", post(users::user_action))
+        .route(
+            "/desk/users/{name}/sessions/{id}/revoke",
+            post(users::session_revoke),
+        )
         .route("/desk/elections/{id}", get(election))
         .route(
             "/desk/elections/{id}/participation",

@@ -403,21 +403,22 @@ pub async fn unlock(
 }
 
 /// Replaces an account's password and ends its sessions but `keep` (the
-/// one changing it). Audited; false when there is no such account.
+/// one changing it). Audited; returns how many sessions ended, or None
+/// when there is no such account.
 pub async fn set_password(
     conn: &mut AnyConnection,
     username: &str,
     password_hash: &str,
     keep: Option<&str>,
     actor: &str,
-) -> Result<bool, StoreError> {
+) -> Result<Option<u64>, StoreError> {
     let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
         .bind(password_hash)
         .bind(username)
         .execute(&mut *conn)
         .await?;
     if done.rows_affected() == 0 {
-        return Ok(false);
+        return Ok(None);
     }
     // `token_hash <> ''` for none kept: every stored hash is 64 hex digits.
     let ended = sqlx::query("DELETE FROM sessions WHERE username = $1 AND token_hash <> $2")
@@ -428,7 +429,7 @@ pub async fn set_password(
         .rows_affected();
     let new = serde_json::json!({ "username": username, "sessions_ended": ended });
     append(&mut *conn, account_record(actor, "user.password", new)).await?;
-    Ok(true)
+    Ok(Some(ended))
 }
 
 impl Store {
@@ -541,7 +542,7 @@ impl Store {
         password_hash: &str,
         keep: Option<&str>,
         actor: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Option<u64>, StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         let found = set_password(&mut tx, username, password_hash, keep, actor).await?;
         tx.commit().await?;
