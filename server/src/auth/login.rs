@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::http::{HeaderValue, StatusCode};
 use election_data::bureau::Role;
 
-use super::throttle::{ThrottleEvent, Verdict};
+use super::throttle::{Attempt, ThrottleEvent};
 use super::{AuthState, SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
 use crate::error::ApiError;
 use crate::store::accounts::Session;
@@ -91,25 +91,24 @@ impl LoginError {
 }
 
 /// Waits as the throttle says, or refuses.
-async fn throttle(
-    state: &AuthState,
+async fn throttle<'a>(
+    state: &'a AuthState,
     account: &str,
     addr: Option<IpAddr>,
-) -> Result<(), LoginError> {
-    match state.throttle.verdict(account, addr) {
-        Verdict::Refuse(wait) => Err(LoginError::Throttled(wait)),
-        Verdict::Proceed(delay) => {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            Ok(())
-        }
+) -> Result<Attempt<'a>, LoginError> {
+    let (attempt, delay) = state
+        .throttle
+        .begin(account, addr)
+        .map_err(LoginError::Throttled)?;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
+    Ok(attempt)
 }
 
 /// Counts a failure and writes the throttle events it causes to the audit log.
-async fn failed(state: &AuthState, account: &str, addr: Option<IpAddr>) -> Result<(), ApiError> {
-    for event in state.throttle.record_failure(account, addr) {
+async fn failed(state: &AuthState, attempt: Attempt<'_>) -> Result<(), ApiError> {
+    for event in attempt.failed() {
         audit_event(state, &event).await?;
     }
     Ok(())
@@ -144,7 +143,7 @@ pub async fn check_password(
     if let Some(u) = &user {
         state.throttle.sync_reset(username, u.throttle_reset_at);
     }
-    throttle(state, username, addr).await?;
+    let attempt = throttle(state, username, addr).await?;
     // Verify against a dummy hash for unknown accounts: same cost, no enumeration.
     let hash = user
         .as_ref()
@@ -155,13 +154,13 @@ pub async fn check_password(
         .map_err(|e| ApiError::Internal(e.into()))?;
     match user {
         Some(u) if ok && !u.disabled => {
-            state.throttle.record_success(username, addr);
+            attempt.succeeded();
             let role = Role::parse(&u.role).unwrap_or(Role::Public);
             Ok((role, u.bureaux))
         }
         Some(_) if ok => Err(LoginError::Invalid),
         _ => {
-            failed(state, username, addr).await?;
+            failed(state, attempt).await?;
             Err(LoginError::Invalid)
         }
     }
@@ -174,7 +173,7 @@ pub async fn check_code(
     code: &str,
     addr: Option<IpAddr>,
 ) -> Result<(String, String), LoginError> {
-    throttle(state, "code", addr).await?;
+    let attempt = throttle(state, "code", addr).await?;
     let normalized: String = code
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -187,11 +186,11 @@ pub async fn check_code(
         .map_err(ApiError::from)?
     {
         Some(found) => {
-            state.throttle.record_success("code", addr);
+            attempt.succeeded();
             Ok(found)
         }
         None => {
-            failed(state, "code", addr).await?;
+            failed(state, attempt).await?;
             Err(LoginError::Invalid)
         }
     }

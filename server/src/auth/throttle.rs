@@ -147,6 +147,47 @@ pub struct Throttle {
     addresses: DashMap<IpAddr, VecDeque<Instant>>,
     /// Per account, the last `throttle_reset_at` applied.
     resets: DashMap<String, i64>,
+    /// Attempts of each pair being checked now: counted with its failures,
+    /// so that concurrent attempts cannot get past `pair_limit`.
+    in_flight: DashMap<Pair, usize>,
+}
+
+/// An attempt let through by [`Throttle::begin`]: say how it ended with
+/// [`Attempt::failed`] or [`Attempt::succeeded`]; dropped unsaid (the
+/// client went away, an internal error), it counts as neither.
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    throttle: &'a Throttle,
+    pair: Pair,
+}
+
+impl Attempt<'_> {
+    /// The password or code was wrong: counts the failure, returns its events.
+    pub fn failed(self) -> Vec<ThrottleEvent> {
+        self.throttle.record_failure(&self.pair.0, self.pair.1)
+    }
+
+    pub fn succeeded(self) {
+        self.throttle.record_success(&self.pair.0, self.pair.1);
+    }
+}
+
+impl Drop for Attempt<'_> {
+    fn drop(&mut self) {
+        let now_idle = self
+            .throttle
+            .in_flight
+            .get_mut(&self.pair)
+            .is_some_and(|mut n| {
+                *n = n.saturating_sub(1);
+                *n == 0
+            });
+        if now_idle {
+            self.throttle
+                .in_flight
+                .remove_if(&self.pair, |_, n| *n == 0);
+        }
+    }
 }
 
 /// Above this many pairs, expired ones are swept on the next failure.
@@ -206,6 +247,34 @@ impl Throttle {
                 .max(p.delay(account_n, p.account_free))
                 .max(p.delay(address_n, p.address_free)),
         )
+    }
+
+    /// Lets an attempt through (after the returned delay) or refuses it
+    /// (`Err`: how long before the pair may try again). The attempt is
+    /// counted as in flight until it ends, so a pair cannot get more than
+    /// `pair_limit` checks by sending them all at once.
+    pub fn begin(
+        &self,
+        account: &str,
+        addr: Option<IpAddr>,
+    ) -> Result<(Attempt<'_>, Duration), Duration> {
+        let pair = (account.to_string(), addr);
+        {
+            let mut n = self.in_flight.entry(pair.clone()).or_insert(0);
+            let failures = self.count(&self.pairs, &pair, Instant::now());
+            if failures < self.policy.pair_limit && failures + *n >= self.policy.pair_limit {
+                return Err(Duration::from_secs(1));
+            }
+            *n += 1;
+        }
+        let attempt = Attempt {
+            throttle: self,
+            pair,
+        };
+        match self.verdict(account, addr) {
+            Verdict::Proceed(delay) => Ok((attempt, delay)),
+            Verdict::Refuse(wait) => Err(wait),
+        }
     }
 
     /// Counts a failed attempt; returns the events it causes (each at most
@@ -379,6 +448,24 @@ mod tests {
         assert_eq!(t.verdict("new", a), Verdict::Proceed(t.policy().max_delay));
         t.record_success("new", a);
         assert_eq!(t.verdict("new", a), Verdict::Proceed(Duration::ZERO));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_attempts_count_before_they_fail() {
+        let t = Throttle::new(ThrottlePolicy::without_delay());
+        let limit = t.policy().pair_limit;
+        let pending: Vec<_> = (0..limit)
+            .map(|_| t.begin("alice", ip(1)).expect("let through").0)
+            .collect();
+        assert!(
+            t.begin("alice", ip(1)).is_err(),
+            "the 11th at once is refused"
+        );
+        assert!(t.begin("alice", ip(2)).is_ok(), "not the owner elsewhere");
+        drop(pending);
+        let (a, _) = t.begin("alice", ip(1)).expect("none in flight any more");
+        assert!(a.failed().is_empty());
+        assert!(t.in_flight.is_empty() || t.in_flight.iter().all(|e| *e.value() == 0));
     }
 
     #[tokio::test(start_paused = true)]
