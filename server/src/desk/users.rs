@@ -64,7 +64,7 @@ pub(super) async fn users(State(state): State<AppState>, p: Principal) -> Respon
                                         td { (s.client_addr.as_deref().unwrap_or("inconnue")) }
                                         td { (utc(s.expires_at)) }
                                         td {
-                                            form.inline method="post" action={ "/desk/users/" (u.username) "/sessions/" (s.id) "/revoke" } {
+                                            form.inline method="post" action={ "/desk/users/" (segment(&u.username)) "/sessions/" (s.id) "/revoke" } {
                                                 input type="hidden" name="csrf" value=(csrf);
                                                 button type="submit" { "Fermer" }
                                             }
@@ -81,9 +81,22 @@ pub(super) async fn users(State(state): State<AppState>, p: Principal) -> Respon
     .into_response()
 }
 
+/// A user name as one path segment (names may hold `/`, `?`, spaces…).
+fn segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 fn button(username: &str, action: &str, label: &str, csrf: &str) -> Markup {
     html! {
-        form.inline method="post" action={ "/desk/users/" (username) "/" (action) } {
+        form.inline method="post" action={ "/desk/users/" (segment(username)) "/" (action) } {
             input type="hidden" name="csrf" value=(csrf);
             button type="submit" { (label) }
         }
@@ -148,5 +161,14 @@ pub(super) async fn session_revoke(
     {
         Ok(_) => Redirect::to("/desk/users").into_response(),
         Err(e) => error_page(&p, &ApiError::from(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_name_is_one_segment() {
+        assert_eq!(super::segment("alice"), "alice");
+        assert_eq!(super::segment("a/b c?é"), "a%2Fb%20c%3F%C3%A9");
     }
 }
