@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use election_data::bureau::{Actor, Dossier, PvSubmission};
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 use election_data::validate::{Centaine, check_pv};
-use election_data::workflow::Role;
+use election_data::bureau::Role;
 use libfuzzer_sys::fuzz_target;
 use serde::Deserialize;
 

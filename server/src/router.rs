@@ -99,6 +99,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(api::bureaux::validate))
         .routes(routes!(api::bureaux::publish))
         .routes(routes!(api::bureaux::unpublish))
+        .routes(routes!(api::users::change_password))
         .route_layer(requires!(state, Need::SignedIn));
     let desk = OpenApiRouter::new()
         .routes(routes!(api::bureaux::access_code))
@@ -106,7 +107,12 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .route_layer(requires!(state, Need::Desk));
     let admin = OpenApiRouter::new()
         .routes(routes!(api::elections::create_election))
-        .routes(routes!(api::users::create_user))
+        .routes(routes!(api::users::create_user, api::users::list_users))
+        .routes(routes!(api::users::revoke_all))
+        .routes(routes!(api::users::revoke_one))
+        .routes(routes!(api::users::disable_user))
+        .routes(routes!(api::users::enable_user))
+        .routes(routes!(api::users::unlock_user))
         .route_layer(requires!(state, Need::Admin));
     public.merge(signed_in).merge(desk).merge(admin)
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use axum::extract::FromRef;
 
 use crate::auth::AuthState;
-use crate::auth::throttle::Throttle;
+use crate::auth::throttle::{Throttle, ThrottlePolicy};
 use crate::error::ApiError;
 use crate::hub::{Hub, Topic};
 use crate::live::LiveElection;
@@ -34,6 +34,10 @@ pub struct Config {
     pub fanout_workers: usize,
     /// The `urne` executable the workers run; this process's own by default.
     pub worker_exe: Option<std::path::PathBuf>,
+    /// Proxies whose `X-Forwarded-For` names the client (none: the TCP peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The login throttle's rules (tests remove the slowdown).
+    pub throttle: ThrottlePolicy,
 }
 
 impl Default for Config {
@@ -44,6 +48,8 @@ impl Default for Config {
             hub: crate::hub::HubSettings::default(),
             fanout_workers: 0,
             worker_exe: None,
+            trusted_proxies: Vec::new(),
+            throttle: ThrottlePolicy::default(),
         }
     }
 }
@@ -146,11 +152,12 @@ impl AppState {
         })
         .await?
         .map_err(|e| anyhow::anyhow!("argon2: {e}"))?;
-        let throttle = Arc::new(Throttle::default());
+        let throttle = Arc::new(Throttle::new(config.throttle.clone()));
         let auth = AuthState {
             store: store.clone(),
             api_token: Arc::from(config.api_token.as_str()),
             throttle: throttle.clone(),
+            trusted_proxies: Arc::from(config.trusted_proxies.as_slice()),
             dummy_hash: Arc::from(dummy_hash.as_str()),
         };
         Ok(AppState {

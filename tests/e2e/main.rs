@@ -18,5 +18,7 @@ mod live;
 mod pages_browser;
 mod seats_agree;
 mod seats_pages;
+mod sessions;
 mod store;
+mod throttle;
 mod workers;

@@ -7,13 +7,16 @@
 //! the store.
 
 use std::net::IpAddr;
+use std::time::Duration;
 
 use axum::http::{HeaderValue, StatusCode};
 use election_data::bureau::Role;
 
+use super::throttle::{Attempt, ThrottleEvent};
 use super::{AuthState, SESSION_COOKIE, SESSION_HOURS, random_token, sha256_hex, verify_password};
 use crate::error::ApiError;
 use crate::store::accounts::Session;
+use crate::store::audit::AuditRecord;
 use crate::store::now_millis;
 
 /// The session cookie's header (an empty token and age 0 clear it).
@@ -31,6 +34,7 @@ pub async fn open_session(
     role: Role,
     bureaux: Vec<String>,
     election: Option<String>,
+    addr: Option<IpAddr>,
 ) -> Result<(HeaderValue, String), ApiError> {
     let token = random_token();
     let csrf = random_token();
@@ -41,6 +45,7 @@ pub async fn open_session(
         bureaux,
         csrf: csrf.clone(),
         expires_at: now_millis() + SESSION_HOURS * 3_600_000,
+        client_addr: addr.map(|a| a.to_string()),
     };
     state
         .store
@@ -53,7 +58,8 @@ pub async fn open_session(
 #[derive(Debug)]
 pub enum LoginError {
     Invalid,
-    Throttled,
+    /// This account from this address: refused for this long.
+    Throttled(Duration),
     Internal(ApiError),
 }
 
@@ -67,8 +73,9 @@ impl LoginError {
     pub fn message(&self) -> &'static str {
         match self {
             LoginError::Invalid => "identifiant ou mot de passe incorrect",
-            LoginError::Throttled => {
-                "trop de tentatives échouées pour ce compte : réessayez dans une heure"
+            LoginError::Throttled(_) => {
+                "trop de tentatives échouées pour ce compte depuis cette adresse : \
+                 réessayez plus tard, ou depuis un autre poste"
             }
             LoginError::Internal(_) => "erreur interne",
         }
@@ -77,27 +84,66 @@ impl LoginError {
     pub fn status(&self) -> StatusCode {
         match self {
             LoginError::Invalid => StatusCode::UNAUTHORIZED,
-            LoginError::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            LoginError::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             LoginError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-/// Checks a password login, with throttling. Returns the account's role and bureaux.
+/// Waits as the throttle says, or refuses.
+async fn throttle<'a>(
+    state: &'a AuthState,
+    account: &str,
+    addr: Option<IpAddr>,
+) -> Result<Attempt<'a>, LoginError> {
+    let (attempt, delay) = state
+        .throttle
+        .begin(account, addr)
+        .map_err(LoginError::Throttled)?;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    Ok(attempt)
+}
+
+/// Counts a failure and writes the throttle events it causes to the audit log.
+async fn failed(state: &AuthState, attempt: Attempt<'_>) -> Result<(), ApiError> {
+    for event in attempt.failed() {
+        audit_event(state, &event).await?;
+    }
+    Ok(())
+}
+
+async fn audit_event(state: &AuthState, event: &ThrottleEvent) -> Result<(), ApiError> {
+    tracing::warn!(action = event.action(), details = %event.details(), "login throttle");
+    state
+        .store
+        .audit(AuditRecord {
+            actor: "throttle",
+            action: event.action(),
+            election_id: None,
+            bureau_code: None,
+            old: None,
+            new: Some(event.details().to_string()),
+        })
+        .await?;
+    Ok(())
+}
+
+/// Checks a password login, with throttling. Returns the account's role
+/// and bureaux. A disabled account is refused like a wrong password (and
+/// without counting a failure when the password was right).
 pub async fn check_password(
     state: &AuthState,
     username: &str,
     password: &str,
     addr: Option<IpAddr>,
 ) -> Result<(Role, Vec<String>), LoginError> {
-    let delay = state.throttle.delay_for(addr);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    if state.throttle.account_locked(username) {
-        return Err(LoginError::Throttled);
-    }
     let user = state.store.user(username).await.map_err(ApiError::from)?;
+    if let Some(u) = &user {
+        state.throttle.sync_reset(username, u.throttle_reset_at);
+    }
+    let attempt = throttle(state, username, addr).await?;
     // Verify against a dummy hash for unknown accounts: same cost, no enumeration.
     let hash = user
         .as_ref()
@@ -107,28 +153,27 @@ pub async fn check_password(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?;
     match user {
-        Some(u) if ok => {
-            state.throttle.record_success(addr);
+        Some(u) if ok && !u.disabled => {
+            attempt.succeeded();
             let role = Role::parse(&u.role).unwrap_or(Role::Public);
             Ok((role, u.bureaux))
         }
+        Some(_) if ok => Err(LoginError::Invalid),
         _ => {
-            state.throttle.record_failure(username, addr);
+            failed(state, attempt).await?;
             Err(LoginError::Invalid)
         }
     }
 }
 
-/// Consumes a president's one-time code.
+/// Consumes a president's one-time code. Codes are throttled as one
+/// account, `code`: per address refused, all together only slowed.
 pub async fn check_code(
     state: &AuthState,
     code: &str,
     addr: Option<IpAddr>,
 ) -> Result<(String, String), LoginError> {
-    let delay = state.throttle.delay_for(addr);
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    let attempt = throttle(state, "code", addr).await?;
     let normalized: String = code
         .chars()
         .filter(char::is_ascii_alphanumeric)
@@ -141,11 +186,11 @@ pub async fn check_code(
         .map_err(ApiError::from)?
     {
         Some(found) => {
-            state.throttle.record_success(addr);
+            attempt.succeeded();
             Ok(found)
         }
         None => {
-            state.throttle.record_failure("code", addr);
+            failed(state, attempt).await?;
             Err(LoginError::Invalid)
         }
     }

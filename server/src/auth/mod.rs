@@ -10,13 +10,16 @@
 //! a bureau is election-data's [`election_data::bureau::authorize`] table.
 //!
 //! Passwords are hashed with argon2 (on a blocking thread: it is meant to be
-//! slow). Failed logins are throttled per account (at most
-//! [`throttle::MAX_FAILURES_PER_HOUR`] an hour) and slowed down per address.
+//! slow). Failed logins are throttled per pair (account, address), slowed
+//! down per account, never locked out ([`throttle`]); the address is the
+//! TCP peer's, or a trusted proxy's `X-Forwarded-For` ([`client_ip`]).
 
+pub mod client_ip;
 pub mod login;
 pub mod password;
 pub mod throttle;
 
+pub use client_ip::ClientIp;
 pub use password::{hash_password, verify_password};
 
 use std::sync::Arc;
@@ -164,7 +167,8 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
 }
 
 /// What authentication reads, a sub-state of the server's: the store of
-/// accounts and sessions, the API token, the login throttle, and an argon2
+/// accounts and sessions, the API token, the login throttle, the trusted
+/// proxies (whose `X-Forwarded-For` names the client), and an argon2
 /// hash checked against when an account does not exist (so that unknown
 /// and known names take the same time to refuse). Handlers and extractors
 /// take it through `FromRef`, so this module knows nothing of the rest of
@@ -174,6 +178,7 @@ pub struct AuthState {
     pub store: Arc<Store>,
     pub api_token: Arc<str>,
     pub throttle: Arc<Throttle>,
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
     pub dummy_hash: Arc<str>,
 }
 
@@ -242,24 +247,5 @@ mod tests {
         let a = random_token();
         assert_eq!(a.len(), 43);
         assert_ne!(a, random_token());
-    }
-}
-
-/// The client's address, when the connection's is known (it is not under
-/// a server that did not record it, e.g. in a test router): throttling
-/// then counts per account only. Never a rejection, never a 500.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<std::net::IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map(|c| c.0.ip()),
-        ))
     }
 }

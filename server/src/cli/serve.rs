@@ -30,6 +30,19 @@ pub struct ServeArgs {
     /// its open-files limit allows; use one per core given to the fan-out.
     #[arg(long, env = "URNE_FANOUT_WORKERS", default_value_t = 0)]
     fanout_workers: usize,
+    /// A reverse proxy (address or CIDR, repeatable or comma-separated)
+    /// whose X-Forwarded-For names the client; from any other peer the
+    /// header is ignored. E.g. 127.0.0.1 for an nginx on the same machine.
+    #[arg(long, env = "URNE_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
+    trusted_proxy: Vec<ipnet::IpNet>,
+}
+
+/// `10.0.0.0/8`, or one address (`127.0.0.1`, `::1`).
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("--trusted-proxy: an address or a CIDR expected, got {s:?}"))
 }
 
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -48,6 +61,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             api_token: token,
             body_limit: args.body_limit,
             fanout_workers: args.fanout_workers,
+            trusted_proxies: args.trusted_proxy,
             ..Config::default()
         },
     )

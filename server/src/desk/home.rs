@@ -21,6 +21,7 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
             h1 { "Saisie des résultats" }
             @if p.role == election_data::bureau::Role::Admin {
                 p { a href="/desk/import" { "Préparer une élection à partir de fichiers (bureaux, liste électorale, candidats)" } }
+                p { a href="/desk/users" { "Comptes et sessions" } }
             }
             @for t in &topics {
                 @let live = t.read();

@@ -106,7 +106,7 @@ pub async fn login_submit(
     }
     match check_password(&state, &form.username, &form.password, addr).await {
         Ok((role, bureaux)) => {
-            match open_session(&state, &form.username, role, bureaux, None).await {
+            match open_session(&state, &form.username, role, bureaux, None, addr).await {
                 Ok((cookie, _)) => {
                     ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response()
                 }
@@ -135,6 +135,7 @@ pub async fn code_submit(
                 Role::President,
                 vec![bureau.clone()],
                 Some(election.clone()),
+                addr,
             )
             .await
             {

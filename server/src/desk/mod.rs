@@ -8,7 +8,8 @@
 //!
 //! One file per screen: [`home`], [`election`] (the bureaux and the
 //! workflow buttons), [`pv`] (a bureau's procès-verbal), [`participation`],
-//! [`audit`], [`import`], [`login`]; [`ui`] is the page frame they share.
+//! [`audit`], [`import`], [`login`], [`users`] (accounts and sessions);
+//! [`ui`] is the page frame they share.
 
 use axum::Router;
 use axum::extract::{FromRequestParts, Request, State};
@@ -27,6 +28,7 @@ pub mod login;
 mod participation;
 mod pv;
 pub mod ui;
+mod users;
 
 use audit::audit;
 use election::{bureau_action, election};
@@ -110,6 +112,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             get(import::form)
                 .post(import::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
+        )
+        .route("/desk/users", get(users::users))
+        .route("/desk/users/{name}/{action}", post(users::user_action))
+        .route(
+            "/desk/users/{name}/sessions/{id}/revoke",
+            post(users::session_revoke),
         )
         .route_layer(requires!(state, Need::Admin));
     open.merge(desk).merge(admin)

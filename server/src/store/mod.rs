@@ -280,6 +280,11 @@ mod tests {
                 "centaines",
                 "df467e4ad03a3b66ed0618112fb759b214ed4f996237d1fd692123716718ee31c5ed85e9adf6d991ea307a5cd4d33222",
             ),
+            (
+                4,
+                "sessions throttle",
+                "f410f7fb5de7325e7d7e3c3f8823c4cbd5918cff58bd88571734915503de47d9c72fa34abc168488e6f37814038563f1",
+            ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS
             .iter()
