@@ -9,11 +9,11 @@
 # nightly flags; AddressSanitizer when available, else --sanitizer none.
 # Each target starts from its committed seeds in fuzz/seeds/TARGET/.
 #
-# Usage: .ci/fuzz-depth.sh [SECONDS_PER_TARGET]   (default 30; FUZZ_SECONDS works too)
+# Usage: .ci/fuzz-depth.sh [SECONDS_PER_TARGET]   (default 15; FUZZ_SECONDS works too)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-seconds="${1:-${FUZZ_SECONDS:-30}}"
+seconds="${1:-${FUZZ_SECONDS:-15}}"
 targets=(pv_body kiosk_frames)
 export RUSTC_BOOTSTRAP=1
 
