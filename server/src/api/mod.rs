@@ -79,16 +79,7 @@ impl FromRequestParts<AppState> for ElectionPath {
     }
 }
 
-/// The role a route needs, checked by [`guard`] before its handler runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Any account, a president's code session or the API token.
-    SignedIn,
-    /// The desk (bureau centralisateur) or an administrator.
-    Desk,
-    /// An administrator (or the API token).
-    Admin,
-}
+pub use crate::auth::Need;
 
 /// Route layer: who is asking ([`Principal`]), refused with 401/403 unless
 /// they have the role `need`; writes made with a session cookie must carry
@@ -100,12 +91,7 @@ pub async fn guard(state: AppState, need: Need, req: Request, next: Next) -> Res
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let allowed = match need {
-        Need::SignedIn => principal.require_login(),
-        Need::Desk => principal.require_desk(),
-        Need::Admin => principal.require_admin(),
-    };
-    let checked = allowed.and_then(|()| {
+    let checked = need.check(&principal).and_then(|()| {
         if parts.method.is_safe() {
             Ok(())
         } else {

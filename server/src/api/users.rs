@@ -14,7 +14,9 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use super::schemas::{self, ErrorBody};
 use crate::auth::Principal;
-use crate::auth::login::{LoginError, check_code, check_password, open_session};
+use crate::auth::login::{
+    LoginError, Opened, check_password, login_with_code, login_with_password,
+};
 use crate::auth::{AuthState, ClientIp};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -166,6 +168,21 @@ fn api_failure(e: LoginError) -> Response {
     }
 }
 
+/// The answer to a login: the session cookie, and what the client needs.
+fn session_opened(o: Opened) -> Response {
+    (
+        [(header::SET_COOKIE, o.cookie)],
+        Json(SessionOpened {
+            username: o.username,
+            role: o.role,
+            election: o.election,
+            bureaux: o.bureaux,
+            csrf: o.csrf,
+        }),
+    )
+        .into_response()
+}
+
 /// `POST /api/login`: for scripts and tests. Answers the CSRF token to send
 /// in `X-CSRF-Token` with every write made with the session cookie.
 #[utoipa::path(post, path = "/login", tag = "users",
@@ -184,23 +201,8 @@ pub async fn api_login(
     ClientIp(addr): ClientIp,
     ApiJson(body): ApiJson<ApiPasswordLogin>,
 ) -> Response {
-    match check_password(&state, &body.username, &body.password, addr).await {
-        Ok((role, bureaux)) => {
-            match open_session(&state, &body.username, role, bureaux.clone(), None, addr).await {
-                Ok((cookie, csrf)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Json(SessionOpened {
-                        username: body.username,
-                        role,
-                        election: None,
-                        bureaux,
-                        csrf,
-                    }),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
+    match login_with_password(&state, &body.username, &body.password, addr).await {
+        Ok(o) => session_opened(o),
         Err(e) => api_failure(e),
     }
 }
@@ -222,33 +224,8 @@ pub async fn api_login_code(
     ClientIp(addr): ClientIp,
     ApiJson(body): ApiJson<ApiCodeLogin>,
 ) -> Response {
-    match check_code(&state, &body.code, addr).await {
-        Ok((election, bureau)) => {
-            let name = format!("président {bureau}");
-            match open_session(
-                &state,
-                &name,
-                Role::President,
-                vec![bureau.clone()],
-                Some(election.clone()),
-                addr,
-            )
-            .await
-            {
-                Ok((cookie, csrf)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Json(SessionOpened {
-                        username: name,
-                        role: Role::President,
-                        election: Some(election),
-                        bureaux: vec![bureau],
-                        csrf,
-                    }),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
-        }
+    match login_with_code(&state, &body.code, addr).await {
+        Ok(o) => session_opened(o),
         Err(e) => api_failure(e),
     }
 }

@@ -195,3 +195,67 @@ pub async fn check_code(
         }
     }
 }
+
+/// A session a login just opened: what its answer (JSON, or a redirect and
+/// the cookie) needs.
+#[derive(Debug)]
+pub struct Opened {
+    pub username: String,
+    pub role: Role,
+    /// The election of a president's one-time code.
+    pub election: Option<String>,
+    pub bureaux: Vec<String>,
+    /// The `Set-Cookie` value of the session.
+    pub cookie: HeaderValue,
+    /// The CSRF token every write made with the session must carry.
+    pub csrf: String,
+}
+
+/// Logs an account in with its password (throttled), then opens its
+/// session: the one path of the JSON API and the login form.
+pub async fn login_with_password(
+    state: &AuthState,
+    username: &str,
+    password: &str,
+    addr: Option<IpAddr>,
+) -> Result<Opened, LoginError> {
+    let (role, bureaux) = check_password(state, username, password, addr).await?;
+    let (cookie, csrf) = open_session(state, username, role, bureaux.clone(), None, addr).await?;
+    Ok(Opened {
+        username: username.to_string(),
+        role,
+        election: None,
+        bureaux,
+        cookie,
+        csrf,
+    })
+}
+
+/// Logs a bureau president in with a one-time code (throttled): a session
+/// for that bureau of that election only.
+pub async fn login_with_code(
+    state: &AuthState,
+    code: &str,
+    addr: Option<IpAddr>,
+) -> Result<Opened, LoginError> {
+    let (election, bureau) = check_code(state, code, addr).await?;
+    let username = format!("président {bureau}");
+    let bureaux = vec![bureau];
+    let (cookie, csrf) = open_session(
+        state,
+        &username,
+        Role::President,
+        bureaux.clone(),
+        Some(election.clone()),
+        addr,
+    )
+    .await?;
+    Ok(Opened {
+        username,
+        role: Role::President,
+        election: Some(election),
+        bureaux,
+        cookie,
+        csrf,
+    })
+}

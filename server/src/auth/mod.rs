@@ -166,6 +166,30 @@ fn cookie_value<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The role a route needs, declared where the routes are
+/// (`router.rs` for the API, `desk/mod.rs` for the screens) and checked by
+/// their guards before the handler runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Any account, a president's code session or the API token.
+    SignedIn,
+    /// The desk (bureau centralisateur) or an administrator.
+    Desk,
+    /// An administrator (or the API token).
+    Admin,
+}
+
+impl Need {
+    /// Whether `p` has the role: 401 for nobody, 403 for too little.
+    pub fn check(self, p: &Principal) -> Result<(), ApiError> {
+        match self {
+            Need::SignedIn => p.require_login(),
+            Need::Desk => p.require_desk(),
+            Need::Admin => p.require_admin(),
+        }
+    }
+}
+
 /// What authentication reads, a sub-state of the server's: the store of
 /// accounts and sessions, the API token, the login throttle, the trusted
 /// proxies (whose `X-Forwarded-For` names the client), and an argon2

@@ -8,11 +8,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use election_data::bureau::Role;
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::login::{LoginError, check_code, check_password, open_session, session_cookie};
+use crate::auth::login::{LoginError, login_with_code, login_with_password, session_cookie};
 use crate::auth::{AuthState, ClientIp, Principal, Via, constant_time_eq, random_token};
 use crate::error::ApiError;
 
@@ -104,15 +103,8 @@ pub async fn login_submit(
     if !login_csrf_ok(&headers, &form.csrf) {
         return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
     }
-    match check_password(&state, &form.username, &form.password, addr).await {
-        Ok((role, bureaux)) => {
-            match open_session(&state, &form.username, role, bureaux, None, addr).await {
-                Ok((cookie, _)) => {
-                    ([(header::SET_COOKIE, cookie)], Redirect::to("/desk")).into_response()
-                }
-                Err(e) => e.into_response(),
-            }
-        }
+    match login_with_password(&state, &form.username, &form.password, addr).await {
+        Ok(o) => ([(header::SET_COOKIE, o.cookie)], Redirect::to("/desk")).into_response(),
         Err(e) => form_failure(e),
     }
 }
@@ -126,26 +118,15 @@ pub async fn code_submit(
     if !login_csrf_ok(&headers, &form.csrf) {
         return login_page(Some("formulaire expiré : réessayez"), StatusCode::FORBIDDEN);
     }
-    match check_code(&state, &form.code, addr).await {
-        Ok((election, bureau)) => {
-            let name = format!("président {bureau}");
-            match open_session(
-                &state,
-                &name,
-                Role::President,
-                vec![bureau.clone()],
-                Some(election.clone()),
-                addr,
+    match login_with_code(&state, &form.code, addr).await {
+        Ok(o) => {
+            let election = o.election.unwrap_or_default();
+            let bureau = o.bureaux.first().cloned().unwrap_or_default();
+            (
+                [(header::SET_COOKIE, o.cookie)],
+                Redirect::to(&format!("/desk/elections/{election}/bureaux/{bureau}")),
             )
-            .await
-            {
-                Ok((cookie, _)) => (
-                    [(header::SET_COOKIE, cookie)],
-                    Redirect::to(&format!("/desk/elections/{election}/bureaux/{bureau}")),
-                )
-                    .into_response(),
-                Err(e) => e.into_response(),
-            }
+                .into_response()
         }
         Err(e) => form_failure(e),
     }

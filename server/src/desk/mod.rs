@@ -17,7 +17,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
-use crate::auth::Principal;
+use crate::auth::{Need, Principal};
 use crate::state::AppState;
 
 mod audit;
@@ -42,25 +42,13 @@ pub use ui::frame;
 /// visitor is sent to the login page, a role that may not gets the refusal
 /// page. The forms' CSRF tokens are in their bodies, so each submission
 /// checks its own.
-#[derive(Debug, Clone, Copy)]
-enum Need {
-    /// The desk (bureau centralisateur) or an administrator.
-    Desk,
-    /// An administrator.
-    Admin,
-}
-
 async fn guard(state: AppState, need: Need, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
     let p = match Principal::from_request_parts(&mut parts, &state).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let allowed = match need {
-        Need::Desk => p.require_desk(),
-        Need::Admin => p.require_admin(),
-    };
-    if let Err(e) = allowed {
+    if let Err(e) = need.check(&p) {
         return ui::error_page(&p, &e);
     }
     parts.extensions.insert(p);
