@@ -36,11 +36,12 @@ pub(super) async fn users(
             @for u in &views {
                 section.account {
                     h2 {
-                        (u.username) " — " (u.role)
+                        (u.username) " — "
+                        (election_data::bureau::Role::parse(&u.role).map_or(u.role.as_str(), |r| r.label_fr()))
                         @if u.disabled { " " span.state.disabled { "désactivé" } }
                     }
-                    p {
-                        (u.recent_failures) " échec(s) de connexion dans l'heure · "
+                    p { (u.recent_failures) " échec(s) de connexion dans l'heure" }
+                    div.actions {
                         @if u.disabled {
                             (button(&u.username, "enable", "Réactiver", csrf))
                         } @else {
