@@ -43,6 +43,21 @@ fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres:") || url.starts_with("postgresql:")
 }
 
+/// `url` with its password, if any, replaced by `***` (the message is
+/// printed and may be logged).
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
 /// The SQLite file behind `url`, or a message naming the rule.
 fn sqlite_options(url: &str, what: &str) -> anyhow::Result<SqliteConnectOptions> {
     if !url.starts_with("sqlite:") {
@@ -122,7 +137,7 @@ pub async fn backup(args: BackupArgs) -> anyhow::Result<()> {
             "urne backup ne sauvegarde que SQLite ; pour PostgreSQL, utilisez pg_dump : \
              pg_dump --format=custom --file={} '{}' (restauration : pg_restore --clean --dbname=URL {})",
             args.file.display(),
-            args.database_url,
+            without_password(&args.database_url),
             args.file.display()
         );
     }
@@ -189,7 +204,7 @@ pub async fn restore(args: RestoreArgs) -> anyhow::Result<()> {
         bail!(
             "urne restore ne restaure que SQLite ; pour PostgreSQL, utilisez pg_restore : \
              pg_restore --clean --dbname='{}' {}",
-            args.database_url,
+            without_password(&args.database_url),
             args.file.display()
         );
     }
@@ -310,4 +325,22 @@ async fn prepare(file: &Path, temp: &Path) -> anyhow::Result<Restored> {
         entries,
         audit_rows: report.rows,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_password;
+
+    #[test]
+    fn passwords_are_not_printed() {
+        assert_eq!(
+            without_password("postgres://urne:secret@db:5432/urne"),
+            "postgres://urne:***@db:5432/urne"
+        );
+        assert_eq!(
+            without_password("postgres://postgres@127.0.0.1/urne"),
+            "postgres://postgres@127.0.0.1/urne"
+        );
+        assert_eq!(without_password("postgres:///urne"), "postgres:///urne");
+    }
 }
