@@ -5,6 +5,7 @@
 //! beyond wiring, so the tests exercise the same code through the server.
 
 pub mod audit;
+pub mod backup;
 pub mod demo;
 mod demo_script;
 pub mod export;
@@ -55,6 +56,10 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Play a live election night on the sample commune (34 bureaux, 12 candidates).
     Demo(demo::DemoArgs),
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place, after checking its audit chain.
+    Restore(backup::RestoreArgs),
 }
 
 /// Runs one command to its end.
@@ -67,6 +72,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import { command } => import::import(command).await,
         Command::Export(args) => export::export(args).await,
         Command::Demo(args) => demo::demo(args).await,
+        Command::Backup(args) => backup::backup(args).await,
+        Command::Restore(args) => backup::restore(args).await,
     }
 }
 
