@@ -1,6 +1,6 @@
 //! `urne`'s command line, one file per command: [`serve`] (and the hidden
-//! fan-out worker it starts), [`demo`], [`user`], [`audit`], [`import`]
-//! and [`export`]. Each command parses its
+//! fan-out worker it starts), [`demo`], [`user`], [`audit`], [`import`],
+//! [`export`] and [`backup`] (backup and restore). Each command parses its
 //! arguments with clap and calls the library; none holds logic of its own
 //! beyond wiring, so the tests exercise the same code through the server.
 
