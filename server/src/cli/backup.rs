@@ -313,12 +313,29 @@ async fn prepare(file: &Path, temp: &Path) -> anyhow::Result<Restored> {
         .try_get(0)?;
     store.pool().close().await;
     // One self-contained file: the server turns WAL back on when it opens it.
+    // Leaving WAL needs the file to itself; the pool's connections close on
+    // their own threads just after `close()` returns, so a busy answer is
+    // retried for a few seconds before it is an error.
     let options = SqliteConnectOptions::new().filename(temp);
-    let mut conn = SqliteConnection::connect_with(&options).await?;
-    sqlx::query("PRAGMA journal_mode = DELETE")
-        .execute(&mut conn)
-        .await?;
-    conn.close().await?;
+    let mut attempt = 0;
+    loop {
+        let done = async {
+            let mut conn = SqliteConnection::connect_with(&options).await?;
+            sqlx::query("PRAGMA journal_mode = DELETE")
+                .execute(&mut conn)
+                .await?;
+            conn.close().await
+        }
+        .await;
+        match done {
+            Ok(()) => break,
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") && attempt < 100 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     sync_file(temp)?;
     Ok(Restored {
         elections,
