@@ -280,17 +280,26 @@ struct Restored {
     audit_rows: i64,
 }
 
-/// Copies `file` to `temp`, brings it to the current schema, verifies its
-/// audit chain, counts what it holds, and leaves it as one synced file.
+/// Copies `file` to a work file, brings it to the current schema, verifies
+/// its audit chain and counts what it holds; then writes `temp`, one
+/// self-contained, synced file, with `VACUUM INTO` from the open work copy
+/// (no exclusive access to wait for, as leaving WAL would need).
 async fn prepare(file: &Path, temp: &Path) -> anyhow::Result<Restored> {
-    std::fs::copy(file, temp).with_context(|| format!("cannot copy {}", file.display()))?;
-    let Some(temp_name) = temp.to_str() else {
+    let work = temp_next_to(temp);
+    let result = check_and_write(file, &work, temp).await;
+    remove_temp(&work);
+    result
+}
+
+async fn check_and_write(file: &Path, work: &Path, temp: &Path) -> anyhow::Result<Restored> {
+    std::fs::copy(file, work).with_context(|| format!("cannot copy {}", file.display()))?;
+    let (Some(work_name), Some(temp_name)) = (work.to_str(), temp.to_str()) else {
         bail!(
             "--database-url : le chemin {} n'est pas en UTF-8",
             temp.display()
         );
     };
-    let store = Store::connect(&format!("sqlite://{temp_name}")).await?;
+    let store = Store::connect(&format!("sqlite://{work_name}")).await?;
     let report = store.verify_audit().await?;
     if !report.is_intact() {
         store.pool().close().await;
@@ -311,31 +320,10 @@ async fn prepare(file: &Path, temp: &Path) -> anyhow::Result<Restored> {
         .fetch_one(store.pool())
         .await?
         .try_get(0)?;
+    sqlx::query(&format!("VACUUM INTO '{}'", temp_name.replace('\'', "''")))
+        .execute(store.pool())
+        .await?;
     store.pool().close().await;
-    // One self-contained file: the server turns WAL back on when it opens it.
-    // Leaving WAL needs the file to itself; the pool's connections close on
-    // their own threads just after `close()` returns, so a busy answer is
-    // retried for a few seconds before it is an error.
-    let options = SqliteConnectOptions::new().filename(temp);
-    let mut attempt = 0;
-    loop {
-        let done = async {
-            let mut conn = SqliteConnection::connect_with(&options).await?;
-            sqlx::query("PRAGMA journal_mode = DELETE")
-                .execute(&mut conn)
-                .await?;
-            conn.close().await
-        }
-        .await;
-        match done {
-            Ok(()) => break,
-            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("5") && attempt < 100 => {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
     sync_file(temp)?;
     Ok(Restored {
         elections,
