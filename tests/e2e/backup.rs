@@ -30,6 +30,19 @@ fn text(out: &Output) -> String {
     )
 }
 
+/// `urne COMMAND FILE --database-url URL [EXTRA…]`, the shape of every
+/// backup and restore call below.
+async fn urne_on(command: &str, file: &Path, url: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        command.to_string(),
+        path_str(file),
+        "--database-url".to_string(),
+        url.to_string(),
+    ];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    urne(args).await
+}
+
 fn path_str(p: &Path) -> String {
     p.to_str().expect("utf-8 path").to_string()
 }
@@ -52,25 +65,13 @@ async fn backup_while_serving_restores_the_same_results() {
     let dir = temp_dir("backup");
     let file = dir.path().join("urne-backup.db");
     // The server is running and keeps its connections open.
-    let out = urne(vec![
-        "backup".into(),
-        path_str(&file),
-        "--database-url".into(),
-        db.to_string(),
-    ])
-    .await;
+    let out = urne_on("backup", &file, &db, &[]).await;
     assert!(out.status.success(), "{}", text(&out));
     assert!(file.is_file(), "{}", text(&out));
 
     // FILE exists: refused, and left as it was.
     let size = std::fs::metadata(&file).expect("backup").len();
-    let out = urne(vec![
-        "backup".into(),
-        path_str(&file),
-        "--database-url".into(),
-        db.to_string(),
-    ])
-    .await;
+    let out = urne_on("backup", &file, &db, &[]).await;
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("existe déjà"), "{}", text(&out));
     assert_eq!(std::fs::metadata(&file).expect("backup").len(), size);
@@ -78,13 +79,7 @@ async fn backup_while_serving_restores_the_same_results() {
     let restored = dir.path().join("restored").join("urne.db");
     std::fs::create_dir_all(restored.parent().expect("parent")).expect("mkdir");
     let restored_url = format!("sqlite://{}", restored.display());
-    let out = urne(vec![
-        "restore".into(),
-        path_str(&file),
-        "--database-url".into(),
-        restored_url.clone(),
-    ])
-    .await;
+    let out = urne_on("restore", &file, &restored_url, &[]).await;
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("1 élection"), "{}", text(&out));
 
@@ -99,23 +94,10 @@ async fn backup_while_serving_restores_the_same_results() {
     assert!(text(&out).contains("intact"), "{}", text(&out));
 
     // A non-empty target is refused without --force, accepted with it.
-    let out = urne(vec![
-        "restore".into(),
-        path_str(&file),
-        "--database-url".into(),
-        restored_url.clone(),
-    ])
-    .await;
+    let out = urne_on("restore", &file, &restored_url, &[]).await;
     assert!(!out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("--force"), "{}", text(&out));
-    let out = urne(vec![
-        "restore".into(),
-        path_str(&file),
-        "--database-url".into(),
-        restored_url.clone(),
-        "--force".into(),
-    ])
-    .await;
+    let out = urne_on("restore", &file, &restored_url, &["--force"]).await;
     assert!(out.status.success(), "{}", text(&out));
 
     let second = start(&restored_url).await;
@@ -130,12 +112,12 @@ async fn restore_refuses_a_file_that_is_not_an_urne_database() {
     let file = dir.path().join("notes.txt");
     std::fs::write(&file, "pas une base").expect("write");
     let target = dir.path().join("urne.db");
-    let out = urne(vec![
-        "restore".into(),
-        path_str(&file),
-        "--database-url".into(),
-        format!("sqlite://{}", target.display()),
-    ])
+    let out = urne_on(
+        "restore",
+        &file,
+        &format!("sqlite://{}", target.display()),
+        &[],
+    )
     .await;
     assert!(!out.status.success(), "{}", text(&out));
     assert!(
@@ -153,13 +135,7 @@ async fn postgres_backup_points_to_pg_dump() {
     };
     let dir = temp_dir("backup-pg");
     let file = dir.path().join("urne.dump");
-    let out = urne(vec![
-        "backup".into(),
-        path_str(&file),
-        "--database-url".into(),
-        db.to_string(),
-    ])
-    .await;
+    let out = urne_on("backup", &file, &db, &[]).await;
     assert!(!out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("pg_dump --format=custom"),
