@@ -38,6 +38,7 @@ pub mod schemas;
 pub mod serve;
 pub mod state;
 pub mod store;
+pub mod tls;
 pub mod write;
 
 // The read model, shared with the kiosk (`results-view`), under the paths

@@ -38,6 +38,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The login throttle's rules (tests remove the slowdown).
     pub throttle: ThrottlePolicy,
+    /// The certificate served when the server speaks TLS (None: plain HTTP).
+    pub tls: Option<crate::tls::Tls>,
 }
 
 impl Default for Config {
@@ -50,6 +52,7 @@ impl Default for Config {
             worker_exe: None,
             trusted_proxies: Vec::new(),
             throttle: ThrottlePolicy::default(),
+            tls: None,
         }
     }
 }

@@ -90,6 +90,12 @@ pub struct Browser {
 /// None (after printing `SKIPPED <test>: …`) when chromedriver is missing
 /// outside CI.
 pub async fn browser(test: &str) -> Option<Browser> {
+    browser_with_args(test, &[]).await
+}
+
+/// [`browser`] with more Chromium switches (e.g. the one certificate to
+/// accept).
+pub async fn browser_with_args(test: &str, extra: &[String]) -> Option<Browser> {
     let Some(driver_exe) = find_exe("CHROMEDRIVER", &["chromedriver"]) else {
         return unavailable(test, "chromedriver is not installed");
     };
@@ -142,6 +148,9 @@ pub async fn browser(test: &str) -> Option<Browser> {
             format!("--user-data-dir={}", profile.display()),
         ],
     });
+    if let Some(args) = options["args"].as_array_mut() {
+        args.extend(extra.iter().map(|a| json!(a)));
+    }
     if let Some(bin) = &chromium {
         options["binary"] = json!(bin.display().to_string());
     }

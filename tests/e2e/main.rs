@@ -22,4 +22,5 @@ mod seats_pages;
 mod sessions;
 mod store;
 mod throttle;
+mod tls;
 mod workers;

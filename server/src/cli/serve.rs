@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::app::{Config, spawn};
 use crate::store::Store;
+use crate::tls::{CertSource, Tls, TlsMode};
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -35,6 +36,46 @@ pub struct ServeArgs {
     /// header is ignored. E.g. 127.0.0.1 for an nginx on the same machine.
     #[arg(long, env = "URNE_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_net)]
     trusted_proxy: Vec<ipnet::IpNet>,
+    /// HTTPS: `auto` speaks TLS when a certificate is given or the address
+    /// is not loopback (a desk PC on the town hall's network); `off` behind
+    /// a reverse proxy that does TLS.
+    #[arg(long, env = "URNE_TLS", value_enum, default_value_t = TlsMode::Auto)]
+    tls: TlsMode,
+    /// Certificate chain (PEM). Without it, a self-signed certificate is
+    /// generated on first start and kept in --tls-dir.
+    #[arg(long, env = "URNE_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// Private key of --tls-cert (PEM).
+    #[arg(long, env = "URNE_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+    /// Folder of the generated self-signed certificate.
+    #[arg(long, env = "URNE_TLS_DIR", default_value = "urne-tls")]
+    tls_dir: std::path::PathBuf,
+}
+
+/// The certificate to serve, when TLS is wanted on `listen`.
+fn tls_for(args: &ServeArgs) -> anyhow::Result<Option<Tls>> {
+    use std::net::ToSocketAddrs;
+    let addr = args
+        .listen
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| anyhow::anyhow!("--listen {}: not an address", args.listen))?;
+    if !args.tls.wanted(addr, args.tls_cert.is_some()) {
+        return Ok(None);
+    }
+    let source = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => CertSource::Files {
+            cert: cert.clone(),
+            key: key.clone(),
+        },
+        _ => CertSource::SelfSigned {
+            dir: args.tls_dir.clone(),
+            names: crate::tls::default_names(addr),
+        },
+    };
+    Ok(Some(Tls::load(&source)?))
 }
 
 /// `10.0.0.0/8`, or one address (`127.0.0.1`, `::1`).
@@ -48,6 +89,7 @@ fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     super::init_tracing(super::SERVER_LOGS);
     crate::hub::worker::raise_open_files_limit();
+    let tls = tls_for(&args)?;
     let store = Arc::new(Store::connect(&args.database_url).await?);
     let token = args.api_token.unwrap_or_else(|| {
         let t = super::random_token();
@@ -62,6 +104,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             body_limit: args.body_limit,
             fanout_workers: args.fanout_workers,
             trusted_proxies: args.trusted_proxy,
+            tls: tls.clone(),
             ..Config::default()
         },
     )
@@ -70,8 +113,25 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         tracing::info!(dir = %dir.display(), "writing a static copy of the public pages");
         crate::pages::static_dir::spawn(running.state.clone(), dir);
     }
-    tracing::info!("Urne listens on http://{}", running.addr);
-    println!("Urne: http://{}/", running.addr);
+    match &tls {
+        None => {
+            tracing::info!("Urne listens on http://{}", running.addr);
+            println!("Urne: http://{}/", running.addr);
+        }
+        Some(tls) => {
+            tracing::info!(cert = %tls.cert_path.display(), "Urne listens on https://{}", running.addr);
+            println!("Urne: https://{}/", running.addr);
+            println!(
+                "Certificate{} {}, SHA-256 fingerprint:\n  {}",
+                if tls.self_signed { " (self-signed)" } else { "" },
+                tls.cert_path.display(),
+                tls.fingerprint
+            );
+            if tls.self_signed {
+                println!("Check that the desk PCs' browsers show this fingerprint before accepting the certificate.");
+            }
+        }
+    }
     tokio::select! {
         r = running.wait() => r?,
         () = super::shutdown_signal() => tracing::info!("stopping"),

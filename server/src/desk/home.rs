@@ -51,6 +51,20 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
                     }
                 }
             }
+            @if let Some(tls) = &state.config.tls {
+                section.tls {
+                    h2 { "Connexion chiffrée" }
+                    p {
+                        "Empreinte SHA-256 du certificat "
+                        @if tls.self_signed { "(auto-signé) " }
+                        "de ce serveur : "
+                        code #tls-fingerprint { (tls.fingerprint) }
+                    }
+                    @if tls.self_signed {
+                        p { "Sur chaque poste de saisie, vérifiez que le navigateur affiche la même empreinte avant d'accepter le certificat." }
+                    }
+                }
+            }
         },
     )
     .into_response()
