@@ -49,10 +49,16 @@ impl TlsMode {
 /// Where the certificate comes from.
 #[derive(Debug, Clone)]
 pub enum CertSource {
-    Files { cert: PathBuf, key: PathBuf },
+    Files {
+        cert: PathBuf,
+        key: PathBuf,
+    },
     /// The self-signed certificate kept in this folder, made if missing for
     /// these names (host names and addresses).
-    SelfSigned { dir: PathBuf, names: Vec<String> },
+    SelfSigned {
+        dir: PathBuf,
+        names: Vec<String>,
+    },
 }
 
 /// What the accept loop needs, and what the desk shows.
@@ -92,7 +98,10 @@ impl Tls {
             .collect::<Result<Vec<_>, _>>()
             .with_context(|| format!("TLS certificate {}: not PEM", cert_path.display()))?;
         let Some(first) = certs.first() else {
-            anyhow::bail!("TLS certificate {}: no certificate in it", cert_path.display());
+            anyhow::bail!(
+                "TLS certificate {}: no certificate in it",
+                cert_path.display()
+            );
         };
         let fingerprint = fingerprint(first);
         let key = PrivateKeyDer::from_pem_file(&key_path)

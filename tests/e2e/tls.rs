@@ -73,7 +73,13 @@ impl Netns {
     /// `urne serve` inside the namespace, on its address and `port`.
     fn serve(&self, db: &str, tls_dir: &Path, port: u16, extra: &[&str]) -> Server {
         let mut child = Command::new("ip")
-            .args(["netns", "exec", &self.name, env!("CARGO_BIN_EXE_urne"), "serve"])
+            .args([
+                "netns",
+                "exec",
+                &self.name,
+                env!("CARGO_BIN_EXE_urne"),
+                "serve",
+            ])
             .arg("--listen")
             .arg(format!("{}:{port}", self.guest))
             .arg("--database-url")
@@ -149,12 +155,24 @@ fn spki_pin(key_pem: &Path) -> String {
 
 fn add_desk_user(db: &str) {
     let out = Command::new(env!("CARGO_BIN_EXE_urne"))
-        .args(["user", "add", "guichet", "--role", "desk", "--database-url", db])
+        .args([
+            "user",
+            "add",
+            "guichet",
+            "--role",
+            "desk",
+            "--database-url",
+            db,
+        ])
         .env("URNE_PASSWORD", PASSWORD)
         .stdin(Stdio::null())
         .output()
         .expect("urne user add");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 async fn log_in(b: &crate::browser::Browser, base: &str) {
@@ -184,7 +202,9 @@ async fn a_desk_pc_on_the_local_network_logs_in_over_https() {
     let tls_dir = dir.path().join("tls");
     let server = ns.serve(&db, &tls_dir, 8443, &[]);
     assert!(
-        server.printed.contains(&format!("Urne: https://{}:8443/", ns.guest)),
+        server
+            .printed
+            .contains(&format!("Urne: https://{}:8443/", ns.guest)),
         "{}",
         server.printed
     );
@@ -199,7 +219,10 @@ async fn a_desk_pc_on_the_local_network_logs_in_over_https() {
     let der = rustls::pki_types::pem::PemObject::from_pem_slice(cert.as_bytes())
         .map(|c: rustls::pki_types::CertificateDer| urne::tls::fingerprint(&c))
         .expect("PEM certificate");
-    assert_eq!(fingerprint, der, "the printed fingerprint is the kept certificate's");
+    assert_eq!(
+        fingerprint, der,
+        "the printed fingerprint is the kept certificate's"
+    );
 
     // Plain HTTP to the same port: redirected to the same path in https.
     let http = reqwest::Client::builder()

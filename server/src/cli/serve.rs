@@ -123,12 +123,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             println!("Urne: https://{}/", running.addr);
             println!(
                 "Certificate{} {}, SHA-256 fingerprint:\n  {}",
-                if tls.self_signed { " (self-signed)" } else { "" },
+                if tls.self_signed {
+                    " (self-signed)"
+                } else {
+                    ""
+                },
                 tls.cert_path.display(),
                 tls.fingerprint
             );
             if tls.self_signed {
-                println!("Check that the desk PCs' browsers show this fingerprint before accepting the certificate.");
+                println!(
+                    "Check that the desk PCs' browsers show this fingerprint before accepting the certificate."
+                );
             }
         }
     }
