@@ -16,6 +16,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::store::StoreError;
+use crate::store::outage::{Outage, outage_of};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -145,7 +146,7 @@ pub struct ErrorBody {
     /// internal, forbidden, workflow, no_double_entry,
     /// idempotency_key_reused, throttled, invalid_credentials,
     /// invalid_if_match, invalid_idempotency_key, invalid_source,
-    /// invalid_insee.
+    /// invalid_insee, storage_full (507), database_unavailable (503).
     pub error: String,
     /// Human message, in French, naming the field and the rule.
     pub message: String,
@@ -258,6 +259,27 @@ impl IntoResponse for ApiError {
                     ..ErrorBody::new("workflow", refusal.message())
                 },
             ),
+            ApiError::Internal(err) if outage_of(&err).is_some() => {
+                tracing::warn!(error = ?err, "storage outage");
+                let (status, code, message) = match outage_of(&err) {
+                    Some(Outage::DiskFull) => (
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        "storage_full",
+                        "le disque de la base de données est plein : rien n'a été enregistré ; libérez de la place puis renvoyez la même requête",
+                    ),
+                    _ => (
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "database_unavailable",
+                        "la base de données ne répond pas (arrêt ou redémarrage) : rien n'a été enregistré ; renvoyez la même requête, avec la même clé d'idempotence, dans quelques secondes",
+                    ),
+                };
+                return (
+                    status,
+                    [(axum::http::header::RETRY_AFTER, "5")],
+                    Json(ErrorBody::new(code, message)),
+                )
+                    .into_response();
+            }
             ApiError::Internal(err) => {
                 let incident = uuid::Uuid::new_v4();
                 tracing::error!(%incident, error = ?err, "internal error");

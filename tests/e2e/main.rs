@@ -11,6 +11,7 @@ mod desk;
 mod desk_browser;
 mod durability;
 mod fanout;
+mod faults;
 mod formats;
 mod helpers;
 mod imports_form;

@@ -21,6 +21,7 @@ pub mod bureaux;
 pub mod elections;
 pub mod entries;
 pub mod idempotency;
+pub mod outage;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -28,7 +29,7 @@ use std::time::Duration;
 use election_data::bureau::Dossier;
 use election_data::model::Election;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use tokio::sync::Mutex;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
@@ -133,7 +134,14 @@ impl Store {
         sqlx::any::AnyConnectOptions::from_str(&url)?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(10))
+            // PostgreSQL down (a restart, a network cut): a write gives up
+            // after 3 s with a 503 the client retries, rather than hanging.
+            // SQLite's writers queue behind one another: they may wait longer.
+            .acquire_timeout(Duration::from_secs(if backend == Backend::Sqlite {
+                10
+            } else {
+                3
+            }))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -145,6 +153,22 @@ impl Store {
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                     }
                     Ok(())
+                })
+            })
+            .after_release(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend != Backend::Sqlite {
+                        return Ok(true);
+                    }
+                    // SQLite rolls a transaction back by itself on some
+                    // errors (SQLITE_FULL: a full disk); the ROLLBACK sqlx
+                    // then sends fails, and it takes the connection for
+                    // still in a transaction, so that every later BEGIN on it
+                    // fails. The ping lets the queued rollback run first;
+                    // a connection still "in a transaction" is closed, not
+                    // pooled.
+                    conn.ping().await?;
+                    Ok(!conn.is_in_transaction())
                 })
             })
             .connect(&url)
