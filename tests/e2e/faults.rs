@@ -262,3 +262,214 @@ async fn a_full_disk_refuses_writes_with_507_and_loses_nothing() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A PostgreSQL cluster of the test's own, on a free port, that the test
+/// stops and starts (the machine's shared server is left alone). Made with
+/// Debian's `initdb`, run as the `postgres` user; removed on drop.
+struct PrivatePostgres {
+    dir: tempfile::TempDir,
+    bin: PathBuf,
+    port: u16,
+}
+
+impl PrivatePostgres {
+    fn bin_dir() -> Option<PathBuf> {
+        let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").is_file())
+            .collect();
+        found.sort();
+        found.pop()
+    }
+
+    fn create(test: &str) -> Option<PrivatePostgres> {
+        if !root_or_skip(
+            test,
+            "a PostgreSQL cluster of the test's own (initdb as postgres)",
+        ) {
+            return None;
+        }
+        let Some(bin) = Self::bin_dir() else {
+            assert!(!in_ci(), "{test}: PostgreSQL's initdb is required in CI");
+            skipped(
+                test,
+                "no /usr/lib/postgresql/*/bin/initdb; install postgresql to run it",
+            );
+            return None;
+        };
+        let dir = temp_dir("private-pg");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port");
+        let status = Command::new("chown")
+            .arg("postgres:")
+            .arg(dir.path())
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        let pg = PrivatePostgres { dir, bin, port };
+        pg.as_postgres(
+            "initdb",
+            &[
+                "-D",
+                &pg.data(),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+            ],
+        );
+        pg.start();
+        Some(pg)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn as_postgres(&self, program: &str, args: &[&str]) {
+        let out = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join(program))
+            .args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output()
+            .expect("runuser");
+        assert!(
+            out.status.success(),
+            "{program} {}: {}{}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn start(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        self.as_postgres(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data(),
+                "-o",
+                &options,
+                "-l",
+                &log,
+                "-w",
+                "start",
+            ],
+        );
+    }
+
+    /// A clean shutdown (`-m fast`): sessions are ended, as in a restart.
+    fn stop(&self) {
+        self.as_postgres("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+}
+
+impl Drop for PrivatePostgres {
+    fn drop(&mut self) {
+        let _ = Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &self.data(), "-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
+    let test = "a_database_restart_answers_503_and_the_retries_go_through_once";
+    let Some(pg) = PrivatePostgres::create(test) else {
+        return;
+    };
+    let url = pg.url();
+    let app = start(&url).await;
+    let id = app.define_sample().await;
+    let mut ws = app.ws(&id, None).await;
+    let mut seen = seqs_until(&mut ws, -1, 0).await;
+    for index in 0..10 {
+        let (code, _, pv) = sample_pv_json(index, 1);
+        let (status, _, body) = put_pv(&app, &id, &code, &pv, &format!("k-{index}")).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    seen = seqs_until(&mut ws, seen, 10).await;
+
+    // PostgreSQL stops: writes are refused with a 503 that says what to do.
+    pg.stop();
+    let mut pending = Vec::new();
+    for index in 10..13 {
+        let (code, _, pv) = sample_pv_json(index, 1);
+        let key = format!("k-{index}");
+        let (status, retry, body) = put_pv(&app, &id, &code, &pv, &key).await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["error"], "database_unavailable", "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("même clé")),
+            "{body}"
+        );
+        assert_eq!(retry.as_deref(), Some("5"));
+        assert_eq!(bureau_version(&app, &id, &code), 0, "nothing applied");
+        pending.push((code, pv, key));
+    }
+    // The public side keeps serving from memory.
+    let (s, _) = app.get_text(&format!("/elections/{id}")).await;
+    assert_eq!(s, 200);
+    assert_eq!(current_seq(&app, &id), 10);
+
+    // PostgreSQL is back: each retry, with its key, is applied once.
+    pg.start();
+    for (code, pv, key) in &pending {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let (status, _, body) = put_pv(&app, &id, code, pv, key).await;
+            if status == 200 {
+                break;
+            }
+            assert_eq!(status, 503, "{body}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "still refused: {body}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let (again, _, _) = put_pv(&app, &id, code, pv, key).await;
+        assert_eq!(again, 200, "a replay");
+        assert_eq!(
+            bureau_version(&app, &id, code),
+            1,
+            "bureau {code} applied once"
+        );
+    }
+    assert_eq!(current_seq(&app, &id), 13);
+    seqs_until(&mut ws, seen, 13).await;
+
+    // And all of it is in the database.
+    app.running.shutdown().await;
+    app.store.close().await;
+    let again = start(&url).await;
+    assert_eq!(current_seq(&again, &id), 13);
+    for index in 0..13 {
+        let (code, _, _) = sample_pv_json(index, 1);
+        assert_eq!(bureau_version(&again, &id, &code), 1, "bureau {code}");
+    }
+    again.running.shutdown().await;
+    again.store.close().await;
+}
