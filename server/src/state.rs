@@ -38,6 +38,8 @@ pub struct Config {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The login throttle's rules (tests remove the slowdown).
     pub throttle: ThrottlePolicy,
+    /// Most live (WebSocket) connections at once; beyond, 503 (0: no limit).
+    pub max_subscribers: usize,
     /// The certificate served when the server speaks TLS (None: plain HTTP).
     pub tls: Option<crate::tls::Tls>,
 }
@@ -52,6 +54,7 @@ impl Default for Config {
             worker_exe: None,
             trusted_proxies: Vec::new(),
             throttle: ThrottlePolicy::default(),
+            max_subscribers: 0,
             tls: None,
         }
     }
@@ -150,6 +153,7 @@ impl AppState {
         hub: Arc<Hub>,
         config: Config,
     ) -> anyhow::Result<AppState> {
+        hub.capacity.set_max(config.max_subscribers);
         let dummy_hash = tokio::task::spawn_blocking(|| {
             crate::auth::password::hash_password("urne-dummy-password")
         })

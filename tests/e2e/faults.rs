@@ -473,3 +473,74 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
     again.running.shutdown().await;
     again.store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_capacity_get_503_while_the_others_stay_live() {
+    let dir = temp_dir("capacity");
+    let db = format!("sqlite://{}", dir.path().join("urne.db").display());
+    let app = crate::helpers::start_with(
+        &db,
+        urne::app::Config {
+            max_subscribers: 3,
+            ..urne::app::Config::default()
+        },
+    )
+    .await;
+    let id = app.define_sample().await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let mut ws = app.ws(&id, None).await;
+        seqs_until(&mut ws, -1, 0).await;
+        open.push(ws);
+    }
+
+    // The fourth is refused before its upgrade, with when to come back.
+    let url = format!("{}/ws/elections/{id}", app.ws_base);
+    let refused = tokio_tungstenite::connect_async(&url).await;
+    let Err(tokio_tungstenite::tungstenite::Error::Http(response)) = refused else {
+        panic!("a connection beyond capacity was not refused: {refused:?}");
+    };
+    assert_eq!(response.status(), 503);
+    assert_eq!(
+        response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("10")
+    );
+    let body: Value = serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+        .expect("a JSON refusal");
+    assert_eq!(body["error"], "over_capacity", "{body}");
+    let (_, health) = app.get_json("/api/health").await;
+    assert_eq!(health["fanout"]["capacity"], 3, "{health}");
+
+    // The desk still writes, the open connections get the change, the
+    // pages are served.
+    let (code, _, pv) = sample_pv_json(0, 3);
+    let (status, _, body) = put_pv(&app, &id, &code, &pv, "over-1").await;
+    assert_eq!(status, 200, "{body}");
+    for ws in &mut open {
+        seqs_until(ws, 0, 1).await;
+    }
+    let (s, _) = app.get_text(&format!("/elections/{id}")).await;
+    assert_eq!(s, 200);
+
+    // One leaves: its place is given to the next who asks.
+    let mut gone = open.pop().expect("a connection");
+    gone.close(None).await.expect("close");
+    drop(gone);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut back = loop {
+        match tokio_tungstenite::connect_async(&url).await {
+            Ok((ws, _)) => break ws,
+            Err(e) => {
+                assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "no place freed: {e}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    seqs_until(&mut back, -1, 1).await;
+}

@@ -22,6 +22,8 @@ pub struct Health {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Fanout {
     pub connections: usize,
+    /// `--max-subscribers` (0: no limit).
+    pub capacity: usize,
     #[schema(value_type = Vec<Object>)]
     pub workers: serde_json::Value,
 }
@@ -36,6 +38,7 @@ pub async fn health(State(hub): State<Arc<Hub>>) -> Json<Health> {
             let connections: usize = workers.iter().map(|w| w.connections).sum();
             Fanout {
                 connections,
+                capacity: hub.capacity.max(),
                 workers: serde_json::to_value(&workers).unwrap_or_default(),
             }
         }
@@ -45,6 +48,7 @@ pub async fn health(State(hub): State<Arc<Hub>>) -> Json<Health> {
                 .iter()
                 .map(|t| t.subscribers(crate::hub::View::Public))
                 .sum(),
+            capacity: hub.capacity.max(),
             workers: serde_json::Value::Array(Vec::new()),
         },
     };

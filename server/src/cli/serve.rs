@@ -31,6 +31,11 @@ pub struct ServeArgs {
     /// its open-files limit allows; use one per core given to the fan-out.
     #[arg(long, env = "URNE_FANOUT_WORKERS", default_value_t = 0)]
     fanout_workers: usize,
+    /// Most live (WebSocket) connections at once, over every fan-out worker;
+    /// beyond, new ones get 503 with Retry-After (0: as many as the
+    /// open-files limit allows).
+    #[arg(long, env = "URNE_MAX_SUBSCRIBERS", default_value_t = 0)]
+    max_subscribers: usize,
     /// A reverse proxy (address or CIDR, repeatable or comma-separated)
     /// whose X-Forwarded-For names the client; from any other peer the
     /// header is ignored. E.g. 127.0.0.1 for an nginx on the same machine.
@@ -105,6 +110,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             fanout_workers: args.fanout_workers,
             trusted_proxies: args.trusted_proxy,
             tls: tls.clone(),
+            max_subscribers: args.max_subscribers,
             ..Config::default()
         },
     )

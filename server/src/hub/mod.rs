@@ -9,6 +9,7 @@
 //! of the channel and ring and serve the connections the main process hands
 //! them ([`ws`]).
 
+pub mod capacity;
 pub mod replica;
 pub mod wire;
 pub mod worker;
@@ -31,6 +32,8 @@ pub struct Hub {
     topics: Arc<Topics>,
     /// Fan-out worker processes holding the public connections, if any.
     workers: std::sync::OnceLock<Arc<workers::Workers>>,
+    /// How many live connections are taken ([`capacity`]).
+    pub capacity: capacity::Capacity,
 }
 
 impl std::ops::Deref for Hub {
@@ -50,6 +53,7 @@ impl Hub {
         Hub {
             topics: Arc::new(Topics::with_settings(settings)),
             workers: std::sync::OnceLock::new(),
+            capacity: capacity::Capacity::default(),
         }
     }
 
@@ -80,6 +84,14 @@ impl Hub {
     /// The fan-out workers, whether or not any is running.
     pub fn all_workers(&self) -> Option<&Arc<workers::Workers>> {
         self.workers.get()
+    }
+
+    /// A place for one more live connection, counting every process's.
+    pub fn admit(&self) -> Option<capacity::Admitted> {
+        let elsewhere = self
+            .all_workers()
+            .map_or(0, |w| w.status().iter().map(|s| s.connections).sum());
+        self.capacity.admit(elsewhere)
     }
 
     /// The fan-out workers, when the public connections are handed to them.

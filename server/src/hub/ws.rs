@@ -35,20 +35,26 @@ pub async fn handler(
     let topic = hub
         .get(&id)
         .ok_or_else(|| ApiError::unknown_election(&id))?;
+    let Some(admitted) = hub.admit() else {
+        return Ok(hub.capacity.refusal());
+    };
     let settings = hub.settings().clone();
     let feed: Arc<dyn Feed> = Arc::new(TopicView {
         topic,
         view: View::Public,
     });
     let Some(workers) = hub.workers().cloned() else {
-        return Ok(upgrade(req, move |socket| {
-            serve(socket, feed, params.since, settings)
+        return Ok(upgrade(req, move |socket| async move {
+            let _counted = admitted;
+            serve(socket, feed, params.since, settings).await
         })
         .unwrap_or_else(IntoResponse::into_response));
     };
     // Fan-out workers hold the public connections: hand this one over once
     // upgraded, or serve it here if no worker can take it.
     Ok(upgrade_raw(req, move |upgraded| async move {
+        // Counted here while this process serves it; a worker counts its own.
+        let _counted = admitted;
         let (tcp, prefix) = match upgraded.downcast::<TokioIo<TcpStream>>() {
             Ok(parts) => (parts.io.into_inner(), parts.read_buf),
             Err(upgraded) => {
