@@ -290,6 +290,7 @@ async fn commit(
     if let Some(i) = idem {
         idempotency::insert(&mut tx, &i.key, &i.request_hash, &body, committed.at).await?;
     }
+    store.slow_disk().await;
     tx.commit().await?;
     Ok((new, accepted, body))
 }

@@ -222,8 +222,14 @@ async fn a_full_disk_refuses_writes_with_507_and_loses_nothing() {
 
     // Space freed: the same request (same key) now goes through, once.
     std::fs::remove_file(&filler).expect("free the disk");
+    let freed = std::time::Instant::now();
     let (status, _, body) = put_pv(&app, &id, &code, &pv, &key).await;
     assert_eq!(status, 200, "{body}");
+    eprintln!(
+        "disk full: {} writes acknowledged before it, the refused one stored {} ms after space was freed",
+        acked.len(),
+        freed.elapsed().as_millis()
+    );
     assert_eq!(bureau_version(&app, &id, &code), before + 1);
     let (again, _, _) = put_pv(&app, &id, &code, &pv, &key).await;
     assert_eq!(again, 200, "a replay");
@@ -416,7 +422,12 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
     for index in 10..13 {
         let (code, _, pv) = sample_pv_json(index, 1);
         let key = format!("k-{index}");
+        let asked = std::time::Instant::now();
         let (status, retry, body) = put_pv(&app, &id, &code, &pv, &key).await;
+        eprintln!(
+            "database down: refused with {status} after {} ms",
+            asked.elapsed().as_millis()
+        );
         assert_eq!(status, 503, "{body}");
         assert_eq!(body["error"], "database_unavailable", "{body}");
         assert!(
@@ -436,11 +447,14 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
 
     // PostgreSQL is back: each retry, with its key, is applied once.
     pg.start();
+    let restarted = std::time::Instant::now();
+    let mut recovered = None;
     for (code, pv, key) in &pending {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let (status, _, body) = put_pv(&app, &id, code, pv, key).await;
             if status == 200 {
+                recovered.get_or_insert(restarted.elapsed());
                 break;
             }
             assert_eq!(status, 503, "{body}");
@@ -460,6 +474,10 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
     }
     assert_eq!(current_seq(&app, &id), 13);
     seqs_until(&mut ws, seen, 13).await;
+    eprintln!(
+        "database restart: first retried write stored {} ms after PostgreSQL accepted connections again",
+        recovered.unwrap_or_default().as_millis()
+    );
 
     // And all of it is in the database.
     app.running.shutdown().await;
@@ -543,4 +561,48 @@ async fn connections_beyond_capacity_get_503_while_the_others_stay_live() {
         }
     };
     seqs_until(&mut back, -1, 1).await;
+}
+
+/// The bureau's version as the database has it, read on a connection of
+/// the test's own (not the server's pool, not its memory).
+async fn stored_version(db: &str, election: &str, code: &str) -> i64 {
+    let store = urne::store::Store::connect(db)
+        .await
+        .expect("a second connection");
+    let rows = store.load_bureaux(election).await.expect("bureaux");
+    store.close().await;
+    rows.iter()
+        .find(|b| b.code == code)
+        .map_or(0, |b| b.dossier.meta.version)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_slow_disk_the_acknowledgement_still_waits_for_the_commit() {
+    let dir = temp_dir("slow-disk");
+    let db = format!("sqlite://{}", dir.path().join("urne.db").display());
+    let app = start(&db).await;
+    let id = app.define_sample().await;
+    let mut ws = app.ws(&id, None).await;
+    let mut seen = seqs_until(&mut ws, -1, 0).await;
+    // Each commit held back 300 ms in its transaction, as an fsync would.
+    app.store.set_commit_delay(Duration::from_millis(300));
+    for index in 0..4 {
+        let (code, _, pv) = sample_pv_json(index, 5);
+        let (status, _, body) = put_pv(&app, &id, &code, &pv, &format!("slow-{index}")).await;
+        assert_eq!(status, 200, "{body}");
+        // Acknowledged: the database already has it, seen from elsewhere.
+        assert_eq!(stored_version(&db, &id, &code).await, 1, "bureau {code}");
+        let seq = body["seq"].as_i64().expect("seq");
+        seen = seqs_until(&mut ws, seen, seq).await;
+    }
+    // Two desks at once on the slow disk: both acknowledged, both stored.
+    let (a, b) = (sample_pv_json(4, 5), sample_pv_json(5, 5));
+    let (ra, rb) = tokio::join!(
+        put_pv(&app, &id, &a.0, &a.2, "slow-a"),
+        put_pv(&app, &id, &b.0, &b.2, "slow-b")
+    );
+    assert_eq!((ra.0, rb.0), (200, 200), "{} {}", ra.2, rb.2);
+    assert_eq!(stored_version(&db, &id, &a.0).await, 1);
+    assert_eq!(stored_version(&db, &id, &b.0).await, 1);
+    seqs_until(&mut ws, seen, 6).await;
 }

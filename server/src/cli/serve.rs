@@ -53,6 +53,10 @@ pub struct ServeArgs {
     /// Private key of --tls-cert (PEM).
     #[arg(long, env = "URNE_TLS_KEY", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Fault injection for tests and load runs: hold each entry's commit
+    /// back this long, as a slow disk would.
+    #[arg(long, hide = true, default_value_t = 0)]
+    fault_commit_delay_ms: u64,
     /// Folder of the generated self-signed certificate.
     #[arg(long, env = "URNE_TLS_DIR", default_value = "urne-tls")]
     tls_dir: std::path::PathBuf,
@@ -96,6 +100,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::hub::worker::raise_open_files_limit();
     let tls = tls_for(&args)?;
     let store = Arc::new(Store::connect(&args.database_url).await?);
+    store.set_commit_delay(Duration::from_millis(args.fault_commit_delay_ms));
     let token = args.api_token.unwrap_or_else(|| {
         let t = super::random_token();
         tracing::warn!("no URNE_API_TOKEN given; this run's API token is {t}");

@@ -110,6 +110,10 @@ pub struct Store {
     /// SQLite has one writer at a time; queueing writers here, rather than in
     /// SQLite's busy handler, keeps latency fair and avoids SQLITE_BUSY.
     sqlite_writer: Mutex<()>,
+    /// Fault injection: milliseconds each entry's commit is held back, in
+    /// its transaction, as a slow disk's fsync would (0 in real use; set by
+    /// the tests and `urne serve --fault-commit-delay-ms`).
+    commit_delay_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Store {
@@ -178,6 +182,7 @@ impl Store {
             pool,
             backend,
             sqlite_writer: Mutex::new(()),
+            commit_delay_ms: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -208,6 +213,24 @@ impl Store {
             }
             Backend::Postgres => (None, self.pool.begin().await?),
         })
+    }
+
+    /// Holds every entry's commit back by `delay` (fault injection: a slow disk).
+    pub fn set_commit_delay(&self, delay: Duration) {
+        let ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+        self.commit_delay_ms
+            .store(ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Waits as long as [`Store::set_commit_delay`] asks, inside the
+    /// transaction about to commit (its locks held, as during an fsync).
+    pub async fn slow_disk(&self) {
+        let ms = self
+            .commit_delay_ms
+            .load(std::sync::atomic::Ordering::Relaxed);
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
     }
 
     /// Stores a new election definition (already checked by the caller).
