@@ -55,7 +55,12 @@ pub struct ServeArgs {
     tls_key: Option<std::path::PathBuf>,
     /// Fault injection for tests and load runs: hold each entry's commit
     /// back this long, as a slow disk would.
-    #[arg(long, hide = true, default_value_t = 0)]
+    #[arg(
+        long,
+        hide = true,
+        env = "URNE_FAULT_COMMIT_DELAY_MS",
+        default_value_t = 0
+    )]
     fault_commit_delay_ms: u64,
     /// Folder of the generated self-signed certificate.
     #[arg(long, env = "URNE_TLS_DIR", default_value = "urne-tls")]
