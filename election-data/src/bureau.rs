@@ -47,8 +47,9 @@ impl Default for BureauMeta {
     }
 }
 
-/// Everything known of one bureau: the stored row and the live row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Everything known of one bureau: the stored row and the live row (also
+/// kept whole with each entry, for the instances that follow the log).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dossier {
     pub meta: BureauMeta,
     /// The current entry (the first one, with double entry) and turnout.

@@ -30,6 +30,7 @@ pub mod cli;
 pub mod desk;
 pub mod error;
 pub mod export;
+pub mod follow;
 pub mod hub;
 pub mod pages;
 pub mod print;

@@ -64,6 +64,8 @@ pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::R
         };
         hub::workers::Workers::start(&state.hub, state.config.fanout_workers, command).await?;
     }
+    // Instances on one PostgreSQL database follow each other's writes.
+    crate::follow::spawn(state.store.clone(), state.hub.clone());
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, rx, state.config.tls.clone()));

@@ -118,6 +118,7 @@ impl From<Refused> for ApiError {
 }
 
 /// What a write asks of a bureau.
+#[derive(Clone)]
 enum Change {
     Pv(PvInput),
     Turnout {
@@ -186,15 +187,26 @@ async fn write(
     if let Some(body) = replay(store, idem).await? {
         return Ok(Answer::Replayed(body));
     }
-    let (election, old) = current(topic, code);
-    let actor = Actor {
-        role: principal.role,
-        own: principal.owns(&topic.id, code),
-    };
-    let t = apply(&election, code, &old, actor, change)?;
-    let (new, accepted, body) =
+    // Several instances on PostgreSQL: this one's memory may be behind the
+    // log. It is brought up to it before the transition is decided, and
+    // again if another instance's write got in between (the version check
+    // in the database refused ours), so that a refusal names the version
+    // really stored. The database, not the memory, is the authority.
+    let follows = store.backend() == crate::store::Backend::Postgres;
+    let mut attempt = 0;
+    let (new, accepted, body, kind) = loop {
+        if follows {
+            crate::follow::catch_up_locked(store, topic).await?;
+        }
+        let (election, old) = current(topic, code);
+        let actor = Actor {
+            role: principal.role,
+            own: principal.owns(&topic.id, code),
+        };
+        let t = apply(&election, code, &old, actor, change.clone())?;
         match commit(store, &election, code, &old, &t, &principal.name, idem).await {
-            Ok(done) => done,
+            Ok((new, accepted, body)) => break (new, accepted, body, t.kind),
+            Err(StoreError::Conflict { .. }) if follows && attempt < 2 => attempt += 1,
             Err(StoreError::IdempotencyRace) => {
                 // Another instance stored this key first: answer what it answered.
                 return replay(store, idem)
@@ -207,8 +219,15 @@ async fn write(
                     });
             }
             Err(e) => return Err(e.into()),
-        };
-    publish(topic, code, new, &accepted, &principal.name, t.kind);
+        }
+    };
+    if topic.read().seq + 1 == accepted.seq {
+        publish(topic, code, new, &accepted, &principal.name, kind);
+    } else {
+        // Entries of other instances came before ours: apply them all, ours
+        // included, from the log, in order.
+        crate::follow::catch_up_locked(store, topic).await?;
+    }
     Ok(Answer::Accepted {
         accepted: Box::new(accepted),
         body,
@@ -290,6 +309,7 @@ async fn commit(
     if let Some(i) = idem {
         idempotency::insert(&mut tx, &i.key, &i.request_hash, &body, committed.at).await?;
     }
+    crate::store::notify::send(&mut tx, store.backend(), &election.id, committed.seq).await?;
     store.slow_disk().await;
     tx.commit().await?;
     Ok((new, accepted, body))
@@ -313,6 +333,7 @@ pub async fn record(
     let columns = Columns::of(&new)?;
     bureaux::put(conn, election_id, code, old.meta.version, &new, &columns).await?;
     let payload = crate::store::to_json(&t.payload, "entry")?;
+    let dossier = crate::store::to_json(&new, "dossier")?;
     entries::append(
         conn,
         entries::Entry {
@@ -324,6 +345,7 @@ pub async fn record(
             payload: &payload,
             author,
             at,
+            dossier: &dossier,
         },
     )
     .await?;
@@ -404,6 +426,7 @@ pub async fn import_published(
         }
         progress();
     }
+    crate::store::notify::send(&mut tx, store.backend(), &e.id, 0).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -20,13 +20,23 @@ pub struct Entry<'a> {
     pub payload: &'a str,
     pub author: &'a str,
     pub at: i64,
+    /// The bureau's whole dossier after this entry, as JSON.
+    pub dossier: &'a str,
+}
+
+/// An entry as an instance following the log applies it.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub seq: i64,
+    pub bureau_code: String,
+    pub dossier: election_data::bureau::Dossier,
 }
 
 /// Appends an entry (inside the write transaction that made it).
 pub async fn append(conn: &mut AnyConnection, e: Entry<'_>) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO entries (election_id, seq, bureau_code, version, kind, payload, author, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO entries (election_id, seq, bureau_code, version, kind, payload, author, created_at, dossier) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(e.election_id)
     .bind(e.seq)
@@ -36,6 +46,7 @@ pub async fn append(conn: &mut AnyConnection, e: Entry<'_>) -> Result<(), StoreE
     .bind(e.payload)
     .bind(e.author)
     .bind(e.at)
+    .bind(e.dossier)
     .execute(conn)
     .await?;
     Ok(())
@@ -54,4 +65,41 @@ pub async fn count(
             .fetch_one(conn)
             .await?;
     Ok(row.try_get(0)?)
+}
+
+/// The entries of an election after `seq`, in order, at most `limit`.
+pub async fn after(
+    conn: &mut AnyConnection,
+    election_id: &str,
+    seq: i64,
+    limit: i64,
+) -> Result<Vec<Logged>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT seq, bureau_code, dossier FROM entries \
+         WHERE election_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(election_id)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let seq: i64 = row.try_get(0)?;
+            let dossier: Option<String> = row.try_get(2)?;
+            let dossier = dossier.ok_or_else(|| {
+                StoreError::Corrupt(format!(
+                    "entry {seq} of {election_id} has no dossier (made before migration 0005)"
+                ))
+            })?;
+            let dossier = serde_json::from_str(&dossier).map_err(|e| {
+                StoreError::Corrupt(format!("entry {seq} of {election_id}: dossier: {e}"))
+            })?;
+            Ok(Logged {
+                seq,
+                bureau_code: row.try_get(1)?,
+                dossier,
+            })
+        })
+        .collect()
 }

@@ -21,6 +21,7 @@ pub mod bureaux;
 pub mod elections;
 pub mod entries;
 pub mod idempotency;
+pub mod notify;
 pub mod outage;
 
 use std::str::FromStr;
@@ -114,12 +115,15 @@ pub struct Store {
     /// its transaction, as a slow disk's fsync would (0 in real use; set by
     /// the tests and `urne serve --fault-commit-delay-ms`).
     commit_delay_ms: std::sync::atomic::AtomicU64,
+    /// The URL it was opened with (the follower's LISTEN connection).
+    url: String,
 }
 
 impl Store {
     /// Connects (creating the SQLite file if needed) and runs the migrations.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
         install_default_drivers();
+        let given = url.to_string();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
@@ -183,6 +187,7 @@ impl Store {
             backend,
             sqlite_writer: Mutex::new(()),
             commit_delay_ms: std::sync::atomic::AtomicU64::new(0),
+            url: given,
         })
     }
 
@@ -192,6 +197,58 @@ impl Store {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The database URL, as given to [`Store::connect`].
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Every election's id, in creation order.
+    pub async fn election_ids(&self) -> Result<Vec<String>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        Ok(elections::all(&mut conn)
+            .await?
+            .into_iter()
+            .map(|(e, _)| e.id)
+            .collect())
+    }
+
+    /// One election with its seq and bureaux, consistent with each other
+    /// (the same wait for committing writers as [`Store::load_all`]).
+    pub async fn load_election(&self, id: &str) -> Result<Option<StoredElection>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM elections WHERE id = $1 FOR SHARE")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let found = elections::all(&mut tx)
+            .await?
+            .into_iter()
+            .find(|(e, _)| e.id == id);
+        let Some((election, seq)) = found else {
+            tx.commit().await?;
+            return Ok(None);
+        };
+        let bureaux = bureaux::load(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(Some(StoredElection {
+            election,
+            seq,
+            bureaux,
+        }))
+    }
+
+    /// The logged entries of an election after `seq`, in order.
+    pub async fn entries_after(
+        &self,
+        election_id: &str,
+        seq: i64,
+        limit: i64,
+    ) -> Result<Vec<entries::Logged>, StoreError> {
+        entries::after(&mut *self.pool.acquire().await?, election_id, seq, limit).await
     }
 
     /// Opens a write transaction (the guard queues SQLite's writers).
@@ -241,6 +298,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let (_guard, mut tx) = self.begin_write().await?;
         elections::create(&mut tx, election, actor).await?;
+        notify::send(&mut tx, self.backend, &election.id, 0).await?;
         tx.commit().await?;
         Ok(())
     }
