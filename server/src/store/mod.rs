@@ -390,6 +390,11 @@ mod tests {
                 "sessions throttle",
                 "f410f7fb5de7325e7d7e3c3f8823c4cbd5918cff58bd88571734915503de47d9c72fa34abc168488e6f37814038563f1",
             ),
+            (
+                5,
+                "entry dossier",
+                "6df3373802eeb5e4f0b5ca3ff34fd139de80a4f3c0a0c8292f69c75326e785e9a48633547279c778e81d95f70bfb4a24",
+            ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS
             .iter()
