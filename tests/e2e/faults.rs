@@ -406,15 +406,28 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
     };
     let url = pg.url();
     let app = start(&url).await;
+    // A second instance on the same database, following the log.
+    let other = start(&url).await;
     let id = app.define_sample().await;
     let mut ws = app.ws(&id, None).await;
     let mut seen = seqs_until(&mut ws, -1, 0).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while other.running.state.hub.get(&id).is_none() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the other instance never heard of {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut on_other = other.ws(&id, None).await;
+    let mut seen_other = seqs_until(&mut on_other, -1, 0).await;
     for index in 0..10 {
         let (code, _, pv) = sample_pv_json(index, 1);
         let (status, _, body) = put_pv(&app, &id, &code, &pv, &format!("k-{index}")).await;
         assert_eq!(status, 200, "{body}");
     }
     seen = seqs_until(&mut ws, seen, 10).await;
+    seen_other = seqs_until(&mut on_other, seen_other, 10).await;
 
     // PostgreSQL stops: writes are refused with a 503 that says what to do.
     pg.stop();
@@ -474,6 +487,10 @@ async fn a_database_restart_answers_503_and_the_retries_go_through_once() {
     }
     assert_eq!(current_seq(&app, &id), 13);
     seqs_until(&mut ws, seen, 13).await;
+    // The other instance's follower reconnected and caught up: its
+    // subscriber saw every seq, in order.
+    seqs_until(&mut on_other, seen_other, 13).await;
+    other.running.shutdown().await;
     eprintln!(
         "database restart: first retried write stored {} ms after PostgreSQL accepted connections again",
         recovered.unwrap_or_default().as_millis()
