@@ -158,3 +158,45 @@ async fn three_instances_on_one_database_serve_the_same_night() {
         app.running.shutdown().await;
     }
 }
+
+#[test]
+fn a_second_server_on_the_same_sqlite_file_is_refused() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = crate::helpers::temp_dir("sqlite-twice");
+    let db = format!("sqlite://{}", dir.path().join("urne.db").display());
+    let serve = |port: u16| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_urne"));
+        cmd.args(["serve", "--database-url", &db])
+            .arg("--listen")
+            .arg(format!("127.0.0.1:{port}"))
+            .env("URNE_API_TOKEN", TOKEN)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
+    };
+    let mut first = serve(0).spawn().expect("first server");
+    let out = first.stdout.take().expect("stdout");
+    let mut lines = std::io::BufReader::new(out).lines();
+    assert!(
+        lines
+            .next()
+            .and_then(Result::ok)
+            .is_some_and(|l| l.starts_with("Urne: http://")),
+        "the first server starts"
+    );
+    let second = serve(0).output().expect("second server");
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(
+        !second.status.success(),
+        "a second server on the same file must not start"
+    );
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        err.contains("already uses the SQLite file") && err.contains("PostgreSQL"),
+        "{err}"
+    );
+}

@@ -18,6 +18,7 @@ mod helpers;
 mod imports_form;
 mod kiosk_follow;
 mod live;
+mod nginx;
 mod pages_browser;
 mod seats_agree;
 mod seats_pages;

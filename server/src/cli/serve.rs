@@ -105,6 +105,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     crate::hub::worker::raise_open_files_limit();
     let tls = tls_for(&args)?;
     let store = Arc::new(Store::connect(&args.database_url).await?);
+    let _one_server_per_file = store.claim_sqlite_file()?;
     store.set_commit_delay(Duration::from_millis(args.fault_commit_delay_ms));
     let token = args.api_token.unwrap_or_else(|| {
         let t = super::random_token();

@@ -199,6 +199,39 @@ impl Store {
         &self.pool
     }
 
+    /// For `urne serve` on SQLite: makes sure no other server uses the same
+    /// file (several instances need PostgreSQL: each would keep its own live
+    /// state, blind to the other's writes). Holds a lock on `FILE.serve-lock`
+    /// for as long as the returned file is kept; None on PostgreSQL.
+    pub fn claim_sqlite_file(&self) -> anyhow::Result<Option<std::fs::File>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(None);
+        }
+        let path = self
+            .url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = path.split('?').next().unwrap_or(path);
+        if path.is_empty() || path == ":memory:" {
+            return Ok(None);
+        }
+        let lock = format!("{path}.serve-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .map_err(|e| anyhow::anyhow!("{lock}: {e}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+                "another `urne serve` already uses the SQLite file {path}: one server per SQLite \
+                 file (for several instances, use PostgreSQL: docs/deploy.md)"
+            ),
+            Err(std::fs::TryLockError::Error(e)) => anyhow::bail!("{lock}: {e}"),
+        }
+    }
+
     /// The database URL, as given to [`Store::connect`].
     pub fn url(&self) -> &str {
         &self.url
