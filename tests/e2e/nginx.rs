@@ -304,14 +304,86 @@ async fn three_instances_behind_nginx_one_killed_then_all() {
         .expect("page");
     assert_eq!(r.status(), 304);
 
-    // A is killed: its subscribers are cut, reconnect through nginx and
-    // resume after their last seq, with what B wrote meanwhile, no gap.
+    // A is killed while a desk writes on it: each write it acknowledged is
+    // on the other instances; its subscribers are cut, reconnect through
+    // nginx and resume after their last seq, no gap.
+    let writer = {
+        let (http, base, id) = (http.clone(), a.base.clone(), id.clone());
+        tokio::spawn(async move {
+            let mut acked = Vec::new();
+            for index in 2..34 {
+                let (code, _, pv) = sample_pv_json(index, 21);
+                let sent = http
+                    .put(format!("{base}/api/elections/{id}/bureaux/{code}/pv"))
+                    .bearer_auth(TOKEN)
+                    .json(&pv)
+                    .send()
+                    .await;
+                match sent {
+                    Ok(r) if r.status() == 200 => acked.push(code),
+                    _ => break,
+                }
+            }
+            acked
+        })
+    };
+    // The kill lands while the writes go on (once the first is in).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = http
+            .get(format!("{}/api/elections/{id}/results?view=desk", b.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("results");
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if v["seq"].as_i64().unwrap_or(0) > 5 {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no write on A");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     a.kill();
+    let acked = writer.await.expect("writer");
+    assert!(acked.len() < 32, "the kill came mid-stream");
+    // Each acknowledged write is in the database, and B, once at the
+    // database's seq, holds every entry of the log.
+    let store = urne::store::Store::connect(&db).await.expect("store");
+    let rows = store.load_bureaux(&id).await.expect("bureaux");
+    for code in &acked {
+        assert!(
+            rows.iter()
+                .any(|r| &r.code == code && r.dossier.meta.version >= 1),
+            "acknowledged write on bureau {code} not stored"
+        );
+    }
+    let written = store.seq(&id).await.expect("seq");
+    store.close().await;
+    assert!(written >= 3 + acked.len() as i64);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = http
+            .get(format!("{}/api/elections/{id}/results", b.base))
+            .send()
+            .await
+            .expect("results");
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        if v["seq"].as_i64() == Some(written) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "B never reached seq {written}: {}",
+            v["seq"]
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     enter_and_publish(&http, &b.base, &id, 1, 21).await;
+    let last = written + 3;
     let mut resumed = 0;
     for ws in &mut subs {
         let mut seq = 3;
-        while seq < 6 {
+        while seq < last {
             match next_text(ws).await {
                 Some(f) => {
                     assert_eq!(seq_of(&f), seq + 1, "no gap");
