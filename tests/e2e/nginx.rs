@@ -134,6 +134,7 @@ impl Nginx {
              http {{\n    access_log off;\n    client_body_temp_path {d}/body;\n    proxy_temp_path {d}/proxy;\n\
              fastcgi_temp_path {d}/fastcgi;\n    uwsgi_temp_path {d}/uwsgi;\n    scgi_temp_path {d}/scgi;\n\
              include {d}/urne-http.conf;\n    upstream urne {{\n{upstream}        keepalive 16;\n    }}\n\
+             upstream urne_login {{\n        hash $remote_addr consistent;\n{upstream}    }}\n\
              server {{\n        listen 127.0.0.1:{port};\n        include {d}/urne-locations.conf;\n    }}\n}}\n",
             d = d.display()
         );
@@ -285,6 +286,34 @@ async fn three_instances_behind_nginx_one_killed_then_all() {
         frames.windows(2).all(|w| w[0] == w[1]),
         "the same bytes everywhere"
     );
+
+    // A login through nginx (the logins' upstream, by client address), and
+    // its session used through nginx on whichever instance.
+    let r = http
+        .post(format!("{}/api/users", nginx.base))
+        .bearer_auth(TOKEN)
+        .json(&serde_json::json!({ "username": "centrale", "password": crate::helpers::PASSWORD, "role": "desk", "bureaux": [] }))
+        .send()
+        .await
+        .expect("user");
+    assert_eq!(r.status(), 201);
+    let r = http
+        .post(format!("{}/api/login", nginx.base))
+        .json(&serde_json::json!({ "username": "centrale", "password": crate::helpers::PASSWORD }))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(r.status(), 200);
+    let session = crate::helpers::session_from(&r, "");
+    for _ in 0..3 {
+        let r = http
+            .get(format!("{}/api/audit", nginx.base))
+            .header("cookie", &session.cookie)
+            .send()
+            .await
+            .expect("audit");
+        assert_eq!(r.status(), 200, "the session on every instance");
+    }
 
     // The page through nginx, revalidated with its ETag.
     let page_url = format!("{}/elections/{id}", nginx.base);

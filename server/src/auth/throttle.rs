@@ -19,8 +19,11 @@
 //! account's unlock time (`users.throttle_reset_at`, set by `urne user
 //! unlock` or the desk), which [`Throttle::sync_reset`] applies when the
 //! account next logs in. A restart forgets the counters: at worst a guesser
-//! gets a fresh `pair_limit` tries per address. (The cluster will want the
-//! counters shared; the interface here is what it would implement.)
+//! gets a fresh `pair_limit` tries per address. Several instances behind
+//! nginx: the logins of one client address all go to one instance
+//! (`deploy/nginx/`: `upstream urne_login`, hashed on the address), so that
+//! instance sees every failure of a pair; the per-account slowdown is then
+//! counted per instance, which only ever delays it.
 //!
 //! Time comes from `tokio::time`, so tests can pause and advance it; the
 //! slowdown is a [`ThrottlePolicy`] that tests set to zero while refusals
