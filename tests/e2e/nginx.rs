@@ -53,7 +53,9 @@ impl Instance {
     fn start(db: &str, static_dir: Option<&Path>) -> Instance {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_urne"));
+        // Three live connections each: the test fills them up.
         cmd.args(["serve", "--tls", "off", "--trusted-proxy", "127.0.0.1"])
+            .args(["--max-subscribers", "3"])
             .arg("--listen")
             .arg(format!("127.0.0.1:{port}"))
             .arg("--database-url")
@@ -207,7 +209,8 @@ async fn until_ok(http: &reqwest::Client, url: &str) {
 }
 
 async fn enter_and_publish(http: &reqwest::Client, base: &str, id: &str, index: usize, seed: u64) {
-    let (code, _, pv) = sample_pv_json(index, seed);
+    let (code, _, mut pv) = sample_pv_json(index, seed);
+    pv["confirm"] = Value::Bool(true);
     let url = format!("{base}/api/elections/{id}/bureaux/{code}");
     let r = http
         .put(format!("{url}/pv"))
@@ -420,16 +423,48 @@ async fn three_instances_behind_nginx_one_killed_then_all() {
                 }
                 None => {
                     resumed += 1;
+                    // As the page's script does: again until an instance
+                    // with room takes it.
                     let url = format!("{ws_url}?since={seq}");
-                    *ws = tokio_tungstenite::connect_async(&url)
-                        .await
-                        .expect("reconnect through nginx")
-                        .0;
+                    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+                    *ws = loop {
+                        match tokio_tungstenite::connect_async(&url).await {
+                            Ok((ws, _)) => break ws,
+                            Err(e) => assert!(
+                                tokio::time::Instant::now() < deadline,
+                                "reconnect through nginx: {e}"
+                            ),
+                        }
+                        tokio::time::sleep(Duration::from_millis(20)).await;
+                    };
                 }
             }
         }
     }
     assert!(resumed > 0, "nginx spread the subscribers: some were on A");
+
+    // B and C hold the six (three each, their capacity): one more is
+    // refused with 503 and Retry-After through nginx, while the pages are
+    // served and the desk writes, and the six receive the change.
+    match tokio_tungstenite::connect_async(&ws_url).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => {
+            assert_eq!(r.status(), 503);
+            assert!(r.headers().get("retry-after").is_some());
+        }
+        other => panic!(
+            "a connection beyond capacity through nginx: {:?}",
+            other.map(|_| ())
+        ),
+    }
+    let r = http.get(&page_url).send().await.expect("page");
+    assert_eq!(r.status(), 200);
+    enter_and_publish(&http, &b.base, &id, 2, 22).await;
+    for ws in &mut subs {
+        for seq in last + 1..=last + 3 {
+            let f = next_text(ws).await.expect("a change");
+            assert_eq!(seq_of(&f), seq);
+        }
+    }
 
     // Every instance down: a page nginx has cached is served from its cache
     // (stale past its second), any other from the static copy.
