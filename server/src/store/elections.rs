@@ -61,6 +61,35 @@ pub async fn all(conn: &mut AnyConnection) -> Result<Vec<(Election, i64)>, Store
         .collect()
 }
 
+/// Every election's id, in creation order (without parsing definitions:
+/// the followers ask every second).
+pub async fn ids(conn: &mut AnyConnection) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT id FROM elections ORDER BY created_at, id")
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.into_iter()
+        .map(|row| row.try_get(0).map_err(StoreError::from))
+        .collect()
+}
+
+/// One election with its sequence number.
+pub async fn one(
+    conn: &mut AnyConnection,
+    election_id: &str,
+) -> Result<Option<(Election, i64)>, StoreError> {
+    let row = sqlx::query("SELECT definition, seq FROM elections WHERE id = $1")
+        .bind(election_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    let definition: String = row.try_get(0)?;
+    let election: Election = serde_json::from_str(&definition)
+        .map_err(|e| StoreError::Corrupt(format!("election {election_id}: {e}")))?;
+    Ok(Some((election, row.try_get(1)?)))
+}
+
 /// The election's current sequence number.
 pub async fn seq(conn: &mut AnyConnection, election_id: &str) -> Result<i64, StoreError> {
     sqlx::query("SELECT seq FROM elections WHERE id = $1")

@@ -239,12 +239,7 @@ impl Store {
 
     /// Every election's id, in creation order.
     pub async fn election_ids(&self) -> Result<Vec<String>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        Ok(elections::all(&mut conn)
-            .await?
-            .into_iter()
-            .map(|(e, _)| e.id)
-            .collect())
+        elections::ids(&mut *self.pool.acquire().await?).await
     }
 
     /// One election with its seq and bureaux, consistent with each other
@@ -257,11 +252,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let found = elections::all(&mut tx)
-            .await?
-            .into_iter()
-            .find(|(e, _)| e.id == id);
-        let Some((election, seq)) = found else {
+        let Some((election, seq)) = elections::one(&mut tx, id).await? else {
             tx.commit().await?;
             return Ok(None);
         };
