@@ -332,7 +332,7 @@ async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
             .await?
             .context("probe closed")??;
         if let Ok(text) = msg.to_text()
-            && clients::parse(text) == Some((false, seq))
+            && matches!(clients::parse(text), Some((false, _, s)) if s == seq)
         {
             return Ok(msg.len());
         }
