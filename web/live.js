@@ -100,6 +100,7 @@
   // For the tests: every tally held, as the server's JSON has it.
   window.urneLive = {
     percent: percent,
+    frames: { snapshot: 0, delta: 0, seq: 0 },
     held: function () {
       if (!held) return null;
       var out = { seq: seq, bureaux: {}, perimeters: {} };
@@ -243,6 +244,7 @@
 
   // Returns false when the frame leaves a hole: the caller resubscribes.
   function onFrame(msg) {
+    if (window.urneLive.frames[msg.type] !== undefined) window.urneLive.frames[msg.type]++;
     if ((msg.type === "snapshot" || msg.type === "delta") && msg.embargo !== embargo) {
       // The embargo ended (or began): the page's sections change, reload it.
       location.reload();
