@@ -7,6 +7,7 @@
 mod api;
 mod backup;
 mod browser;
+mod deflate;
 mod deltas_browser;
 mod desk;
 mod desk_browser;
