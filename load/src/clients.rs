@@ -55,6 +55,8 @@ pub struct ClientResult {
     pub gaps: Vec<(u32, u32)>,
     /// Seqs of snapshots received after the first (resynchronisations).
     pub resyncs: Vec<u32>,
+    /// (last seq covered, payload bytes) of every non-snapshot frame.
+    pub frames: Vec<(u32, u32)>,
     /// The server closed the connection (code, last seq seen).
     pub closed_by_server: Option<(u16, i64)>,
 }
@@ -250,6 +252,7 @@ async fn run(
                             if last >= 0 && from > last + 1 {
                                 r.gaps.push((seq as u32, (from - last - 1) as u32));
                             }
+                            r.frames.push((seq as u32, u32::try_from(t.len()).unwrap_or(u32::MAX)));
                             // A coalesced frame delivers every change it covers.
                             for covered in from.max(last + 1)..=seq {
                                 r.arrivals.push((covered as u32, at));
