@@ -220,3 +220,28 @@ fn a_delta_leaves_out_what_did_not_change() {
     let perimeters: BTreeMap<_, _> = d.perimeters.into_iter().collect();
     assert_eq!(perimeters.len(), 3, "{text}");
 }
+
+#[test]
+fn a_range_is_coalesced_once_for_every_subscriber() {
+    let e = sample_commune();
+    let topic = Topic::new(LiveElection::new(e.clone()));
+    for (seq, i) in (1..).zip(0..4) {
+        let code = e.bureaux[i].code.clone();
+        let row = step(&e, topic.read().bureau(&code), i, Op::Publish(i as u64));
+        topic.publish(&code, row, seq);
+    }
+    let ring = topic.ring(View::Public);
+    let coalescer = topic.coalescer(View::Public);
+    let a = coalescer.coalesce(&ring).expect("coalesced");
+    let b = coalescer.coalesce(&ring).expect("coalesced");
+    assert_eq!((a.from(), a.seq), (1, 4));
+    // The same frame, hence the same compressed bytes, for both.
+    let (da, db) = (
+        a.deflated().expect("deflated"),
+        b.deflated().expect("deflated"),
+    );
+    assert_eq!(da.as_ptr(), db.as_ptr());
+    // One frame of four bureaux is smaller than the four frames.
+    let four: usize = ring.iter().map(|f| f.text.len()).sum();
+    assert!(a.text.len() < four, "{} vs {four}", a.text.len());
+}
