@@ -1,5 +1,10 @@
 // Urne — live updates of the public pages and the big screen.
-// Subscribes to /ws/elections/{id}?since=N and, for each frame:
+// Holds the integers of every public tally (from the page's #urne-state, or
+// a snapshot frame), applies each delta frame to them (only the integers
+// that changed travel, docs/feed.md), recomputes the percentages exactly as
+// the server does (half-up to two decimals, from integers: election-data's
+// percent.rs and tally_delta.rs, mirrored in `percent` and `expand` below and
+// tested against them), and then:
 //  - patches the figures in place: [data-banner=CODE] ("N bureaux sur M" of
 //    a perimeter), [data-tally="p:CODE"|"b:CODE"] regions (their data-f cells
 //    and candidate rows), rows of the bureaux table (tr[data-bureau]);
@@ -21,10 +26,89 @@
   var jitter = main.dataset.jitter !== undefined ? parseInt(main.dataset.jitter, 10) : 1500;
   var status = document.querySelector("[data-live-status]");
   var liveText = status ? status.textContent : "";
-  var names = {};
+  var names = {}, numbers = [];
   try {
-    JSON.parse(document.getElementById("candidates").textContent).forEach(function (c) { names[c.number] = c.name; });
+    JSON.parse(document.getElementById("candidates").textContent).forEach(function (c) { names[c.number] = c.name; numbers.push(c.number); });
   } catch (e) { /* no candidates block */ }
+
+  // --- The integers held, and the percentages computed from them. ---
+  // held.b[code] = {state, version, a, n, r, c, v, t}; held.p[code] = {a, n, r, c, v, t}.
+  var hours = [], held = null;
+  try {
+    var boot = JSON.parse(document.getElementById("urne-state").textContent);
+    hours = boot.hours || [];
+    held = { b: {}, p: {} };
+    applyDelta(boot.state);
+  } catch (e) { held = null; }
+
+  // part / whole in hundredths of a percent, rounded half-up; null when whole is 0.
+  function percent(part, whole) {
+    if (!whole) return null;
+    var num = 2 * part * 10000 + whole, den = 2 * whole;
+    return (num - num % den) / den;
+  }
+  function rate(part, whole) { var h = percent(part, whole); return h === null ? null : h / 100; }
+  // Applies one tally's changed integers (a, n, r, c, v, s, t) to what is held.
+  function patch(mine, d) {
+    ["a", "n", "r", "c", "v", "t"].forEach(function (k) { if (d[k] !== undefined) mine[k] = d[k]; });
+    if (d.s) {
+      mine.v = (mine.v || []).slice();
+      d.s.forEach(function (pair) { if (pair[0] < mine.v.length) mine.v[pair[0]] = pair[1]; });
+    }
+  }
+  // The tally as the server's JSON has it, from its integers.
+  function expand(m) {
+    var c = m.c || [0, 0, 0, 0, 0];
+    var counts = { inscrits: c[0], votants: c[1], abstentions: Math.max(0, c[0] - c[1]), blancs: c[2], nuls: c[3], exprimes: c[4] };
+    return {
+      arrived: m.a || 0, total: m.n || 0, inscrits_roll: m.r || 0, counts: counts,
+      rates: {
+        participation: rate(counts.votants, counts.inscrits), abstention: rate(counts.abstentions, counts.inscrits),
+        blancs_inscrits: rate(counts.blancs, counts.inscrits), blancs_votants: rate(counts.blancs, counts.votants),
+        nuls_inscrits: rate(counts.nuls, counts.inscrits), nuls_votants: rate(counts.nuls, counts.votants),
+        exprimes_inscrits: rate(counts.exprimes, counts.inscrits), exprimes_votants: rate(counts.exprimes, counts.votants)
+      },
+      scores: numbers.map(function (n, i) {
+        var v = (m.v && m.v[i]) || 0;
+        return { candidate: n, voix: v, pct_exprimes: rate(v, counts.exprimes), pct_inscrits: rate(v, counts.inscrits) };
+      }),
+      turnout: hours.map(function (h, i) {
+        var p = (m.t && m.t[i]) || [0, 0, 0];
+        return { hour: h, votants: p[0], inscrits: p[1], bureaux: p[2], rate: rate(p[0], p[1]) };
+      })
+    };
+  }
+  // The integers of a full tally (a snapshot frame's).
+  function integers(t) {
+    var c = t.counts;
+    return {
+      a: t.arrived, n: t.total, r: t.inscrits_roll, c: [c.inscrits, c.votants, c.blancs, c.nuls, c.exprimes],
+      v: t.scores.map(function (s) { return s.voix; }),
+      t: t.turnout.map(function (p) { return [p.votants, p.inscrits, p.bureaux]; })
+    };
+  }
+  function applyDelta(d) {
+    Object.keys(d.bureaux || {}).forEach(function (code) {
+      var b = d.bureaux[code], mine = held.b[code] || (held.b[code] = {});
+      mine.state = b.state; mine.version = b.version;
+      patch(mine, b);
+    });
+    Object.keys(d.perimeters || {}).forEach(function (code) {
+      patch(held.p[code] || (held.p[code] = {}), d.perimeters[code]);
+    });
+  }
+  // For the tests: every tally held, as the server's JSON has it.
+  window.urneLive = {
+    percent: percent,
+    frames: { snapshot: 0, delta: 0, seq: 0 },
+    held: function () {
+      if (!held) return null;
+      var out = { seq: seq, bureaux: {}, perimeters: {} };
+      Object.keys(held.b).forEach(function (k) { out.bureaux[k] = { state: held.b[k].state, tally: expand(held.b[k]) }; });
+      Object.keys(held.p).forEach(function (k) { out.perimeters[k] = expand(held.p[k]); });
+      return out;
+    }
+  };
 
   var NNBSP = "\u202f", NBSP = "\u00a0";
   var EN = lang === "en";
@@ -158,44 +242,70 @@
     refreshTimer = setTimeout(function () { refreshTimer = null; refresh(); }, 150 + Math.random() * jitter);
   }
 
+  // Returns false when the frame leaves a hole: the caller resubscribes.
   function onFrame(msg) {
-    if (msg.type === "snapshot" && msg.embargo !== embargo) {
+    if (window.urneLive.frames[msg.type] !== undefined) window.urneLive.frames[msg.type]++;
+    if ((msg.type === "snapshot" || msg.type === "delta") && msg.embargo !== embargo) {
       // The embargo ended (or began): the page's sections change, reload it.
       location.reload();
-      return;
+      return true;
+    }
+    if (msg.type === "seq" || msg.type === "delta") {
+      if (msg.seq <= seq) return true;
+      var from = msg.from !== undefined ? msg.from : msg.seq;
+      if (from > seq + 1 || (msg.type === "delta" && !held)) return false;
     }
     if (msg.type === "seq") {
       seq = msg.seq;
       main.dataset.seq = String(seq);
-      return;
+      return true;
     }
     var changed = false;
     if (msg.type === "snapshot") {
       changed = msg.seq !== seq;
-      Object.keys(msg.perimeters).forEach(function (p) { applyPerimeter(p, msg.perimeters[p]); });
-      Object.keys(msg.bureaux).forEach(function (b) { applyBureau(b, msg.bureaux[b].state, msg.bureaux[b].tally, false); });
-    } else if (msg.type === "change") {
-      if (msg.seq <= seq) return;
+      held = { b: {}, p: {} };
+      Object.keys(msg.perimeters).forEach(function (p) {
+        held.p[p] = integers(msg.perimeters[p]);
+        applyPerimeter(p, msg.perimeters[p]);
+      });
+      Object.keys(msg.bureaux).forEach(function (b) {
+        var x = msg.bureaux[b], mine = integers(x.tally);
+        mine.state = x.state; mine.version = x.version;
+        held.b[b] = mine;
+        applyBureau(b, x.state, x.tally, false);
+      });
+    } else if (msg.type === "delta") {
       changed = true;
-      Object.keys(msg.perimeters).forEach(function (p) { applyPerimeter(p, msg.perimeters[p]); });
-      applyBureau(msg.bureau, msg.state, msg.tally, true);
-      document.dispatchEvent(new CustomEvent("urne:change", { detail: { bureau: msg.bureau, state: msg.state } }));
+      applyDelta(msg);
+      Object.keys(msg.perimeters).forEach(function (p) { applyPerimeter(p, expand(held.p[p])); });
+      Object.keys(msg.bureaux).forEach(function (b) {
+        var mine = held.b[b];
+        applyBureau(b, mine.state, expand(mine), true);
+        document.dispatchEvent(new CustomEvent("urne:change", { detail: { bureau: b, state: mine.state } }));
+      });
+    } else {
+      return true;
     }
     seq = msg.seq;
     main.dataset.seq = String(seq);
     if (changed) scheduleRefresh();
+    return true;
   }
 
   var delay = 500;
   function connect() {
     var proto = location.protocol === "https:" ? "wss:" : "ws:";
-    var ws = new WebSocket(proto + "//" + location.host + "/ws/elections/" + encodeURIComponent(election) + "?since=" + seq);
+    // Without the integers of the page, a snapshot first.
+    var since = held ? "?since=" + seq : "";
+    var ws = new WebSocket(proto + "//" + location.host + "/ws/elections/" + encodeURIComponent(election) + since);
     ws.onopen = function () {
       delay = 500;
       if (status) { status.textContent = liveText; status.classList.remove("offline"); }
     };
     ws.onmessage = function (ev) {
-      try { onFrame(JSON.parse(ev.data)); } catch (e) { /* ignore a bad frame */ }
+      var msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; /* ignore a bad frame */ }
+      if (!onFrame(msg)) { delay = 250; ws.close(); }
     };
     ws.onclose = function () {
       if (status) { status.textContent = status.dataset.offline || "…"; status.classList.add("offline"); }

@@ -7,7 +7,10 @@
 //! generated deterministically from a seed (SplitMix64, no IO, no `rand`), and
 //! always satisfy every blocking rule.
 
-use crate::model::{Bureau, CandidateVoix, Election, ProcesVerbal, TurnoutReading};
+use crate::model::{
+    Bureau, Candidate, CandidateVoix, Election, Perimeter, PerimeterKind, ProcesVerbal,
+    TurnoutReading,
+};
 
 const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
 const SAMPLE_MUNICIPALES: &str = include_str!("../fixtures/sample-municipales.json");
@@ -46,6 +49,64 @@ pub fn with_insee(mut election: Election, insee: &str) -> Election {
         }
     }
     election
+}
+
+/// A larger territory built on the sample commune's election: `bureaux`
+/// bureaux of 900 to 1,400 inscrits, `candidates` candidates, and a deeper
+/// tree — the territory, 2 circonscriptions, 8 cantons, and a commune-sized
+/// area (kind `quartier`) for every 5 bureaux — so each bureau counts in
+/// four perimeters. For measuring frames on more than one commune's night.
+pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
+    let mut e = sample_commune();
+    e.id = format!("territoire-{bureaux}-{candidates}");
+    e.label = format!("Territoire de {bureaux} bureaux");
+    let area = |i: usize| format!("A-{:03}", i / 5);
+    let canton = |a: usize| format!("CANTON-{}", a % 8 + 1);
+    let circ = |c: usize| format!("CIRC-{}", c % 2 + 1);
+    let mut perimeters = vec![Perimeter {
+        code: "TERRITOIRE".into(),
+        name: "Territoire".into(),
+        kind: PerimeterKind::Commune,
+        parent: None,
+    }];
+    perimeters.extend((0..2).map(|c| Perimeter {
+        code: circ(c),
+        name: format!("Circonscription {}", c + 1),
+        kind: PerimeterKind::Circonscription,
+        parent: Some("TERRITOIRE".into()),
+    }));
+    perimeters.extend((0..8).map(|k| Perimeter {
+        code: canton(k),
+        name: format!("Canton {}", k + 1),
+        kind: PerimeterKind::Canton,
+        parent: Some(circ(k)),
+    }));
+    perimeters.extend((0..bureaux.div_ceil(5)).map(|a| Perimeter {
+        code: area(a * 5),
+        name: format!("Secteur {}", a + 1),
+        kind: PerimeterKind::Quartier,
+        parent: Some(canton(a)),
+    }));
+    e.perimeters = perimeters;
+    let mut rng = SplitMix::new(bureaux as u64);
+    e.bureaux = (0..bureaux)
+        .map(|i| Bureau {
+            code: format!("{:04}", i + 1),
+            name: format!("Bureau {}", i + 1),
+            address: None,
+            inscrits: u32::try_from(rng.between(900, 1400)).unwrap_or(1000),
+            perimeters: vec![area(i)],
+        })
+        .collect();
+    e.candidates = (0..candidates)
+        .map(|i| Candidate {
+            number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            name: format!("Candidat {}", i + 1),
+            nuance: None,
+            colour: "#777777".into(),
+        })
+        .collect();
+    e
 }
 
 /// SplitMix64: a tiny, well-distributed deterministic generator.
@@ -173,6 +234,15 @@ mod tests {
             let pv = sample_pv(&e, b, i as u64);
             assert!(check_pv(&e, b, &pv, None).errors.is_empty());
         }
+    }
+
+    #[test]
+    fn the_large_territory_is_sound() {
+        let e = large_territory(200, 20);
+        assert_eq!(e.check(), Ok(()));
+        assert_eq!(e.perimeters_of(&e.bureaux[0]).len(), 4);
+        let pv = sample_pv(&e, &e.bureaux[7], 7);
+        assert!(check_pv(&e, &e.bureaux[7], &pv, None).errors.is_empty());
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! - [`validate`]: the blocking rules and warnings of a procès-verbal.
 //! - [`percent`]: exact percentages, rounded half-up to two decimals.
 //! - [`tally`]: participation, percentages and aggregation over the perimeter tree.
+//! - [`tally_delta`]: the integers of a tally that changed, as the live wire carries them.
 //! - [`seats`]: seat allocation, with one entry point per election ([`seats::for_election`]).
 //! - [`formats`]: the files Urne reads and writes (one module per format).
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
@@ -22,6 +23,7 @@ pub mod model;
 pub mod percent;
 pub mod seats;
 pub mod tally;
+pub mod tally_delta;
 pub mod validate;
 
 pub use model::{

@@ -14,9 +14,12 @@ use crate::model::{Election, ProcesVerbal, TurnoutReading};
 use crate::percent::Percent;
 
 /// Where a bureau stands in the night's workflow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum BureauState {
+    #[default]
     NotArrived,
     Entered,
     Validated,

@@ -23,7 +23,7 @@ fn commune() -> &'static Election {
 fn kind(m: &Message<'_>) -> Kind {
     match m {
         Message::Snapshot(_) => Kind::Snapshot,
-        Message::Change(_) => Kind::Change,
+        Message::Delta(_) => Kind::Delta,
         Message::Seq(_) => Kind::Seq,
     }
 }
@@ -47,6 +47,10 @@ fuzz_target!(|data: &[u8]| {
                 header.ok(),
                 Some(Header {
                     kind: kind(&msg),
+                    from: match &msg {
+                        Message::Delta(d) => Some(d.from),
+                        _ => None,
+                    },
                     seq: msg.seq()
                 }),
                 "{encoded}"

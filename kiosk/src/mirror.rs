@@ -1,8 +1,10 @@
 //! The kiosk's copy of an election's public results, and its file on disk.
 //!
 //! The mirror holds exactly what the server's public WebSocket sent: the
-//! election definition, the last snapshot with every change applied since,
-//! and the sequence number reached. It is written to disk atomically
+//! election definition, the last snapshot with every delta applied since
+//! (the deltas carry only changed integers; the mirror keeps full tallies,
+//! percentages recomputed by `election-data`), and the sequence number
+//! reached. On disk it stays a full snapshot. It is written to disk atomically
 //! (temporary file, fsync, rename) after every change, so a power cut or a
 //! restart without network starts again from the last state shown.
 //!
@@ -111,28 +113,32 @@ impl Mirror {
                 self.embargo = snap.embargo;
                 self.seq = snap.seq;
             }
-            Message::Change(_) | Message::Seq(_) => {
+            Message::Delta(_) | Message::Seq(_) => {
                 let seq = msg.seq();
                 if seq <= self.seq {
                     return Applied::Stale;
                 }
-                if self.seq < 0 || seq != self.seq + 1 {
+                let from = msg.from();
+                if self.seq < 0 || from > self.seq + 1 {
                     return Applied::Gap;
                 }
-                if let Message::Change(change) = msg {
-                    let d = &change.delta;
-                    self.bureaux.insert(
-                        d.bureau.clone(),
-                        MirrorBureau {
-                            state: d.state,
-                            version: d.version,
-                            tally: d.tally.clone(),
-                        },
-                    );
-                    for (k, t) in &d.perimeters {
-                        self.perimeters.insert(k.clone(), t.clone());
+                if let Message::Delta(d) = msg {
+                    // Only the integers that changed: applied to the full
+                    // tallies held, percentages recomputed (election-data).
+                    for (code, b) in &d.bureaux {
+                        let Some(mine) = self.bureaux.get_mut(code) else {
+                            continue;
+                        };
+                        mine.state = b.state;
+                        mine.version = b.version;
+                        b.tally.apply(&mut mine.tally);
                     }
-                    self.embargo = change.embargo;
+                    for (code, t) in &d.perimeters {
+                        if let Some(mine) = self.perimeters.get_mut(code) {
+                            t.apply(mine);
+                        }
+                    }
+                    self.embargo = d.embargo;
                 }
                 self.seq = seq;
             }

@@ -93,13 +93,18 @@ fn to_hub(shared: &Shared, mirror: &Mirror, msg: &Message<'_>) {
         return;
     };
     match msg {
-        Message::Change(change) => {
-            let code = change.delta.bureau.as_str();
+        Message::Delta(d) if d.bureaux.len() == 1 => {
+            let Some(code) = d.bureaux.keys().next() else {
+                return;
+            };
             if let Some((_, row)) = mirror.rows().into_iter().find(|(c, _)| c == code) {
                 topic.publish(code, row, mirror.seq);
             }
         }
-        Message::Seq(_) => {
+        // Several bureaux at once (coalesced changes): the local screens
+        // get the new state whole.
+        Message::Delta(d) if !d.bureaux.is_empty() => topic.replace(mirror.to_live()),
+        Message::Seq(_) | Message::Delta(_) => {
             // Nothing public changed: advance the local sequence with an
             // unchanged bureau, which the hub sends as a bare `seq` frame.
             let first = mirror.election.bureaux.first().map(|b| b.code.clone());

@@ -55,6 +55,8 @@ pub struct ClientResult {
     pub gaps: Vec<(u32, u32)>,
     /// Seqs of snapshots received after the first (resynchronisations).
     pub resyncs: Vec<u32>,
+    /// (last seq covered, payload bytes) of every non-snapshot frame.
+    pub frames: Vec<(u32, u32)>,
     /// The server closed the connection (code, last seq seen).
     pub closed_by_server: Option<(u16, i64)>,
 }
@@ -81,10 +83,11 @@ fn client_config() -> WebSocketConfig {
         .max_frame_size(Some(4 << 20))
 }
 
-/// The frame's kind (true for a snapshot) and sequence number.
-pub fn parse(text: &str) -> Option<(bool, i64)> {
+/// The frame's kind (true for a snapshot) and the sequence numbers it
+/// covers (`from..=seq`: several when the server coalesced changes).
+pub fn parse(text: &str) -> Option<(bool, i64, i64)> {
     let h = Header::decode(text).ok()?;
-    Some((h.kind == Kind::Snapshot, h.seq))
+    Some((h.kind == Kind::Snapshot, h.from.unwrap_or(h.seq), h.seq))
 }
 
 async fn connect(
@@ -239,18 +242,20 @@ async fn run(
                 let at = origin.elapsed_us32();
                 match msg {
                     Some(Ok(Message::Text(t))) => {
-                        let Some((snapshot, seq)) = parse(t.as_str()) else { continue };
+                        let Some((snapshot, from, seq)) = parse(t.as_str()) else { continue };
                         if snapshot {
                             if seen_snapshot {
                                 r.resyncs.push(seq as u32);
                             }
                             seen_snapshot = true;
                         } else {
-                            if last >= 0 && seq > last + 1 {
-                                r.gaps.push((seq as u32, (seq - last - 1) as u32));
+                            if last >= 0 && from > last + 1 {
+                                r.gaps.push((seq as u32, (from - last - 1) as u32));
                             }
-                            if seq > last {
-                                r.arrivals.push((seq as u32, at));
+                            r.frames.push((seq as u32, u32::try_from(t.len()).unwrap_or(u32::MAX)));
+                            // A coalesced frame delivers every change it covers.
+                            for covered in from.max(last + 1)..=seq {
+                                r.arrivals.push((covered as u32, at));
                             }
                         }
                         last = last.max(seq);
@@ -287,13 +292,13 @@ mod tests {
     fn parses_kind_and_seq() {
         assert_eq!(
             parse(r#"{"type":"snapshot","election":"x","seq":12,"embargo":false}"#),
-            Some((true, 12))
+            Some((true, 12, 12))
         );
         assert_eq!(
-            parse(r#"{"type":"change","election":"x","seq":7,"bureau":"1"}"#),
-            Some((false, 7))
+            parse(r#"{"type":"delta","election":"x","from":5,"seq":7,"bureaux":{}}"#),
+            Some((false, 5, 7))
         );
-        assert_eq!(parse(r#"{"type":"seq","seq":3}"#), Some((false, 3)));
+        assert_eq!(parse(r#"{"type":"seq","seq":3}"#), Some((false, 3, 3)));
         assert_eq!(parse("{}"), None);
     }
 }

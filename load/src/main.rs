@@ -274,8 +274,12 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     );
 
     let urne = Server::urne(&bin, &dir, layout.fanout_workers).await?;
-    let frame_size = probe_frame_size(&urne).await?;
-    eprintln!("urne: change frames are {frame_size} bytes");
+    let frame = probe_frame(&urne).await?;
+    let frame_size = frame.len();
+    let deflated_size = results_view::deflate::compress(frame.as_bytes()).len();
+    eprintln!(
+        "urne: change frames are {frame_size} bytes ({deflated_size} with permessage-deflate)"
+    );
     let ours = measure("urne", urne, &args, layout).await?;
     let reference = if args.no_reference {
         None
@@ -283,7 +287,8 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         let r = Server::reference(&dir, frame_size, layout.reference_processes).await?;
         Some(measure("reference", r, &args, layout).await?)
     };
-    let info = args_summary(&args, frame_size, layout);
+    let mut info = args_summary(&args, frame_size, layout);
+    info.deflated_size = deflated_size;
     let text = report::render(&info, &ours, reference.as_ref());
     println!("{text}");
     if let Some(path) = &args.json {
@@ -308,13 +313,14 @@ fn args_summary(args: &RunArgs, frame_size: usize, layout: Layout) -> report::Ru
         duration: args.duration,
         stalled_percent: args.stalled_percent,
         frame_size,
+        deflated_size: 0,
         client_processes: layout.client_processes,
         fanout_workers: layout.fanout_workers,
     }
 }
 
-/// Size of one public change frame, seen by a single client.
-async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
+/// One public change frame's text, seen by a single client.
+async fn probe_frame(server: &Server) -> anyhow::Result<String> {
     let url = format!("ws://{}{}", server.addr, server.ws_path());
     let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
     // The snapshot first: once it is here, the subscription is live.
@@ -332,9 +338,9 @@ async fn probe_frame_size(server: &Server) -> anyhow::Result<usize> {
             .await?
             .context("probe closed")??;
         if let Ok(text) = msg.to_text()
-            && clients::parse(text) == Some((false, seq))
+            && matches!(clients::parse(text), Some((false, _, s)) if s == seq)
         {
-            return Ok(msg.len());
+            return Ok(text.to_string());
         }
     }
 }

@@ -34,7 +34,7 @@ struct Shared {
 /// Serves until killed.
 pub async fn serve(listen: SocketAddr, frame_size: usize) -> anyhow::Result<()> {
     let (tx, _) = broadcast::channel(256);
-    let overhead = r#"{"type":"change","seq":0000000,"pad":""}"#.len();
+    let overhead = r#"{"type":"delta","from":0000000,"seq":0000000,"pad":""}"#.len();
     let shared = Shared {
         tx,
         seq: Arc::new(AtomicI64::new(0)),
@@ -54,7 +54,10 @@ pub async fn serve(listen: SocketAddr, frame_size: usize) -> anyhow::Result<()> 
 async fn tick(State(s): State<Shared>) -> String {
     let _one = s.tick.lock().await;
     let seq = s.seq.fetch_add(1, Ordering::SeqCst) + 1;
-    let frame = format!(r#"{{"type":"change","seq":{seq},"pad":"{}"}}"#, s.pad);
+    let frame = format!(
+        r#"{{"type":"delta","from":{seq},"seq":{seq},"pad":"{}"}}"#,
+        s.pad
+    );
     let _ = s.tx.send(Utf8Bytes::from(frame));
     format!(r#"{{"seq":{seq}}}"#)
 }
@@ -65,7 +68,7 @@ async fn ws(State(s): State<Shared>, req: Request) -> axum::response::Response {
         r#"{{"type":"snapshot","seq":{}}}"#,
         s.seq.load(Ordering::SeqCst)
     );
-    match upgrade(req, move |socket| forward(socket, rx, hello)) {
+    match upgrade(req, move |socket, _deflate| forward(socket, rx, hello)) {
         Ok(r) => r,
         Err(e) => axum::response::IntoResponse::into_response(e),
     }

@@ -44,6 +44,8 @@ pub struct RunInfo {
     pub duration: u64,
     pub stalled_percent: f64,
     pub frame_size: usize,
+    /// The same frame as sent to a client that negotiated permessage-deflate.
+    pub deflated_size: usize,
     pub client_processes: usize,
     pub fanout_workers: usize,
 }
@@ -99,6 +101,48 @@ pub struct Phase {
     pub commit: Lat,
     /// CPU seconds the server used during the phase (and its 2 s drain).
     pub server_cpu: f64,
+    /// What the healthy clients received in the phase (non-snapshot frames).
+    pub bytes: Bytes,
+}
+
+/// Bytes received, and what they cost on the wire.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bytes {
+    pub frames: u64,
+    /// Message payloads (the JSON text).
+    pub payload: u64,
+    /// WebSocket frames: payload and frame header.
+    pub websocket: u64,
+    /// On an Ethernet link, computed: each frame in TCP segments of
+    /// [`MSS`] bytes, each segment with [`PER_SEGMENT`] bytes of TCP/IP and
+    /// Ethernet overhead (no TLS, no ACKs: those are the other way).
+    pub ethernet: u64,
+}
+
+/// TCP payload per segment (MTU 1,500 with timestamps).
+pub const MSS: u64 = 1448;
+/// TCP (20 + 12 of timestamps) + IPv4 (20) + Ethernet header, FCS,
+/// preamble and inter-frame gap (14 + 4 + 8 + 12).
+pub const PER_SEGMENT: u64 = 90;
+/// A 1 Gbit/s port, in bytes per second.
+pub const GIGABIT_PORT: f64 = 125_000_000.0;
+
+impl Bytes {
+    /// Adds one message of `payload` bytes.
+    pub fn add(&mut self, payload: u64) {
+        let header = if payload < 126 {
+            2
+        } else if payload < 65_536 {
+            4
+        } else {
+            10
+        };
+        let ws = payload + header;
+        self.frames += 1;
+        self.payload += payload;
+        self.websocket += ws;
+        self.ethernet += ws + ws.div_ceil(MSS) * PER_SEGMENT;
+    }
 }
 
 fn hist() -> Histogram<u64> {
@@ -144,6 +188,7 @@ impl Phase {
             last_subscriber: Lat::default(),
             commit: Lat::default(),
             server_cpu: 0.0,
+            bytes: Bytes::default(),
         }
     }
 
@@ -215,6 +260,11 @@ impl Phase {
                 }
             }
             self.resyncs += c.resyncs.iter().filter(|s| in_phase(**s)).count() as u64;
+            for &(seq, len) in &c.frames {
+                if in_phase(seq) {
+                    self.bytes.add(u64::from(len));
+                }
+            }
             if let Some((_, seq)) = c.closed_by_server
                 && seq < hi
                 && seq >= lo - 1
@@ -232,6 +282,44 @@ impl Phase {
         self.latency_from_request = Lat::of(&from_req);
         self.last_subscriber = Lat::of(&last_h);
         self.commit = Lat::of(&commit);
+    }
+
+    /// Bytes per delivered change: payload, WebSocket, Ethernet.
+    pub fn per_change(&self) -> (f64, f64, f64) {
+        if self.delivered == 0 {
+            return (0.0, 0.0, 0.0);
+        }
+        let d = self.delivered as f64;
+        (
+            self.bytes.payload as f64 / d,
+            self.bytes.websocket as f64 / d,
+            self.bytes.ethernet as f64 / d,
+        )
+    }
+
+    /// Egress in bits per second, on the wire (Ethernet, computed).
+    pub fn egress_bits(&self) -> f64 {
+        let secs = (self.ended - self.began).as_secs_f64();
+        if secs > 0.0 {
+            self.bytes.ethernet as f64 * 8.0 / secs
+        } else {
+            0.0
+        }
+    }
+
+    fn bytes_json(&self, subscribers: usize) -> Value {
+        let (payload, ws, eth) = self.per_change();
+        json!({
+            "frames": self.bytes.frames,
+            "payload_bytes": self.bytes.payload,
+            "websocket_bytes": self.bytes.websocket,
+            "ethernet_bytes": self.bytes.ethernet,
+            "payload_per_change": payload,
+            "websocket_per_change": ws,
+            "ethernet_per_change": eth,
+            "egress_bits_per_s": self.egress_bits(),
+            "gigabit_port_changes_per_s": port_rate(subscribers, eth),
+        })
     }
 
     fn json(&self) -> Value {
@@ -257,8 +345,16 @@ impl Phase {
             "server_rss_end": self.rss_end,
             "kernel_tcp_mem_end": self.kernel_tcp_end,
             "clients_open_end": self.open_end,
+            "bytes": self.bytes_json(self.healthy + self.stalled),
         })
     }
+}
+
+/// Changes per second a 1 Gbit/s port carries to `subscribers` at
+/// `per_change` bytes each.
+pub fn port_rate(subscribers: usize, per_change: f64) -> f64 {
+    let per = subscribers as f64 * per_change;
+    if per > 0.0 { GIGABIT_PORT / per } else { 0.0 }
 }
 
 impl Measured {
@@ -319,6 +415,17 @@ fn section(m: &Measured, out: &mut String) {
         mib(m.kernel_tcp_idle),
     );
     for p in &m.phases {
+        let (payload, ws, eth) = p.per_change();
+        let _ = writeln!(
+            out,
+            "- {}: bytes per delivered change: payload {payload:.0} B, WebSocket {ws:.0} B, on the wire {eth:.0} B (Ethernet, computed; {} frames for {} changes)\n    egress {:.1} Mbit/s; a 1 Gbit/s port carries {:.1} changes/s to these {} clients",
+            p.label,
+            p.bytes.frames,
+            p.delivered,
+            p.egress_bits() / 1e6,
+            port_rate(p.healthy + p.stalled, eth),
+            p.healthy + p.stalled,
+        );
         let _ = writeln!(
             out,
             "- {}: {} changes in {:.1} s to {} reading clients ({} stalled)\n    delivered {} ({:.0} msg/s), missing {}, gaps {} ({} events), resyncs {}, healthy closed by server {}\n    commit → client   p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → client  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    commit → last client of a change  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    request → answer (commit)  p50 {:.1} ms  p99 {:.1} ms\n    server CPU {:.1} s ({:.2} µs per delivered message)\n    server RSS at end {:.1} MiB, kernel TCP buffers {:.1} MiB, clients open {}",
@@ -395,6 +502,8 @@ pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> 
     if let Some(r) = reference {
         section(r, &mut out);
     }
+    let _ = writeln!(out, "\n## egress (computed from the frames measured)");
+    let _ = writeln!(out, "{}", egress_text(info, ours));
     let v = ratios(ours, reference);
     let get = |k: &str| v.get(k).and_then(Value::as_f64);
     let _ = writeln!(out, "\n## ratios (urne / reference)");
@@ -422,8 +531,64 @@ pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> 
     out
 }
 
+/// Bytes per change of the first phase, at 20,000 subscribers and 10
+/// changes/s, and with permessage-deflate: the measured payloads scaled by
+/// how much the probed frame compresses, plus each frame's overhead.
+fn egress(info: &RunInfo, ours: &Measured) -> Value {
+    let first = ours.phases.first();
+    let (payload, ws, eth) = first.map_or((0.0, 0.0, 0.0), Phase::per_change);
+    let frames_per_change = first
+        .filter(|p| p.delivered > 0)
+        .map_or(0.0, |p| p.bytes.frames as f64 / p.delivered as f64);
+    let shrink = if info.frame_size > 0 {
+        info.deflated_size as f64 / info.frame_size as f64
+    } else {
+        1.0
+    };
+    let deflated = payload * shrink;
+    let per_frame_overhead = (eth - payload) / frames_per_change.max(f64::MIN_POSITIVE);
+    let deflated_eth = deflated + frames_per_change * per_frame_overhead;
+    let at = |per: f64| 20_000.0 * 10.0 * per * 8.0;
+    json!({
+        "payload_per_change": payload,
+        "websocket_per_change": ws,
+        "ethernet_per_change": eth,
+        "frames_per_change": frames_per_change,
+        "deflated_frame": info.deflated_size,
+        "deflated_payload_per_change": deflated,
+        "deflated_ethernet_per_change": deflated_eth,
+        "at_20000_x_10_payload_bits_per_s": at(payload),
+        "at_20000_x_10_ethernet_bits_per_s": at(eth),
+        "at_20000_x_10_deflated_ethernet_bits_per_s": at(deflated_eth),
+        "gigabit_port_changes_per_s_at_this_count": port_rate(info.subscribers, eth),
+    })
+}
+
+fn egress_text(info: &RunInfo, ours: &Measured) -> String {
+    let v = egress(info, ours);
+    let g = |k: &str| v.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    format!(
+        "per delivered change: payload {:.0} B, WebSocket {:.0} B, Ethernet {:.0} B ({:.2} frames per change); with permessage-deflate ({} B for the {} B probed frame) {:.0} B of payload, {:.0} B on the wire\nat 20,000 subscribers × 10 changes/s: {:.0} Mbit/s of payload, {:.0} Mbit/s on the wire, {:.0} Mbit/s with permessage-deflate (a 1 Gbit/s port: 1,000)\nat {} subscribers a 1 Gbit/s port carries {:.1} changes/s",
+        g("payload_per_change"),
+        g("websocket_per_change"),
+        g("ethernet_per_change"),
+        g("frames_per_change"),
+        info.deflated_size,
+        info.frame_size,
+        g("deflated_payload_per_change"),
+        g("deflated_ethernet_per_change"),
+        g("at_20000_x_10_payload_bits_per_s") / 1e6,
+        g("at_20000_x_10_ethernet_bits_per_s") / 1e6,
+        g("at_20000_x_10_deflated_ethernet_bits_per_s") / 1e6,
+        info.subscribers,
+        g("gigabit_port_changes_per_s_at_this_count"),
+    )
+}
+
 pub fn json(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> Value {
     json!({
+        "deflated_frame_size": info.deflated_size,
+        "egress": egress(info, ours),
         "subscribers": info.subscribers,
         "rate": info.rate,
         "duration_s": info.duration,

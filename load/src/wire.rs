@@ -16,7 +16,7 @@
 //!
 //! A share of 10,000 clients records a few million arrivals, so the records
 //! are binary, little-endian: per client, a flag byte, its server process,
-//! the server's close (if any), then arrivals, gaps and resyncs, each as a
+//! the server's close (if any), then arrivals, gaps, resyncs and frames, each as a
 //! count followed by that many fixed-size items. Instants are microseconds
 //! since the origin the parent passed (see `clock.rs`).
 
@@ -30,7 +30,7 @@ pub const RESULTS: &str = "results";
 pub const STALL: &str = "stall";
 pub const STOP: &str = "stop";
 
-const MAGIC: &[u8; 4] = b"UL01";
+const MAGIC: &[u8; 4] = b"UL02";
 const CONNECTED_FLAG: u8 = 1;
 const STALLED_FLAG: u8 = 2;
 const CLOSED_FLAG: u8 = 4;
@@ -60,7 +60,7 @@ fn len32(n: usize) -> u32 {
 pub fn encode(clients: &[ClientResult]) -> Vec<u8> {
     let size: usize = clients
         .iter()
-        .map(|c| 32 + 8 * (c.arrivals.len() + c.gaps.len()) + 4 * c.resyncs.len())
+        .map(|c| 36 + 8 * (c.arrivals.len() + c.gaps.len() + c.frames.len()) + 4 * c.resyncs.len())
         .sum();
     let mut out = Vec::with_capacity(8 + size);
     out.extend_from_slice(MAGIC);
@@ -99,6 +99,12 @@ pub fn encode(clients: &[ClientResult]) -> Vec<u8> {
         out.extend_from_slice(&n.to_le_bytes());
         for seq in c.resyncs.iter().take(n as usize) {
             out.extend_from_slice(&seq.to_le_bytes());
+        }
+        let n = len32(c.frames.len());
+        out.extend_from_slice(&n.to_le_bytes());
+        for (seq, bytes) in c.frames.iter().take(n as usize) {
+            out.extend_from_slice(&seq.to_le_bytes());
+            out.extend_from_slice(&bytes.to_le_bytes());
         }
     }
     out
@@ -145,8 +151,8 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<Vec<ClientResult>> {
     if &r.take::<4>()? != MAGIC {
         bail!("client records: unknown format");
     }
-    // Each client takes at least 17 bytes.
-    let n = r.count(17)?;
+    // Each client takes at least 21 bytes.
+    let n = r.count(21)?;
     let mut clients = Vec::with_capacity(n);
     for _ in 0..n {
         let flags = r.u8()?;
@@ -171,6 +177,11 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<Vec<ClientResult>> {
         for _ in 0..k {
             resyncs.push(r.u32()?);
         }
+        let k = r.count(8)?;
+        let mut frames = Vec::with_capacity(k);
+        for _ in 0..k {
+            frames.push((r.u32()?, r.u32()?));
+        }
         clients.push(ClientResult {
             target,
             connected: flags & CONNECTED_FLAG != 0,
@@ -178,6 +189,7 @@ pub fn decode(bytes: &[u8]) -> anyhow::Result<Vec<ClientResult>> {
             arrivals,
             gaps,
             resyncs,
+            frames,
             closed_by_server,
         });
     }
@@ -200,6 +212,7 @@ mod tests {
                 arrivals: vec![(1, 100), (2, 250), (4, 4_000_000_000)],
                 gaps: vec![(4, 1)],
                 resyncs: vec![9],
+                frames: vec![(2, 321), (4, 640)],
                 closed_by_server: Some((1013, 4)),
             },
             ClientResult::default(),
@@ -220,6 +233,7 @@ mod tests {
             && a.arrivals == b.arrivals
             && a.gaps == b.gaps
             && a.resyncs == b.resyncs
+            && a.frames == b.frames
             && a.closed_by_server == b.closed_by_server
     }
 

@@ -3,7 +3,11 @@
 //! A [`Topic`] owns an election's live state, the writer lock that orders its
 //! writes, a ring buffer of recent frames and a broadcast channel. Every
 //! committed change becomes one [`Frame`] carrying the election's sequence
-//! number; the same bytes go to every subscriber. A subscriber gets either
+//! number and only the integers that changed (a `delta`, see
+//! [`crate::protocol::Delta`]); the same bytes go to every subscriber. A
+//! subscriber whose queue holds several changes gets them as one coalesced
+//! delta ([`coalesce`]), built once per range for every subscriber at the
+//! same point ([`Coalescer`]). A subscriber gets either
 //! the frames after the sequence number it already has (resume from the
 //! ring) or a snapshot, and then every change in order. Publishing and
 //! subscribing both happen under the state lock, so a new subscriber can
@@ -23,19 +27,21 @@
 //! the server wraps it with its worker processes, the kiosk uses it as is.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, RwLockReadGuard};
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use dashmap::DashMap;
 use tokio::sync::broadcast;
 use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
 
-use crate::live::{BureauLive, ChangeSet, LiveElection};
-use crate::protocol::{self, Message, SnapshotBureau};
+use crate::live::{self, BureauLive, ChangeSet, LiveElection, PublicView};
+use crate::protocol::{self, DeltaBureau, Message, SnapshotBureau};
 use crate::time::now_millis;
-use election_data::tally::BureauState;
+use election_data::tally::{BureauState, ElectionResults, Tally};
+use election_data::tally_delta::TallyDelta;
 
 /// Frames kept for resuming clients.
 pub const RING_CAPACITY: usize = 1024;
@@ -93,13 +99,189 @@ pub enum FrameKind {
 /// One serialised message, shared by every subscriber of a view.
 #[derive(Debug, Clone)]
 pub struct Frame {
+    /// The sequence number the frame brings its reader to.
     pub seq: i64,
     pub kind: FrameKind,
     pub text: Utf8Bytes,
+    /// What is derived from the bytes once for every subscriber.
+    cache: Arc<FrameCache>,
+}
+
+/// Derived once per frame, on first use, and shared by every subscriber.
+#[derive(Debug, Default)]
+struct FrameCache {
+    /// The permessage-deflate payload, if smaller than the text.
+    deflated: OnceLock<Option<Bytes>>,
+    /// The message, decoded (for coalescing).
+    message: OnceLock<Option<Message<'static>>>,
+}
+
+impl Frame {
+    pub fn new(seq: i64, kind: FrameKind, text: Utf8Bytes) -> Frame {
+        Frame {
+            seq,
+            kind,
+            text,
+            cache: Arc::default(),
+        }
+    }
+
+    /// The frame compressed for permessage-deflate, computed by the first
+    /// subscriber that asks and shared by all; `None` when compressing
+    /// does not make it smaller.
+    pub fn deflated(&self) -> Option<&Bytes> {
+        self.cache
+            .deflated
+            .get_or_init(|| {
+                let packed = crate::deflate::compress(self.text.as_bytes());
+                (packed.len() < self.text.len()).then_some(packed)
+            })
+            .as_ref()
+    }
+
+    /// The frame's message, decoded once.
+    pub fn message(&self) -> Option<&Message<'static>> {
+        self.cache
+            .message
+            .get_or_init(|| Message::decode(self.text.as_str()).ok())
+            .as_ref()
+    }
+
+    /// The first sequence number a change frame covers (its `seq` unless coalesced).
+    pub fn from(&self) -> i64 {
+        self.message().map_or(self.seq, Message::from)
+    }
 }
 
 fn encode(msg: &Message<'_>) -> Utf8Bytes {
     Utf8Bytes::from(msg.encode())
+}
+
+/// The changes `frames` carry (consecutive change frames, oldest first) as
+/// one delta frame; `None` when there is nothing to merge or a frame is
+/// not a delta or a bare `seq`.
+pub fn coalesce(frames: &[Frame]) -> Option<Frame> {
+    if frames.len() < 2 || frames.iter().any(|f| f.kind != FrameKind::Change) {
+        return None;
+    }
+    let (first, last) = (frames.first()?.message()?, frames.last()?.message()?);
+    let mut merged: Option<protocol::Delta<'static>> = None;
+    for f in frames {
+        match f.message()? {
+            Message::Delta(d) => match merged.as_mut() {
+                Some(m) => m.merge(d),
+                None => {
+                    merged = Some(protocol::Delta {
+                        from: first.from(),
+                        ..d.clone()
+                    })
+                }
+            },
+            // Nothing public changed: the range grows, nothing else.
+            Message::Seq(_) => {}
+            Message::Snapshot(_) => return None,
+        }
+    }
+    let msg = match merged {
+        Some(mut d) => {
+            d.seq = last.seq();
+            Message::Delta(d)
+        }
+        None => Message::Seq(protocol::Seq {
+            election: match last {
+                Message::Seq(s) => s.election.clone(),
+                _ => Cow::Borrowed(""),
+            },
+            from: Some(first.from()),
+            seq: last.seq(),
+        }),
+    };
+    Some(Frame::new(last.seq(), FrameKind::Change, encode(&msg)))
+}
+
+/// Coalesced frames recently built for a view: subscribers that fell
+/// behind at the same point share one frame (and its compressed bytes).
+#[derive(Debug, Default)]
+pub struct Coalescer {
+    recent: Mutex<VecDeque<(i64, i64, Frame)>>,
+}
+
+impl Coalescer {
+    const KEEP: usize = 32;
+
+    /// [`coalesce`], built once per range.
+    pub fn coalesce(&self, frames: &[Frame]) -> Option<Frame> {
+        let (first, last) = (frames.first()?, frames.last()?);
+        let key = (first.from(), last.seq);
+        {
+            let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, _, f)) = recent.iter().find(|(a, b, _)| (*a, *b) == key) {
+                return Some(f.clone());
+            }
+        }
+        let frame = coalesce(frames)?;
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() == Self::KEEP {
+            recent.pop_front();
+        }
+        recent.push_back((key.0, key.1, frame.clone()));
+        Some(frame)
+    }
+}
+
+/// The tallies a change to `bureau` may alter, before the change.
+fn touched(
+    results: &ElectionResults,
+    perimeters: &[String],
+    bureau: &str,
+) -> (Option<Tally>, BTreeMap<String, Tally>) {
+    (
+        results.bureaux.get(bureau).cloned(),
+        perimeters
+            .iter()
+            .filter_map(|p| Some((p.clone(), results.perimeters.get(p)?.clone())))
+            .collect(),
+    )
+}
+
+/// The delta message of one change: what differs between the tallies
+/// before and after, as `hide` shows them to this view's audience.
+fn delta_message<'a>(
+    id: &'a str,
+    seq: i64,
+    embargo: bool,
+    change: &live::Delta,
+    before: &(Option<Tally>, BTreeMap<String, Tally>),
+    view: Option<&PublicView<'_>>,
+) -> protocol::Delta<'a> {
+    fn hide<'t>(view: Option<&PublicView<'_>>, t: &'t Tally) -> Cow<'t, Tally> {
+        match view {
+            Some(v) => v.tally(t),
+            None => Cow::Borrowed(t),
+        }
+    }
+    let diff = |old: Option<&Tally>, new: &Tally| match old {
+        Some(old) => TallyDelta::between(&hide(view, old), &hide(view, new)),
+        None => TallyDelta::full(&hide(view, new)),
+    };
+    let bureau = DeltaBureau {
+        state: change.state,
+        version: change.version,
+        tally: diff(before.0.as_ref(), &change.tally),
+    };
+    protocol::Delta {
+        election: Cow::Borrowed(id),
+        from: seq,
+        seq,
+        embargo,
+        bureaux: BTreeMap::from([(change.bureau.clone(), bureau)]),
+        perimeters: change
+            .perimeters
+            .iter()
+            .map(|(code, t)| (code.clone(), diff(before.1.get(code), t)))
+            .filter(|(_, d)| !d.is_empty())
+            .collect(),
+    }
 }
 
 /// Builds the snapshot frame of a view.
@@ -141,17 +323,17 @@ pub fn snapshot_frame(live: &LiveElection, view: View, now: i64) -> Frame {
         .iter()
         .map(|(code, t)| (Cow::Borrowed(code.as_str()), visible(t)))
         .collect();
-    Frame {
-        seq: live.seq,
-        kind: FrameKind::Snapshot,
-        text: encode(&Message::Snapshot(protocol::Snapshot {
+    Frame::new(
+        live.seq,
+        FrameKind::Snapshot,
+        encode(&Message::Snapshot(protocol::Snapshot {
             election: Cow::Borrowed(&live.election.id),
             seq: live.seq,
             embargo,
             bureaux,
             perimeters,
         })),
-    }
+    )
 }
 
 /// One audience's channel, ring and cached snapshot (a topic's view here,
@@ -163,6 +345,11 @@ pub struct Channel {
     pub ring: VecDeque<Frame>,
     /// The last snapshot built, and whether it was embargoed.
     pub snapshot: Option<(Frame, bool)>,
+    /// Whether the last frame pushed was embargoed: a delta only applies
+    /// to figures shown under the same embargo.
+    pub embargoed: Option<bool>,
+    /// Coalesced frames of this view, shared by its subscribers.
+    pub coalescer: Arc<Coalescer>,
 }
 
 impl Channel {
@@ -172,10 +359,13 @@ impl Channel {
             tx,
             ring: VecDeque::with_capacity(RING_CAPACITY),
             snapshot: None,
+            embargoed: None,
+            coalescer: Arc::default(),
         }
     }
 
     pub fn push(&mut self, frame: Frame, embargoed: bool) {
+        self.embargoed = Some(embargoed);
         if frame.kind == FrameKind::Change {
             if self.ring.len() == RING_CAPACITY {
                 self.ring.pop_front();
@@ -255,11 +445,13 @@ impl Topic {
     /// A topic whose subscribers may fall `capacity` frames behind before
     /// they are resynchronised from a snapshot.
     pub fn with_capacity(live: LiveElection, capacity: usize) -> Topic {
+        let mut public = Channel::new(capacity);
+        public.embargoed = Some(live.public_view(now_millis()).embargo);
         Topic {
             id: live.election.id.clone(),
             state: RwLock::new(TopicState {
                 live,
-                public: Mutex::new(Channel::new(capacity)),
+                public: Mutex::new(public),
                 desk: Mutex::new(Channel::new(capacity)),
             }),
             writer: tokio::sync::Mutex::new(()),
@@ -271,38 +463,58 @@ impl Topic {
         LiveGuard(self.state.read().unwrap_or_else(|e| e.into_inner()))
     }
 
-    /// Applies a committed change, then publishes its frames to both views.
+    /// Applies a committed change, then publishes its frames to both views:
+    /// a delta of what changed (a bare `seq` when nothing public did), or a
+    /// snapshot when the embargo began or ended since the last frame.
     pub fn publish(&self, bureau: &str, new: BureauLive, seq: i64) -> ChangeSet {
         let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        let (desk_before, public_before) = {
+            let live = &st.live;
+            let perimeters = live.aggregator.perimeters_of(bureau);
+            (
+                touched(&live.results, perimeters, bureau),
+                touched(&live.public, perimeters, bureau),
+            )
+        };
         let change = st.live.apply(bureau, new, seq);
-        let public = st.live.public_view(now_millis());
+        let now = now_millis();
+        let public = st.live.public_view(now);
         let embargo = public.embargo;
-        let desk = Frame {
+        let desk = Frame::new(
             seq,
-            kind: FrameKind::Change,
-            text: encode(&Message::Change(protocol::Change {
-                election: Cow::Borrowed(&self.id),
+            FrameKind::Change,
+            encode(&Message::Delta(delta_message(
+                &self.id,
                 seq,
-                embargo: false,
-                delta: Cow::Borrowed(&change.desk),
-            })),
-        };
-        let public_text = match &change.public {
-            Some(delta) => encode(&Message::Change(protocol::Change {
-                election: Cow::Borrowed(&self.id),
-                seq,
-                embargo,
-                delta: public.delta(delta),
-            })),
-            None => encode(&Message::Seq(protocol::Seq {
-                election: Cow::Borrowed(&self.id),
-                seq,
-            })),
-        };
-        let public = Frame {
-            seq,
-            kind: FrameKind::Change,
-            text: public_text,
+                false,
+                &change.desk,
+                &desk_before,
+                None,
+            ))),
+        );
+        let turned = st
+            .channel(View::Public)
+            .embargoed
+            .is_some_and(|was| was != embargo);
+        let public = if turned {
+            snapshot_frame(&st.live, View::Public, now)
+        } else {
+            let text = match &change.public {
+                Some(delta) => encode(&Message::Delta(delta_message(
+                    &self.id,
+                    seq,
+                    embargo,
+                    delta,
+                    &public_before,
+                    Some(&public),
+                ))),
+                None => encode(&Message::Seq(protocol::Seq {
+                    election: Cow::Borrowed(&self.id),
+                    from: None,
+                    seq,
+                })),
+            };
+            Frame::new(seq, FrameKind::Change, text)
         };
         st.channel(View::Desk).push(desk, false);
         st.channel(View::Public).push(public, embargo);
@@ -381,6 +593,12 @@ impl Topic {
         st.channel(view).ring.iter().cloned().collect()
     }
 
+    /// The coalesced frames of a view.
+    pub fn coalescer(&self, view: View) -> Arc<Coalescer> {
+        let st = self.state.read().unwrap_or_else(|e| e.into_inner());
+        st.channel(view).coalescer.clone()
+    }
+
     /// Number of live subscribers of a view.
     pub fn subscribers(&self, view: View) -> usize {
         let st = self.state.read().unwrap_or_else(|e| e.into_inner());
@@ -399,6 +617,10 @@ pub trait Feed: Send + Sync + 'static {
     /// What a subscriber that fell behind receives instead of the frames it
     /// missed: a snapshot, and the changes made after it if it is not the latest.
     fn resync(&self) -> Vec<Frame>;
+    /// Consecutive change frames as one (see [`coalesce`]).
+    fn coalesce(&self, frames: &[Frame]) -> Option<Frame> {
+        coalesce(frames)
+    }
 }
 
 /// One view of a topic of this process.
@@ -417,6 +639,9 @@ impl Feed for TopicView {
     }
     fn resync(&self) -> Vec<Frame> {
         vec![self.topic.snapshot(self.view)]
+    }
+    fn coalesce(&self, frames: &[Frame]) -> Option<Frame> {
+        self.topic.coalescer(self.view).coalesce(frames)
     }
 }
 
@@ -475,173 +700,5 @@ impl Topics {
             )
         });
         v
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::live::Delta;
-    use election_data::tally::Tally;
-    use serde::Serialize;
-    use std::collections::BTreeMap;
-
-    // The encoder as it was before the typed protocol, verbatim: the bytes
-    // on the wire (read by web/live.js, the kiosks, the media) must not change.
-    #[derive(Serialize)]
-    struct OldSnapshotBureau<'a> {
-        state: BureauState,
-        version: i64,
-        tally: Cow<'a, Tally>,
-    }
-
-    #[derive(Serialize)]
-    #[serde(tag = "type", rename_all = "snake_case")]
-    enum OldMessage<'a> {
-        Snapshot {
-            election: &'a str,
-            seq: i64,
-            embargo: bool,
-            bureaux: BTreeMap<&'a str, OldSnapshotBureau<'a>>,
-            perimeters: BTreeMap<&'a str, Cow<'a, Tally>>,
-        },
-        Change {
-            election: &'a str,
-            seq: i64,
-            embargo: bool,
-            #[serde(flatten)]
-            delta: &'a Delta,
-        },
-        Seq {
-            election: &'a str,
-            seq: i64,
-        },
-    }
-
-    fn old(msg: &OldMessage<'_>) -> String {
-        serde_json::to_string(msg).unwrap_or_default()
-    }
-
-    fn hide(t: &Tally, embargo: bool) -> Cow<'_, Tally> {
-        if embargo {
-            Cow::Owned(t.participation_only())
-        } else {
-            Cow::Borrowed(t)
-        }
-    }
-
-    fn old_snapshot(live: &LiveElection, embargo: bool) -> String {
-        old(&OldMessage::Snapshot {
-            election: &live.election.id,
-            seq: live.seq,
-            embargo,
-            bureaux: live
-                .public
-                .bureaux
-                .iter()
-                .map(|(code, t)| {
-                    let b = live.bureaux.get(code);
-                    (
-                        code.as_str(),
-                        OldSnapshotBureau {
-                            state: b.map_or(BureauState::NotArrived, BureauLive::public_state),
-                            version: b.map_or(0, |b| b.meta.version),
-                            tally: hide(t, embargo),
-                        },
-                    )
-                })
-                .collect(),
-            perimeters: live
-                .public
-                .perimeters
-                .iter()
-                .map(|(code, t)| (code.as_str(), hide(t, embargo)))
-                .collect(),
-        })
-    }
-
-    fn published(live: &LiveElection, i: usize, version: i64) -> (String, BureauLive) {
-        let e = &live.election;
-        let b = &e.bureaux[i];
-        let pv = election_data::fixtures::sample_pv(e, b, i as u64);
-        let mut row = BureauLive::default();
-        row.meta.state = BureauState::Published;
-        row.meta.version = version;
-        row.record.pv = Some(pv.clone());
-        row.published = Some(pv);
-        (b.code.clone(), row)
-    }
-
-    #[test]
-    fn frames_keep_the_bytes_of_the_untyped_encoder() {
-        for embargo in [false, true] {
-            let mut e = election_data::fixtures::sample_commune();
-            e.embargo = embargo.then(|| "2999-01-01T00:00:00Z".to_string());
-            let empty = LiveElection::new(e);
-            let rows = vec![published(&empty, 0, 1)];
-            let live = LiveElection::restore(empty.election.as_ref().clone(), 1, rows);
-            let now = now_millis();
-            assert_eq!(
-                snapshot_frame(&live, View::Public, now).text.as_str(),
-                old_snapshot(&live, embargo)
-            );
-            let topic = Topic::new(live);
-            // A published bureau: a change in both views.
-            let (code, row) = published(&topic.read(), 1, 1);
-            let change = topic.publish(&code, row.clone(), 2);
-            let public = change.public.as_ref().expect("a public change");
-            let hidden = Delta {
-                tally: hide(&public.tally, embargo).into_owned(),
-                perimeters: public
-                    .perimeters
-                    .iter()
-                    .map(|(k, t)| (k.clone(), hide(t, embargo).into_owned()))
-                    .collect(),
-                ..public.clone()
-            };
-            let ring = topic.ring(View::Public);
-            let id = topic.id.clone();
-            assert_eq!(
-                ring.last().map(|f| f.text.to_string()),
-                Some(old(&OldMessage::Change {
-                    election: &id,
-                    seq: 2,
-                    embargo,
-                    delta: &hidden,
-                }))
-            );
-            let desk = topic.ring(View::Desk);
-            assert_eq!(
-                desk.last().map(|f| f.text.to_string()),
-                Some(old(&OldMessage::Change {
-                    election: &id,
-                    seq: 2,
-                    embargo: false,
-                    delta: &change.desk,
-                }))
-            );
-            // The same figures again: nothing public changed, a bare seq.
-            topic.publish(&code, row, 3);
-            assert_eq!(
-                topic.ring(View::Public).last().map(|f| f.text.to_string()),
-                Some(old(&OldMessage::Seq {
-                    election: &id,
-                    seq: 3
-                }))
-            );
-            // And every frame reads back with the typed protocol.
-            for f in topic
-                .ring(View::Public)
-                .iter()
-                .chain(&topic.ring(View::Desk))
-            {
-                let msg = Message::decode(f.text.as_str()).expect("typed frame");
-                assert_eq!(msg.seq(), f.seq);
-                assert_eq!(msg.encode(), f.text.as_str());
-            }
-            let snap = topic.snapshot(View::Public);
-            let msg = Message::decode(snap.text.as_str()).expect("typed snapshot");
-            assert_eq!(msg.encode(), snap.text.as_str());
-        }
     }
 }

@@ -16,7 +16,8 @@
 //!   tool.
 //! - [`hub`]: per-election topics: writer lock, ring of recent frames,
 //!   broadcast channel, snapshot cache, the [`hub::Feed`] a connection forwards.
-//! - [`ws`]: the WebSocket upgrade and the per-connection forwarding loop.
+//! - [`ws`]: the WebSocket upgrade and the per-connection forwarding loop;
+//!   [`deflate`]: permessage-deflate, negotiated there and compressed once per frame.
 //! - [`pages`]: the public pages (maud), the big screen, the page cache,
 //!   the feed document, the static copy, i18n and number formats, and the
 //!   public router over a [`pages::PublicState`].
@@ -24,6 +25,7 @@
 
 pub mod assets;
 pub mod charts;
+pub mod deflate;
 pub mod hub;
 pub mod live;
 pub mod pages;

@@ -211,7 +211,7 @@ impl<'a> PublicView<'a> {
     }
 
     /// A published tally as the public may see it now.
-    pub fn tally(&self, t: &'a Tally) -> Cow<'a, Tally> {
+    pub fn tally<'t>(&self, t: &'t Tally) -> Cow<'t, Tally> {
         if self.embargo {
             Cow::Owned(t.participation_only())
         } else {

@@ -4,10 +4,14 @@
 //! frame once ([`Message::encode`]), and the kiosk's mirror and the load
 //! tool's clients decode them ([`Message::decode`], [`Header::decode`])
 //! instead of picking fields out of untyped JSON. `web/live.js` reads the
-//! same JSON; its shape is part of the public contract and does not change:
+//! same JSON; its shape is part of the public contract (`docs/feed.md`):
 //!
-//! - `{"type":"snapshot","election","seq","embargo","bureaux":{code:{state,version,tally}},"perimeters":{code:tally}}`
-//! - `{"type":"change","election","seq","embargo","bureau","state","version","tally","perimeters":{code:tally}}`
+//! - `{"type":"snapshot","election","seq","embargo","bureaux":{code:{state,version,tally}},"perimeters":{code:tally}}`:
+//!   everything, with names' keys and percentages;
+//! - `{"type":"delta","election","from","seq","embargo","bureaux":{code:{state,version,…}},"perimeters":{code:{…}}}`:
+//!   the changes `from..=seq` (one change, or several coalesced), only the
+//!   integers that changed ([`TallyDelta`], applied with its half-up
+//!   percentages);
 //! - `{"type":"seq","election","seq"}`: the sequence moved on, nothing of this view changed.
 //!
 //! Borrowed fields ([`Cow`]) let the hub encode without copying the tallies;
@@ -17,9 +21,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use election_data::tally::{BureauState, Tally};
+use election_data::tally_delta::TallyDelta;
 use serde::{Deserialize, Serialize};
-
-use crate::live::Delta;
 
 /// One bureau in a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,23 +44,86 @@ pub struct Snapshot<'a> {
     pub perimeters: BTreeMap<Cow<'a, str>, Cow<'a, Tally>>,
 }
 
-/// One committed change: a bureau and every perimeter it belongs to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change<'a> {
+/// One bureau in a delta: its state and version, and its changed integers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeltaBureau {
+    pub state: BureauState,
+    pub version: i64,
+    #[serde(flatten)]
+    pub tally: TallyDelta,
+}
+
+/// The committed changes `from..=seq`: every bureau they touched and every
+/// perimeter containing one, with only the integers that changed. Values
+/// are absolute, so a delta applies to any state from `from - 1` to `seq`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta<'a> {
     #[serde(default)]
     pub election: Cow<'a, str>,
+    pub from: i64,
     pub seq: i64,
     #[serde(default)]
     pub embargo: bool,
-    #[serde(flatten)]
-    pub delta: Cow<'a, Delta>,
+    #[serde(default)]
+    pub bureaux: BTreeMap<String, DeltaBureau>,
+    #[serde(default)]
+    pub perimeters: BTreeMap<String, TallyDelta>,
 }
 
-/// The sequence number moved on but nothing of this view changed.
+impl Delta<'_> {
+    /// This delta followed by `later` (which starts right after it, or
+    /// within it), as one delta.
+    pub fn merge(&mut self, later: &Delta<'_>) {
+        self.seq = self.seq.max(later.seq);
+        self.embargo = later.embargo;
+        for (code, b) in &later.bureaux {
+            let mine = self.bureaux.entry(code.clone()).or_default();
+            mine.state = b.state;
+            mine.version = b.version;
+            mine.tally.merge(&b.tally);
+        }
+        for (code, t) in &later.perimeters {
+            self.perimeters.entry(code.clone()).or_default().merge(t);
+        }
+    }
+
+    /// Whether this delta may be applied by a reader at `seq`: it reaches
+    /// past it and leaves no hole.
+    pub fn applies_at(&self, seq: i64) -> bool {
+        self.from <= seq + 1 && self.seq > seq
+    }
+}
+
+impl Snapshot<'_> {
+    /// Applies a delta to this snapshot (the caller checked
+    /// [`Delta::applies_at`]). A bureau or perimeter the snapshot does not
+    /// have is ignored: it is not part of this election.
+    pub fn apply(&mut self, d: &Delta<'_>) {
+        for (code, b) in &d.bureaux {
+            if let Some(mine) = self.bureaux.get_mut(code.as_str()) {
+                mine.state = b.state;
+                mine.version = b.version;
+                b.tally.apply(mine.tally.to_mut());
+            }
+        }
+        for (code, t) in &d.perimeters {
+            if let Some(mine) = self.perimeters.get_mut(code.as_str()) {
+                t.apply(mine.to_mut());
+            }
+        }
+        self.embargo = d.embargo;
+        self.seq = d.seq;
+    }
+}
+
+/// The sequence number moved on but nothing of this view changed (from
+/// `from`, when several such changes were coalesced).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Seq<'a> {
     #[serde(default)]
     pub election: Cow<'a, str>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<i64>,
     pub seq: i64,
 }
 
@@ -66,16 +132,25 @@ pub struct Seq<'a> {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Message<'a> {
     Snapshot(Snapshot<'a>),
-    Change(Change<'a>),
+    Delta(Delta<'a>),
     Seq(Seq<'a>),
 }
 
 impl Message<'_> {
+    /// The first change a delta or seq message covers (a snapshot: its seq).
+    pub fn from(&self) -> i64 {
+        match self {
+            Message::Snapshot(s) => s.seq,
+            Message::Delta(d) => d.from,
+            Message::Seq(s) => s.from.unwrap_or(s.seq),
+        }
+    }
+
     /// The sequence number the message brings its reader to.
     pub fn seq(&self) -> i64 {
         match self {
             Message::Snapshot(s) => s.seq,
-            Message::Change(c) => c.seq,
+            Message::Delta(d) => d.seq,
             Message::Seq(s) => s.seq,
         }
     }
@@ -98,16 +173,19 @@ impl Message<'_> {
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Snapshot,
-    Change,
+    Delta,
     Seq,
 }
 
-/// The kind and sequence number of a message, without its figures: what a
-/// client that only counts frames (the load tool) needs.
+/// The kind and sequence numbers of a message, without its figures: what a
+/// client that only counts frames needs. `from` is the first change a delta
+/// covers (`seq` for a single change; absent from other messages).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub struct Header {
     #[serde(rename = "type")]
     pub kind: Kind,
+    #[serde(default)]
+    pub from: Option<i64>,
     pub seq: i64,
 }
 
@@ -125,6 +203,7 @@ mod tests {
     fn the_bytes_keep_their_shape() {
         let seq = Message::Seq(Seq {
             election: "x".into(),
+            from: None,
             seq: 3,
         });
         assert_eq!(seq.encode(), r#"{"type":"seq","election":"x","seq":3}"#);
@@ -144,33 +223,38 @@ mod tests {
     #[test]
     fn every_message_reads_back() {
         let live = crate::live::LiveElection::new(election_data::fixtures::sample_commune());
-        let tally = live.public_root_tally().cloned().unwrap_or_else(|| {
-            live.public
-                .bureaux
-                .values()
-                .next()
-                .cloned()
-                .expect("a tally")
-        });
-        let change = Message::Change(Change {
+        let tally = live
+            .public
+            .bureaux
+            .values()
+            .next()
+            .cloned()
+            .expect("a tally");
+        let delta = Message::Delta(Delta {
             election: "x".into(),
+            from: 7,
             seq: 7,
             embargo: true,
-            delta: Cow::Owned(Delta {
-                bureau: "1".into(),
-                state: BureauState::Published,
-                version: 2,
-                tally: tally.clone(),
-                perimeters: BTreeMap::from([("c".to_string(), tally)]),
-            }),
+            bureaux: BTreeMap::from([(
+                "1".to_string(),
+                DeltaBureau {
+                    state: BureauState::Published,
+                    version: 2,
+                    tally: TallyDelta::full(&tally),
+                },
+            )]),
+            perimeters: BTreeMap::from([("c".to_string(), TallyDelta::full(&tally))]),
         });
-        let text = change.encode();
-        assert!(text.starts_with(r#"{"type":"change","election":"x","seq":7,"embargo":true,"bureau":"1","state":"published","version":2,"tally":{"#));
-        assert_eq!(Message::decode(&text).ok(), Some(change));
+        let text = delta.encode();
+        assert!(text.starts_with(
+            r#"{"type":"delta","election":"x","from":7,"seq":7,"embargo":true,"bureaux":{"1":{"state":"published","version":2,"a":0,"#
+        ));
+        assert_eq!(Message::decode(&text).ok(), Some(delta));
         assert_eq!(
             Header::decode(&text).ok(),
             Some(Header {
-                kind: Kind::Change,
+                kind: Kind::Delta,
+                from: Some(7),
                 seq: 7
             })
         );

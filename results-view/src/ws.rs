@@ -16,6 +16,13 @@
 //!   copied once per subscriber. Tungstenite still reads the client's
 //!   frames and writes the control frames (ping, pong, close); its buffer is
 //!   flushed before each raw write, so frames never interleave;
+//! - compress once: a connection that negotiated permessage-deflate
+//!   ([`crate::deflate`]) gets each frame's shared compressed bytes, with
+//!   RSV1 set; the others the text itself;
+//! - coalesce: a connection whose queue holds several changes when it is
+//!   ready to write gets them as one delta (built once per range for every
+//!   connection at the same point, [`Feed::coalesce`]), so a slow reader
+//!   catches up with fewer, not more, bytes and never with a gap;
 //! - keep each connection small: a 512-byte read buffer (clients only send
 //!   pongs and close frames);
 //! - never let one client hold up another: a connection that falls behind
@@ -52,7 +59,7 @@ use hyper_util::rt::TokioIo;
 use serde::Deserialize;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::broadcast::error::{RecvError, TryRecvError};
 use tokio::time::{Instant, timeout};
 use tokio_tungstenite_axum::WebSocketStream;
 use tokio_tungstenite_axum::tungstenite::handshake::derive_accept_key;
@@ -140,8 +147,8 @@ pub async fn handler(
         topic,
         view: View::Public,
     });
-    upgrade(req, move |socket| {
-        serve(socket, feed, params.since, settings)
+    upgrade(req, move |socket, deflate| {
+        serve(socket, feed, params.since, deflate, settings)
     })
     .unwrap_or_else(IntoResponse::into_response)
 }
@@ -174,24 +181,25 @@ fn header_has_token(headers: &HeaderMap, name: header::HeaderName, want: &str) -
 }
 
 /// Answers an HTTP/1.1 WebSocket upgrade request (RFC 6455 §4.2) and runs
-/// `callback` on the socket once the connection is upgraded.
+/// `callback` on the socket once the connection is upgraded, telling it
+/// whether permessage-deflate was negotiated.
 pub fn upgrade<F, Fut>(req: Request, callback: F) -> Result<Response, Refusal>
 where
-    F: FnOnce(Socket) -> Fut + Send + 'static,
+    F: FnOnce(Socket, bool) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
-    upgrade_raw(req, move |upgraded| async move {
+    upgrade_raw(req, move |upgraded, deflate| async move {
         let socket =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config()))
                 .await;
-        callback(socket).await;
+        callback(socket, deflate).await;
     })
 }
 
 /// Like [`upgrade`], but hands `callback` the upgraded connection itself.
 pub fn upgrade_raw<F, Fut>(mut req: Request, callback: F) -> Result<Response, Refusal>
 where
-    F: FnOnce(Upgraded) -> Fut + Send + 'static,
+    F: FnOnce(Upgraded, bool) -> Fut + Send + 'static,
     Fut: Future<Output = ()> + Send + 'static,
 {
     let headers = req.headers();
@@ -217,6 +225,12 @@ where
         })?;
     let accept =
         HeaderValue::from_str(&accept).map_err(|e| Refusal::internal("accept key header", e))?;
+    let deflate = crate::deflate::negotiate(
+        headers
+            .get_all(header::SEC_WEBSOCKET_EXTENSIONS)
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+    );
     let on_upgrade = req.extensions_mut().remove::<OnUpgrade>().ok_or_else(|| {
         Refusal::bad_request(
             "websocket_required",
@@ -231,13 +245,17 @@ where
                 return;
             }
         };
-        callback(upgraded).await;
+        callback(upgraded, deflate).await;
     });
-    Response::builder()
+    let mut response = Response::builder()
         .status(StatusCode::SWITCHING_PROTOCOLS)
         .header(header::CONNECTION, "upgrade")
         .header(header::UPGRADE, "websocket")
-        .header(header::SEC_WEBSOCKET_ACCEPT, accept)
+        .header(header::SEC_WEBSOCKET_ACCEPT, accept);
+    if deflate {
+        response = response.header(header::SEC_WEBSOCKET_EXTENSIONS, crate::deflate::RESPONSE);
+    }
+    response
         .body(Body::empty())
         .map_err(|e| Refusal::internal("upgrade response", e))
 }
@@ -279,10 +297,11 @@ enum End {
     Restart,
 }
 
-/// The header of an unmasked, final text frame of `len` bytes (RFC 6455 §5.2).
-fn text_header(len: usize) -> ([u8; 10], usize) {
+/// The header of an unmasked, final text frame of `len` bytes (RFC 6455
+/// §5.2), with RSV1 set when the payload is compressed (RFC 7692).
+fn text_header(len: usize, compressed: bool) -> ([u8; 10], usize) {
     let mut h = [0u8; 10];
-    h[0] = 0x81;
+    h[0] = if compressed { 0xC1 } else { 0x81 };
     if len < 126 {
         h[1] = len as u8;
         (h, 2)
@@ -302,9 +321,10 @@ fn text_header(len: usize) -> ([u8; 10], usize) {
 async fn write_frame<S: AsyncWrite + Unpin>(
     io: &mut S,
     payload: &[u8],
+    compressed: bool,
     written: &mut usize,
 ) -> std::io::Result<()> {
-    let (header, hlen) = text_header(payload.len());
+    let (header, hlen) = text_header(payload.len(), compressed);
     let header = &header[..hlen];
     let total = hlen + payload.len();
     while *written < total {
@@ -322,17 +342,27 @@ async fn write_frame<S: AsyncWrite + Unpin>(
     io.flush().await
 }
 
-/// Sends one frame within the send timeout.
-async fn send<S: Io>(
-    ws: &mut WebSocketStream<S>,
-    frame: &Frame,
-    s: &HubSettings,
-) -> Result<(), End> {
+/// How one connection is written to.
+#[derive(Debug, Clone)]
+struct Conn {
+    settings: HubSettings,
+    /// permessage-deflate was negotiated.
+    deflate: bool,
+}
+
+/// Sends one frame within the send timeout: its shared compressed bytes
+/// when the connection negotiated permessage-deflate and they are smaller.
+async fn send<S: Io>(ws: &mut WebSocketStream<S>, frame: &Frame, c: &Conn) -> Result<(), End> {
+    let s = &c.settings;
     let mut written = 0;
+    let (payload, compressed) = match c.deflate.then(|| frame.deflated()).flatten() {
+        Some(packed) => (&packed[..], true),
+        None => (frame.text.as_bytes(), false),
+    };
     let sending = async {
         // Whatever tungstenite holds (a pong, a ping) goes out first.
         ws.flush().await.map_err(|_| End::Peer)?;
-        write_frame(ws.get_mut(), frame.text.as_bytes(), &mut written)
+        write_frame(ws.get_mut(), payload, compressed, &mut written)
             .await
             .map_err(|_| End::Peer)
     };
@@ -353,14 +383,20 @@ async fn close<S: Io>(ws: &mut WebSocketStream<S>, code: u16, reason: &'static s
     let _ = timeout(Duration::from_millis(200), ws.close(Some(frame))).await;
 }
 
-/// Forwards one view of a topic to one client until either side stops.
+/// Forwards one view of a topic to one client until either side stops;
+/// `deflate`: the client negotiated permessage-deflate.
 pub async fn serve<S: Io>(
     mut ws: WebSocketStream<S>,
     feed: Arc<dyn Feed>,
     since: Option<i64>,
+    deflate: bool,
     s: HubSettings,
 ) {
-    let end = forward(&mut ws, feed.as_ref(), since, &s).await;
+    let conn = Conn {
+        settings: s,
+        deflate,
+    };
+    let end = forward(&mut ws, feed.as_ref(), since, &conn).await;
     match end {
         End::Slow => {
             tracing::debug!(election = %feed.id(), "slow subscriber dropped");
@@ -381,71 +417,148 @@ fn snapshot_text(frame: &Frame) -> Option<Utf8Bytes> {
     (frame.kind == FrameKind::Snapshot).then(|| frame.text.clone())
 }
 
+/// Most changes coalesced into one frame.
+const COALESCE_MAX: usize = 256;
+
+/// What a connection's queue held when it was ready to write.
+enum Batch {
+    /// Changes after the last one sent, oldest first.
+    Changes(Vec<Frame>),
+    /// A snapshot (and what follows it in the queue is left for later).
+    Snapshot(Frame),
+    /// The connection fell behind the channel.
+    Lagged,
+    /// The channel is gone.
+    Closed,
+}
+
+/// Takes what is queued after `first` (when the connection is ready to
+/// write again, more may have arrived): the changes up to the next
+/// snapshot, the snapshot alone, or the news that it lagged.
+fn drain(rx: &mut tokio::sync::broadcast::Receiver<Frame>, first: Frame, last: i64) -> Batch {
+    if first.kind == FrameKind::Snapshot {
+        return Batch::Snapshot(first);
+    }
+    let mut changes = Vec::new();
+    if first.seq > last {
+        changes.push(first);
+    }
+    while changes.len() < COALESCE_MAX && !rx.is_empty() {
+        match rx.try_recv() {
+            Ok(f) if f.kind == FrameKind::Snapshot => {
+                // A snapshot supersedes the changes before it.
+                return Batch::Snapshot(f);
+            }
+            Ok(f) if f.seq <= last => {}
+            Ok(f) => changes.push(f),
+            Err(TryRecvError::Lagged(_)) => return Batch::Lagged,
+            Err(TryRecvError::Closed) => return Batch::Closed,
+            Err(TryRecvError::Empty) => break,
+        }
+    }
+    Batch::Changes(changes)
+}
+
 async fn forward<S: Io>(
     ws: &mut WebSocketStream<S>,
     feed: &dyn Feed,
     since: Option<i64>,
-    s: &HubSettings,
+    c: &Conn,
 ) -> End {
+    let s = &c.settings;
     let sub = feed.subscribe(since);
     let mut rx = sub.rx;
     let mut last = since.unwrap_or(-1);
     // The last frame sent, when it was a snapshot: a resynchronisation that
     // would send the very same snapshot again is skipped.
     let mut sent_snapshot: Option<Utf8Bytes> = None;
-    for frame in &sub.initial {
-        if let Err(end) = send(ws, frame, s).await {
+    let initial: Vec<Frame> = sub.initial;
+    let (snapshots, changes): (Vec<Frame>, Vec<Frame>) = initial
+        .into_iter()
+        .partition(|f| f.kind == FrameKind::Snapshot);
+    for frame in snapshots {
+        if let Err(end) = send(ws, &frame, c).await {
             return end;
         }
         last = frame.seq;
-        sent_snapshot = snapshot_text(frame);
+        sent_snapshot = snapshot_text(&frame);
     }
-    drop(sub.initial);
+    let changes: Vec<Frame> = changes.into_iter().filter(|f| f.seq > last).collect();
+    if let Err(end) = send_changes(ws, feed, &changes, c, &mut last).await {
+        return end;
+    }
+    if !changes.is_empty() {
+        sent_snapshot = None;
+    }
+    drop(changes);
     let mut ping = tokio::time::interval_at(Instant::now() + s.ping_every, s.ping_every);
     let mut heard = Instant::now();
     loop {
         tokio::select! {
-            msg = rx.recv() => match msg {
-                Ok(frame) => {
-                    // Changes already covered by the initial frames are skipped;
-                    // snapshots (an embargo ending) always go out.
-                    if frame.kind == FrameKind::Change && frame.seq <= last {
-                        continue;
-                    }
-                    if let Err(end) = send(ws, &frame, s).await {
-                        return end;
-                    }
-                    last = frame.seq;
-                    sent_snapshot = snapshot_text(&frame);
-                }
-                Err(RecvError::Lagged(_)) => {
-                    // Fell behind: never leave a gap, resynchronise from a
-                    // snapshot (frames older than it are skipped above).
-                    let frames = feed.resync();
-                    // A worker's snapshot may be older than what this client
-                    // holds: then the ring's changes after `last` suffice, if
-                    // they join up with it.
-                    let joins = frames.iter().any(|f| f.kind == FrameKind::Change && f.seq == last + 1)
-                        || frames.iter().all(|f| f.kind == FrameKind::Snapshot || f.seq <= last);
-                    for frame in frames {
-                        let covered = match frame.kind {
-                            FrameKind::Change => frame.seq <= last,
-                            FrameKind::Snapshot => {
-                                (frame.seq < last && joins)
-                                    || (frame.seq == last && sent_snapshot.as_ref() == Some(&frame.text))
-                            }
-                        };
-                        if covered {
+            msg = rx.recv() => {
+                let batch = match msg {
+                    Ok(frame) => drain(&mut rx, frame, last),
+                    Err(RecvError::Lagged(_)) => Batch::Lagged,
+                    Err(RecvError::Closed) => Batch::Closed,
+                };
+                match batch {
+                    Batch::Changes(frames) => {
+                        if frames.is_empty() {
                             continue;
                         }
-                        if let Err(end) = send(ws, &frame, s).await {
+                        if let Err(end) = send_changes(ws, feed, &frames, c, &mut last).await {
+                            return end;
+                        }
+                        sent_snapshot = None;
+                    }
+                    Batch::Snapshot(frame) => {
+                        // Snapshots (an embargo ending) always go out.
+                        if let Err(end) = send(ws, &frame, c).await {
                             return end;
                         }
                         last = frame.seq;
                         sent_snapshot = snapshot_text(&frame);
                     }
+                    Batch::Lagged => {
+                        // Fell behind: never leave a gap, resynchronise from a
+                        // snapshot (frames older than it are skipped above).
+                        let frames = feed.resync();
+                        // A worker's snapshot may be older than what this client
+                        // holds: then the ring's changes after `last` suffice, if
+                        // they join up with it.
+                        let joins = frames.iter().any(|f| f.kind == FrameKind::Change && f.seq == last + 1)
+                            || frames.iter().all(|f| f.kind == FrameKind::Snapshot || f.seq <= last);
+                        let mut changes = Vec::new();
+                        for frame in frames {
+                            let covered = match frame.kind {
+                                FrameKind::Change => frame.seq <= last,
+                                FrameKind::Snapshot => {
+                                    (frame.seq < last && joins)
+                                        || (frame.seq == last && sent_snapshot.as_ref() == Some(&frame.text))
+                                }
+                            };
+                            if covered {
+                                continue;
+                            }
+                            if frame.kind == FrameKind::Change {
+                                changes.push(frame);
+                                continue;
+                            }
+                            if let Err(end) = send(ws, &frame, c).await {
+                                return end;
+                            }
+                            last = frame.seq;
+                            sent_snapshot = snapshot_text(&frame);
+                        }
+                        if !changes.is_empty() {
+                            if let Err(end) = send_changes(ws, feed, &changes, c, &mut last).await {
+                                return end;
+                            }
+                            sent_snapshot = None;
+                        }
+                    }
+                    Batch::Closed => return End::Restart,
                 }
-                Err(RecvError::Closed) => return End::Restart,
             },
             incoming = ws.next() => match incoming {
                 Some(Ok(Message::Close(_))) | None => return End::Peer,
@@ -464,4 +577,25 @@ async fn forward<S: Io>(
             }
         }
     }
+}
+
+/// Sends consecutive changes after `last`: one coalesced frame when there
+/// are several (each on its own if they cannot be merged).
+async fn send_changes<S: Io>(
+    ws: &mut WebSocketStream<S>,
+    feed: &dyn Feed,
+    frames: &[Frame],
+    c: &Conn,
+    last: &mut i64,
+) -> Result<(), End> {
+    if let Some(merged) = feed.coalesce(frames) {
+        send(ws, &merged, c).await?;
+        *last = merged.seq;
+        return Ok(());
+    }
+    for frame in frames {
+        send(ws, frame, c).await?;
+        *last = frame.seq;
+    }
+    Ok(())
 }

@@ -44,4 +44,4 @@ pub mod write;
 
 // The read model, shared with the kiosk (`results-view`), under the paths
 // the rest of the server has always used.
-pub use results_view::{assets, charts, live, protocol, time};
+pub use results_view::{assets, charts, deflate, live, protocol, time};

@@ -187,6 +187,21 @@ impl Browser {
             .unwrap_or_else(|e| panic!("load {url}: {e}"));
     }
 
+    /// Opens a new tab (not switched to); returns its handle.
+    pub async fn new_tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client.new_window(true).await.expect("new tab").handle
+    }
+
+    /// The handle of the current tab.
+    pub async fn current_tab(&self) -> fantoccini::wd::WindowHandle {
+        self.client.window().await.expect("window")
+    }
+
+    /// Makes `tab` the one the next commands act on.
+    pub async fn switch_to(&self, tab: fantoccini::wd::WindowHandle) {
+        self.client.switch_to_window(tab).await.expect("switch tab");
+    }
+
     /// Resizes the window (the viewport is what screenshots show).
     pub async fn resize(&self, width: u32, height: u32) {
         self.client

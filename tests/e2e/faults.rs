@@ -123,15 +123,7 @@ async fn seqs_until(ws: &mut Ws, mut seen: i64, last: i64) -> i64 {
             continue;
         };
         let f: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
-        let Some(seq) = f["seq"].as_i64() else {
-            continue;
-        };
-        if f["type"] == "snapshot" {
-            seen = seq;
-            continue;
-        }
-        assert_eq!(seq, seen + 1, "a gap in the live frames: {f}");
-        seen = seq;
+        seen = crate::helpers::advance(seen, &f);
     }
     seen
 }

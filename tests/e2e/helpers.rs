@@ -315,6 +315,61 @@ impl TestApp {
     }
 }
 
+/// Applies a frame of the live WebSocket to the state a client holds (a
+/// snapshot to begin with), as the kiosk and the pages do; returns false
+/// for a delta that does not join up with it.
+pub fn apply_frame(held: &mut urne::protocol::Snapshot<'static>, f: &Value) -> bool {
+    use urne::protocol::Message;
+    match serde_json::from_value::<Message<'static>>(f.clone()) {
+        Ok(Message::Snapshot(s)) => *held = s,
+        Ok(Message::Delta(d)) => {
+            if !d.applies_at(held.seq) {
+                return false;
+            }
+            held.apply(&d);
+        }
+        Ok(Message::Seq(s)) => held.seq = held.seq.max(s.seq),
+        Err(e) => panic!("not a frame of the protocol: {e}: {f}"),
+    }
+    true
+}
+
+/// The next delta, every frame before it applied to `held` (and it too).
+pub async fn next_delta(ws: &mut Ws, held: &mut urne::protocol::Snapshot<'static>) -> Value {
+    loop {
+        let f = next_frame(ws).await;
+        assert!(apply_frame(held, &f), "a hole before {f}");
+        if f["type"] == "delta" {
+            return f;
+        }
+    }
+}
+
+/// The seq a client holds after frame `f`, having held `seen`: a snapshot
+/// resets it, a delta must start right after it (one change or a coalesced
+/// range `from..=seq`), a bare seq moves it on. Fails on a gap.
+pub fn advance(seen: i64, f: &Value) -> i64 {
+    let seq = f["seq"].as_i64().unwrap_or_else(|| panic!("no seq: {f}"));
+    match f["type"].as_str() {
+        Some("snapshot") => seq,
+        Some("delta") => {
+            let from = f["from"].as_i64().unwrap_or(seq);
+            assert_eq!(from, seen + 1, "a gap before {f}");
+            assert!(seq >= from, "{f}");
+            seq
+        }
+        _ => {
+            assert!(seq > seen, "a seq frame that does not move on: {f}");
+            seq
+        }
+    }
+}
+
+/// The snapshot a frame is, decoded.
+pub fn snapshot_of(f: &Value) -> urne::protocol::Snapshot<'static> {
+    serde_json::from_value(f.clone()).unwrap_or_else(|e| panic!("not a snapshot: {e}: {f}"))
+}
+
 /// The next frame that is not a bare sequence number (`type: seq`).
 pub async fn next_change(ws: &mut Ws) -> Value {
     loop {

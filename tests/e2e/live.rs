@@ -1,10 +1,13 @@
-//! The WebSocket: snapshot on connect, one change per entry, resume.
+//! The WebSocket: snapshot on connect, one delta per entry, resume.
 
 use election_data::Percent;
 use serde_json::json;
 
 use crate::both_backends;
-use crate::helpers::{Backend, next_change, next_frame, sample_pv_json, spawn_app};
+use crate::helpers::{
+    Backend, apply_frame, next_change, next_delta, next_frame, sample_pv_json, snapshot_of,
+    spawn_app,
+};
 
 async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
     let Some(app) = spawn_app(backend, "a_pv_reaches_subscribers_with_right_totals").await else {
@@ -17,6 +20,7 @@ async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
     assert_eq!(snap["seq"], 0);
     assert_eq!(snap["perimeters"]["COMMUNE"]["arrived"], 0);
     assert_eq!(snap["perimeters"]["COMMUNE"]["total"], 34);
+    let mut held = snapshot_of(&snap);
 
     // Two bureaux of the same quartier. Entering a PV alone changes nothing
     // public (a bare sequence frame); publishing it does.
@@ -31,6 +35,7 @@ async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
         (f["type"].as_str(), f["seq"].as_i64()),
         (Some("seq"), Some(1))
     );
+    assert!(apply_frame(&mut held, &f));
     for action in ["validate", "publish"] {
         let (s, b) = app
             .post(
@@ -40,17 +45,27 @@ async fn a_pv_reaches_subscribers_with_right_totals(backend: Backend) {
             .await;
         assert_eq!(s, 200, "{b}");
     }
-    let change = next_change(&mut ws).await;
-    assert_eq!(change["type"], "change");
+    // The validation's bare seq may come first, or merged with the
+    // publication when both were queued.
+    let change = next_delta(&mut ws, &mut held).await;
     assert_eq!(change["seq"], 3);
-    assert_eq!(change["bureau"], c1.as_str());
-    assert_eq!(change["state"], "published");
+    assert!(
+        change["from"]
+            .as_i64()
+            .is_some_and(|f| (2..=3).contains(&f))
+    );
+    assert_eq!(change["bureaux"][c1.as_str()]["state"], "published");
+    assert_eq!(change["bureaux"][c1.as_str()]["c"][1], pv1.votants);
     app.enter_and_publish(&id, &c2, &b2).await;
-    let change = next_change(&mut ws).await;
+    let change = next_delta(&mut ws, &mut held).await;
     assert_eq!(change["seq"], 6);
+    // Only integers: the new counts of each perimeter, no percentage.
+    assert_eq!(change["perimeters"]["COMMUNE"]["a"], 2);
+    assert!(change["perimeters"]["COMMUNE"].get("rates").is_none());
+    let held = serde_json::to_value(&held).expect("json");
 
     for p in ["COMMUNE", "Q-CENTRE", "CANTON-1"] {
-        let t = &change["perimeters"][p];
+        let t = &held["perimeters"][p];
         assert_eq!(t["arrived"], 2, "{p}");
         assert_eq!(t["counts"]["votants"], pv1.votants + pv2.votants, "{p}");
         assert_eq!(t["counts"]["exprimes"], pv1.exprimes + pv2.exprimes, "{p}");
@@ -90,28 +105,23 @@ async fn resume_delivers_exactly_the_missed_changes() {
     // seq 1, 2, 3: enter, validate, publish bureau 0.
     let (code, _, body) = sample_pv_json(0, 40);
     app.enter_and_publish(&id, &code, &body).await;
-    // A client that saw up to seq 1 gets exactly 2 and 3, in order.
+    // A client that saw up to seq 1 gets exactly 2 and 3, as one delta.
     let mut ws = app.ws(&id, Some(1)).await;
     let f = next_frame(&mut ws).await;
     assert_eq!(
-        (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("seq"), Some(2))
+        (f["type"].as_str(), f["from"].as_i64(), f["seq"].as_i64()),
+        (Some("delta"), Some(2), Some(3))
     );
-    let f = next_frame(&mut ws).await;
-    assert_eq!(
-        (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("change"), Some(3))
-    );
-    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 1);
+    assert_eq!(f["perimeters"]["COMMUNE"]["a"], 1);
     // Then live changes.
     let (code, _, body) = sample_pv_json(3, 43);
     app.enter_and_publish(&id, &code, &body).await;
     let f = next_change(&mut ws).await;
     assert_eq!(
         (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("change"), Some(6))
+        (Some("delta"), Some(6))
     );
-    assert_eq!(f["perimeters"]["COMMUNE"]["arrived"], 2);
+    assert_eq!(f["perimeters"]["COMMUNE"]["a"], 2);
 
     // A client that is up to date gets nothing until the next change.
     let mut ws2 = app.ws(&id, Some(6)).await;
@@ -126,9 +136,11 @@ async fn resume_delivers_exactly_the_missed_changes() {
     let f = next_frame(&mut ws2).await;
     assert_eq!(
         (f["type"].as_str(), f["seq"].as_i64()),
-        (Some("change"), Some(7))
+        (Some("delta"), Some(7))
     );
-    assert_eq!(f["perimeters"]["COMMUNE"]["turnout"][0]["votants"], 100);
+    // Turnout alone changed: the readings, nothing else.
+    assert_eq!(f["perimeters"]["COMMUNE"]["t"][0][0], 100);
+    assert!(f["perimeters"]["COMMUNE"].get("c").is_none());
 
     // A client from the future (another database) gets a snapshot.
     let mut ws3 = app.ws(&id, Some(99)).await;

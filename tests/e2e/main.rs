@@ -8,6 +8,8 @@ mod api;
 mod backup;
 mod browser;
 mod cluster;
+mod deflate;
+mod deltas_browser;
 mod desk;
 mod desk_browser;
 mod durability;

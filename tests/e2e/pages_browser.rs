@@ -220,9 +220,10 @@ async fn feed_gives_every_level_and_the_changes_since_a_sequence_number() {
     assert_eq!(changes["seq"], feed["seq"]);
     let list = changes["changes"].as_array().expect("changes");
     assert_eq!(list.len(), 3, "{changes}");
-    assert!(list.iter().any(|c| c["type"] == "change"
-        && c["bureau"] == code.as_str()
-        && c["state"] == "published"));
+    assert!(
+        list.iter()
+            .any(|c| c["type"] == "delta" && c["bureaux"][code.as_str()]["state"] == "published")
+    );
     // Up to date: nothing. Too old (or nonsense): the whole snapshot.
     let seq = feed["seq"].as_i64().expect("seq");
     let (_, none) = app

@@ -210,6 +210,7 @@ pub fn ecran(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
                 script #candidates type="application/json" {
                     (maud::PreEscaped(serde_json::to_string(&e.candidates.iter().map(|c| serde_json::json!({"number": c.number, "name": c.name})).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/")))
                 }
+                (super::view::live_state(&c))
             }
         }
     })

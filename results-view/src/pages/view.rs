@@ -16,6 +16,7 @@
 
 use election_data::model::{Candidate, Election, Perimeter};
 use election_data::tally::{BureauState, Score, Tally};
+use election_data::tally_delta::TallyDelta;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::format::{bar_scaled, date_l, int_l, max_share, pct_l};
@@ -198,8 +199,52 @@ fn election_layout(c: &Ctx<'_>, page: &Page, title: &str, content: Markup) -> Ma
         html! {
             (content)
             (candidates_json(c.e))
+            (live_state(c))
         },
     )
+}
+
+/// The integers of every public tally at the page's sequence number, as a
+/// full delta (`docs/feed.md`), with the set hours: what the live script
+/// applies each delta frame to. Percentages are not in it: the script
+/// computes them as the server does.
+pub fn live_state(c: &Ctx<'_>) -> Markup {
+    let live = c.live;
+    let state = crate::protocol::Delta {
+        election: std::borrow::Cow::Borrowed(&c.e.id),
+        from: 0,
+        seq: live.seq,
+        embargo: c.embargo,
+        bureaux: live
+            .public
+            .bureaux
+            .iter()
+            .map(|(code, t)| {
+                let b = live.bureaux.get(code);
+                (
+                    code.clone(),
+                    crate::protocol::DeltaBureau {
+                        state: b.map_or(election_data::tally::BureauState::NotArrived, |b| {
+                            b.public_state()
+                        }),
+                        version: b.map_or(0, |b| b.meta.version),
+                        tally: TallyDelta::full(&c.view.tally(t)),
+                    },
+                )
+            })
+            .collect(),
+        perimeters: live
+            .public
+            .perimeters
+            .iter()
+            .map(|(code, t)| (code.clone(), TallyDelta::full(&c.view.tally(t))))
+            .collect(),
+    };
+    let json = serde_json::json!({ "hours": c.e.turnout_hours, "state": state });
+    let json = serde_json::to_string(&json)
+        .unwrap_or_else(|_| "null".into())
+        .replace("</", "<\\/");
+    html! { script #urne-state type="application/json" { (PreEscaped(json)) } }
 }
 
 /// "Résultats provisoires — N bureaux sur M" for a perimeter.

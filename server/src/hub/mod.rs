@@ -19,8 +19,8 @@ pub mod ws;
 use std::sync::Arc;
 
 pub use results_view::hub::{
-    CHANNEL_CAPACITY, Channel, Feed, Frame, FrameKind, HubSettings, LiveGuard, RING_CAPACITY,
-    Subscription, Topic, TopicView, Topics, View, snapshot_frame,
+    CHANNEL_CAPACITY, Channel, Coalescer, Feed, Frame, FrameKind, HubSettings, LiveGuard,
+    RING_CAPACITY, Subscription, Topic, TopicView, Topics, View, coalesce, snapshot_frame,
 };
 
 use crate::live::LiveElection;

@@ -141,6 +141,11 @@ impl Feed for Replica {
     fn resync(&self) -> Vec<Frame> {
         Self::catch_up(&self.lock())
     }
+
+    fn coalesce(&self, frames: &[Frame]) -> Option<Frame> {
+        let coalescer = self.lock().channel.coalescer.clone();
+        coalescer.coalesce(frames)
+    }
 }
 
 #[cfg(test)]
@@ -149,11 +154,7 @@ mod tests {
     use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
 
     fn frame(seq: i64, kind: FrameKind) -> Frame {
-        Frame {
-            seq,
-            kind,
-            text: Utf8Bytes::from(format!("{{\"seq\":{seq}}}")),
-        }
+        Frame::new(seq, kind, Utf8Bytes::from(format!("{{\"seq\":{seq}}}")))
     }
 
     fn seqs(frames: &[Frame]) -> Vec<(i64, FrameKind)> {

@@ -11,8 +11,8 @@
 //!
 //! A message is `[u32 LE length][u8 tag][u16 LE id length][election id]`
 //! then, for a frame or a snapshot, `[u8 kind][i64 LE seq][JSON text]`, and
-//! for a hand-over `[u8 has since][i64 LE since][bytes already read from the
-//! client]`. The other way, a worker reports how many connections it holds:
+//! for a hand-over `[u8 flags: 1 has since, 2 permessage-deflate][i64 LE
+//! since][bytes already read from the client]`. The other way, a worker reports how many connections it holds:
 //! `[u32 LE 8][u64 LE count]`. Descriptors are queued on receipt and taken by hand-over
 //! messages in order: the kernel delivers a descriptor no later than the
 //! first byte of the message it was sent with.
@@ -51,6 +51,8 @@ pub enum ToWorker {
     Handoff {
         election: String,
         since: Option<i64>,
+        /// The client negotiated permessage-deflate.
+        deflate: bool,
         /// Bytes the main process read from the client beyond the upgrade request.
         prefix: Bytes,
         socket: OwnedFd,
@@ -89,10 +91,10 @@ pub fn encode_frame(election: &str, frame: &Frame, snapshot_only: bool) -> Bytes
 }
 
 /// Encodes a hand-over; its descriptor is sent with it by [`send`].
-pub fn encode_handoff(election: &str, since: Option<i64>, prefix: &[u8]) -> Bytes {
+pub fn encode_handoff(election: &str, since: Option<i64>, deflate: bool, prefix: &[u8]) -> Bytes {
     let mut buf = BytesMut::new();
     header(&mut buf, TAG_HANDOFF, election, 1 + 8 + prefix.len());
-    buf.put_u8(u8::from(since.is_some()));
+    buf.put_u8(u8::from(since.is_some()) | (u8::from(deflate) << 1));
     buf.put_i64_le(since.unwrap_or(0));
     buf.put_slice(prefix);
     buf.freeze()
@@ -263,15 +265,12 @@ impl Reader {
         match tag {
             TAG_FRAME | TAG_SNAPSHOT => {
                 let text = Utf8Bytes::try_from(body).map_err(|_| bad("frame is not UTF-8"))?;
-                let frame = Frame {
-                    seq: number,
-                    kind: if flag == 1 {
-                        FrameKind::Snapshot
-                    } else {
-                        FrameKind::Change
-                    },
-                    text,
+                let kind = if flag == 1 {
+                    FrameKind::Snapshot
+                } else {
+                    FrameKind::Change
                 };
+                let frame = Frame::new(number, kind, text);
                 Ok(Some(if tag == TAG_FRAME {
                     ToWorker::Frame { election, frame }
                 } else {
@@ -285,7 +284,8 @@ impl Reader {
                     .ok_or_else(|| bad("hand-over without a descriptor"))?;
                 Ok(Some(ToWorker::Handoff {
                     election,
-                    since: (flag == 1).then_some(number),
+                    since: (flag & 1 == 1).then_some(number),
+                    deflate: flag & 2 == 2,
                     prefix: body,
                     socket,
                 }))
@@ -302,17 +302,17 @@ mod tests {
     #[tokio::test]
     async fn frames_and_descriptors_arrive_in_order() {
         let (a, b) = UnixStream::pair().expect("socket pair");
-        let frame = Frame {
-            seq: 42,
-            kind: FrameKind::Change,
-            text: Utf8Bytes::from_static("{\"type\":\"change\",\"seq\":42}"),
-        };
+        let frame = Frame::new(
+            42,
+            FrameKind::Change,
+            Utf8Bytes::from_static("{\"type\":\"seq\",\"seq\":42}"),
+        );
         let (s1, _keep1) = UnixStream::pair().expect("pair");
         let s1: OwnedFd = s1.into_std().expect("std").into();
         send(&a, &encode_frame("e1", &frame, false), None)
             .await
             .expect("send");
-        send(&a, &encode_handoff("e1", Some(41), b"xy"), Some(&s1))
+        send(&a, &encode_handoff("e1", Some(41), true, b"xy"), Some(&s1))
             .await
             .expect("send");
         send(&a, &encode_frame("e1", &frame, true), None)
@@ -324,13 +324,19 @@ mod tests {
             Some(ToWorker::Frame { election, frame }) => {
                 assert_eq!(election, "e1");
                 assert_eq!(frame.seq, 42);
-                assert_eq!(frame.text.as_str(), "{\"type\":\"change\",\"seq\":42}");
+                assert_eq!(frame.text.as_str(), "{\"type\":\"seq\",\"seq\":42}");
             }
             other => panic!("expected a frame, got {other:?}"),
         }
         match r.next(&b).await.expect("read") {
-            Some(ToWorker::Handoff { since, prefix, .. }) => {
+            Some(ToWorker::Handoff {
+                since,
+                deflate,
+                prefix,
+                ..
+            }) => {
                 assert_eq!(since, Some(41));
+                assert!(deflate);
                 assert_eq!(&prefix[..], b"xy");
             }
             other => panic!("expected a hand-over, got {other:?}"),

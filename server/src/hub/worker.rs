@@ -105,6 +105,7 @@ async fn serve(settings: HubSettings) -> anyhow::Result<()> {
             ToWorker::Handoff {
                 election,
                 since,
+                deflate,
                 prefix,
                 socket,
             } => {
@@ -117,7 +118,7 @@ async fn serve(settings: HubSettings) -> anyhow::Result<()> {
                 let (settings, connections) = (settings.clone(), connections.clone());
                 connections.fetch_add(1, Ordering::Relaxed);
                 tokio::spawn(async move {
-                    super::ws::serve_handed(socket, prefix, feed, since, settings).await;
+                    super::ws::serve_handed(socket, prefix, feed, since, deflate, settings).await;
                     connections.fetch_sub(1, Ordering::Relaxed);
                 });
             }

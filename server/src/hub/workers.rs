@@ -228,13 +228,14 @@ impl Workers {
         &self,
         election: &str,
         since: Option<i64>,
+        deflate: bool,
         prefix: Bytes,
         fd: OwnedFd,
     ) -> Result<(), (OwnedFd, Bytes)> {
         let links = self.read_links();
         let n = links.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let msg = wire::encode_handoff(election, since, &prefix);
+        let msg = wire::encode_handoff(election, since, deflate, &prefix);
         let mut out = Outgoing::Handoff(msg, fd);
         // The live workers, least loaded first (ties in turn).
         let mut order: Vec<usize> = (0..n)

@@ -44,15 +44,15 @@ pub async fn handler(
         view: View::Public,
     });
     let Some(workers) = hub.workers().cloned() else {
-        return Ok(upgrade(req, move |socket| async move {
+        return Ok(upgrade(req, move |socket, deflate| async move {
             let _counted = admitted;
-            serve(socket, feed, params.since, settings).await
+            serve(socket, feed, params.since, deflate, settings).await
         })
         .unwrap_or_else(IntoResponse::into_response));
     };
     // Fan-out workers hold the public connections: hand this one over once
     // upgraded, or serve it here if no worker can take it.
-    Ok(upgrade_raw(req, move |upgraded| async move {
+    Ok(upgrade_raw(req, move |upgraded, deflate| async move {
         // Counted here while this process serves it; a worker counts its own.
         let _counted = admitted;
         let (tcp, prefix) = match upgraded.downcast::<TokioIo<TcpStream>>() {
@@ -64,7 +64,7 @@ pub async fn handler(
                     Some(config()),
                 )
                 .await;
-                return serve(socket, feed, params.since, settings).await;
+                return serve(socket, feed, params.since, deflate, settings).await;
             }
         };
         let fd = match tcp.into_std() {
@@ -74,8 +74,8 @@ pub async fn handler(
                 return;
             }
         };
-        if let Err((fd, prefix)) = workers.handoff(&id, params.since, prefix, fd) {
-            serve_handed(fd, prefix, feed, params.since, settings).await;
+        if let Err((fd, prefix)) = workers.handoff(&id, params.since, deflate, prefix, fd) {
+            serve_handed(fd, prefix, feed, params.since, deflate, settings).await;
         }
     })
     .unwrap_or_else(IntoResponse::into_response))
@@ -90,6 +90,7 @@ pub async fn serve_handed(
     prefix: Bytes,
     feed: Arc<dyn Feed>,
     since: Option<i64>,
+    deflate: bool,
     settings: HubSettings,
 ) {
     let tcp = std::net::TcpStream::from(fd);
@@ -109,5 +110,5 @@ pub async fn serve_handed(
         WebSocketStream::from_partially_read(tcp, prefix.to_vec(), Role::Server, Some(config()))
             .await
     };
-    serve(socket, feed, since, settings).await;
+    serve(socket, feed, since, deflate, settings).await;
 }
