@@ -304,10 +304,15 @@ async fn ministry_export_round_trips_through_a_fresh_database(backend: Backend) 
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&first));
     let text = String::from_utf8(first.clone()).expect("UTF-8");
     assert_eq!(text.lines().count(), 1 + 6, "{text}");
+    // A 2027 election: the layout the ministry publishes since 2024.
+    assert!(
+        text.starts_with("Code département;Libellé département;Code commune;"),
+        "{text}"
+    );
     assert!(
         text.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("13;Bouches-du-Rhône;;;004;Valbonne-sur-Rhône;0001;")),
+            .is_some_and(|l| l.starts_with("13;Bouches-du-Rhône;13004;Valbonne-sur-Rhône;0001;")),
         "{text}"
     );
     let (status, _) = download(&app.base, &format!("{path}&source=desk"), None).await;

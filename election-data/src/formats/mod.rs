@@ -652,7 +652,28 @@ pub struct ResultsFile {
     pub pvs: BTreeMap<String, ProcesVerbal>,
     /// Sexe, nom and prénom of the candidates, by panel number. A candidate
     /// without an entry is written with [`Person::from_name`] of its name.
+    /// For a list, the head of the list.
     pub people: BTreeMap<u32, Person>,
+    /// What a file printed about a candidate or a list beyond the ballot
+    /// (short label, outcome, seats), by panel number, kept so that the file
+    /// is written again as it was read. Empty for the results of a night.
+    pub printed: BTreeMap<u32, Printed>,
+}
+
+/// What the ministry's file prints about a candidate or a list beyond the
+/// ballot: the list's short label, the outcome and the seats as it states
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Printed {
+    pub short_label: String,
+    /// `Elu`, `QUALIF T2`…, as printed.
+    pub elu: String,
+    /// Seats in the municipal council.
+    pub sieges_cm: Option<u32>,
+    /// Seats in the sector council (Paris, Lyon, Marseille).
+    pub sieges_secteur: Option<u32>,
+    /// Seats in the community council.
+    pub sieges_cc: Option<u32>,
 }
 
 impl ResultsFile {
@@ -682,6 +703,7 @@ impl ResultsFile {
             election,
             pvs,
             people: BTreeMap::new(),
+            printed: BTreeMap::new(),
         }
     }
 

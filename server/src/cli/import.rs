@@ -82,7 +82,8 @@ pub enum ImportCommand {
     /// Load a past election with its results from the ministry's
     /// per-bureau file; bureaux are stored as published.
     Ministry {
-        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252).
+        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252), in any of its
+        /// layouts (2014–2022, européennes, municipales 2020, since 2024).
         file: PathBuf,
         #[command(flatten)]
         election: ElectionArgs,
