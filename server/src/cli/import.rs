@@ -1,4 +1,4 @@
-//! `urne import setup` (an election from the commune's CSV files) and
+//! `urne import setup` (an election from the commune's CSV or spreadsheet files) and
 //! `urne import ministry` (a past election with its results, from the
 //! ministry's per-bureau file), straight against the database like
 //! `serve`. Nothing is written unless the whole file is valid; every problem
@@ -58,7 +58,7 @@ impl ElectionArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// Define an election from the commune's CSV files (bureaux,
+    /// Define an election from the commune's CSV, .xlsx or .ods files (bureaux,
     /// candidates, optionally the electoral roll).
     Setup {
         #[command(flatten)]
@@ -82,7 +82,7 @@ pub enum ImportCommand {
     /// Load a past election with its results from the ministry's
     /// per-bureau file; bureaux are stored as published.
     Ministry {
-        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252), in any of its
+        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252, or .xlsx/.ods), in any of its
         /// layouts (2014–2022, européennes, municipales 2020, since 2024).
         file: PathBuf,
         #[command(flatten)]

@@ -21,7 +21,8 @@
 //! - percentages recomputed from the counts with [`crate::Percent`] (half-up,
 //!   `0,00` when the denominator is 0), followed by `%` since 2024.
 //!
-//! [`decode`] also accepts Windows-1252, CRLF line ends, a BOM, a header
+//! [`decode`] also accepts the same saved as `.xlsx` or `.ods` ([`super::sheet`]),
+//! Windows-1252, CRLF line ends, a BOM, a header
 //! naming every group, groups in any order on a row, empty trailing groups,
 //! and what a spreadsheet writes when it saves the file again: `1,1` for
 //! `1,10`, `1` for `1,00`, codes without their leading zeros. It checks
@@ -544,9 +545,13 @@ pub fn decode_layout(
     import: &MinistryImport,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Layout, ResultsFile), FormatErrors> {
-    let (text, encoding) = decode_text(bytes)?;
-    let table = Table::read_str(&text, encoding, b';', progress)?;
-    decode_table(&table, import)
+    let table = if super::sheet::is_spreadsheet(bytes) {
+        super::sheet::read(bytes, progress)?
+    } else {
+        let (text, encoding) = decode_text(bytes)?;
+        Table::read_str(&text, encoding, b';', progress)?
+    };
+    decode_table(&table, import).map_err(|e| e.in_sheet(&table))
 }
 
 /// The département's code, the commune's code within it and the INSEE code

@@ -360,3 +360,51 @@ proptest! {
         let _ = decode(&bytes, imp, &mut |_, _| {});
     }
 }
+
+#[test]
+fn the_same_files_as_xlsx_and_ods_import_to_the_same_election() {
+    let sheets: [(&[u8], &[u8]); 5] = [
+        (
+            include_bytes!("../../../fixtures/ministry/candidats-2014.xlsx"),
+            include_bytes!("../../../fixtures/ministry/candidats-2014.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/candidats-2024.xlsx"),
+            include_bytes!("../../../fixtures/ministry/candidats-2024.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/listes-2024.xlsx"),
+            include_bytes!("../../../fixtures/ministry/listes-2024.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/europeennes-2019.xlsx"),
+            include_bytes!("../../../fixtures/ministry/europeennes-2019.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/municipales-2020.xlsx"),
+            include_bytes!("../../../fixtures/ministry/municipales-2020.ods"),
+        ),
+    ];
+    for ((name, text, _, layout, imp), (xlsx, ods)) in fixtures().into_iter().zip(sheets) {
+        let r = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect("csv");
+        for (what, bytes) in [("xlsx", xlsx), ("ods", ods)] {
+            let (read, s) = decode_layout(bytes, &imp, &mut |_, _| {})
+                .unwrap_or_else(|e| panic!("{name} as {what}: {e}"));
+            assert_eq!(read, layout, "{name} as {what}");
+            assert_eq!(s, r, "{name} as {what}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_cell_of_a_spreadsheet_names_its_sheet_row_and_column() {
+    let imp = import_for(ElectionKind::Municipales, "2026-03-15");
+    let bytes = include_bytes!("../../../fixtures/ministry/listes-2024-erreur.xlsx");
+    let errs = decode(bytes, &imp, &mut |_, _| {}).expect_err("bad cell");
+    assert_eq!(
+        shown(&errs),
+        vec![
+            "feuille « Résultats », ligne 4, colonne « Inscrits » : « 83O » n'est pas un nombre entier positif"
+        ]
+    );
+}
