@@ -9,7 +9,7 @@
 
 use election_data::ElectionKind;
 use election_data::formats::ElectionHeader;
-use election_data::formats::ministry::{MinistryImport, decode, decode_layout, encode_as};
+use election_data::formats::ministry::{Filter, MinistryImport, decode, decode_layout, encode_as};
 use election_data::validate::check_pv;
 use libfuzzer_sys::fuzz_target;
 
@@ -22,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
             round: 1,
             date: "2027-04-11".into(),
         },
-        commune: None,
+        filter: Filter::default(),
     };
     let Ok((layout, results)) = decode_layout(data, &import, &mut |_, _| {}) else {
         return;

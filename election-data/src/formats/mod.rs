@@ -812,6 +812,9 @@ pub fn assemble_election(
     bureaux: Vec<crate::model::Bureau>,
     candidates: Vec<crate::model::Candidate>,
 ) -> Result<Election, FormatErrors> {
+    // The header through serde (for the defaults); the large parts moved in
+    // afterwards, never copied into a JSON value (a national file has
+    // tens of thousands of bureaux).
     let value = serde_json::json!({
         "id": header.id,
         "label": header.label,
@@ -819,15 +822,19 @@ pub fn assemble_election(
         "round": header.round,
         "date": header.date,
         "turnout_hours": turnout_hours,
-        "perimeters": perimeters,
-        "bureaux": bureaux,
-        "candidates": candidates,
+        "perimeters": [],
+        "bureaux": [],
+        "candidates": [],
     });
-    serde_json::from_value(value).map_err(|e| {
+    let mut election: Election = serde_json::from_value(value).map_err(|e| {
         FormatErrors::one(FormatError::file(format!(
             "élection impossible à construire : {e}"
         )))
-    })
+    })?;
+    election.perimeters = perimeters;
+    election.bureaux = bureaux;
+    election.candidates = candidates;
+    Ok(election)
 }
 
 /// [`assemble_election`] followed by [`Election::check`], whose problems

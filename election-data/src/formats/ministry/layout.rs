@@ -83,6 +83,11 @@ pub enum GroupField {
     SiegesCc,
 }
 
+impl GroupField {
+    /// How many fields there are.
+    pub const COUNT: usize = 15;
+}
+
 const LEGACY_BASE: [(Base, &str); 21] = [
     (Base::DepCode, "Code du département"),
     (Base::DepLabel, "Libellé du département"),
@@ -145,6 +150,16 @@ const CANDIDATES_2014: [(GroupField, &str); 8] = [
     (GroupField::Nom, "Nom"),
     (GroupField::Prenom, "Prénom"),
     (GroupField::Nuance, "Nuance"),
+    (GroupField::Voix, "Voix"),
+    (GroupField::PctVoixIns, "% Voix/Ins"),
+    (GroupField::PctVoixExp, "% Voix/Exp"),
+];
+
+const CANDIDATES_2014_PLAIN: [(GroupField, &str); 7] = [
+    (GroupField::Number, "N°Panneau"),
+    (GroupField::Sexe, "Sexe"),
+    (GroupField::Nom, "Nom"),
+    (GroupField::Prenom, "Prénom"),
     (GroupField::Voix, "Voix"),
     (GroupField::PctVoixIns, "% Voix/Ins"),
     (GroupField::PctVoixExp, "% Voix/Exp"),
@@ -266,18 +281,24 @@ impl Layout {
     }
 
     /// The columns of one group, in order.
-    pub fn group(self) -> Vec<(GroupField, &'static str)> {
+    pub fn group(self) -> &'static [(GroupField, &'static str)] {
         match self {
-            Layout::Candidates2014 { nuance, .. } => CANDIDATES_2014
-                .iter()
-                .copied()
-                .filter(|(f, _)| nuance || *f != GroupField::Nuance)
-                .collect(),
-            Layout::Europeennes2019 => EUROPEENNES_2019.to_vec(),
-            Layout::Municipales2020 => MUNICIPALES_2020.to_vec(),
-            Layout::Candidates2024 => CANDIDATES_2024.to_vec(),
-            Layout::Lists2024 => LISTS_2024.to_vec(),
+            Layout::Candidates2014 { nuance: true, .. } => &CANDIDATES_2014,
+            Layout::Candidates2014 { nuance: false, .. } => &CANDIDATES_2014_PLAIN,
+            Layout::Europeennes2019 => &EUROPEENNES_2019,
+            Layout::Municipales2020 => &MUNICIPALES_2020,
+            Layout::Candidates2024 => &CANDIDATES_2024,
+            Layout::Lists2024 => &LISTS_2024,
         }
+    }
+
+    /// Where each field sits in a group (indexed by [`GroupField`]).
+    pub fn positions(self) -> [Option<usize>; GroupField::COUNT] {
+        let mut pos = [None; GroupField::COUNT];
+        for (i, (f, _)) in self.group().iter().enumerate() {
+            pos[*f as usize] = Some(i);
+        }
+        pos
     }
 
     /// Whether the header names every group with its number (`Voix 1`).

@@ -16,7 +16,7 @@ fn import_for(kind: ElectionKind, date: &str) -> MinistryImport {
             round: 1,
             date: date.into(),
         },
-        commune: None,
+        filter: Filter::default(),
     }
 }
 
@@ -286,7 +286,7 @@ fn filters_one_commune_of_a_national_file() {
     let errs = decode(two.as_bytes(), &import(), &mut |_, _| {}).expect_err("two communes");
     assert!(errs.0[0].message.contains("code INSEE"), "{}", errs);
     let mut one = import();
-    one.commune = Some("13005".into());
+    one.filter = Filter::commune("13005");
     let r = decode(two.as_bytes(), &one, &mut |_, _| {}).expect("one commune");
     assert_eq!(r.election.bureaux.len(), 1);
     assert_eq!(r.meta.commune_label, "Autre");
@@ -320,7 +320,7 @@ proptest! {
             nuance: x.election.candidates.iter().any(|c| c.nuance.is_some()),
         };
         let bytes = encode_as(&x, layout);
-        let imp = MinistryImport { header: header_of(&x.election), commune: None };
+        let imp = MinistryImport { header: header_of(&x.election), filter: Filter::default() };
         let back = decode(bytes.as_bytes(), &imp, &mut |_, _| {});
         prop_assert_eq!(back.as_ref().ok(), Some(&x), "{:?}", back.as_ref().err());
         prop_assert_eq!(back.map(|b| encode_as(&b, layout)).ok(), Some(bytes));
@@ -331,7 +331,10 @@ proptest! {
         // What a layout cannot carry (a circonscription, a sexe, a code's
         // missing zeros) is lost on the first pass; then the bytes are stable.
         let layout = Layout::ALL[l];
-        let imp = MinistryImport { header: header_of(&x.election), commune: None };
+        let padded: std::collections::BTreeSet<String> =
+            x.election.bureaux.iter().map(|b| values::pad_code(&b.code, 4)).collect();
+        prop_assume!(padded.len() == x.election.bureaux.len(), "04 and 4 are one bureau");
+        let imp = MinistryImport { header: header_of(&x.election), filter: Filter::default() };
         let first = encode_as(&x, layout);
         let once = decode(first.as_bytes(), &imp, &mut |_, _| {})
             .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}\n{first}")))?;
@@ -406,5 +409,61 @@ fn a_bad_cell_of_a_spreadsheet_names_its_sheet_row_and_column() {
         vec![
             "feuille « Résultats », ligne 4, colonne « Inscrits » : « 83O » n'est pas un nombre entier positif"
         ]
+    );
+}
+
+#[test]
+fn a_national_file_is_streamed_and_filtered_by_territory() {
+    // Three communes in two départements; blank lines and CRLF between.
+    let mut lines: Vec<String> = FIXTURE.lines().map(str::to_string).collect();
+    let other = lines[1].replace(";004;Valbonne-sur-Rhône;0001;", ";005;Autre;0001;");
+    let far = lines[1].replace(
+        "13;Bouches-du-Rhône;15;15ème circonscription;004;Valbonne-sur-Rhône;",
+        "29;Finistère;02;2ème circonscription;019;Brest;",
+    );
+    lines.insert(2, String::new());
+    lines.push(other);
+    lines.push(far);
+    let text = lines.join("\r\n") + "\r\n";
+    let latin = to_windows_1252(&text).expect("encodable");
+    let mut imp = import();
+    let mut seen = 0;
+    imp.filter = Filter {
+        departement: Some("29".into()),
+        circonscription: Some("2".into()),
+        communes: Vec::new(),
+    };
+    let (_, r) = decode_stream(&latin[..], latin.len() as u64, &imp, &mut |done, total| {
+        assert!(done <= total);
+        seen += 1;
+    })
+    .expect("one commune of the Finistère");
+    assert!(seen >= 1, "progress reported");
+    assert_eq!(r.meta.insee(), "29019");
+    assert_eq!(r.meta.commune_label, "Brest");
+    assert_eq!(r.election.bureaux.len(), 1);
+    // Every commune of the 13: two, refused with the line of each.
+    imp.filter = Filter {
+        departement: Some("13".into()),
+        ..Filter::default()
+    };
+    let errs = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect_err("two communes");
+    assert_eq!(errs.0.len(), 1, "{errs}");
+    assert_eq!(errs.0[0].line, Some(6), "the blank line counts: {errs}");
+    imp.filter = Filter {
+        communes: vec!["13004".into()],
+        ..Filter::default()
+    };
+    let (_, r) = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect("13004");
+    assert_eq!(r.election.bureaux.len(), 3);
+    // A bad row after a blank line has its own line number.
+    let bad = text.replacen(";1200;400;", ";1200;401;", 1);
+    let errs = decode_stream(bad.as_bytes(), 0, &imp, &mut |_, _| {}).expect_err("bad");
+    assert_eq!(errs.0[0].line, Some(4), "{errs}");
+    imp.filter.communes = vec!["99999".into()];
+    let errs = decode_stream(bad.as_bytes(), 0, &imp, &mut |_, _| {}).expect_err("none");
+    assert_eq!(
+        errs.to_string(),
+        "1 erreur dans le fichier\n  aucun bureau de la commune 99999 dans le fichier"
     );
 }

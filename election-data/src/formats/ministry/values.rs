@@ -43,15 +43,22 @@ pub fn parse_percent(raw: &str) -> Option<u32> {
 /// down, as a rounding of the binary floating-point ratio gives. `0` when
 /// `whole` is 0.
 pub fn percent_agrees(hundredths: u32, part: u64, whole: u64) -> bool {
-    let Some(expected) = crate::Percent::of(part, whole) else {
+    if whole == 0 {
         return hundredths == 0;
+    }
+    let expected = if part < (1 << 40) && whole < (1 << 40) {
+        // The same half-up rounding as `Percent::of`, in 64 bits.
+        let h = (2 * part * 10_000 + whole) / (2 * whole);
+        u32::try_from(h).unwrap_or(u32::MAX)
+    } else {
+        crate::Percent::of(part, whole).map_or(0, crate::Percent::hundredths)
     };
-    let expected = expected.hundredths();
     if hundredths == expected {
         return true;
     }
     // part × 10000 / whole = k + 1/2 exactly ⇔ (2 × part × 10000) mod (2 × whole) = whole.
     let tie = (2 * u128::from(part) * 10_000) % (2 * u128::from(whole)) == u128::from(whole);
+    // (Only reached when the printed value is not the half-up one.)
     tie && hundredths + 1 == expected
 }
 
