@@ -6,7 +6,8 @@
 # Same conventions as fuzz-seats.sh: the fuzz crate lives in fuzz/, outside
 # the workspace; RUSTC_BOOTSTRAP=1 lets the stable toolchain take cargo-fuzz's
 # nightly flags; AddressSanitizer when available, else --sanitizer none.
-# The ministry target starts from the sample file in election-data/fixtures/.
+# The ministry target starts from the fixtures of every layout in
+# election-data/fixtures/ (and their spreadsheet copies).
 #
 # Usage: .ci/fuzz-imports.sh [SECONDS_PER_TARGET]   (default 20; FUZZ_SECONDS works too)
 set -euo pipefail
@@ -37,6 +38,7 @@ fi
 
 mkdir -p corpus/import_setup corpus/import_ministry
 cp ../election-data/fixtures/ministry-sample.csv corpus/import_ministry/sample.csv
+cp ../election-data/fixtures/ministry/*.csv corpus/import_ministry/
 printf 'code;nom;adresse;inscrits;canton;quartier\n0001;Mairie;1 place;1005;Nord;Centre\n' \
     >corpus/import_setup/bureaux.csv
 printf 'N\xb0 Panneau;Nom;Pr\xe9nom;Nuance;Couleur\n1;ARNAUD;Nathalie;EXG;\n' \

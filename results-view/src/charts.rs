@@ -86,6 +86,40 @@ fn clip(s: &str, max: usize) -> String {
     }
 }
 
+/// A bar's label as it fits its column: one line of at most 20 characters,
+/// or else up to two lines of at most 24 (at a smaller size), broken between
+/// words, the second ending with `…` when the name is longer still. The
+/// beginning of a name is never cut; the full name is the bar's `<title>`
+/// and is in the table beside the chart.
+fn wrap_label(s: &str) -> Vec<String> {
+    const ONE: usize = 20;
+    const WIDE: usize = 24;
+    if s.chars().count() <= ONE {
+        return vec![s.to_string()];
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in s.split_whitespace() {
+        let len = current.chars().count();
+        if len > 0 && len + 1 + word.chars().count() > WIDE {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    if lines.len() > 2 {
+        let rest = lines[1..].join(" ");
+        lines.truncate(1);
+        lines.push(rest);
+    }
+    lines.into_iter().map(|l| clip(&l, WIDE)).collect()
+}
+
 /// Horizontal bars, one per entry, in the order given, each in its colour;
 /// the longest bar is the largest share.
 pub fn bars(items: &[Bar], alt: &str) -> String {
@@ -107,11 +141,23 @@ pub fn bars(items: &[Bar], alt: &str) -> String {
                 u64::from(b.hundredths) * u64::try_from(span).unwrap_or(0) / u64::from(max),
             )
             .unwrap_or(0);
-            let _ = root.draw(&Text::new(
-                clip(&b.label, 24),
-                (LABEL_W - 10, mid),
-                text_style(16.0, &INK, HPos::Right, VPos::Center),
-            ));
+            let lines = wrap_label(&b.label);
+            if let [one] = lines.as_slice() {
+                let _ = root.draw(&Text::new(
+                    one.clone(),
+                    (LABEL_W - 10, mid),
+                    text_style(16.0, &INK, HPos::Right, VPos::Center),
+                ));
+            } else {
+                for (k, line) in lines.iter().enumerate() {
+                    let dy = if k == 0 { -7 } else { 7 };
+                    let _ = root.draw(&Text::new(
+                        line.clone(),
+                        (LABEL_W - 10, mid + dy),
+                        text_style(12.5, &INK, HPos::Right, VPos::Center),
+                    ));
+                }
+            }
             let _ = root.draw(&Rectangle::new(
                 [
                     (LABEL_W, y0 + 5),
@@ -129,6 +175,20 @@ pub fn bars(items: &[Bar], alt: &str) -> String {
             ));
         }
         let _ = root.present();
+    }
+    // Each row carries the full name as its title (a tooltip, and read by
+    // screen readers), over an invisible rectangle covering the row.
+    if let Some(end) = svg.rfind("</svg>") {
+        let mut titles = String::new();
+        for (i, b) in items.iter().enumerate() {
+            let y0 = 6 + ROW as usize * i;
+            titles.push_str(&format!(
+                "<rect x=\"0\" y=\"{y0}\" width=\"{W}\" height=\"{ROW}\" fill=\"transparent\"><title>{} : {}</title></rect>\n",
+                attr(&b.label),
+                attr(&b.value)
+            ));
+        }
+        svg.insert_str(end, &titles);
     }
     finish(svg, alt)
 }
@@ -419,6 +479,31 @@ mod tests {
         assert_eq!(parse_colour("#123f8c"), RGBColor(0x12, 0x3f, 0x8c));
         assert_eq!(parse_colour("red"), RGBColor(0x88, 0x88, 0x88));
         assert_eq!(parse_colour("#12"), RGBColor(0x88, 0x88, 0x88));
+    }
+
+    #[test]
+    fn long_names_are_wrapped_never_cut_at_the_start() {
+        let name = "Valbonne en commun (Claire Durand-Lefèvre et ses colistiers)";
+        let lines = wrap_label(name);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines[0], "Valbonne en commun");
+        assert!(lines[1].starts_with("(Claire"), "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 24), "{lines:?}");
+        assert_eq!(wrap_label("Liste courte"), vec!["Liste courte"]);
+        let svg = bars(
+            &[Bar {
+                label: name.into(),
+                colour: "#e4007c".into(),
+                hundredths: 3438,
+                value: "34,38 %".into(),
+            }],
+            "Résultats",
+        );
+        assert!(
+            svg.contains("<title>Valbonne en commun (Claire Durand-Lefèvre et ses colistiers) : 34,38 %</title>"),
+            "{svg}"
+        );
+        assert!(svg.contains("\nValbonne en commun\n"), "{svg}");
     }
 
     #[test]

@@ -304,10 +304,15 @@ async fn ministry_export_round_trips_through_a_fresh_database(backend: Backend) 
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&first));
     let text = String::from_utf8(first.clone()).expect("UTF-8");
     assert_eq!(text.lines().count(), 1 + 6, "{text}");
+    // A 2027 election: the layout the ministry publishes since 2024.
+    assert!(
+        text.starts_with("Code département;Libellé département;Code commune;"),
+        "{text}"
+    );
     assert!(
         text.lines()
             .nth(1)
-            .is_some_and(|l| l.starts_with("13;Bouches-du-Rhône;;;004;Valbonne-sur-Rhône;0001;")),
+            .is_some_and(|l| l.starts_with("13;Bouches-du-Rhône;13004;Valbonne-sur-Rhône;0001;")),
         "{text}"
     );
     let (status, _) = download(&app.base, &format!("{path}&source=desk"), None).await;
@@ -485,3 +490,76 @@ async fn seats_and_printable_records(backend: Backend) {
     app.running.shutdown().await;
 }
 both_backends!(seats_and_printable_records);
+
+/// A municipal election from the ministry's 2024 lists layout saved as
+/// `.ods`, imported by the CLI, served and exported again in its layout.
+async fn ministry_lists_from_a_spreadsheet(backend: Backend) {
+    let test = "ministry_lists_from_a_spreadsheet";
+    let Some(db) = fresh_database(backend, test).await else {
+        return;
+    };
+    let tmp = temp_dir();
+    let file = write(
+        tmp.path(),
+        "listes-2024.ods",
+        include_bytes!("../../election-data/fixtures/ministry/listes-2024.ods"),
+    );
+    let out = urne(&[
+        "import",
+        "ministry",
+        &file,
+        "--id",
+        "municipales-2026",
+        "--label",
+        "Municipales 2026",
+        "--kind",
+        "municipales",
+        "--date",
+        "2026-03-15",
+        "--database-url",
+        &db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let app = start(&db).await;
+    let (status, election) = app.get_text("/api/elections/municipales-2026").await;
+    assert_eq!(status, 200, "{election}");
+    assert!(
+        election.contains("Valbonne en commun ; pour une ville solidaire"),
+        "{election}"
+    );
+    let (status, results) = app
+        .get_text("/api/elections/municipales-2026/results")
+        .await;
+    assert_eq!(status, 200, "{results}");
+    assert!(
+        results.contains(r#"{"candidate":1,"voix":205,"pct_exprimes":25.63,"pct_inscrits":17.08}"#),
+        "{results}"
+    );
+    let (status, bytes) = download(
+        &app.base,
+        "/api/elections/municipales-2026/export/ministere",
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let csv = include_str!("../../election-data/fixtures/ministry/listes-2024.csv");
+    assert_eq!(
+        text.lines().next(),
+        csv.lines().next(),
+        "the 2024 lists header"
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
+    // The counts and percentages of each bureau are the file's.
+    for (got, want) in text.lines().zip(csv.lines()).skip(1) {
+        let counts = |l: &str| l.split(';').take(19).collect::<Vec<_>>().join(";");
+        assert_eq!(counts(got), counts(want));
+    }
+    assert!(text.contains(";205;17,08%;25,63%;"), "{text}");
+    app.running.shutdown().await;
+}
+both_backends!(ministry_lists_from_a_spreadsheet);

@@ -487,6 +487,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             election,
             pvs,
             people: BTreeMap::new(),
+            printed: BTreeMap::new(),
         },
         issued_at,
     })

@@ -11,6 +11,7 @@
 //! - [`opendata`]: one CSV row per bureau × candidate, for open-data portals.
 //! - [`nist`]: NIST SP 1500-100 (version 2) election results JSON.
 //! - [`eml`]: OASIS EML 510 count XML.
+//! - [`sheet`]: `.xlsx`, `.ods` and `.xls` input, for every import.
 //!
 //! Decoders are all-or-nothing: they return every problem found
 //! ([`FormatErrors`], each with its line, field and a French message) and
@@ -36,6 +37,7 @@ pub mod nist;
 pub mod opendata;
 pub mod prefecture;
 pub mod setup;
+pub mod sheet;
 mod xml;
 
 /// One problem in an imported file.
@@ -47,6 +49,9 @@ pub struct FormatError {
     pub field: Option<String>,
     /// What is wrong, in French.
     pub message: String,
+    /// The sheet of a spreadsheet the line is in (`None` for a text file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sheet: Option<String>,
 }
 
 impl FormatError {
@@ -55,6 +60,7 @@ impl FormatError {
             line: Some(line),
             field: Some(field.into()),
             message: message.into(),
+            sheet: None,
         }
     }
 
@@ -63,6 +69,7 @@ impl FormatError {
             line: Some(line),
             field: None,
             message: message.into(),
+            sheet: None,
         }
     }
 
@@ -71,12 +78,21 @@ impl FormatError {
             line: None,
             field: None,
             message: message.into(),
+            sheet: None,
         }
     }
 }
 
 impl fmt::Display for FormatError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(sheet) = &self.sheet {
+            write!(f, "feuille « {sheet} »")?;
+            f.write_str(if self.line.is_none() && self.field.is_none() {
+                " : "
+            } else {
+                ", "
+            })?;
+        }
         match (&self.line, &self.field) {
             (Some(l), Some(c)) => write!(f, "ligne {l}, colonne « {c} » : {}", self.message),
             (Some(l), None) => write!(f, "ligne {l} : {}", self.message),
@@ -108,6 +124,16 @@ impl fmt::Display for FormatErrors {
 impl FormatErrors {
     pub fn one(e: FormatError) -> FormatErrors {
         FormatErrors(vec![e])
+    }
+
+    /// The errors found in a table read from a spreadsheet name its sheet.
+    pub fn in_sheet(mut self, table: &Table) -> FormatErrors {
+        if let Some(sheet) = &table.sheet {
+            for e in &mut self.0 {
+                e.sheet.get_or_insert_with(|| sheet.clone());
+            }
+        }
+        self
     }
 
     /// `Ok(value)` when no error was collected.
@@ -197,13 +223,19 @@ pub struct Table {
     pub header_line: u64,
     pub header: Vec<String>,
     pub rows: Vec<(u64, Vec<String>)>,
+    /// The sheet, for a table read from a spreadsheet ([`sheet`]).
+    pub sheet: Option<String>,
 }
 
 impl Table {
-    /// Decodes the text ([`decode_text`]), detects the separator
+    /// Reads a spreadsheet's first sheet ([`sheet::read`]) or else decodes
+    /// the text ([`decode_text`]), detects the separator
     /// ([`detect_separator`]) and reads every record. `progress` is told the
-    /// bytes read so far and the total, now and then.
+    /// bytes (rows, for a spreadsheet) read so far and the total, now and then.
     pub fn read(bytes: &[u8], progress: &mut dyn FnMut(u64, u64)) -> Result<Table, FormatErrors> {
+        if sheet::is_spreadsheet(bytes) {
+            return sheet::read(bytes, progress);
+        }
         let (text, encoding) = decode_text(bytes)?;
         let separator = detect_separator(&text);
         Table::read_str(&text, encoding, separator, progress)
@@ -289,6 +321,7 @@ impl Table {
             header_line,
             header,
             rows,
+            sheet: None,
         })
     }
 
@@ -652,7 +685,28 @@ pub struct ResultsFile {
     pub pvs: BTreeMap<String, ProcesVerbal>,
     /// Sexe, nom and prénom of the candidates, by panel number. A candidate
     /// without an entry is written with [`Person::from_name`] of its name.
+    /// For a list, the head of the list.
     pub people: BTreeMap<u32, Person>,
+    /// What a file printed about a candidate or a list beyond the ballot
+    /// (short label, outcome, seats), by panel number, kept so that the file
+    /// is written again as it was read. Empty for the results of a night.
+    pub printed: BTreeMap<u32, Printed>,
+}
+
+/// What the ministry's file prints about a candidate or a list beyond the
+/// ballot: the list's short label, the outcome and the seats as it states
+/// them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Printed {
+    pub short_label: String,
+    /// `Elu`, `QUALIF T2`…, as printed.
+    pub elu: String,
+    /// Seats in the municipal council.
+    pub sieges_cm: Option<u32>,
+    /// Seats in the sector council (Paris, Lyon, Marseille).
+    pub sieges_secteur: Option<u32>,
+    /// Seats in the community council.
+    pub sieges_cc: Option<u32>,
 }
 
 impl ResultsFile {
@@ -682,6 +736,7 @@ impl ResultsFile {
             election,
             pvs,
             people: BTreeMap::new(),
+            printed: BTreeMap::new(),
         }
     }
 
@@ -757,6 +812,9 @@ pub fn assemble_election(
     bureaux: Vec<crate::model::Bureau>,
     candidates: Vec<crate::model::Candidate>,
 ) -> Result<Election, FormatErrors> {
+    // The header through serde (for the defaults); the large parts moved in
+    // afterwards, never copied into a JSON value (a national file has
+    // tens of thousands of bureaux).
     let value = serde_json::json!({
         "id": header.id,
         "label": header.label,
@@ -764,15 +822,19 @@ pub fn assemble_election(
         "round": header.round,
         "date": header.date,
         "turnout_hours": turnout_hours,
-        "perimeters": perimeters,
-        "bureaux": bureaux,
-        "candidates": candidates,
+        "perimeters": [],
+        "bureaux": [],
+        "candidates": [],
     });
-    serde_json::from_value(value).map_err(|e| {
+    let mut election: Election = serde_json::from_value(value).map_err(|e| {
         FormatErrors::one(FormatError::file(format!(
             "élection impossible à construire : {e}"
         )))
-    })
+    })?;
+    election.perimeters = perimeters;
+    election.bureaux = bureaux;
+    election.candidates = candidates;
+    Ok(election)
 }
 
 /// [`assemble_election`] followed by [`Election::check`], whose problems
@@ -792,6 +854,7 @@ pub fn checked_election(
                     line: None,
                     field: Some(e.field),
                     message: e.message,
+                    sheet: None,
                 })
                 .collect(),
         )

@@ -774,6 +774,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             election,
             pvs,
             people,
+            printed: BTreeMap::new(),
         },
         generated_at: report.generated_date,
     })

@@ -439,6 +439,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
         election,
         pvs,
         people,
+        printed: BTreeMap::new(),
     })
 }
 

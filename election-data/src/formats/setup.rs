@@ -190,14 +190,18 @@ pub fn slug_code(prefix: &str, name: &str) -> String {
 /// parent of every perimeter named in the file.
 pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErrors> {
     let table = Table::read(bytes, &mut |_, _| {})?;
+    bureaux_of(&table, root).map_err(|e| e.in_sheet(&table))
+}
+
+fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
     let code_col = table.column(BUREAU_CODE);
     let name_col = table.column(BUREAU_NAME);
     let mut errs = Vec::new();
     if code_col.is_none() {
-        errs.push(missing_column(&table, "code", BUREAU_CODE));
+        errs.push(missing_column(table, "code", BUREAU_CODE));
     }
     if name_col.is_none() {
-        errs.push(missing_column(&table, "nom", BUREAU_NAME));
+        errs.push(missing_column(table, "nom", BUREAU_NAME));
     }
     if !errs.is_empty() {
         return Err(FormatErrors(errs));
@@ -216,11 +220,11 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
     let mut seen: BTreeMap<String, u64> = BTreeMap::new();
     for (line, row) in &table.rows {
         let line = *line;
-        if !check_width(&table, line, row, &mut errs) {
+        if !check_width(table, line, row, &mut errs) {
             continue;
         }
         let code = cell(row, code_col);
-        let code_h = code_col.map(|c| header_name(&table, c)).unwrap_or_default();
+        let code_h = code_col.map(|c| header_name(table, c)).unwrap_or_default();
         let mut ok = true;
         if code.is_empty() {
             errs.push(FormatError::at(line, &code_h, "le code du bureau est vide"));
@@ -244,7 +248,7 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
         }
         let name = cell(row, name_col);
         if name.is_empty() {
-            let h = name_col.map(|c| header_name(&table, c)).unwrap_or_default();
+            let h = name_col.map(|c| header_name(table, c)).unwrap_or_default();
             errs.push(FormatError::at(line, h, "le nom du bureau est vide"));
             ok = false;
         }
@@ -255,7 +259,7 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
             n
         } else {
             let h = inscrits_col
-                .map(|c| header_name(&table, c))
+                .map(|c| header_name(table, c))
                 .unwrap_or_default();
             errs.push(FormatError::at(
                 line,
@@ -275,7 +279,7 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
             if pcode.len() == prefix.len() {
                 errs.push(FormatError::at(
                     line,
-                    header_name(&table, *col),
+                    header_name(table, *col),
                     format!("« {pname} » ne contient ni lettre ni chiffre"),
                 ));
                 ok = false;
@@ -285,7 +289,7 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
                 Some((known, first)) if known != pname => {
                     errs.push(FormatError::at(
                         line,
-                        header_name(&table, *col),
+                        header_name(table, *col),
                         format!(
                             "« {pname} » et « {known} » (ligne {first}) donnent le même code {pcode} : renommez l'un des deux"
                         ),
@@ -334,21 +338,25 @@ pub fn decode_bureaux(bytes: &[u8], root: &str) -> Result<BureauxFile, FormatErr
 /// `progress` follows the reading of large files (bytes read, total).
 pub fn decode_roll(bytes: &[u8], progress: &mut dyn FnMut(u64, u64)) -> Result<Roll, FormatErrors> {
     let table = Table::read(bytes, progress)?;
+    roll_of(&table).map_err(|e| e.in_sheet(&table))
+}
+
+fn roll_of(table: &Table) -> Result<Roll, FormatErrors> {
     let Some(bureau_col) = table.column(BUREAU_CODE) else {
         return Err(FormatErrors::one(missing_column(
-            &table,
+            table,
             "bureau",
             BUREAU_CODE,
         )));
     };
     let count_col = table.column(INSCRITS);
-    let bureau_h = header_name(&table, bureau_col);
+    let bureau_h = header_name(table, bureau_col);
     let mut errs = Vec::new();
     let mut inscrits: BTreeMap<String, u32> = BTreeMap::new();
     let mut lines: BTreeMap<String, u64> = BTreeMap::new();
     for (line, row) in &table.rows {
         let line = *line;
-        if !check_width(&table, line, row, &mut errs) {
+        if !check_width(table, line, row, &mut errs) {
             continue;
         }
         let code = cell(row, Some(bureau_col));
@@ -377,7 +385,7 @@ pub fn decode_roll(bytes: &[u8], progress: &mut dyn FnMut(u64, u64)) -> Result<R
                     None => {
                         errs.push(FormatError::at(
                             line,
-                            header_name(&table, c),
+                            header_name(table, c),
                             format!("« {raw} » n'est pas un nombre d'inscrits (entier positif)"),
                         ));
                         continue;
@@ -449,14 +457,18 @@ pub fn apply_roll(bureaux: &mut [Bureau], roll: &Roll) -> Result<(), FormatError
 /// Reads the candidates (or lists) file.
 pub fn decode_candidates(bytes: &[u8]) -> Result<CandidatesFile, FormatErrors> {
     let table = Table::read(bytes, &mut |_, _| {})?;
+    candidates_of(&table).map_err(|e| e.in_sheet(&table))
+}
+
+fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
     let number_col = table.column(PANNEAU);
     let name_col = table.column(CANDIDATE_NAME);
     let mut errs = Vec::new();
     if number_col.is_none() {
-        errs.push(missing_column(&table, "panneau", PANNEAU));
+        errs.push(missing_column(table, "panneau", PANNEAU));
     }
     if name_col.is_none() {
-        errs.push(missing_column(&table, "nom", CANDIDATE_NAME));
+        errs.push(missing_column(table, "nom", CANDIDATE_NAME));
     }
     if !errs.is_empty() {
         return Err(FormatErrors(errs));
@@ -465,13 +477,13 @@ pub fn decode_candidates(bytes: &[u8]) -> Result<CandidatesFile, FormatErrors> {
     let sexe_col = table.column(SEXE);
     let nuance_col = table.column(NUANCE);
     let colour_col = table.column(COLOUR);
-    let h = |c: Option<usize>| c.map(|c| header_name(&table, c)).unwrap_or_default();
+    let h = |c: Option<usize>| c.map(|c| header_name(table, c)).unwrap_or_default();
     let mut candidates = Vec::new();
     let mut people = BTreeMap::new();
     let mut seen: BTreeMap<u32, u64> = BTreeMap::new();
     for (line, row) in &table.rows {
         let line = *line;
-        if !check_width(&table, line, row, &mut errs) {
+        if !check_width(table, line, row, &mut errs) {
             continue;
         }
         let mut ok = true;
@@ -661,6 +673,35 @@ mod tests {
             errs.0[3].to_string(),
             "ligne 6, colonne « inscrits » : « abc » n'est pas un nombre d'inscrits (entier positif)"
         );
+    }
+
+    #[test]
+    fn setup_files_as_xlsx_and_ods_read_as_their_csv() {
+        let csv = include_bytes!("../../fixtures/setup/bureaux.csv");
+        let want = decode_bureaux(csv, "13004").expect("csv");
+        for bytes in [
+            &include_bytes!("../../fixtures/setup/bureaux.xlsx")[..],
+            &include_bytes!("../../fixtures/setup/bureaux.ods")[..],
+        ] {
+            assert_eq!(decode_bureaux(bytes, "13004"), Ok(want.clone()));
+        }
+        let csv = include_bytes!("../../fixtures/setup/candidats.csv");
+        let want = decode_candidates(csv).expect("csv");
+        for bytes in [
+            &include_bytes!("../../fixtures/setup/candidats.xlsx")[..],
+            &include_bytes!("../../fixtures/setup/candidats.ods")[..],
+        ] {
+            assert_eq!(decode_candidates(bytes), Ok(want.clone()));
+        }
+        let bad = include_bytes!("../../fixtures/setup/bureaux-erreur.ods");
+        let errs = decode_bureaux(bad, "13004").expect_err("bad cell");
+        let shown: Vec<String> = errs.0.iter().map(ToString::to_string).collect();
+        assert_eq!(shown.len(), 1, "{shown:?}");
+        assert!(
+            shown[0].starts_with("feuille « Bureaux », ligne 3, colonne « Inscrits » : « 1O45 »"),
+            "{shown:?}"
+        );
+        assert!(decode_roll(b"PK\x03\x04garbage", &mut |_, _| {}).is_err());
     }
 
     #[test]

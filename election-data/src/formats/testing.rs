@@ -167,6 +167,7 @@ prop_compose! {
             election,
             pvs,
             people: persons,
+            printed: BTreeMap::new(),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `urne import setup` (an election from the commune's CSV files) and
+//! `urne import setup` (an election from the commune's CSV or spreadsheet files) and
 //! `urne import ministry` (a past election with its results, from the
 //! ministry's per-bureau file), straight against the database like
 //! `serve`. Nothing is written unless the whole file is valid; every problem
@@ -58,7 +58,7 @@ impl ElectionArgs {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ImportCommand {
-    /// Define an election from the commune's CSV files (bureaux,
+    /// Define an election from the commune's CSV, .xlsx or .ods files (bureaux,
     /// candidates, optionally the electoral roll).
     Setup {
         #[command(flatten)]
@@ -82,13 +82,21 @@ pub enum ImportCommand {
     /// Load a past election with its results from the ministry's
     /// per-bureau file; bureaux are stored as published.
     Ministry {
-        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252).
+        /// The ministry's file (CSV, `;`, UTF-8 or Windows-1252, or .xlsx/.ods), in any of its
+        /// layouts (2014–2022, européennes, municipales 2020, since 2024).
         file: PathBuf,
         #[command(flatten)]
         election: ElectionArgs,
-        /// Keep only this commune of a national file (INSEE code).
+        /// Keep only these communes of a national file (INSEE codes,
+        /// separated by commas or the option repeated).
+        #[arg(long, value_delimiter = ',')]
+        commune: Vec<String>,
+        /// Keep only the bureaux of this département (`29`, `2A`).
         #[arg(long)]
-        commune: Option<String>,
+        departement: Option<String>,
+        /// Keep only the bureaux of this circonscription of the département (`02`).
+        #[arg(long)]
+        circonscription: Option<String>,
     },
 }
 
@@ -173,19 +181,19 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             file,
             election,
             commune,
+            departement,
+            circonscription,
         } => {
             let header = election.header()?;
-            let bytes = read(&file)?;
-            let bar = progress_for(bytes.len() as u64, "fichier du ministère");
-            let decoded = ministry::decode(
-                &bytes,
-                &ministry::MinistryImport { header, commune },
-                &mut |done, total| {
-                    bar.set_length(total);
-                    bar.set_position(done);
+            let import = ministry::MinistryImport {
+                header,
+                filter: ministry::Filter {
+                    departement,
+                    circonscription,
+                    communes: commune,
                 },
-            );
-            bar.finish_and_clear();
+            };
+            let decoded = read_ministry(&file, &import)?;
             let results = decoded.map_err(|e| report(&file, e))?;
             println!(
                 "{} : commune {} ({}), {} bureaux, {} candidats",
@@ -209,6 +217,33 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Reads a ministry file: a text file is streamed (bounded memory, only
+/// the filter's rows kept) with a progress bar; a spreadsheet is read whole.
+fn read_ministry(
+    path: &Path,
+    import: &ministry::MinistryImport,
+) -> anyhow::Result<Result<ResultsFile, FormatErrors>> {
+    use std::io::{BufRead, BufReader};
+    let opened =
+        std::fs::File::open(path).with_context(|| format!("lecture de {}", path.display()))?;
+    let total = opened.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut reader = BufReader::with_capacity(1 << 20, opened);
+    let head = reader
+        .fill_buf()
+        .with_context(|| format!("lecture de {}", path.display()))?;
+    if election_data::formats::sheet::is_spreadsheet(head) {
+        let bytes = read(path)?;
+        return Ok(ministry::decode(&bytes, import, &mut |_, _| {}));
+    }
+    let bar = progress_for(total, "fichier du ministère");
+    let decoded = ministry::decode_stream(reader, total, import, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    Ok(decoded.map(|(_, r)| r))
 }
 
 /// Creates the election and stores each bureau's procès-verbal as

@@ -135,11 +135,11 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
                 fieldset {
                     legend { "Fichiers" }
                     p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier…)" } br;
-                        input id="bureaux" name="bureaux" type="file" accept=".csv,text/csv"; }
+                        input id="bureaux" name="bureaux" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
                     p { label for="candidates" { "Candidats ou listes (n° panneau, nom, prénom, sexe, nuance, couleur)" } br;
-                        input id="candidates" name="candidates" type="file" accept=".csv,text/csv"; }
+                        input id="candidates" name="candidates" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
                     p { label for="roll" { "Liste électorale (facultative : une ligne par électeur, ou bureau et inscrits)" } br;
-                        input id="roll" name="roll" type="file" accept=".csv,text/csv"; }
+                        input id="roll" name="roll" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
                 }
                 p { button type="submit" { "Vérifier et importer" } }
             }

@@ -1,0 +1,469 @@
+//! The ministry codec against fixtures in every layout, their spreadsheet
+//! copies, and random results.
+
+use super::*;
+use crate::formats::testing::{arb_results, header_of};
+use crate::formats::to_windows_1252;
+use crate::model::ElectionKind;
+use proptest::prelude::*;
+
+fn import_for(kind: ElectionKind, date: &str) -> MinistryImport {
+    MinistryImport {
+        header: ElectionHeader {
+            id: "import".into(),
+            label: "Élection importée".into(),
+            kind,
+            round: 1,
+            date: date.into(),
+        },
+        filter: Filter::default(),
+    }
+}
+
+fn import() -> MinistryImport {
+    import_for(ElectionKind::Presidentielle, "2022-04-10")
+}
+
+const FIXTURE: &str = include_str!("../../../fixtures/ministry-sample.csv");
+
+/// Each layout's fixture, its spreadsheet copy, and the election it is of.
+fn fixtures() -> Vec<(
+    &'static str,
+    &'static str,
+    &'static str,
+    Layout,
+    MinistryImport,
+)> {
+    vec![
+        (
+            "candidats-2014.csv",
+            include_str!("../../../fixtures/ministry/candidats-2014.csv"),
+            include_str!("../../../fixtures/ministry/candidats-2014-tableur.csv"),
+            Layout::Candidates2014 {
+                circonscription: true,
+                nuance: true,
+            },
+            import_for(ElectionKind::Legislatives, "2022-06-12"),
+        ),
+        (
+            "candidats-2024.csv",
+            include_str!("../../../fixtures/ministry/candidats-2024.csv"),
+            include_str!("../../../fixtures/ministry/candidats-2024-tableur.csv"),
+            Layout::Candidates2024,
+            import_for(ElectionKind::Legislatives, "2024-06-30"),
+        ),
+        (
+            "listes-2024.csv",
+            include_str!("../../../fixtures/ministry/listes-2024.csv"),
+            include_str!("../../../fixtures/ministry/listes-2024-tableur.csv"),
+            Layout::Lists2024,
+            import_for(ElectionKind::Municipales, "2026-03-15"),
+        ),
+        (
+            "europeennes-2019.csv",
+            include_str!("../../../fixtures/ministry/europeennes-2019.csv"),
+            include_str!("../../../fixtures/ministry/europeennes-2019-tableur.csv"),
+            Layout::Europeennes2019,
+            import_for(ElectionKind::Europeennes, "2019-05-26"),
+        ),
+        (
+            "municipales-2020.csv",
+            include_str!("../../../fixtures/ministry/municipales-2020.csv"),
+            include_str!("../../../fixtures/ministry/municipales-2020-tableur.csv"),
+            Layout::Municipales2020,
+            import_for(ElectionKind::Municipales, "2020-03-15"),
+        ),
+    ]
+}
+
+fn shown(errs: &FormatErrors) -> Vec<String> {
+    errs.0.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn every_layout_round_trips_byte_for_byte_and_exports_in_its_year() {
+    for (name, text, _, layout, imp) in fixtures() {
+        let (read, r) = decode_layout(text.as_bytes(), &imp, &mut |_, _| {})
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(read, layout, "{name}");
+        assert_eq!(r.meta.insee(), "13004", "{name}");
+        assert_eq!(r.election.bureaux.len(), 3, "{name}");
+        assert_eq!(r.election.bureaux[0].code, "0001", "{name}");
+        assert_eq!(
+            encode_as(&r, layout),
+            text,
+            "{name}: encode_as(decode(bytes)) == bytes"
+        );
+        // The election's year and kind choose the same layout.
+        assert_eq!(
+            encode_string(&r),
+            text,
+            "{name}: encode(decode(bytes)) == bytes"
+        );
+    }
+}
+
+#[test]
+fn what_each_layout_tells_about_lists() {
+    let all = fixtures();
+    let (_, lists, _, _, imp) = &all[2];
+    let r = decode(lists.as_bytes(), imp, &mut |_, _| {}).expect("lists 2024");
+    assert_eq!(r.election.candidates.len(), 4);
+    assert_eq!(
+        r.election.candidates[0].name,
+        "Valbonne en commun ; pour une ville solidaire"
+    );
+    assert_eq!(r.election.candidates[0].nuance.as_deref(), Some("LUG"));
+    assert_eq!(r.people[&1].nom, "ARNAUD");
+    assert_eq!(r.people[&1].sexe, Some(Sexe::F));
+    assert_eq!(r.printed[&1].short_label, "VALBONNE EN COMMUN");
+    assert_eq!(r.printed[&2].sieges_cm, Some(18));
+    assert_eq!(r.printed[&2].sieges_cc, Some(4));
+    let (_, euro, _, _, imp) = &all[3];
+    let r = decode(euro.as_bytes(), imp, &mut |_, _| {}).expect("européennes");
+    assert_eq!(r.people[&3].nom, "CHEVALIER Sophie");
+    assert_eq!(
+        r.election.candidates[2].name,
+        "Valbonne d'abord, \"vraiment\""
+    );
+    let (_, mun, _, _, imp) = &all[4];
+    let r = decode(mun.as_bytes(), imp, &mut |_, _| {}).expect("municipales 2020");
+    assert_eq!(r.printed[&2].sieges_cm, Some(18));
+    assert_eq!(r.printed[&2].sieges_secteur, None);
+    assert_eq!(r.pvs["0002"].voix_of(4), 115);
+}
+
+#[test]
+fn a_file_saved_by_a_spreadsheet_imports_to_the_same_election() {
+    for (name, text, saved, layout, imp) in fixtures() {
+        assert!(
+            saved.contains("\r\n") && saved.contains(";1;"),
+            "{name}: codes without zeros"
+        );
+        let r = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect("canonical");
+        let s = decode(saved.as_bytes(), &imp, &mut |_, _| {})
+            .unwrap_or_else(|e| panic!("{name} saved by a spreadsheet: {e}"));
+        assert_eq!(s, r, "{name}");
+        assert_eq!(
+            encode_as(&s, layout),
+            text,
+            "{name}: exported again in canonical form"
+        );
+    }
+    // `1,1` for `1,10` and `1` for `1,00` are in the copies.
+    let all = fixtures();
+    assert!(all[1].2.contains(";1%;"), "a 1,00% shortened to 1%");
+    assert!(all[0].2.contains(";0,9;"), "a 0,90 shortened to 0,9");
+}
+
+#[test]
+fn the_ministrys_rounding_of_an_exact_tie_is_accepted_and_nothing_else() {
+    let all = fixtures();
+    let (_, lists, _, layout, imp) = &all[2];
+    // 205 / 800 = 25.625 %: the ministry printed 25,62%.
+    assert!(lists.contains(";205;17,08%;25,63%;"));
+    let ministry = lists.replacen(";205;17,08%;25,63%;", ";205;17,08%;25,62%;", 1);
+    let r = decode(ministry.as_bytes(), imp, &mut |_, _| {}).expect("the tie rounded down");
+    // Urne writes its own exact half-up figure.
+    assert_eq!(encode_as(&r, *layout), *lists);
+    let wrong = lists.replacen(";205;17,08%;25,63%;", ";205;17,08%;25,61%;", 1);
+    let errs = decode(wrong.as_bytes(), imp, &mut |_, _| {}).expect_err("not a tie's rounding");
+    assert_eq!(
+        shown(&errs),
+        vec![
+            "ligne 3, colonne « % Voix/exprimés 1 » : pourcentage « 25,61% » inexact : les nombres donnent 25,63"
+        ]
+    );
+}
+
+#[test]
+fn groups_in_any_order_and_empty_trailing_groups_are_read() {
+    let all = fixtures();
+    let (_, text, _, layout, imp) = &all[1];
+    let width = layout.group().len();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    // Two unused groups named in the header, left empty on every row.
+    let base = layout.base().len();
+    lines[0] = layout.header(5).join(";");
+    for (i, l) in lines.iter_mut().enumerate().skip(1) {
+        let cells: Vec<&str> = l.split(';').collect();
+        // The first row gives the ballot's order; the others have
+        // candidates 3, 1, 2.
+        let g = |k: usize| cells[base + k * width..base + (k + 1) * width].join(";");
+        let order = if i == 1 { [0, 1, 2] } else { [2, 0, 1] };
+        *l = format!(
+            "{};{};{};{}{}",
+            cells[..base].join(";"),
+            g(order[0]),
+            g(order[1]),
+            g(order[2]),
+            ";".repeat(2 * width)
+        );
+    }
+    let shuffled = lines.join("\n") + "\n";
+    let r = decode(shuffled.as_bytes(), imp, &mut |_, _| {}).expect("shuffled, with empty groups");
+    assert_eq!(encode_as(&r, *layout), *text);
+}
+
+#[test]
+fn wrong_percentages_and_sums_are_reported_with_line_and_column() {
+    let bad = FIXTURE
+        .replacen(";29,15;", ";29,16;", 1)
+        .replace("0002;1200;400", "0002;1200;401");
+    let errs = decode(bad.as_bytes(), &import(), &mut |_, _| {}).expect_err("invalid");
+    let shown = shown(&errs);
+    assert!(
+        shown
+            .iter()
+            .any(|s| s.starts_with("ligne 3, colonne « Abstentions »")),
+        "{shown:?}"
+    );
+    assert!(
+        shown.iter().any(|s| s
+            == "ligne 2, colonne « % Abs/Ins » : pourcentage « 29,16 » inexact : les nombres donnent 29,15"),
+        "{shown:?}"
+    );
+}
+
+#[test]
+fn every_bad_row_of_every_layout_is_refused_with_line_and_column() {
+    for (name, text, _, _, imp) in fixtures() {
+        let lines: Vec<&str> = text.lines().collect();
+        // A count that is not a number, on the third row.
+        let cells: Vec<&str> = lines[3].split(';').collect();
+        let inscrits_col = lines[0]
+            .split(';')
+            .position(|h| h == "Inscrits")
+            .expect("Inscrits");
+        let mut bad: Vec<String> = cells.iter().map(|c| c.to_string()).collect();
+        bad[inscrits_col] = "83O".into();
+        let mut file: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+        file[3] = bad.join(";");
+        let text = file.join("\n") + "\n";
+        let errs = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect_err(name);
+        assert_eq!(
+            shown(&errs),
+            vec!["ligne 4, colonne « Inscrits » : « 83O » n'est pas un nombre entier positif"],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_candidate_that_differs_between_rows_names_both_values() {
+    let all = fixtures();
+    let (_, text, _, _, imp) = &all[2];
+    let bad = text.replacen(";18;4;3;CHEVALIER", ";17;4;3;CHEVALIER", 1);
+    let errs = decode(bad.as_bytes(), imp, &mut |_, _| {}).expect_err("seats differ");
+    assert_eq!(
+        shown(&errs),
+        vec![
+            "ligne 3, colonne « Sièges au CM 2 » : candidat n° 2 : « 18 », mais « 17 » ligne 2",
+            "ligne 4, colonne « Sièges au CM 2 » : candidat n° 2 : « 18 », mais « 17 » ligne 2"
+        ]
+    );
+}
+
+#[test]
+fn windows_1252_and_crlf_are_read_the_same_way() {
+    let r = decode(FIXTURE.as_bytes(), &import(), &mut |_, _| {}).expect("valid fixture");
+    assert_eq!(r.meta.departement_label, "Bouches-du-Rhône");
+    assert_eq!(r.election.candidates[0].name, "Nathalie ARNAUD");
+    assert_eq!(r.people[&1].sexe, Some(Sexe::F));
+    assert_eq!(r.election.perimeters[1].code, "CIRC-15");
+    assert_eq!(encode_string(&r), FIXTURE);
+    let latin = to_windows_1252(&FIXTURE.replace('\n', "\r\n")).expect("encodable");
+    let again = decode(&latin, &import(), &mut |_, _| {}).expect("valid");
+    assert_eq!(again, r);
+}
+
+#[test]
+fn filters_one_commune_of_a_national_file() {
+    let mut lines: Vec<&str> = FIXTURE.lines().collect();
+    let other = lines[1].replace(";004;Valbonne-sur-Rhône;0001;", ";005;Autre;0001;");
+    lines.push(&other);
+    let two = lines.join("\n") + "\n";
+    let errs = decode(two.as_bytes(), &import(), &mut |_, _| {}).expect_err("two communes");
+    assert!(errs.0[0].message.contains("code INSEE"), "{}", errs);
+    let mut one = import();
+    one.filter = Filter::commune("13005");
+    let r = decode(two.as_bytes(), &one, &mut |_, _| {}).expect("one commune");
+    assert_eq!(r.election.bureaux.len(), 1);
+    assert_eq!(r.meta.commune_label, "Autre");
+}
+
+#[test]
+fn header_with_every_group_named_is_accepted() {
+    let mut lines: Vec<String> = FIXTURE.lines().map(str::to_string).collect();
+    let group = "N°Panneau;Sexe;Nom;Prénom;Voix;% Voix/Ins;% Voix/Exp";
+    lines[0] = format!("{};{group};{group}", lines[0]);
+    let text = lines.join("\n") + "\n";
+    let r = decode(text.as_bytes(), &import(), &mut |_, _| {}).expect("valid");
+    assert_eq!(encode_string(&r), FIXTURE);
+}
+
+/// Whether every bureau code of `x` is as the decoder gives it back (a
+/// numeric code shorter than four digits gets its zeros back).
+fn codes_canonical(x: &ResultsFile) -> bool {
+    x.election
+        .bureaux
+        .iter()
+        .all(|b| values::pad_code(&b.code, 4) == b.code)
+}
+
+proptest! {
+    #[test]
+    fn decode_inverts_encode_in_the_2014_layout(x in arb_results()) {
+        prop_assume!(codes_canonical(&x));
+        let layout = Layout::Candidates2014 {
+            circonscription: x.election.perimeters.len() > 1,
+            nuance: x.election.candidates.iter().any(|c| c.nuance.is_some()),
+        };
+        let bytes = encode_as(&x, layout);
+        let imp = MinistryImport { header: header_of(&x.election), filter: Filter::default() };
+        let back = decode(bytes.as_bytes(), &imp, &mut |_, _| {});
+        prop_assert_eq!(back.as_ref().ok(), Some(&x), "{:?}", back.as_ref().err());
+        prop_assert_eq!(back.map(|b| encode_as(&b, layout)).ok(), Some(bytes));
+    }
+
+    #[test]
+    fn every_layout_is_a_fixed_point(x in arb_results(), l in 0usize..Layout::ALL.len()) {
+        // What a layout cannot carry (a circonscription, a sexe, a code's
+        // missing zeros) is lost on the first pass; then the bytes are stable.
+        let layout = Layout::ALL[l];
+        let padded: std::collections::BTreeSet<String> =
+            x.election.bureaux.iter().map(|b| values::pad_code(&b.code, 4)).collect();
+        prop_assume!(padded.len() == x.election.bureaux.len(), "04 and 4 are one bureau");
+        let imp = MinistryImport { header: header_of(&x.election), filter: Filter::default() };
+        let first = encode_as(&x, layout);
+        let once = decode(first.as_bytes(), &imp, &mut |_, _| {})
+            .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}\n{first}")))?;
+        prop_assert_eq!(once.pvs.len(), x.pvs.len());
+        let bytes = encode_as(&once, layout);
+        let (read, back) = decode_layout(bytes.as_bytes(), &imp, &mut |_, _| {})
+            .map_err(|e| TestCaseError::fail(format!("{layout:?}: {e}\n{bytes}")))?;
+        prop_assert_eq!(read.group(), layout.group());
+        prop_assert_eq!(&back, &once);
+        prop_assert_eq!(encode_as(&back, layout), bytes);
+    }
+
+    #[test]
+    fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let _ = decode(&bytes, &import(), &mut |_, _| {});
+    }
+
+    #[test]
+    fn decode_never_panics_on_mutated_files(f in 0usize..5, pos in 0usize..4000, byte in any::<u8>(), cut in 0usize..4000) {
+        let all = fixtures();
+        let (_, text, _, _, imp) = &all[f];
+        let mut bytes = text.as_bytes().to_vec();
+        let n = bytes.len();
+        bytes[pos % n] = byte;
+        bytes.truncate(cut.max(1) % (n + 1));
+        let _ = decode(&bytes, imp, &mut |_, _| {});
+    }
+}
+
+#[test]
+fn the_same_files_as_xlsx_and_ods_import_to_the_same_election() {
+    let sheets: [(&[u8], &[u8]); 5] = [
+        (
+            include_bytes!("../../../fixtures/ministry/candidats-2014.xlsx"),
+            include_bytes!("../../../fixtures/ministry/candidats-2014.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/candidats-2024.xlsx"),
+            include_bytes!("../../../fixtures/ministry/candidats-2024.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/listes-2024.xlsx"),
+            include_bytes!("../../../fixtures/ministry/listes-2024.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/europeennes-2019.xlsx"),
+            include_bytes!("../../../fixtures/ministry/europeennes-2019.ods"),
+        ),
+        (
+            include_bytes!("../../../fixtures/ministry/municipales-2020.xlsx"),
+            include_bytes!("../../../fixtures/ministry/municipales-2020.ods"),
+        ),
+    ];
+    for ((name, text, _, layout, imp), (xlsx, ods)) in fixtures().into_iter().zip(sheets) {
+        let r = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect("csv");
+        for (what, bytes) in [("xlsx", xlsx), ("ods", ods)] {
+            let (read, s) = decode_layout(bytes, &imp, &mut |_, _| {})
+                .unwrap_or_else(|e| panic!("{name} as {what}: {e}"));
+            assert_eq!(read, layout, "{name} as {what}");
+            assert_eq!(s, r, "{name} as {what}");
+        }
+    }
+}
+
+#[test]
+fn a_bad_cell_of_a_spreadsheet_names_its_sheet_row_and_column() {
+    let imp = import_for(ElectionKind::Municipales, "2026-03-15");
+    let bytes = include_bytes!("../../../fixtures/ministry/listes-2024-erreur.xlsx");
+    let errs = decode(bytes, &imp, &mut |_, _| {}).expect_err("bad cell");
+    assert_eq!(
+        shown(&errs),
+        vec![
+            "feuille « Résultats », ligne 4, colonne « Inscrits » : « 83O » n'est pas un nombre entier positif"
+        ]
+    );
+}
+
+#[test]
+fn a_national_file_is_streamed_and_filtered_by_territory() {
+    // Three communes in two départements; blank lines and CRLF between.
+    let mut lines: Vec<String> = FIXTURE.lines().map(str::to_string).collect();
+    let other = lines[1].replace(";004;Valbonne-sur-Rhône;0001;", ";005;Autre;0001;");
+    let far = lines[1].replace(
+        "13;Bouches-du-Rhône;15;15ème circonscription;004;Valbonne-sur-Rhône;",
+        "29;Finistère;02;2ème circonscription;019;Brest;",
+    );
+    lines.insert(2, String::new());
+    lines.push(other);
+    lines.push(far);
+    let text = lines.join("\r\n") + "\r\n";
+    let latin = to_windows_1252(&text).expect("encodable");
+    let mut imp = import();
+    let mut seen = 0;
+    imp.filter = Filter {
+        departement: Some("29".into()),
+        circonscription: Some("2".into()),
+        communes: Vec::new(),
+    };
+    let (_, r) = decode_stream(&latin[..], latin.len() as u64, &imp, &mut |done, total| {
+        assert!(done <= total);
+        seen += 1;
+    })
+    .expect("one commune of the Finistère");
+    assert!(seen >= 1, "progress reported");
+    assert_eq!(r.meta.insee(), "29019");
+    assert_eq!(r.meta.commune_label, "Brest");
+    assert_eq!(r.election.bureaux.len(), 1);
+    // Every commune of the 13: two, refused with the line of each.
+    imp.filter = Filter {
+        departement: Some("13".into()),
+        ..Filter::default()
+    };
+    let errs = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect_err("two communes");
+    assert_eq!(errs.0.len(), 1, "{errs}");
+    assert_eq!(errs.0[0].line, Some(6), "the blank line counts: {errs}");
+    imp.filter = Filter {
+        communes: vec!["13004".into()],
+        ..Filter::default()
+    };
+    let (_, r) = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect("13004");
+    assert_eq!(r.election.bureaux.len(), 3);
+    // A bad row after a blank line has its own line number.
+    let bad = text.replacen(";1200;400;", ";1200;401;", 1);
+    let errs = decode_stream(bad.as_bytes(), 0, &imp, &mut |_, _| {}).expect_err("bad");
+    assert_eq!(errs.0[0].line, Some(4), "{errs}");
+    imp.filter.communes = vec!["99999".into()];
+    let errs = decode_stream(bad.as_bytes(), 0, &imp, &mut |_, _| {}).expect_err("none");
+    assert_eq!(
+        errs.to_string(),
+        "1 erreur dans le fichier\n  aucun bureau de la commune 99999 dans le fichier"
+    );
+}
