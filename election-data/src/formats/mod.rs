@@ -31,6 +31,10 @@ use serde::Serialize;
 
 use crate::model::{Election, ElectionKind, PerimeterKind, ProcesVerbal};
 
+/// Prefix of the code of a circonscription perimeter: `CIRC-` + the
+/// ministry's code (shared by the ministry, prefecture and open-data files).
+pub const CIRCONSCRIPTION_PREFIX: &str = "CIRC-";
+
 pub mod eml;
 pub mod ministry;
 pub mod nist;

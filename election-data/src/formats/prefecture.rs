@@ -238,7 +238,7 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
     let circs = perimeters_of_kind(
         results,
         PerimeterKind::Circonscription,
-        super::ministry::CIRCONSCRIPTION_PREFIX,
+        super::CIRCONSCRIPTION_PREFIX,
     );
     if !circs.is_empty() {
         x.open("Circonscriptions", &[]);
@@ -270,7 +270,7 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
             results,
             b,
             PerimeterKind::Circonscription,
-            super::ministry::CIRCONSCRIPTION_PREFIX,
+            super::CIRCONSCRIPTION_PREFIX,
         ) {
             x.text("CodCirLg", &c);
         }

@@ -48,8 +48,7 @@ use super::{
 };
 use crate::model::{Bureau, Election, PerimeterKind};
 
-/// Prefix of the code of a circonscription perimeter: `CIRC-` + the ministry's code.
-pub const CIRCONSCRIPTION_PREFIX: &str = "CIRC-";
+pub use super::CIRCONSCRIPTION_PREFIX;
 
 /// What [`decode`] needs beyond the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
