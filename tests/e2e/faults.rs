@@ -128,26 +128,18 @@ async fn seqs_until(ws: &mut Ws, mut seen: i64, last: i64) -> i64 {
     seen
 }
 
+/// The election's live topic on the server.
+fn topic(app: &TestApp, election: &str) -> std::sync::Arc<urne::hub::Topic> {
+    app.running.state.hub.get(election).expect("topic")
+}
+
 /// The seq the server has reached.
 fn current_seq(app: &TestApp, election: &str) -> i64 {
-    app.running
-        .state
-        .hub
-        .get(election)
-        .expect("topic")
-        .read()
-        .seq
+    topic(app, election).read().seq
 }
 
 fn bureau_version(app: &TestApp, election: &str, code: &str) -> i64 {
-    app.running
-        .state
-        .hub
-        .get(election)
-        .expect("topic")
-        .read()
-        .meta(code)
-        .version
+    topic(app, election).read().meta(code).version
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
