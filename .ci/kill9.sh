@@ -12,7 +12,10 @@ cd "$(dirname "$0")/.."
 cycles="${1:-${KILL9_CYCLES:-20}}"
 backends="${KILL9_BACKENDS:-sqlite postgres}"
 bin="${CARGO_TARGET_DIR:-target}/debug/urne"
-cargo build -q -p server --bin urne
+# The binaries the test phase built: `cargo test --workspace --no-run` has its
+# features, so this is a no-op after the tests (a `cargo build -p …` would
+# resolve other features and compile the dependencies a second time).
+cargo test --workspace --no-run -q
 
 for backend in $backends; do
     if [ "$backend" = postgres ] && ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then

@@ -11,6 +11,10 @@
 # faster, which suits long campaigns). The corpora in fuzz/corpus/ grow
 # from run to run; the seeds in fuzz/seeds/ are read, never written.
 #
+# PROFILE=dev builds unoptimised (`cargo fuzz build --dev`): a build about
+# five times quicker and executions about ten times slower, which suits the
+# CI's short runs (.ci/fuzz.sh); the default, release, suits campaigns.
+#
 # Usage: scripts/fuzz-all.sh SECONDS [TARGET…]   (default: every target)
 #   e.g. scripts/fuzz-all.sh 3600          # an hour per target
 #        JOBS=2 scripts/fuzz-all.sh 600 pv_body
@@ -44,18 +48,25 @@ else
 fi
 
 sanitizer="${SANITIZER:-address}"
-for t in "${targets[@]}"; do
-    if ! cargo fuzz build --sanitizer "$sanitizer" "$t"; then
-        [ "$sanitizer" = none ] && exit 1
-        echo "fuzz-all: build with AddressSanitizer failed, using --sanitizer none"
-        sanitizer=none
-        cargo fuzz build --sanitizer "$sanitizer" "$t"
-    fi
-done
+profile=()
+if [ "${PROFILE:-release}" = dev ]; then profile=(--dev); fi
+# One cargo invocation for every target: the dependencies compile once.
+build_args=("${profile[@]}")
+if [ $# -eq 1 ]; then build_args+=("$1"); fi
+if ! cargo fuzz build "${build_args[@]}" --sanitizer "$sanitizer"; then
+    [ "$sanitizer" = none ] && exit 1
+    echo "fuzz-all: build with AddressSanitizer failed, using --sanitizer none"
+    sanitizer=none
+    cargo fuzz build "${build_args[@]}" --sanitizer "$sanitizer"
+fi
 
-# Seeds: fuzz/seeds/TARGET/ (committed), plus the ones .ci/fuzz-imports.sh writes.
+# Seeds: fuzz/seeds/TARGET/ (committed), the ministry fixtures of every
+# layout, and two setup files (one in Windows-1252).
 mkdir -p corpus/import_setup corpus/import_ministry
 cp ../election-data/fixtures/ministry-sample.csv corpus/import_ministry/sample.csv
+cp ../election-data/fixtures/ministry/*.csv corpus/import_ministry/
+printf 'N\xb0 Panneau;Nom;Pr\xe9nom;Nuance;Couleur\n1;ARNAUD;Nathalie;EXG;\n' \
+    >corpus/import_setup/candidats-cp1252.csv
 printf 'code;nom;adresse;inscrits;canton;quartier\n0001;Mairie;1 place;1005;Nord;Centre\n' \
     >corpus/import_setup/bureaux.csv
 
@@ -68,7 +79,7 @@ for t in "${targets[@]}"; do
     [ -d "seeds/$t" ] && dirs+=("seeds/$t")
     status=0
     started=$SECONDS
-    cargo fuzz run --sanitizer "$sanitizer" "$t" "${dirs[@]}" -- \
+    cargo fuzz run "${profile[@]}" --sanitizer "$sanitizer" "$t" "${dirs[@]}" -- \
         -max_total_time="$seconds" -max_len=16384 -print_final_stats=1 \
         "${parallel[@]}" >"$log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
