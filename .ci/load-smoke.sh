@@ -4,7 +4,8 @@
 # phase, the second with 1 % of the clients not reading; the minimal
 # broadcaster is left to the full-size runs of docs/performance.md). Fails
 # on any sequence gap seen by a client that kept reading, on missed frames,
-# or on a connection not held. Traffic stays on 127.0.0.0/8.
+# or on a connection not held; then the same through a cluster of 3
+# instances on PostgreSQL (required in CI). Traffic stays on 127.0.0.0/8.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -28,3 +29,18 @@ timeout 600 "$target_dir/debug/urne-load" run \
   --server-bin "$target_dir/debug/urne" \
   --json "$target_dir/load-smoke-workers.json" \
   --fail-on-gap
+echo "== load smoke: a cluster of 3 instances on PostgreSQL, changes on the first, subscribers on all"
+pg_admin="${URNE_LOAD_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+if pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  timeout 600 "$target_dir/debug/urne-load" run \
+    --subscribers 300 --rate 10 --duration 5 --stalled-percent 0 --no-reference \
+    --instances 3 --database-url "$pg_admin" \
+    --server-bin "$target_dir/debug/urne" \
+    --json "$target_dir/load-smoke-cluster.json" \
+    --fail-on-gap
+elif [ "${CI:-}" = "true" ] || [ "${CI:-}" = "1" ]; then
+  echo "load smoke: PostgreSQL is required in CI for the cluster run"
+  exit 1
+else
+  echo "SKIPPED load smoke cluster run: PostgreSQL unreachable on 127.0.0.1:5432"
+fi

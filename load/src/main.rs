@@ -21,6 +21,13 @@
 //! memory and CPU are summed over each server's processes and their
 //! descendants.
 //!
+//! With `--instances N --database-url postgres://…` Urne is a cluster: N
+//! `urne serve` on one fresh PostgreSQL database, the changes entered on
+//! the first, subscriber i held by the (i mod N)-th; the report adds each
+//! instance's latency from the commit and gaps, and the extra delay of the
+//! remote instances (which learn each commit through PostgreSQL's
+//! LISTEN/NOTIFY and read it from the change log) over the local one.
+//!
 //! It prints both servers' figures and ours as ratios to the reference, and
 //! exits non-zero with `--fail-on-gap` when a client that kept reading saw a
 //! gap or a server failed to hold every connection. Traffic stays on
@@ -138,10 +145,23 @@ struct RunArgs {
     #[arg(long, default_value_t = 10_000)]
     clients_per_process: usize,
     /// Urne's fan-out worker processes (`urne serve --fanout-workers`, passed
-    /// only when > 0); `auto` is 0 up to 15,000 subscribers, else one per
-    /// 15,000. The reference runs as max(1, W) processes.
+    /// only when > 0), per instance; `auto` is 0 up to 15,000 subscribers
+    /// per instance, else one per 15,000. The reference runs as
+    /// max(1, W) × instances processes.
     #[arg(long, default_value = "auto")]
     fanout_workers: Workers,
+    /// Urne instances on one PostgreSQL database (a cluster): changes are
+    /// entered on the first, subscriber i connects to instance i mod N, and
+    /// the report gives each instance's figures and the extra delay of the
+    /// remote ones over the local one. More than 1 needs --database-url.
+    #[arg(long, default_value_t = 1)]
+    instances: usize,
+    /// A PostgreSQL server to run Urne on instead of a SQLite file, as the
+    /// URL of a database to connect to (e.g.
+    /// postgres://postgres@127.0.0.1:5432/postgres): the run creates a fresh
+    /// database beside it with `psql` and drops it at the end.
+    #[arg(long)]
+    database_url: Option<String>,
     /// Exit with status 1 on any gap seen by a client that kept reading, or
     /// when a server did not hold every connection.
     #[arg(long)]
@@ -194,8 +214,10 @@ fn raise_fd_limit(want: u64) -> u64 {
 #[derive(Debug, Clone, Copy)]
 struct Layout {
     client_processes: usize,
+    /// Per instance.
     fanout_workers: usize,
     reference_processes: usize,
+    instances: usize,
 }
 
 async fn run(args: RunArgs) -> anyhow::Result<i32> {
@@ -204,6 +226,16 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     }
     if args.clients_per_process == 0 {
         bail!("--clients-per-process must be positive");
+    }
+    if args.instances == 0 {
+        bail!("--instances must be positive");
+    }
+    if args.instances > 1 && args.database_url.is_none() {
+        bail!(
+            "--instances {} needs --database-url postgres://…: instances share their change \
+             log through PostgreSQL (one SQLite file serves one instance)",
+            args.instances
+        );
     }
     let bin = match &args.server_bin {
         Some(b) => b.clone(),
@@ -219,7 +251,7 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
         );
     }
     let n = args.subscribers;
-    let mut fanout_workers = args.fanout_workers.count(n);
+    let mut fanout_workers = args.fanout_workers.count(n.div_ceil(args.instances));
     if fanout_workers > 0 && !target::supports_fanout_workers(&bin).await {
         if args.fanout_workers != Workers::Auto {
             bail!(
@@ -236,13 +268,14 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     let layout = Layout {
         client_processes: n.div_ceil(args.clients_per_process),
         fanout_workers,
-        reference_processes: fanout_workers.max(1),
+        reference_processes: fanout_workers.max(1) * args.instances,
+        instances: args.instances,
     };
     // The most connections one process holds (assuming the server spreads
     // them evenly over its workers); plus a few dozen files: the database,
     // logs, the runtime's.
     let per_client_process = n.div_ceil(layout.client_processes);
-    let per_urne_process = n.div_ceil(layout.fanout_workers.max(1));
+    let per_urne_process = n.div_ceil(layout.fanout_workers.max(1) * layout.instances);
     let per_reference_process = if args.no_reference {
         0
     } else {
@@ -263,30 +296,26 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     let dir = target::temp_dir()?;
     eprintln!(
         "urne-load: {n} subscribers in {} client processes, {} changes/s, {} s per phase, {} % stalled; \
-         urne with {} fan-out workers, reference in {} processes; open files {limit}; logs in {}",
+         urne: {} instance(s) with {} fan-out workers each, reference in {} processes; open files {limit}; logs in {}",
         layout.client_processes,
         args.rate,
         args.duration,
         args.stalled_percent,
+        layout.instances,
         layout.fanout_workers,
         layout.reference_processes,
         dir.display()
     );
 
-    let urne = Server::urne(&bin, &dir, layout.fanout_workers).await?;
-    let frame = probe_frame(&urne).await?;
-    let frame_size = frame.len();
-    let deflated_size = results_view::deflate::compress(frame.as_bytes()).len();
-    eprintln!(
-        "urne: change frames are {frame_size} bytes ({deflated_size} with permessage-deflate)"
-    );
-    let ours = measure("urne", urne, &args, layout).await?;
-    let reference = if args.no_reference {
-        None
-    } else {
-        let r = Server::reference(&dir, frame_size, layout.reference_processes).await?;
-        Some(measure("reference", r, &args, layout).await?)
+    let database = match &args.database_url {
+        Some(url) => Some(target::PgDatabase::create(url).await?),
+        None => None,
     };
+    let outcome = measure_both(&bin, &dir, &args, layout, database.as_ref()).await;
+    if let Some(db) = database {
+        db.drop_it().await;
+    }
+    let (frame_size, deflated_size, ours, reference) = outcome?;
     let mut info = args_summary(&args, frame_size, layout);
     info.deflated_size = deflated_size;
     let text = report::render(&info, &ours, reference.as_ref());
@@ -306,6 +335,36 @@ async fn run(args: RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// Urne (one instance or a cluster), then the reference unless skipped:
+/// the probed frame's size and compressed size, and both servers' figures.
+async fn measure_both(
+    bin: &std::path::Path,
+    dir: &std::path::Path,
+    args: &RunArgs,
+    layout: Layout,
+    database: Option<&target::PgDatabase>,
+) -> anyhow::Result<(usize, usize, Measured, Option<Measured>)> {
+    let store = match database {
+        Some(db) => target::Store::Postgres(db.url.clone()),
+        None => target::Store::Sqlite,
+    };
+    let urne = Server::urne(bin, dir, layout.fanout_workers, layout.instances, &store).await?;
+    let frame = probe_frame(&urne).await?;
+    let frame_size = frame.len();
+    let deflated_size = results_view::deflate::compress(frame.as_bytes()).len();
+    eprintln!(
+        "urne: change frames are {frame_size} bytes ({deflated_size} with permessage-deflate)"
+    );
+    let ours = measure("urne", urne, args, layout).await?;
+    let reference = if args.no_reference {
+        None
+    } else {
+        let r = Server::reference(dir, frame_size, layout.reference_processes).await?;
+        Some(measure("reference", r, args, layout).await?)
+    };
+    Ok((frame_size, deflated_size, ours, reference))
+}
+
 fn args_summary(args: &RunArgs, frame_size: usize, layout: Layout) -> report::RunInfo {
     report::RunInfo {
         subscribers: args.subscribers,
@@ -316,33 +375,48 @@ fn args_summary(args: &RunArgs, frame_size: usize, layout: Layout) -> report::Ru
         deflated_size: 0,
         client_processes: layout.client_processes,
         fanout_workers: layout.fanout_workers,
+        instances: layout.instances,
     }
 }
 
-/// One public change frame's text, seen by a single client.
+/// One public change frame's text, seen by one client on each process
+/// subscribers connect to (each instance of a cluster: the change entered
+/// on the first must reach them all before anything is measured).
 async fn probe_frame(server: &Server) -> anyhow::Result<String> {
-    let url = format!("ws://{}{}", server.addr, server.ws_path());
-    let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
-    // The snapshot first: once it is here, the subscription is live.
-    let _ = tokio::time::timeout(Duration::from_secs(10), ws.next()).await?;
+    let mut sockets = Vec::with_capacity(server.targets.len());
+    for addr in &server.targets {
+        let url = format!("ws://{addr}{}", server.ws_path());
+        let (mut ws, _) = tokio_tungstenite_axum::connect_async(url).await?;
+        // The snapshot first: once it is here, the subscription is live.
+        let _ = tokio::time::timeout(Duration::from_secs(10), ws.next()).await?;
+        sockets.push(ws);
+    }
     let acks = server.change(0, Origin::now()).await?;
-    let seq = acks
-        .first()
-        .map(|a| a.seq)
-        .context("change without answer")?;
-    // A fan-out worker's new subscriber may also replay the changes made
-    // since the worker's snapshot: the change's own frame is the one
-    // carrying its sequence number.
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await?
-            .context("probe closed")??;
-        if let Ok(text) = msg.to_text()
-            && matches!(clients::parse(text), Some((false, _, s)) if s == seq)
-        {
-            return Ok(text.to_string());
+    let mut frame = None;
+    for (i, ws) in sockets.iter_mut().enumerate() {
+        // The reference's processes number their changes each on its own.
+        let seq = acks
+            .get(i)
+            .or(acks.first())
+            .map(|a| a.seq)
+            .context("change without answer")?;
+        // A fan-out worker's new subscriber may also replay the changes made
+        // since the worker's snapshot: the change's own frame is the one
+        // carrying its sequence number.
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+                .await
+                .with_context(|| format!("the probe change never reached {}", server.targets[i]))?
+                .context("probe closed")??;
+            if let Ok(text) = msg.to_text()
+                && matches!(clients::parse(text), Some((false, _, s)) if s == seq)
+            {
+                frame.get_or_insert_with(|| text.to_string());
+                break;
+            }
         }
     }
+    frame.context("no process to probe")
 }
 
 /// One server's figures.

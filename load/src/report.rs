@@ -8,7 +8,12 @@
 //! microseconds since the same origin (`clock.rs`), so their difference is
 //! exact. When the server is several processes that each take the change
 //! (the reference), a client's latency counts from the answer of the process
-//! it is connected to, and its sequence numbers are that process's.
+//! it is connected to, and its sequence numbers are that process's. When
+//! Urne is a cluster, every change is entered on the first instance and its
+//! answer times every client's latency, wherever it is connected: the
+//! figures per instance then compare a subscriber of the instance that
+//! committed (local) with one of an instance that learned the commit from
+//! PostgreSQL (remote).
 //! The client processes' records are merged into one list before analysis,
 //! so the figures do not depend on how the clients were split. Clients that
 //! stopped reading are left out of the latency, gap and delivery figures of
@@ -48,6 +53,8 @@ pub struct RunInfo {
     pub deflated_size: usize,
     pub client_processes: usize,
     pub fanout_workers: usize,
+    /// Urne instances (a cluster when more than one).
+    pub instances: usize,
 }
 
 /// Percentiles of a latency histogram, in milliseconds.
@@ -103,6 +110,42 @@ pub struct Phase {
     pub server_cpu: f64,
     /// What the healthy clients received in the phase (non-snapshot frames).
     pub bytes: Bytes,
+    /// The same figures per process subscribers connect to (per instance of
+    /// a cluster), in the order of the server's targets.
+    pub per_target: Vec<TargetFigures>,
+}
+
+/// One server process's (one instance's) share of a phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TargetFigures {
+    pub healthy: usize,
+    pub delivered: u64,
+    pub gaps: u64,
+    /// Commit → each of its healthy clients.
+    pub latency: Lat,
+    /// Commit → its last healthy client, per change.
+    pub last_subscriber: Lat,
+}
+
+impl TargetFigures {
+    fn json(&self) -> Value {
+        json!({
+            "healthy_clients": self.healthy,
+            "delivered": self.delivered,
+            "gaps": self.gaps,
+            "latency": self.latency.json(),
+            "last_subscriber": self.last_subscriber.json(),
+        })
+    }
+}
+
+/// Histograms of one target while a phase is analysed.
+struct TargetAcc {
+    healthy: usize,
+    delivered: u64,
+    gaps: u64,
+    latency: Histogram<u64>,
+    last: Vec<Option<u64>>,
 }
 
 /// Bytes received, and what they cost on the wire.
@@ -189,7 +232,20 @@ impl Phase {
             commit: Lat::default(),
             server_cpu: 0.0,
             bytes: Bytes::default(),
+            per_target: Vec::new(),
         }
+    }
+
+    /// Commit → last subscriber p99 of the worst remote instance minus that
+    /// of the local one (the first, where changes are entered), in ms; `None`
+    /// unless there are several targets.
+    pub fn remote_extra_p99(&self) -> Option<f64> {
+        let (local, remote) = self.per_target.split_first()?;
+        let worst = remote
+            .iter()
+            .map(|t| t.last_subscriber.p99)
+            .reduce(f64::max)?;
+        Some(worst - local.last_subscriber.p99)
     }
 
     /// Server CPU time per delivered message, in microseconds.
@@ -228,13 +284,30 @@ impl Phase {
         let (mut lat, mut from_req) = (hist(), hist());
         // Per tick: the latency of its last healthy client.
         let mut last: Vec<Option<u64>> = vec![None; self.ticks.len()];
+        // One answer for every client (Urne, one instance or a cluster), or
+        // one per process (the reference).
+        let slot = |target: usize| if targets == 1 { 0 } else { target };
+        let mut per: Vec<TargetAcc> = Vec::new();
         for c in clients.iter().filter(|c| c.connected) {
             if self.stall && c.stalled {
                 self.stalled += 1;
                 continue;
             }
             self.healthy += 1;
-            let (Some(index), Some(&(lo, hi))) = (index.get(c.target), range.get(c.target)) else {
+            while per.len() <= c.target {
+                per.push(TargetAcc {
+                    healthy: 0,
+                    delivered: 0,
+                    gaps: 0,
+                    latency: hist(),
+                    last: vec![None; self.ticks.len()],
+                });
+            }
+            let acc = &mut per[c.target];
+            acc.healthy += 1;
+            let (Some(index), Some(&(lo, hi))) =
+                (index.get(slot(c.target)), range.get(slot(c.target)))
+            else {
                 continue;
             };
             let in_phase = |seq: u32| i64::from(seq) >= lo && i64::from(seq) <= hi;
@@ -243,19 +316,23 @@ impl Phase {
                     continue;
                 };
                 let tick = &self.ticks[i];
-                let Some(ack) = tick.acks.get(c.target) else {
+                let Some(ack) = tick.acks.get(slot(c.target)) else {
                     continue;
                 };
                 let at = u64::from(at);
                 let latency = at.saturating_sub(us(ack.at)).max(1);
                 let _ = lat.record(latency);
+                let _ = acc.latency.record(latency);
                 let _ = from_req.record(at.saturating_sub(us(tick.sent)).max(1));
                 last[i] = Some(last[i].map_or(latency, |l| l.max(latency)));
+                acc.last[i] = Some(acc.last[i].map_or(latency, |l| l.max(latency)));
                 self.delivered += 1;
+                acc.delivered += 1;
             }
             for &(seq, missing) in &c.gaps {
                 if in_phase(seq) {
                     self.gaps += u64::from(missing);
+                    acc.gaps += u64::from(missing);
                     self.gap_events += 1;
                 }
             }
@@ -272,15 +349,28 @@ impl Phase {
                 self.healthy_closed += 1;
             }
         }
-        let mut last_h = hist();
-        for l in last.into_iter().flatten() {
-            let _ = last_h.record(l);
-        }
+        let last_of = |last: Vec<Option<u64>>| {
+            let mut h = hist();
+            for l in last.into_iter().flatten() {
+                let _ = h.record(l);
+            }
+            Lat::of(&h)
+        };
+        self.per_target = per
+            .into_iter()
+            .map(|a| TargetFigures {
+                healthy: a.healthy,
+                delivered: a.delivered,
+                gaps: a.gaps,
+                latency: Lat::of(&a.latency),
+                last_subscriber: last_of(a.last),
+            })
+            .collect();
         self.missing =
             (self.healthy as u64 * self.ticks.len() as u64).saturating_sub(self.delivered);
         self.latency = Lat::of(&lat);
         self.latency_from_request = Lat::of(&from_req);
-        self.last_subscriber = Lat::of(&last_h);
+        self.last_subscriber = last_of(last);
         self.commit = Lat::of(&commit);
     }
 
@@ -346,6 +436,8 @@ impl Phase {
             "kernel_tcp_mem_end": self.kernel_tcp_end,
             "clients_open_end": self.open_end,
             "bytes": self.bytes_json(self.healthy + self.stalled),
+            "per_target": self.per_target.iter().map(TargetFigures::json).collect::<Vec<_>>(),
+            "remote_extra_last_subscriber_p99_ms": self.remote_extra_p99(),
         })
     }
 }
@@ -461,6 +553,42 @@ fn section(m: &Measured, out: &mut String) {
     }
 }
 
+/// Each instance's share of each phase, and the remote instances' extra
+/// delay over the local one.
+fn cluster_text(m: &Measured, out: &mut String) {
+    use std::fmt::Write;
+    let _ = writeln!(
+        out,
+        "\n## urne per instance (changes entered on instance 0; the others follow PostgreSQL's log)"
+    );
+    for p in &m.phases {
+        for (i, t) in p.per_target.iter().enumerate() {
+            let _ = writeln!(
+                out,
+                "- {}: instance {i} ({}): {} reading clients, delivered {}, gaps {}\n    commit → client  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms\n    commit → last client of a change  p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                p.label,
+                if i == 0 { "local" } else { "remote" },
+                t.healthy,
+                t.delivered,
+                t.gaps,
+                t.latency.p50,
+                t.latency.p99,
+                t.latency.max,
+                t.last_subscriber.p50,
+                t.last_subscriber.p99,
+                t.last_subscriber.max,
+            );
+        }
+        if let Some(extra) = p.remote_extra_p99() {
+            let _ = writeln!(
+                out,
+                "- {}: remote extra delay (last subscriber p99, worst remote − local): {extra:+.1} ms",
+                p.label
+            );
+        }
+    }
+}
+
 /// Ratios of ours to the reference, and the stalled phase's effect.
 fn ratios(ours: &Measured, reference: Option<&Measured>) -> Value {
     let a = ours.phases.first();
@@ -489,16 +617,20 @@ fn ratios(ours: &Measured, reference: Option<&Measured>) -> Value {
 pub fn render(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> String {
     use std::fmt::Write;
     let mut out = format!(
-        "# urne-load: {} subscribers in {} client processes, {} changes/s, {} s per phase, {} % stalled in phase 2, frames of {} bytes, urne with {} fan-out workers",
+        "# urne-load: {} subscribers in {} client processes, {} changes/s, {} s per phase, {} % stalled in phase 2, frames of {} bytes, urne: {} instance(s) with {} fan-out workers each",
         info.subscribers,
         info.client_processes,
         info.rate,
         info.duration,
         info.stalled_percent,
         info.frame_size,
+        info.instances,
         info.fanout_workers
     );
     section(ours, &mut out);
+    if info.instances > 1 {
+        cluster_text(ours, &mut out);
+    }
     if let Some(r) = reference {
         section(r, &mut out);
     }
@@ -596,6 +728,7 @@ pub fn json(info: &RunInfo, ours: &Measured, reference: Option<&Measured>) -> Va
         "frame_size": info.frame_size,
         "client_processes": info.client_processes,
         "fanout_workers": info.fanout_workers,
+        "instances": info.instances,
         "urne": ours.json(),
         "reference": reference.map(Measured::json),
         "ratios": ratios(ours, reference),

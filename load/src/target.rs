@@ -3,7 +3,11 @@
 //!
 //! The Urne server is the real `urne serve` binary on a fresh SQLite file
 //! with an API token, with `--fanout-workers W` when W > 0 (W child
-//! processes of the server then hold the public WebSocket connections). The
+//! processes of the server then hold the public WebSocket connections); or
+//! a cluster: N `urne serve` on one fresh PostgreSQL database, each
+//! following the others' commits through the change log (LISTEN/NOTIFY),
+//! the election defined and the changes entered on the first, subscriber i
+//! on the (i mod N)-th. The
 //! reference is R processes of this binary's `reference-server` mode, each
 //! on its own port, because one broadcaster process cannot hold more
 //! connections than its open-files limit either; subscriber i connects to
@@ -61,6 +65,80 @@ pub enum Kind {
         hour: String,
     },
     Reference,
+}
+
+/// Where Urne keeps its data for the run.
+pub enum Store {
+    /// A fresh SQLite file in the run's directory.
+    Sqlite,
+    /// This PostgreSQL database (made by [`PgDatabase::create`]).
+    Postgres(String),
+}
+
+/// A PostgreSQL database made for one run, beside the database of the
+/// URL given, and dropped at the end (with `psql`, PostgreSQL's own client:
+/// this tool keeps no database driver of its own).
+pub struct PgDatabase {
+    admin_url: String,
+    name: String,
+    /// The new database's URL, for `urne serve --database-url`.
+    pub url: String,
+}
+
+impl PgDatabase {
+    pub async fn create(admin_url: &str) -> anyhow::Result<PgDatabase> {
+        let (before_query, query) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+        let Some((server, _)) = before_query
+            .strip_prefix("postgres://")
+            .or_else(|| before_query.strip_prefix("postgresql://"))
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            bail!(
+                "--database-url {admin_url:?}: expected postgres://USER@HOST:PORT/DATABASE \
+                 (a database to connect to; the run creates its own beside it)"
+            );
+        };
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let name = format!("urne_load_{}_{nanos}", std::process::id());
+        let query = if query.is_empty() {
+            String::new()
+        } else {
+            format!("?{query}")
+        };
+        let db = PgDatabase {
+            admin_url: admin_url.to_string(),
+            url: format!("postgres://{server}/{name}{query}"),
+            name,
+        };
+        db.psql(&format!("CREATE DATABASE {}", db.name)).await?;
+        Ok(db)
+    }
+
+    async fn psql(&self, sql: &str) -> anyhow::Result<()> {
+        let out = Command::new("psql")
+            .args(["-q", "-v", "ON_ERROR_STOP=1", &self.admin_url, "-c", sql])
+            .stdin(Stdio::null())
+            .output()
+            .await
+            .context("running psql (PostgreSQL's client: apt-get install postgresql-client)")?;
+        if !out.status.success() {
+            bail!(
+                "psql {sql:?}: {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        Ok(())
+    }
+
+    /// Drops the database (its instances are stopped by then).
+    pub async fn drop_it(self) {
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        if let Err(e) = self.psql(&sql).await {
+            eprintln!("urne-load: {e:#}");
+        }
+    }
 }
 
 /// A free port on 127.0.0.1.
@@ -212,28 +290,50 @@ fn http() -> anyhow::Result<reqwest::Client> {
 }
 
 impl Server {
-    /// Starts `urne serve` on a fresh database in `dir`, defines the sample
-    /// commune and publishes every bureau's PV.
-    /// `fanout_workers` > 0 is passed on as `--fanout-workers`.
-    pub async fn urne(bin: &Path, dir: &Path, fanout_workers: usize) -> anyhow::Result<Server> {
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut cmd = Command::new(bin);
-        cmd.arg("serve")
-            .arg("--listen")
-            .arg(addr.to_string())
-            .arg("--database-url")
-            .arg(format!("sqlite://{}", dir.join("urne.db").display()))
-            .env("URNE_API_TOKEN", TOKEN)
-            .env("RUST_LOG", "warn");
-        if fanout_workers > 0 {
-            cmd.arg("--fanout-workers").arg(fanout_workers.to_string());
-        }
-        let mut child = spawn_logged(cmd, &dir.join("urne.log"))
-            .with_context(|| format!("starting {}", bin.display()))?;
+    /// Starts `instances` × `urne serve` on `store` (more than one only on
+    /// PostgreSQL), defines the sample commune on the first and publishes
+    /// every bureau's PV there, then waits until every instance serves the
+    /// same seq. `fanout_workers` > 0 is passed on as `--fanout-workers`.
+    pub async fn urne(
+        bin: &Path,
+        dir: &Path,
+        fanout_workers: usize,
+        instances: usize,
+        store: &Store,
+    ) -> anyhow::Result<Server> {
+        let database_url = match store {
+            Store::Sqlite => format!("sqlite://{}", dir.join("urne.db").display()),
+            Store::Postgres(url) => url.clone(),
+        };
         let http = http()?;
-        wait_healthy(&http, &format!("http://{addr}/api/health"), &mut child).await?;
-        let pid = child.id().context("server pid")?;
+        let (mut targets, mut children, mut pids) = (Vec::new(), Vec::new(), Vec::new());
+        for i in 0..instances.max(1) {
+            let port = free_port()?;
+            let addr = SocketAddr::from(([127, 0, 0, 1], port));
+            let mut cmd = Command::new(bin);
+            cmd.arg("serve")
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--database-url")
+                .arg(&database_url)
+                .env("URNE_API_TOKEN", TOKEN)
+                .env("RUST_LOG", "warn");
+            if fanout_workers > 0 {
+                cmd.arg("--fanout-workers").arg(fanout_workers.to_string());
+            }
+            let log = dir.join(if i == 0 {
+                "urne.log".to_string()
+            } else {
+                format!("urne-{i}.log")
+            });
+            let mut child =
+                spawn_logged(cmd, &log).with_context(|| format!("starting {}", bin.display()))?;
+            wait_healthy(&http, &format!("http://{addr}/api/health"), &mut child).await?;
+            pids.push(child.id().context("server pid")?);
+            targets.push(addr);
+            children.push(child);
+        }
+        let addr = targets[0];
 
         let mut election = election_data::fixtures::sample_commune();
         // Results night: no embargo, the public sees every published figure.
@@ -247,9 +347,9 @@ impl Server {
             .context("the sample election has turnout hours")?;
         let mut server = Server {
             addr,
-            targets: vec![addr],
-            children: vec![child],
-            pids: vec![pid],
+            targets,
+            children,
+            pids,
             http,
             kind: Kind::Reference,
         };
@@ -269,6 +369,7 @@ impl Server {
                 .call("POST", &format!("{base}/publish"), &json!({}))
                 .await?;
         }
+        server.wait_followed(&id).await?;
         server.kind = Kind::Urne {
             election: id,
             bureaux,
@@ -310,6 +411,35 @@ impl Server {
             http,
             kind: Kind::Reference,
         })
+    }
+
+    /// Waits (30 s at most) until every instance serves election `id` at
+    /// the first instance's seq: the followers have caught up.
+    async fn wait_followed(&self, id: &str) -> anyhow::Result<()> {
+        let seq_at = |addr: SocketAddr| async move {
+            let url = format!("http://{addr}/api/elections/{id}/results");
+            let r = self.http.get(url).send().await.ok()?;
+            if !r.status().is_success() {
+                return None;
+            }
+            r.json::<Value>().await.ok()?["seq"].as_i64()
+        };
+        let want = seq_at(self.addr)
+            .await
+            .context("the first instance does not serve the election it defined")?;
+        let deadline = Instant::now() + Duration::from_secs(30);
+        for &addr in &self.targets[1..] {
+            loop {
+                if seq_at(addr).await.is_some_and(|seq| seq >= want) {
+                    break;
+                }
+                if Instant::now() > deadline {
+                    bail!("instance {addr} did not reach seq {want} within 30 s");
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+        Ok(())
     }
 
     async fn call(&self, method: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
