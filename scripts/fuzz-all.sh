@@ -87,9 +87,14 @@ for t in "${targets[@]}"; do
         echo "fuzz-all: $t FAILED (exit $status); see fuzz/artifacts/$t/"
         exit "$status"
     fi
-    # With -jobs > 1 the workers log to fuzz-N.log in fuzz/; sum them all.
+    # With -jobs > 1 each worker logs to fuzz-N.log in fuzz/, and libFuzzer
+    # copies each finished job's log to its own output too: count the
+    # workers' logs only, or each execution would count twice.
     logs=("$log")
-    for f in fuzz-[0-9]*.log; do [ -f "$f" ] && logs+=("$f"); done
+    if [ "$jobs" -gt 1 ]; then
+        logs=()
+        for f in fuzz-[0-9]*.log; do [ -f "$f" ] && logs+=("$f"); done
+    fi
     execs="$(awk '/stat::number_of_executed_units:/ {s += $2} END {print s + 0}' "${logs[@]}")"
     rm -f fuzz-[0-9]*.log
     took=$((SECONDS - started))
