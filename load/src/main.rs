@@ -542,7 +542,14 @@ async fn measure(
     })
 }
 
-/// Makes `rate` changes per second for `duration` seconds, one at a time.
+/// Makes `rate` × `duration` changes, one at a time, each due at its place
+/// on a fixed schedule (`rate` per second from the start).
+///
+/// Both servers get the same number of changes: a change answered late does
+/// not push back the ones after it (they are sent at once until the
+/// schedule is kept again), so a slower server is not given less work, and
+/// its messages per second, delivered over the time the changes really
+/// took, say how far it fell behind.
 async fn drive(
     server: &Server,
     args: &RunArgs,
@@ -551,10 +558,10 @@ async fn drive(
 ) -> anyhow::Result<Vec<Tick>> {
     let period = Duration::from_secs_f64(1.0 / args.rate);
     let mut interval = tokio::time::interval(period);
-    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let end = Instant::now() + Duration::from_secs(args.duration);
-    let mut ticks = Vec::new();
-    while Instant::now() < end {
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let changes = ((args.rate * args.duration as f64).round() as usize).max(1);
+    let mut ticks = Vec::with_capacity(changes);
+    for _ in 0..changes {
         interval.tick().await;
         let sent = origin.elapsed();
         let acks = server.change(*k, origin).await?;
