@@ -1,0 +1,564 @@
+//! What a module declares: its entities, their typed fields and
+//! constraints, list views, search fields, form sections, states and
+//! actions, saved queries and the rights of each role.
+//!
+//! A declaration is plain data built in Rust (like the classes the
+//! openMairie framework generates from its tables), so a module is mostly
+//! this file's types filled in; the only code a module writes is its
+//! business rules, functions from a record to field errors. Everything
+//! else (tables, screens, API, search, exports) is derived by the engine
+//! and the server from the declaration. [`Module::check`] catches a
+//! declaration that names a field it does not have, before anything uses it.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::validate::{FieldError, Record};
+
+/// A business rule: looks at a whole record (already typed and checked
+/// field by field) and returns the errors it finds, each on a field.
+pub type Rule = fn(&Record<'_>) -> Vec<FieldError>;
+
+/// A secondary service: a set of entities switched on per installation.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Identifier in URLs and table names (`[a-z][a-z0-9_]*`).
+    pub name: &'static str,
+    /// Name shown in menus.
+    pub label: &'static str,
+    pub description: &'static str,
+    pub entities: Vec<Entity>,
+    /// Named filters with parameters (openMairie's « requêtes mémorisées »).
+    pub queries: Vec<SavedQuery>,
+}
+
+/// One kind of record of a module, stored in its own table.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    /// Identifier in URLs and the table name (`[a-z][a-z0-9_]*`).
+    pub name: &'static str,
+    /// Plural label (list titles, menus).
+    pub label: &'static str,
+    /// Singular label with its article (« une personne », forms).
+    pub singular: &'static str,
+    pub fields: Vec<Field>,
+    /// Fields whose values, joined by spaces, name a record.
+    pub title: Vec<&'static str>,
+    pub list: ListView,
+    /// Fields the search box and the multi-module search look in.
+    pub search: Vec<&'static str>,
+    /// Sets of fields no two records may share (when all are filled).
+    pub unique: Vec<Unique>,
+    pub rules: Vec<(&'static str, Rule)>,
+    pub rights: Rights,
+    pub states: Option<States>,
+}
+
+/// A typed field: a column, a form input, a JSON member.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// Identifier in JSON, forms and the column name (`[a-z][a-z0-9_]*`).
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// Shown under the input.
+    pub help: Option<&'static str>,
+    /// The form section it belongs to (fields without one come first).
+    pub section: Option<&'static str>,
+    pub pattern: Option<Pattern>,
+}
+
+/// A regular expression a text must match, and what to say when it does not.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    pub source: &'static str,
+    /// Says what is expected, e.g. « cinq chiffres ».
+    pub expected: &'static str,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl Pattern {
+    /// The compiled expression (None when it does not compile, which
+    /// [`Module::check`] reports).
+    pub fn regex(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&format!("^(?:{})$", self.source)).ok())
+            .as_ref()
+    }
+}
+
+/// The type of a field, with its bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// One line of text of at most `max` characters.
+    Text {
+        max: usize,
+    },
+    /// Several lines (a textarea) of at most `max` characters.
+    LongText {
+        max: usize,
+    },
+    Integer {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    /// A fixed-point number with `scale` decimals, stored as an integer
+    /// count of hundredths (scale 2) etc., never as a float.
+    Decimal {
+        scale: u8,
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    /// A calendar date, stored `YYYY-MM-DD` (which sorts).
+    Date,
+    /// A time of day, stored `HH:MM`.
+    Time,
+    Bool,
+    Email,
+    /// A telephone number: French (10 digits from 0) or international (+ and 8–15 digits).
+    Phone,
+    /// One of fixed choices: (code stored, label shown).
+    Enum(&'static [(&'static str, &'static str)]),
+    /// A record of another entity of the same module, by id.
+    Ref(&'static str),
+    /// A bureau of the elections (its code).
+    Bureau,
+    /// An election of the night (its id).
+    Election,
+}
+
+impl Kind {
+    /// Whether the column holds integers (else text).
+    pub fn is_integer(&self) -> bool {
+        matches!(
+            self,
+            Kind::Integer { .. } | Kind::Decimal { .. } | Kind::Bool | Kind::Ref(_)
+        )
+    }
+
+    /// The label of an enum's code.
+    pub fn choice_label(&self, code: &str) -> Option<&'static str> {
+        match self {
+            Kind::Enum(choices) => choices.iter().find(|(c, _)| *c == code).map(|(_, l)| *l),
+            _ => None,
+        }
+    }
+}
+
+/// What a list screen shows by default.
+#[derive(Debug, Clone)]
+pub struct ListView {
+    pub columns: Vec<&'static str>,
+    pub sort: &'static str,
+    pub descending: bool,
+    /// Fields offered as filters (equality).
+    pub filters: Vec<&'static str>,
+    pub per_page: u32,
+}
+
+/// Fields that together identify a record.
+#[derive(Debug, Clone)]
+pub struct Unique {
+    pub fields: Vec<&'static str>,
+    /// Shown on the first field, e.g. « cette personne est déjà affectée sur ce créneau ».
+    pub message: &'static str,
+}
+
+/// What each role may do (role codes: `admin`, `desk`, `president`).
+#[derive(Debug, Clone, Default)]
+pub struct Rights {
+    pub read: Vec<&'static str>,
+    pub create: Vec<&'static str>,
+    pub update: Vec<&'static str>,
+    pub delete: Vec<&'static str>,
+}
+
+/// One of the things a role may be allowed to do on an entity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Right {
+    Read,
+    Create,
+    Update,
+    Delete,
+}
+
+impl Right {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Right::Read => "consulter",
+            Right::Create => "créer",
+            Right::Update => "modifier",
+            Right::Delete => "supprimer",
+        }
+    }
+}
+
+impl Rights {
+    /// Everything for the administrator and the desk; nothing for others.
+    pub fn desk() -> Rights {
+        let both = vec!["admin", "desk"];
+        Rights {
+            read: both.clone(),
+            create: both.clone(),
+            update: both.clone(),
+            delete: both,
+        }
+    }
+
+    pub fn allows(&self, right: Right, role: &str) -> bool {
+        let roles = match right {
+            Right::Read => &self.read,
+            Right::Create => &self.create,
+            Right::Update => &self.update,
+            Right::Delete => &self.delete,
+        };
+        roles.contains(&role)
+    }
+}
+
+/// A record's life cycle: an enum field moved by named actions.
+#[derive(Debug, Clone)]
+pub struct States {
+    /// The enum field holding the state (its first choice is a new record's).
+    pub field: &'static str,
+    pub actions: Vec<Action>,
+}
+
+/// A named transition between states.
+#[derive(Debug, Clone)]
+pub struct Action {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub from: Vec<&'static str>,
+    pub to: &'static str,
+    pub roles: Vec<&'static str>,
+}
+
+/// A stored query: a named filter over one entity, with parameters the
+/// user fills in, runnable by its roles and exportable.
+#[derive(Debug, Clone)]
+pub struct SavedQuery {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub entity: &'static str,
+    /// Fixed conditions: (field, value as typed in a form).
+    pub fixed: Vec<(&'static str, &'static str)>,
+    /// Fields the user gives a value for when running it.
+    pub params: Vec<&'static str>,
+    pub roles: Vec<&'static str>,
+}
+
+impl Field {
+    fn new(name: &'static str, label: &'static str, kind: Kind) -> Field {
+        Field {
+            name,
+            label,
+            kind,
+            required: false,
+            help: None,
+            section: None,
+            pattern: None,
+        }
+    }
+
+    pub fn text(name: &'static str, label: &'static str, max: usize) -> Field {
+        Field::new(name, label, Kind::Text { max })
+    }
+    pub fn long_text(name: &'static str, label: &'static str, max: usize) -> Field {
+        Field::new(name, label, Kind::LongText { max })
+    }
+    pub fn integer(name: &'static str, label: &'static str) -> Field {
+        Field::new(
+            name,
+            label,
+            Kind::Integer {
+                min: None,
+                max: None,
+            },
+        )
+    }
+    pub fn decimal(name: &'static str, label: &'static str, scale: u8) -> Field {
+        Field::new(
+            name,
+            label,
+            Kind::Decimal {
+                scale,
+                min: None,
+                max: None,
+            },
+        )
+    }
+    pub fn date(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Date)
+    }
+    pub fn time(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Time)
+    }
+    pub fn boolean(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Bool)
+    }
+    pub fn email(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Email)
+    }
+    pub fn phone(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Phone)
+    }
+    pub fn choice(
+        name: &'static str,
+        label: &'static str,
+        choices: &'static [(&'static str, &'static str)],
+    ) -> Field {
+        Field::new(name, label, Kind::Enum(choices))
+    }
+    pub fn reference(name: &'static str, label: &'static str, entity: &'static str) -> Field {
+        Field::new(name, label, Kind::Ref(entity))
+    }
+    pub fn bureau(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Bureau)
+    }
+    pub fn election(name: &'static str, label: &'static str) -> Field {
+        Field::new(name, label, Kind::Election)
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+    pub fn help(mut self, help: &'static str) -> Field {
+        self.help = Some(help);
+        self
+    }
+    pub fn section(mut self, section: &'static str) -> Field {
+        self.section = Some(section);
+        self
+    }
+    /// Bounds of an integer or a decimal (for a decimal, in its smallest unit).
+    pub fn range(mut self, lo: Option<i64>, hi: Option<i64>) -> Field {
+        match &mut self.kind {
+            Kind::Integer { min, max } | Kind::Decimal { min, max, .. } => {
+                *min = lo;
+                *max = hi;
+            }
+            _ => {}
+        }
+        self
+    }
+    pub fn pattern(mut self, source: &'static str, expected: &'static str) -> Field {
+        self.pattern = Some(Pattern {
+            source,
+            expected,
+            compiled: OnceLock::new(),
+        });
+        self
+    }
+}
+
+impl Entity {
+    /// An entity with the desk's rights, listed by its first field.
+    pub fn new(name: &'static str, label: &'static str, singular: &'static str) -> Entity {
+        Entity {
+            name,
+            label,
+            singular,
+            fields: Vec::new(),
+            title: Vec::new(),
+            list: ListView {
+                columns: Vec::new(),
+                sort: "",
+                descending: false,
+                filters: Vec::new(),
+                per_page: 50,
+            },
+            search: Vec::new(),
+            unique: Vec::new(),
+            rules: Vec::new(),
+            rights: Rights::desk(),
+            states: None,
+        }
+    }
+
+    pub fn field(mut self, f: Field) -> Entity {
+        self.fields.push(f);
+        self
+    }
+    pub fn title(mut self, fields: &[&'static str]) -> Entity {
+        self.title = fields.to_vec();
+        self
+    }
+    pub fn columns(mut self, fields: &[&'static str]) -> Entity {
+        self.list.columns = fields.to_vec();
+        self
+    }
+    pub fn sort(mut self, field: &'static str, descending: bool) -> Entity {
+        self.list.sort = field;
+        self.list.descending = descending;
+        self
+    }
+    pub fn filters(mut self, fields: &[&'static str]) -> Entity {
+        self.list.filters = fields.to_vec();
+        self
+    }
+    pub fn search(mut self, fields: &[&'static str]) -> Entity {
+        self.search = fields.to_vec();
+        self
+    }
+    pub fn unique(mut self, fields: &[&'static str], message: &'static str) -> Entity {
+        self.unique.push(Unique {
+            fields: fields.to_vec(),
+            message,
+        });
+        self
+    }
+    pub fn rule(mut self, name: &'static str, rule: Rule) -> Entity {
+        self.rules.push((name, rule));
+        self
+    }
+    pub fn rights(mut self, rights: Rights) -> Entity {
+        self.rights = rights;
+        self
+    }
+    pub fn states(mut self, states: States) -> Entity {
+        self.states = Some(states);
+        self
+    }
+
+    pub fn field_index(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+
+    pub fn field_named(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    /// The fields in form order: those without a section, then each
+    /// section in the order it first appears.
+    pub fn sections(&self) -> Vec<(Option<&'static str>, Vec<&Field>)> {
+        let mut out: Vec<(Option<&'static str>, Vec<&Field>)> = Vec::new();
+        for f in &self.fields {
+            match out.iter_mut().find(|(s, _)| *s == f.section) {
+                Some((_, v)) => v.push(f),
+                None => out.push((f.section, vec![f])),
+            }
+        }
+        out.sort_by_key(|(s, _)| s.is_some());
+        out
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.len() <= 40
+}
+
+impl Module {
+    pub fn entity(&self, name: &str) -> Option<&Entity> {
+        self.entities.iter().find(|e| e.name == name)
+    }
+
+    pub fn query(&self, name: &str) -> Option<&SavedQuery> {
+        self.queries.iter().find(|q| q.name == name)
+    }
+
+    /// Everything wrong with the declaration (empty when it is sound):
+    /// identifiers, names of fields used by views, searches, constraints
+    /// and states, targets of references, patterns that do not compile.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let mut say = |s: String| problems.push(s);
+        if !is_identifier(self.name) {
+            say(format!("module name {:?} is not an identifier", self.name));
+        }
+        for (i, e) in self.entities.iter().enumerate() {
+            let at = format!("{}.{}", self.name, e.name);
+            if !is_identifier(e.name) {
+                say(format!("{at}: entity name is not an identifier"));
+            }
+            if self.entities[..i].iter().any(|o| o.name == e.name) {
+                say(format!("{at}: declared twice"));
+            }
+            if e.fields.is_empty() {
+                say(format!("{at}: no fields"));
+            }
+            for (j, f) in e.fields.iter().enumerate() {
+                if !is_identifier(f.name) || matches!(f.name, "id" | "version") {
+                    say(format!("{at}.{}: field name is not an identifier", f.name));
+                }
+                if e.fields[..j].iter().any(|o| o.name == f.name) {
+                    say(format!("{at}.{}: declared twice", f.name));
+                }
+                if let Kind::Ref(target) = f.kind
+                    && self.entity(target).is_none()
+                {
+                    say(format!(
+                        "{at}.{}: refers to unknown entity {target}",
+                        f.name
+                    ));
+                }
+                if let Kind::Enum(choices) = f.kind
+                    && choices.is_empty()
+                {
+                    say(format!("{at}.{}: an enum without choices", f.name));
+                }
+                if let Some(p) = &f.pattern
+                    && p.regex().is_none()
+                {
+                    say(format!("{at}.{}: pattern does not compile", f.name));
+                }
+            }
+            let named = |list: &[&'static str], what: &str, say: &mut dyn FnMut(String)| {
+                for n in list {
+                    if e.field_index(n).is_none() {
+                        say(format!("{at}: {what} names unknown field {n}"));
+                    }
+                }
+            };
+            named(&e.title, "title", &mut say);
+            named(&e.list.columns, "list", &mut say);
+            named(&e.list.filters, "filters", &mut say);
+            named(&e.search, "search", &mut say);
+            if e.title.is_empty() {
+                say(format!("{at}: no title fields"));
+            }
+            if !e.list.sort.is_empty() && e.field_index(e.list.sort).is_none() {
+                say(format!("{at}: sort names unknown field {}", e.list.sort));
+            }
+            for u in &e.unique {
+                named(&u.fields, "unique", &mut say);
+            }
+            if let Some(s) = &e.states {
+                match e.field_named(s.field).map(|f| &f.kind) {
+                    Some(Kind::Enum(choices)) => {
+                        for a in &s.actions {
+                            for st in a.from.iter().chain([&a.to]) {
+                                if !choices.iter().any(|(c, _)| c == st) {
+                                    say(format!(
+                                        "{at}: action {} names unknown state {st}",
+                                        a.name
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                    _ => say(format!("{at}: state field {} is not an enum", s.field)),
+                }
+            }
+        }
+        for q in &self.queries {
+            match self.entity(q.entity) {
+                None => say(format!("query {}: unknown entity {}", q.name, q.entity)),
+                Some(e) => {
+                    for n in q.fixed.iter().map(|(n, _)| n).chain(&q.params) {
+                        if e.field_index(n).is_none() {
+                            say(format!("query {}: unknown field {n}", q.name));
+                        }
+                    }
+                }
+            }
+        }
+        problems
+    }
+}
