@@ -35,6 +35,9 @@ pub enum ApiError {
         errors: Vec<Violation>,
         warnings: Vec<Violation>,
     },
+    /// A module's record refused: each problem names its field and rule.
+    #[error("record refused")]
+    Fields(Vec<module_engine::FieldError>),
     #[error("{message}")]
     Conflict {
         message: String,
@@ -142,7 +145,7 @@ impl From<StoreError> for ApiError {
 pub struct ErrorBody {
     /// Stable code: malformed_json, invalid_field, body_too_large,
     /// body_unreadable, unsupported_media_type, unauthorized, not_found,
-    /// conflict, invalid_definition, invalid_pv, confirmation_required,
+    /// conflict, invalid_definition, invalid_pv, invalid_record, confirmation_required,
     /// internal, forbidden, workflow, no_double_entry,
     /// idempotency_key_reused, throttled, invalid_credentials,
     /// invalid_if_match, invalid_idempotency_key, invalid_source,
@@ -152,6 +155,7 @@ pub struct ErrorBody {
     pub message: String,
     /// Invalid PV: the blocking `Violation`s (field, rule, severity,
     /// message). Invalid definition: every `DefinitionError` (field, message).
+    /// Invalid record (a module's): every field error (field, rule, message).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub violations: Option<serde_json::Value>,
@@ -229,6 +233,21 @@ impl IntoResponse for ApiError {
                         violations: listed(&errors),
                         warnings: listed(&warnings),
                         ..ErrorBody::new(code, message)
+                    },
+                )
+            }
+            ApiError::Fields(errors) => {
+                let first = errors
+                    .first()
+                    .map_or(String::new(), |e| format!(" ({} : {})", e.field, e.message));
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorBody {
+                        violations: listed(&errors),
+                        ..ErrorBody::new(
+                            "invalid_record",
+                            format!("fiche refusée{first} : rien n'a été enregistré"),
+                        )
                     },
                 )
             }

@@ -32,6 +32,7 @@ pub mod error;
 pub mod export;
 pub mod follow;
 pub mod hub;
+pub mod modules;
 pub mod pages;
 pub mod print;
 pub mod router;

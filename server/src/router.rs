@@ -129,11 +129,23 @@ pub fn api_router(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenA
     (routes, doc)
 }
 
+/// The OpenAPI document as served: utoipa's, plus the paths of every
+/// module entity (generated from the catalogue, not from handlers).
+pub fn document_json(doc: &utoipa::openapi::OpenApi, state: &AppState) -> String {
+    let mut json = serde_json::to_value(doc).unwrap_or_default();
+    crate::modules::api::document(&state.config.modules, &mut json);
+    serde_json::to_string(&json).unwrap_or_default()
+}
+
 pub fn router(state: AppState) -> Router {
     let body_limit = state.config.body_limit;
     let (api, doc) = api_router(&state);
-    let document = api::Document(std::sync::Arc::new(doc.to_json().unwrap_or_default()));
-    let api = api.fallback(api::api_not_found).layer(Extension(document));
+    let document = api::Document(std::sync::Arc::new(document_json(&doc, &state)));
+    let api = api
+        .merge(crate::modules::api::routes())
+        .route("/search", get(crate::modules::search::api))
+        .fallback(api::api_not_found)
+        .layer(Extension(document));
 
     // The yardstick of scripts/bench-pages.sh, only when asked for.
     let bench = if std::env::var_os("URNE_BENCH_REFERENCE").is_some_and(|v| v == "1") {

@@ -42,6 +42,8 @@ pub struct Config {
     pub max_subscribers: usize,
     /// The certificate served when the server speaks TLS (None: plain HTTP).
     pub tls: Option<crate::tls::Tls>,
+    /// The secondary modules this server knows (which are on is in the store).
+    pub modules: Arc<module_engine::Catalog>,
 }
 
 impl Default for Config {
@@ -56,6 +58,7 @@ impl Default for Config {
             throttle: ThrottlePolicy::default(),
             max_subscribers: 0,
             tls: None,
+            modules: Arc::new(crate::modules::builtin()),
         }
     }
 }

@@ -20,6 +20,7 @@ mod helpers;
 mod imports_form;
 mod kiosk_follow;
 mod live;
+mod modules;
 mod nginx;
 mod pages_browser;
 mod seats_agree;

@@ -10,6 +10,7 @@ pub mod demo;
 mod demo_script;
 pub mod export;
 pub mod import;
+pub mod module;
 pub mod serve;
 pub mod user;
 
@@ -41,6 +42,11 @@ pub enum Command {
         #[command(subcommand)]
         command: user::UserCommand,
     },
+    /// The secondary modules (openScrutin…): list, switch on, switch off.
+    Module {
+        #[command(subcommand)]
+        command: module::ModuleCommand,
+    },
     /// Check the audit log.
     Audit {
         #[command(subcommand)]
@@ -68,6 +74,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::serve(args).await,
         Command::FanoutWorker(args) => serve::fanout_worker(args),
         Command::User { command } => user::run(command).await,
+        Command::Module { command } => module::run(command).await,
         Command::Audit { command } => audit::run(command).await,
         Command::Import { command } => import::import(command).await,
         Command::Export(args) => export::export(args).await,

@@ -108,5 +108,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(users::session_revoke),
         )
         .route_layer(requires!(state, Need::Admin));
-    open.merge(desk).merge(admin)
+    let modules = crate::modules::desk::routes().route_layer(requires!(state, Need::SignedIn));
+    open.merge(desk).merge(admin).merge(modules)
 }

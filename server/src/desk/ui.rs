@@ -10,14 +10,14 @@ use results_view::pages::head::{asset_url, head};
 use crate::auth::{Principal, Via};
 use crate::error::ApiError;
 
-pub(super) fn csrf_of(p: &Principal) -> &str {
+pub(crate) fn csrf_of(p: &Principal) -> &str {
     match &p.via {
         Via::Session { csrf, .. } => csrf,
         _ => "",
     }
 }
 
-pub(super) fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
+pub(crate) fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
     frame(title, Some(p), content)
 }
 
@@ -59,12 +59,20 @@ pub(super) fn login_redirect() -> Response {
     Redirect::to("/login").into_response()
 }
 
-pub(super) fn error_page(p: &Principal, e: &ApiError) -> Response {
+pub(crate) fn error_page(p: &Principal, e: &ApiError) -> Response {
     let (status, message) = match e {
         ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m.clone()),
         ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m.clone()),
         ApiError::Refused(r) => (StatusCode::CONFLICT, r.message()),
         ApiError::Conflict { message, .. } => (StatusCode::CONFLICT, message.clone()),
+        ApiError::Fields(errors) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors
+                .iter()
+                .map(|e| format!("{} : {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join(" ; "),
+        ),
         ApiError::Unauthorized => return login_redirect(),
         ApiError::BadRequest {
             status, message, ..

@@ -23,6 +23,7 @@ pub mod entries;
 pub mod idempotency;
 pub mod notify;
 pub mod outage;
+pub mod records;
 
 use std::str::FromStr;
 use std::time::Duration;

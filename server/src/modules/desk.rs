@@ -1,0 +1,944 @@
+//! The desk's screens every module entity gets, in maud, without
+//! JavaScript: the module's home, the list (search, filters, sort by
+//! column, pages, exports), a record, the create and edit form (every error
+//! next to its field, CSRF, the version read kept hidden), the confirmation
+//! before deleting, the state actions, saved queries, and the search across
+//! every module. Every check is [`super::open`]'s, so a screen refuses what
+//! the API refuses.
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Extension, Form};
+use maud::{Markup, html};
+use module_engine::sql::ListQuery;
+use module_engine::validate::{check_form, is_editable};
+use module_engine::value::{display, input_text};
+use module_engine::{Entity, Field, FieldError, Kind, Module, Right, Value};
+
+use super::api::{export_table, query_pairs, ref_titles, run_action, spreadsheet, title};
+use super::{Target, enabled_module, known, open, readable};
+use crate::auth::Principal;
+use crate::desk::ui::{csrf_of, error_page, layout};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::records::{self, StoredRecord};
+
+/// The screens, under `/desk/m/`; the caller's guard requires a signed-in
+/// principal (as an `Extension`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/desk/modules", get(modules_home))
+        .route("/desk/search", get(super::search::screen))
+        .route("/desk/m/{module}", get(module_home))
+        .route("/desk/m/{module}/q/{query}", get(saved_query))
+        .route("/desk/m/{module}/{entity}", get(list))
+        .route("/desk/m/{module}/{entity}/export.{format}", get(export))
+        .route("/desk/m/{module}/{entity}/new", get(new_form).post(create))
+        .route("/desk/m/{module}/{entity}/{id}", get(detail))
+        .route(
+            "/desk/m/{module}/{entity}/{id}/edit",
+            get(edit_form).post(update),
+        )
+        .route(
+            "/desk/m/{module}/{entity}/{id}/delete",
+            get(delete_confirm).post(delete),
+        )
+        .route(
+            "/desk/m/{module}/{entity}/{id}/action/{action}",
+            axum::routing::post(action),
+        )
+}
+
+fn base(t: Target<'_>) -> String {
+    format!("/desk/m/{}/{}", t.module.name, t.entity.name)
+}
+
+fn fail(p: &Principal, e: ApiError) -> Response {
+    error_page(p, &e)
+}
+
+/// The pairs of a submitted form, with its CSRF token checked.
+fn checked_form(p: &Principal, pairs: &[(String, String)]) -> Result<(), ApiError> {
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str());
+    p.check_csrf(csrf)
+}
+
+fn breadcrumb(m: &Module, e: Option<&Entity>) -> Markup {
+    html! {
+        nav aria-label="Fil d'Ariane" {
+            a href="/desk" { "Tableau de bord" } " › "
+            a href="/desk/modules" { "Modules" } " › "
+            a href={ "/desk/m/" (m.name) } { (m.label) }
+            @if let Some(e) = e { " › " a href={ "/desk/m/" (m.name) "/" (e.name) } { (e.label) } }
+        }
+    }
+}
+
+async fn modules_home(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+) -> Response {
+    let mods = match readable(&state, &p).await {
+        Ok(m) => m,
+        Err(e) => return fail(&p, e),
+    };
+    layout(
+        "Modules",
+        &p,
+        html! {
+            h1 { "Modules" }
+            form.msearch method="get" action="/desk/search" role="search" {
+                label for="q" { "Rechercher dans tous les modules" }
+                input #q type="search" name="q" required;
+                button type="submit" { "Rechercher" }
+            }
+            @if mods.is_empty() {
+                p { "Aucun module n'est activé, ou votre rôle n'en consulte aucun. Un administrateur les active avec "
+                    code { "urne module enable NOM" } " (" code { "urne module list" } " les énumère)." }
+            }
+            ul.modules {
+                @for m in &mods {
+                    li { a href={ "/desk/m/" (m.name) } { strong { (m.label) } } " — " (m.description) }
+                }
+            }
+        },
+    )
+    .into_response()
+}
+
+async fn module_home(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path(module): Path<String>,
+) -> Response {
+    let m = match enabled_module(&state, &module).await {
+        Ok(m) => m,
+        Err(e) => return fail(&p, e),
+    };
+    let role = p.role.code();
+    let entities: Vec<&Entity> = m
+        .entities
+        .iter()
+        .filter(|e| e.rights.allows(Right::Read, role))
+        .collect();
+    if entities.is_empty() {
+        return fail(
+            &p,
+            ApiError::Forbidden(format!("votre rôle ne consulte rien du module {}", m.label)),
+        );
+    }
+    let queries: Vec<_> = m
+        .queries
+        .iter()
+        .filter(|q| q.roles.contains(&role))
+        .collect();
+    let board = super::boards::links(m);
+    layout(
+        m.label,
+        &p,
+        html! {
+            (breadcrumb(m, None))
+            h1 { (m.label) }
+            p { (m.description) }
+            @if !board.is_empty() {
+                h2 { "Tableaux" }
+                ul { @for (href, label) in &board { li { a href=(href) { (label) } } } }
+            }
+            h2 { "Fiches" }
+            ul {
+                @for e in &entities {
+                    li { a href={ "/desk/m/" (m.name) "/" (e.name) } { (e.label) } }
+                }
+            }
+            @if !queries.is_empty() {
+                h2 { "Requêtes mémorisées" }
+                ul { @for q in &queries { li { a href={ "/desk/m/" (m.name) "/q/" (q.name) } { (q.label) } } } }
+            }
+        },
+    )
+    .into_response()
+}
+
+/// Cells of a list: each value shown, references by their title.
+fn cell(e: &Entity, i: usize, v: &Value, titles: &[(usize, i64, String)]) -> String {
+    if let Some(id) = v.as_int()
+        && matches!(e.fields[i].kind, Kind::Ref(_))
+    {
+        return titles
+            .iter()
+            .find(|(fi, rid, _)| *fi == i && *rid == id)
+            .map_or_else(|| format!("n° {id}"), |(_, _, s)| s.clone());
+    }
+    display(&e.fields[i], v)
+}
+
+fn query_string(pairs: &[(String, String)], set: &[(&str, String)]) -> String {
+    let mut out: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(k, _)| !set.iter().any(|(s, _)| s == k))
+        .cloned()
+        .collect();
+    out.extend(set.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    out.retain(|(_, v)| !v.is_empty());
+    serde_urlencoded::to_string(&out).unwrap_or_default()
+}
+
+/// The list screen of `t` for `q` (also a saved query's result).
+async fn list_screen(
+    state: &AppState,
+    p: &Principal,
+    t: Target<'_>,
+    pairs: &[(String, String)],
+    heading: &str,
+    action: &str,
+    hidden_filters: bool,
+) -> Result<Markup, ApiError> {
+    let q = ListQuery::from_pairs(t.entity, pairs).map_err(ApiError::Fields)?;
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let (rows, total) = records::list(&mut conn, t.module, t.entity, &q).await?;
+    drop(conn);
+    let e = t.entity;
+    let views: Vec<&[Value]> = rows.iter().map(|r| r.values.as_slice()).collect();
+    let titles = ref_titles(state, t.module, e, &views).await?;
+    let columns: Vec<usize> = e
+        .list
+        .columns
+        .iter()
+        .filter_map(|c| e.field_index(c))
+        .collect();
+    let pages = ((total.max(1) - 1) / i64::from(q.per_page)) + 1;
+    let sort = if q.sort.is_empty() {
+        e.list.sort
+    } else {
+        q.sort.as_str()
+    };
+    let can_create = e.rights.allows(Right::Create, p.role.code());
+    let search = q.search.join(" ");
+    let pickers = Pickers::load(state, t).await?;
+    Ok(html! {
+        (breadcrumb(t.module, Some(e)))
+        h1 { (heading) }
+        form.filters method="get" action=(action) role="search" {
+            div.ff {
+                label for="q" { "Rechercher" }
+                input #q type="search" name="q" value=(search);
+            }
+            @if !hidden_filters {
+                @for name in &e.list.filters {
+                    @if let Some(f) = e.field_named(name) {
+                        @let chosen = pairs.iter().rev().find(|(k, _)| k == f.name).map_or("", |(_, v)| v.as_str());
+                        div.ff {
+                            label for={ "filter-" (f.name) } { (f.label) }
+                            (pickers.select(f, &format!("filter-{}", f.name), chosen, false))
+                        }
+                    }
+                }
+            } @else {
+                @for (k, v) in pairs.iter().filter(|(k, _)| k != "q" && k != "page" && k != "sort") {
+                    input type="hidden" name=(k) value=(v);
+                }
+            }
+            button type="submit" { "Filtrer" }
+        }
+        p.count role="status" {
+            (total) " fiche" @if total != 1 { "s" }
+            @if pages > 1 { " — page " (q.page) " sur " (pages) }
+            " · exporter : "
+            a href={ (base(t)) "/export.csv?" (query_string(pairs, &[("page", String::new())])) } { "CSV" } " · "
+            a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { "tableur (.xlsx)" }
+        }
+        @if can_create { p { a.button href={ (base(t)) "/new" } { "Ajouter " (e.singular) } } }
+        div.scroll {
+            table.mlist {
+                caption.visually-hidden { (e.label) }
+                thead { tr {
+                    th scope="col" { "n°" }
+                    @for &i in &columns {
+                        @let f = &e.fields[i];
+                        @let (next, mark) = if sort == f.name {
+                            if q.descending { (f.name.to_string(), " ▼") } else { (format!("-{}", f.name), " ▲") }
+                        } else { (f.name.to_string(), "") };
+                        th scope="col" aria-sort=(if sort == f.name { if q.descending { "descending" } else { "ascending" } } else { "none" }) {
+                            a href={ (action) "?" (query_string(pairs, &[("sort", next), ("page", String::new())])) } { (f.label) (mark) }
+                        }
+                    }
+                } }
+                tbody {
+                    @for r in &rows {
+                        tr {
+                            td { a href={ (base(t)) "/" (r.id) } { (r.id) } }
+                            @for &i in &columns {
+                                td { @if i == columns[0] { a href={ (base(t)) "/" (r.id) } { (cell(e, i, &r.values[i], &titles)) } } @else { (cell(e, i, &r.values[i], &titles)) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if pages > 1 {
+            nav.pages aria-label="Pages" {
+                @if q.page > 1 { a rel="prev" href={ (action) "?" (query_string(pairs, &[("page", (q.page - 1).to_string())])) } { "← précédente" } }
+                " page " (q.page) " / " (pages) " "
+                @if i64::from(q.page) < pages { a rel="next" href={ (action) "?" (query_string(pairs, &[("page", (q.page + 1).to_string())])) } { "suivante →" } }
+            }
+        }
+    })
+}
+
+async fn list(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Read).await?;
+        let pairs = query_pairs(raw.as_deref())?;
+        let body = list_screen(&state, &p, t, &pairs, t.entity.label, &base(t), false).await?;
+        Ok::<_, ApiError>(layout(t.entity.label, &p, body).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn saved_query(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, query)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let run = async {
+        let m = enabled_module(&state, &module).await?;
+        let sq = m
+            .query(&query)
+            .ok_or_else(|| ApiError::not_found(format!("requête inconnue : {query}")))?;
+        if !sq.roles.contains(&p.role.code()) {
+            return Err(ApiError::Forbidden(format!(
+                "votre rôle ne peut pas lancer : {}",
+                sq.label
+            )));
+        }
+        let t = open(&state, &p, &module, sq.entity, Right::Read).await?;
+        let given = query_pairs(raw.as_deref())?;
+        let missing: Vec<&Field> = sq
+            .params
+            .iter()
+            .filter_map(|n| t.entity.field_named(n))
+            .filter(|f| {
+                !given
+                    .iter()
+                    .any(|(k, v)| k == f.name && !v.trim().is_empty())
+            })
+            .collect();
+        let action = format!("/desk/m/{}/q/{}", m.name, sq.name);
+        if !missing.is_empty() {
+            let pickers = Pickers::load(&state, t).await?;
+            return Ok(layout(
+                sq.label,
+                &p,
+                html! {
+                    (breadcrumb(m, None))
+                    h1 { (sq.label) }
+                    form.card method="get" action=(action) {
+                        @for f in &missing {
+                            div.mfield {
+                                label for={ "p-" (f.name) } { (f.label) }
+                                (pickers.select(f, &format!("p-{}", f.name), "", true))
+                            }
+                        }
+                        button type="submit" { "Lancer la requête" }
+                    }
+                },
+            )
+            .into_response());
+        }
+        // The saved conditions may name fields that are not list filters:
+        // they are the query's own, so they are applied as filters here.
+        let mut e = t.entity.clone();
+        let mut pairs: Vec<(String, String)> = sq
+            .fixed
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        for n in sq.fixed.iter().map(|(n, _)| n).chain(&sq.params) {
+            if !e.list.filters.contains(n) {
+                e.list.filters.push(n);
+            }
+        }
+        pairs.extend(
+            given
+                .into_iter()
+                .filter(|(k, _)| !sq.fixed.iter().any(|(n, _)| n == k)),
+        );
+        let t2 = Target {
+            module: t.module,
+            entity: &e,
+        };
+        let body = list_screen(&state, &p, t2, &pairs, sq.label, &action, true).await;
+        Ok(layout(sq.label, &p, body?).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// The choices of the inputs that pick something: records of a referenced
+/// entity (by title), bureaux and elections of the night.
+struct Pickers {
+    /// Per field name: (value, label).
+    choices: Vec<(&'static str, Vec<(String, String)>)>,
+}
+
+/// Beyond this many records, a reference is typed as a number.
+const MAX_PICKER: usize = 1000;
+
+impl Pickers {
+    async fn load(state: &AppState, t: Target<'_>) -> Result<Pickers, ApiError> {
+        let mut choices = Vec::new();
+        let mut conn = state
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        let topics = state.hub.list();
+        for f in &t.entity.fields {
+            let list: Vec<(String, String)> = match f.kind {
+                Kind::Ref(target) => {
+                    let Some(te) = t.module.entity(target) else {
+                        continue;
+                    };
+                    let q = ListQuery {
+                        per_page: u32::try_from(MAX_PICKER + 1).unwrap_or(u32::MAX),
+                        ..ListQuery::from_pairs(te, &[]).map_err(ApiError::Fields)?
+                    };
+                    let (rows, _) = records::list(&mut conn, t.module, te, &q).await?;
+                    if rows.len() > MAX_PICKER {
+                        continue;
+                    }
+                    rows.iter()
+                        .map(|r| (r.id.to_string(), title(te, &r.values)))
+                        .collect()
+                }
+                Kind::Bureau => {
+                    let mut seen: Vec<(String, String)> = Vec::new();
+                    for tp in &topics {
+                        let live = tp.read();
+                        for b in &live.election.bureaux {
+                            if !seen.iter().any(|(c, _)| *c == b.code) {
+                                seen.push((b.code.clone(), format!("{} — {}", b.code, b.name)));
+                            }
+                        }
+                    }
+                    seen
+                }
+                Kind::Election => topics
+                    .iter()
+                    .map(|tp| {
+                        let live = tp.read();
+                        (live.election.id.clone(), live.election.label.clone())
+                    })
+                    .collect(),
+                Kind::Enum(c) => c
+                    .iter()
+                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .collect(),
+                Kind::Bool => vec![("1".into(), "oui".into()), ("0".into(), "non".into())],
+                _ => continue,
+            };
+            choices.push((f.name, list));
+        }
+        Ok(Pickers { choices })
+    }
+
+    fn of(&self, f: &Field) -> Option<&[(String, String)]> {
+        self.choices
+            .iter()
+            .find(|(n, _)| *n == f.name)
+            .map(|(_, c)| c.as_slice())
+    }
+
+    /// A select for a filter or a parameter (a free input when there is no list).
+    fn select(&self, f: &Field, id: &str, chosen: &str, required: bool) -> Markup {
+        match self.of(f) {
+            Some(choices) => html! {
+                select id=(id) name=(f.name) required[required] {
+                    option value="" { @if required { "— choisir —" } @else { "(tous)" } }
+                    @for (v, l) in choices { option value=(v) selected[v == chosen] { (l) } }
+                }
+            },
+            None => html! { input id=(id) name=(f.name) value=(chosen) required[required]; },
+        }
+    }
+
+    /// A form input for `f` holding `value` (what was typed when redisplayed).
+    fn input(&self, f: &Field, value: &str, described: Option<&str>, invalid: bool) -> Markup {
+        let id = format!("f-{}", f.name);
+        let list = self.of(f);
+        html! {
+            @match (&f.kind, list) {
+                (Kind::Bool, _) => {
+                    input id=(id) type="checkbox" name=(f.name) value="1" checked[value == "1"]
+                        aria-describedby=[described] aria-invalid=[invalid.then_some("true")];
+                }
+                (_, Some(choices)) => {
+                    select id=(id) name=(f.name) required[f.required]
+                        aria-describedby=[described] aria-invalid=[invalid.then_some("true")] {
+                        option value="" { "—" }
+                        @for (v, l) in choices { option value=(v) selected[v == value] { (l) } }
+                    }
+                }
+                (Kind::LongText { max }, _) => {
+                    textarea id=(id) name=(f.name) rows="4" maxlength=(max) required[f.required]
+                        aria-describedby=[described] aria-invalid=[invalid.then_some("true")] { (value) }
+                }
+                (kind, _) => {
+                    @let (ty, mode) = match kind {
+                        Kind::Integer { .. } | Kind::Ref(_) => ("text", Some("numeric")),
+                        Kind::Decimal { .. } => ("text", Some("decimal")),
+                        Kind::Date => ("date", None),
+                        Kind::Time => ("time", None),
+                        Kind::Email => ("email", None),
+                        Kind::Phone => ("tel", None),
+                        _ => ("text", None),
+                    };
+                    @let max = match kind { Kind::Text { max } => Some(*max), _ => None };
+                    input id=(id) type=(ty) name=(f.name) value=(value) inputmode=[mode] maxlength=[max]
+                        required[f.required] aria-describedby=[described] aria-invalid=[invalid.then_some("true")];
+                }
+            }
+        }
+    }
+}
+
+/// The create or edit form, with `errors` next to their fields.
+fn form_screen(
+    p: &Principal,
+    t: Target<'_>,
+    pickers: &Pickers,
+    typed: &[(String, String)],
+    errors: &[FieldError],
+    editing: Option<&StoredRecord>,
+) -> Markup {
+    let e = t.entity;
+    let action = match editing {
+        Some(r) => format!("{}/{}/edit", base(t), r.id),
+        None => format!("{}/new", base(t)),
+    };
+    let value_of = |f: &Field| -> String {
+        if !typed.is_empty() {
+            return typed
+                .iter()
+                .rev()
+                .find(|(k, _)| k == f.name)
+                .map_or(String::new(), |(_, v)| v.clone());
+        }
+        match (editing, e.field_index(f.name)) {
+            (Some(r), Some(i)) => input_text(f, &r.values[i]),
+            _ => String::new(),
+        }
+    };
+    let general: Vec<&FieldError> = errors
+        .iter()
+        .filter(|x| e.field_named(&x.field).is_none())
+        .collect();
+    html! {
+        (breadcrumb(t.module, Some(e)))
+        h1 { @if editing.is_some() { "Modifier " (e.singular) } @else { "Ajouter " (e.singular) } }
+        @if !errors.is_empty() {
+            div.form-error role="alert" #form-errors tabindex="-1" {
+                p { "La fiche n'a pas été enregistrée : " (errors.len()) " erreur" @if errors.len() > 1 { "s" } "." }
+                ul { @for x in errors {
+                    li { @if let Some(f) = e.field_named(&x.field) { a href={ "#f-" (f.name) } { (f.label) } " : " } (x.message) }
+                } }
+            }
+        }
+        @for x in &general { p.error { (x.message) } }
+        form.mform method="post" action=(action) novalidate {
+            input type="hidden" name="csrf" value=(csrf_of(p));
+            @if let Some(r) = editing { input type="hidden" name="version" value=(r.version); }
+            @for (section, fields) in e.sections() {
+                fieldset {
+                    legend { (section.unwrap_or("Fiche")) }
+                    @for f in fields.iter().filter(|f| is_editable(e, f)) {
+                        @let err = errors.iter().find(|x| x.field == f.name);
+                        @let help_id = format!("h-{}", f.name);
+                        @let err_id = format!("e-{}", f.name);
+                        @let described = match (f.help.is_some(), err.is_some()) {
+                            (true, true) => Some(format!("{help_id} {err_id}")),
+                            (true, false) => Some(help_id.clone()),
+                            (false, true) => Some(err_id.clone()),
+                            (false, false) => None,
+                        };
+                        div class={ "mfield" @if err.is_some() { " invalid" } @if matches!(f.kind, Kind::Bool) { " check" } } {
+                            label for={ "f-" (f.name) } { (f.label) @if f.required { abbr title="obligatoire" { " *" } } }
+                            (pickers.input(f, &value_of(f), described.as_deref(), err.is_some()))
+                            @if let Some(h) = f.help { p.help id=(help_id) { (h) } }
+                            @if let Some(x) = err { p.error id=(err_id) { (x.message) } }
+                        }
+                    }
+                }
+            }
+            p.legend { "* obligatoire" }
+            button type="submit" { "Enregistrer" }
+            " "
+            a href=(editing.map_or_else(|| base(t), |r| format!("{}/{}", base(t), r.id))) { "Annuler" }
+        }
+    }
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity)): Path<(String, String)>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Create).await?;
+        let pickers = Pickers::load(&state, t).await?;
+        Ok::<_, ApiError>(
+            layout(
+                t.entity.label,
+                &p,
+                form_screen(&p, t, &pickers, &[], &[], None),
+            )
+            .into_response(),
+        )
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// Saves a submitted form (creating, or editing `id`); on refusal the
+/// form again, as typed, with every error (422).
+async fn save(
+    state: &AppState,
+    p: &Principal,
+    t: Target<'_>,
+    pairs: Vec<(String, String)>,
+    id: Option<i64>,
+) -> Result<Response, ApiError> {
+    checked_form(p, &pairs)?;
+    let current = match id {
+        Some(id) => Some(fetch(state, t, id).await?),
+        None => None,
+    };
+    let checked = check_form(
+        t.entity,
+        &pairs,
+        current.as_ref().map(|c| c.values.as_slice()),
+    );
+    let known = known(state);
+    let result = match checked {
+        Err((_, errors)) => Err(errors),
+        Ok(values) => {
+            let (_guard, mut tx) = state.store.begin_write().await?;
+            let done = match (id, &current) {
+                (Some(id), Some(_)) => {
+                    let version = pairs
+                        .iter()
+                        .find(|(k, _)| k == "version")
+                        .and_then(|(_, v)| v.parse::<i64>().ok())
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                "invalid_field",
+                                "version de la fiche absente du formulaire",
+                            )
+                        })?;
+                    records::update(
+                        &mut tx, t.module, t.entity, id, version, &values, &known, &p.name, None,
+                    )
+                    .await
+                    .map(|_| id)
+                }
+                _ => records::insert(&mut tx, t.module, t.entity, &values, &known, &p.name).await,
+            };
+            match done {
+                Ok(id) => {
+                    tx.commit().await.map_err(crate::store::StoreError::from)?;
+                    Ok(id)
+                }
+                Err(records::RecordError::Invalid(errors)) => Err(errors),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    match result {
+        Ok(id) => Ok(Redirect::to(&format!("{}/{id}?saved=1", base(t))).into_response()),
+        Err(errors) => {
+            let pickers = Pickers::load(state, t).await?;
+            let typed: Vec<(String, String)> = pairs
+                .into_iter()
+                .filter(|(k, _)| k != "csrf" && k != "version")
+                .collect();
+            // An unchecked box is absent: keep it unchecked when redisplayed.
+            let typed = if typed.is_empty() {
+                vec![(String::new(), String::new())]
+            } else {
+                typed
+            };
+            Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout(
+                    t.entity.label,
+                    p,
+                    form_screen(p, t, &pickers, &typed, &errors, current.as_ref()),
+                ),
+            )
+                .into_response())
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Create).await?;
+        save(&state, &p, t, pairs, None).await
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(format!("identifiant de fiche invalide : {id}")))
+}
+
+async fn fetch(state: &AppState, t: Target<'_>, id: i64) -> Result<StoredRecord, ApiError> {
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    records::get(&mut conn, t.module, t.entity, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("pas de fiche n° {id} parmi : {}", t.entity.label))
+        })
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Read).await?;
+        let r = fetch(&state, t, parse_id(&id)?).await?;
+        let e = t.entity;
+        let titles = ref_titles(&state, t.module, e, &[r.values.as_slice()]).await?;
+        let saved = raw.as_deref().is_some_and(|q| q.contains("saved=1"));
+        let role = p.role.code();
+        let state_now = e
+            .states
+            .as_ref()
+            .and_then(|s| Some((s, r.values[e.field_index(s.field)?].as_text()?.to_string())));
+        let name = title(e, &r.values);
+        let mut related = Vec::new();
+        for other in &t.module.entities {
+            if !other.rights.allows(Right::Read, role) {
+                continue;
+            }
+            for f in other
+                .fields
+                .iter()
+                .filter(|f| f.kind == Kind::Ref(e.name) && other.list.filters.contains(&f.name))
+            {
+                related.push((
+                    format!(
+                        "/desk/m/{}/{}?{}={}",
+                        t.module.name, other.name, f.name, r.id
+                    ),
+                    format!("{} ({})", other.label, f.label),
+                ));
+            }
+        }
+        Ok::<_, ApiError>(layout(&name, &p, html! {
+            (breadcrumb(t.module, Some(e)))
+            h1 { (name) }
+            @if saved { p.form-ok role="status" { "Fiche enregistrée." } }
+            @for (section, fields) in e.sections() {
+                section.mdetail {
+                    h2 { (section.unwrap_or("Fiche")) }
+                    dl {
+                        @for f in fields {
+                            @if let Some(i) = e.field_index(f.name) {
+                                dt { (f.label) }
+                                dd { (cell(e, i, &r.values[i], &titles)) }
+                            }
+                        }
+                    }
+                }
+            }
+            p.meta { "Fiche n° " (r.id) ", version " (r.version) }
+            @if let Some((s, now)) = &state_now {
+                @let possible: Vec<_> = s.actions.iter().filter(|a| a.from.contains(&now.as_str()) && a.roles.contains(&role)).collect();
+                @if !possible.is_empty() {
+                    div.actions {
+                        @for a in possible {
+                            form.inline method="post" action={ (base(t)) "/" (r.id) "/action/" (a.name) } {
+                                input type="hidden" name="csrf" value=(csrf_of(&p));
+                                input type="hidden" name="version" value=(r.version);
+                                button type="submit" { (a.label) }
+                            }
+                            " "
+                        }
+                    }
+                }
+            }
+            p {
+                @if e.rights.allows(Right::Update, role) { a.button href={ (base(t)) "/" (r.id) "/edit" } { "Modifier" } " " }
+                @if e.rights.allows(Right::Delete, role) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { "Supprimer" } }
+            }
+            @if !related.is_empty() {
+                h2 { "Fiches liées" }
+                ul { @for (href, label) in &related { li { a href=(href) { (label) } } } }
+            }
+        }).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Update).await?;
+        let r = fetch(&state, t, parse_id(&id)?).await?;
+        let pickers = Pickers::load(&state, t).await?;
+        Ok::<_, ApiError>(
+            layout(
+                t.entity.label,
+                &p,
+                form_screen(&p, t, &pickers, &[], &[], Some(&r)),
+            )
+            .into_response(),
+        )
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn update(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Update).await?;
+        save(&state, &p, t, pairs, Some(parse_id(&id)?)).await
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn delete_confirm(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Delete).await?;
+        let r = fetch(&state, t, parse_id(&id)?).await?;
+        let name = title(t.entity, &r.values);
+        Ok::<_, ApiError>(
+            layout(
+                "Supprimer",
+                &p,
+                html! {
+                    (breadcrumb(t.module, Some(t.entity)))
+                    h1 { "Supprimer « " (name) " » ?" }
+                    p { "La fiche sera supprimée ; le journal d'audit en garde le contenu." }
+                    form method="post" action={ (base(t)) "/" (r.id) "/delete" } {
+                        input type="hidden" name="csrf" value=(csrf_of(&p));
+                        input type="hidden" name="version" value=(r.version);
+                        button.danger type="submit" { "Supprimer définitivement" }
+                        " "
+                        a href={ (base(t)) "/" (r.id) } { "Annuler" }
+                    }
+                },
+            )
+            .into_response(),
+        )
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+fn form_version(pairs: &[(String, String)]) -> Result<i64, ApiError> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse::<i64>().ok())
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid_field", "version de la fiche absente du formulaire")
+        })
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Delete).await?;
+        checked_form(&p, &pairs)?;
+        let id = parse_id(&id)?;
+        let version = form_version(&pairs)?;
+        let (_guard, mut tx) = state.store.begin_write().await?;
+        records::delete(&mut tx, t.module, t.entity, id, version, &p.name).await?;
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        Ok::<_, ApiError>(Redirect::to(&base(t)).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn action(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id, action)): Path<(String, String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Update).await?;
+        checked_form(&p, &pairs)?;
+        let id = parse_id(&id)?;
+        run_action(&state, &p, t, id, form_version(&pairs)?, &action).await?;
+        Ok::<_, ApiError>(Redirect::to(&format!("{}/{id}?saved=1", base(t))).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, format)): Path<(String, String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Read).await?;
+        let q = ListQuery::from_pairs(t.entity, &query_pairs(raw.as_deref())?)
+            .map_err(ApiError::Fields)?;
+        let table = export_table(&state, t, &q).await?;
+        spreadsheet(
+            &table,
+            &format,
+            &format!("{}-{}", t.module.name, t.entity.name),
+        )
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}

@@ -1,0 +1,155 @@
+//! The secondary modules, served: which are switched on, who may do what
+//! on their entities, and the screens, API and search that every module
+//! gets from its declaration.
+//!
+//! The catalogue of modules the installation knows is in the server's
+//! [`Config`](crate::state::Config) (the built-in ones, or a test's own);
+//! which of them are switched on is in the store (`urne module enable`),
+//! read on each request so that every instance of a cluster agrees. A
+//! module's entities are reached through [`open`], which checks in one
+//! place that the module is on, the entity exists and the principal's role
+//! has the right asked for: the desk's screens ([`desk`]), the JSON API
+//! ([`api`]), the search ([`search`]) and the exports all go through it, so
+//! a role without a right gets 403 everywhere.
+
+pub mod api;
+pub mod boards;
+pub mod desk;
+pub mod search;
+
+use module_engine::{Entity, Module, Right};
+
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::records::{Known, RecordError};
+
+/// The modules built into Urne (none switched on until `urne module enable`).
+pub fn builtin() -> module_engine::Catalog {
+    module_engine::Catalog::new(Vec::new()).unwrap_or_default()
+}
+
+/// A module's entity that the principal may act on.
+#[derive(Debug, Clone, Copy)]
+pub struct Target<'a> {
+    pub module: &'a Module,
+    pub entity: &'a Entity,
+}
+
+/// The module `module`, if it is known and switched on.
+pub async fn enabled_module<'a>(state: &'a AppState, module: &str) -> Result<&'a Module, ApiError> {
+    let Some(m) = state.config.modules.module(module) else {
+        return Err(ApiError::not_found(format!("module inconnu : {module}")));
+    };
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    if !crate::store::records::is_enabled(&mut conn, m.name).await? {
+        return Err(ApiError::not_found(format!(
+            "le module {module} n'est pas activé sur cette installation (urne module enable {module})"
+        )));
+    }
+    Ok(m)
+}
+
+/// The entity `entity` of module `module`, after checking that the
+/// module is on and that `p` has `right` on it (401 for nobody, 403 for a
+/// role without the right, 404 for what does not exist).
+pub async fn open<'a>(
+    state: &'a AppState,
+    p: &Principal,
+    module: &str,
+    entity: &str,
+    right: Right,
+) -> Result<Target<'a>, ApiError> {
+    p.require_login()?;
+    let m = enabled_module(state, module).await?;
+    let Some(e) = m.entity(entity) else {
+        return Err(ApiError::not_found(format!(
+            "pas d'entité {entity} dans le module {module}"
+        )));
+    };
+    allow(p, e, right)?;
+    Ok(Target {
+        module: m,
+        entity: e,
+    })
+}
+
+/// 403 unless `p`'s role has `right` on `e`.
+pub fn allow(p: &Principal, e: &Entity, right: Right) -> Result<(), ApiError> {
+    if e.rights.allows(right, p.role.code()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "le rôle « {} » ne peut pas {} : {}",
+            p.role.label_fr(),
+            right.label_fr(),
+            e.label
+        )))
+    }
+}
+
+/// The modules switched on whose entities `p` may read at least one of.
+pub async fn readable<'a>(state: &'a AppState, p: &Principal) -> Result<Vec<&'a Module>, ApiError> {
+    if state.config.modules.modules().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let on = crate::store::records::enabled(&mut conn).await?;
+    Ok(state
+        .config
+        .modules
+        .modules()
+        .iter()
+        .filter(|m| on.iter().any(|n| n == m.name))
+        .filter(|m| {
+            m.entities
+                .iter()
+                .any(|e| e.rights.allows(Right::Read, p.role.code()))
+        })
+        .collect())
+}
+
+/// The elections and bureaux of the night, which records may name.
+pub fn known(state: &AppState) -> Known {
+    let mut k = Known::default();
+    for t in state.hub.list() {
+        let live = t.read();
+        let e = &live.election;
+        k.elections.push(e.id.clone());
+        k.bureaux
+            .extend(e.bureaux.iter().map(|b| (e.id.clone(), b.code.clone())));
+    }
+    k
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> ApiError {
+        match e {
+            RecordError::Invalid(errors) => ApiError::Fields(errors),
+            RecordError::NotFound => {
+                ApiError::not_found("fiche introuvable (supprimée entre-temps ?)")
+            }
+            RecordError::Stale { current } => ApiError::Conflict {
+                message: format!(
+                    "la fiche a été modifiée entre-temps (version {current}) : rechargez-la avant de la modifier"
+                ),
+                current_version: current,
+            },
+            RecordError::InUse(message) => ApiError::Conflict {
+                message,
+                current_version: 0,
+            },
+            RecordError::Store(s) => s.into(),
+        }
+    }
+}
