@@ -25,7 +25,39 @@ pub enum Dialect {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sql {
     pub text: String,
-    pub params: Vec<Value>,
+    pub params: Vec<Param>,
+}
+
+/// A bound parameter, typed even when empty: PostgreSQL refuses a NULL
+/// bound as an integer into a text column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Param {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl Param {
+    /// The parameter for a field's value.
+    pub fn of(f: &Field, v: &Value) -> Param {
+        match v {
+            Value::Int(n) => Param::Int(Some(*n)),
+            Value::Text(s) => Param::Text(Some(s.clone())),
+            Value::Null if f.kind.is_integer() => Param::Int(None),
+            Value::Null => Param::Text(None),
+        }
+    }
+
+    fn int(n: i64) -> Param {
+        Param::Int(Some(n))
+    }
+
+    fn text(s: String) -> Param {
+        Param::Text(Some(s))
+    }
+}
+
+fn field_params(e: &Entity, values: &[Value]) -> impl Iterator<Item = Param> {
+    e.fields.iter().zip(values).map(|(f, v)| Param::of(f, v))
 }
 
 pub fn table(m: &Module, e: &Entity) -> String {
@@ -155,11 +187,11 @@ pub fn insert(m: &Module, e: &Entity, values: &[Value], now: i64) -> Sql {
     let cols: Vec<String> = e.fields.iter().map(column).collect();
     let marks: Vec<String> = (0..cols.len()).map(|i| format!("${}", i + 4)).collect();
     let mut params = vec![
-        Value::Int(now),
-        Value::Int(now),
-        Value::Text(search_text(e, values)),
+        Param::int(now),
+        Param::int(now),
+        Param::text(search_text(e, values)),
     ];
-    params.extend(values.iter().cloned());
+    params.extend(field_params(e, values));
     Sql {
         text: format!(
             "INSERT INTO {} (version, created_at, updated_at, search_text, {}) VALUES (1, $1, $2, $3, {}) RETURNING id",
@@ -180,10 +212,10 @@ pub fn update(m: &Module, e: &Entity, id: i64, version: i64, values: &[Value], n
         .map(|(i, f)| format!("{} = ${}", column(f), i + 3))
         .collect();
     let n = e.fields.len();
-    let mut params = vec![Value::Int(now), Value::Text(search_text(e, values))];
-    params.extend(values.iter().cloned());
-    params.push(Value::Int(id));
-    params.push(Value::Int(version));
+    let mut params = vec![Param::int(now), Param::text(search_text(e, values))];
+    params.extend(field_params(e, values));
+    params.push(Param::int(id));
+    params.push(Param::int(version));
     Sql {
         text: format!(
             "UPDATE {} SET version = version + 1, updated_at = $1, search_text = $2, {} WHERE id = ${} AND version = ${}",
@@ -199,7 +231,7 @@ pub fn update(m: &Module, e: &Entity, id: i64, version: i64, values: &[Value], n
 pub fn delete(m: &Module, e: &Entity, id: i64, version: i64) -> Sql {
     Sql {
         text: format!("DELETE FROM {} WHERE id = $1 AND version = $2", table(m, e)),
-        params: vec![Value::Int(id), Value::Int(version)],
+        params: vec![Param::int(id), Param::int(version)],
     }
 }
 
@@ -210,7 +242,7 @@ pub fn get(m: &Module, e: &Entity, id: i64) -> Sql {
             select_columns(e),
             table(m, e)
         ),
-        params: vec![Value::Int(id)],
+        params: vec![Param::int(id)],
     }
 }
 
@@ -224,7 +256,7 @@ pub fn get_many(m: &Module, e: &Entity, ids: &[i64]) -> Sql {
             table(m, e),
             marks.join(", ")
         ),
-        params: ids.iter().map(|i| Value::Int(*i)).collect(),
+        params: ids.iter().map(|i| Param::int(*i)).collect(),
     }
 }
 
@@ -240,14 +272,15 @@ pub fn unique_clash(
     let mut conds = Vec::new();
     let mut params = Vec::new();
     for n in &set.fields {
-        let v = values.get(e.field_index(n)?)?;
+        let i = e.field_index(n)?;
+        let v = values.get(i)?;
         if v.is_null() {
             return None;
         }
-        params.push(v.clone());
+        params.push(Param::of(&e.fields[i], v));
         conds.push(format!("f_{n} = ${}", params.len()));
     }
-    params.push(Value::Int(except.unwrap_or(0)));
+    params.push(Param::int(except.unwrap_or(0)));
     conds.push(format!("id <> ${}", params.len()));
     Some(Sql {
         text: format!(
@@ -267,7 +300,7 @@ pub fn referrers(m: &Module, e: &Entity, f: &Field, id: i64) -> Sql {
             table(m, e),
             column(f)
         ),
-        params: vec![Value::Int(id)],
+        params: vec![Param::int(id)],
     }
 }
 
@@ -369,12 +402,12 @@ impl ListQuery {
         }
     }
 
-    fn conditions(&self, e: &Entity) -> (String, Vec<Value>) {
+    fn conditions(&self, e: &Entity) -> (String, Vec<Param>) {
         let mut conds = Vec::new();
         let mut params = Vec::new();
         for (name, v) in &self.filters {
             if let Some(f) = e.field_named(name) {
-                params.push(v.clone());
+                params.push(Param::of(f, v));
                 conds.push(format!("{} = ${}", column(f), params.len()));
             }
         }
@@ -383,7 +416,7 @@ impl ListQuery {
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
                 .replace('_', "\\_");
-            params.push(Value::Text(format!("%{escaped}%")));
+            params.push(Param::text(format!("%{escaped}%")));
             conds.push(format!("search_text LIKE ${} ESCAPE '\\'", params.len()));
         }
         let w = if conds.is_empty() {
@@ -409,8 +442,8 @@ impl ListQuery {
         };
         let offset = i64::from(self.page.saturating_sub(1)) * i64::from(self.per_page);
         let mut page_params = params.clone();
-        page_params.push(Value::Int(i64::from(self.per_page)));
-        page_params.push(Value::Int(offset));
+        page_params.push(Param::int(i64::from(self.per_page)));
+        page_params.push(Param::int(offset));
         let n = params.len();
         let rows = Sql {
             text: format!(

@@ -2,7 +2,7 @@
 //! engine: declaration checks, form and JSON reading, rules, list queries.
 
 use module_engine::schema::{Action, Entity, Field, Module, Rights, States};
-use module_engine::sql::{Dialect, ListQuery, create_table};
+use module_engine::sql::{Dialect, ListQuery, Param, create_table};
 use module_engine::validate::{check_form, check_json};
 use module_engine::{Catalog, FieldError, Record, Value};
 
@@ -177,8 +177,8 @@ fn list_queries_take_only_declared_names_and_bind_every_value() {
         "{}",
         rows.text
     );
-    assert_eq!(rows.params[2], Value::Text("%100\\%%".into()));
-    assert_eq!(rows.params[4], Value::Int(100));
+    assert_eq!(rows.params[2], Param::Text(Some("%100\\%%".into())));
+    assert_eq!(rows.params[4], Param::Int(Some(100)));
     assert_eq!(count.params.len(), 3);
     let errors = ListQuery::from_pairs(
         pret,
