@@ -14,6 +14,7 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
         return login_redirect();
     }
     let topics = state.hub.list();
+    let modules = crate::modules::readable(&state, &p).await.unwrap_or_default();
     layout(
         "Tableau de bord",
         &p,
@@ -22,6 +23,16 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
             @if p.role == election_data::bureau::Role::Admin {
                 p { a href="/desk/import" { "Préparer une élection à partir de fichiers (bureaux, liste électorale, candidats)" } }
                 p { a href="/desk/users" { "Comptes et sessions" } }
+            }
+            @if !modules.is_empty() {
+                nav.modules aria-label="Modules" {
+                    "Modules : "
+                    @for (i, m) in modules.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        a href={ "/desk/m/" (m.name) } { (m.label) }
+                    }
+                    " · " a href="/desk/search" { "Rechercher" }
+                }
             }
             @for t in &topics {
                 @let live = t.read();
