@@ -26,7 +26,14 @@ use crate::store::records::{Known, RecordError};
 
 /// The modules built into Urne (none switched on until `urne module enable`).
 pub fn builtin() -> module_engine::Catalog {
-    module_engine::Catalog::new(Vec::new()).unwrap_or_default()
+    match module_engine::Catalog::new(catalogue::all()) {
+        Ok(c) => c,
+        Err(problems) => {
+            // A declaration error is a bug of this build: say it, serve without modules.
+            tracing::error!(?problems, "the built-in modules are unsound");
+            module_engine::Catalog::default()
+        }
+    }
 }
 
 /// A module's entity that the principal may act on.
