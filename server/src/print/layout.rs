@@ -148,6 +148,45 @@ impl Layout {
         }
     }
 
+    /// Writes every page's footer (the document, its edition, page n / N),
+    /// once the pages are counted.
+    pub(super) fn footers(&mut self, title: &str, edition: &str) {
+        let count = self.pages.len();
+        let size = self.base * 0.75;
+        let (left, right, y) = (self.left(), self.right(), self.h - self.margin + 2.0);
+        let footer = fit(
+            &printable(&format!("Urne — {title} — édité le {edition}")),
+            size,
+            self.content() - 25.0,
+        );
+        for (i, ops) in self.pages.iter_mut().enumerate() {
+            let page = format!("page {} / {count}", i + 1);
+            let pw = width(&page, size);
+            ops.push(Op::Line {
+                x1: left,
+                y1: y - size * PT * 1.4,
+                x2: right,
+                y2: y - size * PT * 1.4,
+                thickness: 0.4,
+                grey: 0.5,
+            });
+            ops.push(Op::Text {
+                x: left,
+                y,
+                size,
+                bold: false,
+                text: footer.clone(),
+            });
+            ops.push(Op::Text {
+                x: right - pw,
+                y,
+                size,
+                bold: false,
+                text: page,
+            });
+        }
+    }
+
     /// Lowest baseline a body line may have (the footer is below).
     pub(super) fn bottom(&self) -> f32 {
         self.h - self.margin - 6.0

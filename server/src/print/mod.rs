@@ -29,6 +29,7 @@
 //! document identifier. Its SHA-256 is sent with it and audited like the
 //! other exports.
 
+pub mod documents;
 mod font;
 mod layout;
 mod pdf;

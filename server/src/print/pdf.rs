@@ -81,8 +81,19 @@ pub fn render(
     edited_at_millis: i64,
 ) -> Result<Vec<u8>, PrintError> {
     let (title, pages) = layout(record, paper, r, edited_at_millis)?;
+    write(&title, &pages, paper, edited_at_millis)
+}
+
+/// Writes laid-out pages as a PDF (the font embedded, the edition time as
+/// the document's dates).
+pub(super) fn write(
+    title: &str,
+    pages: &[Vec<Op>],
+    paper: Paper,
+    edited_at_millis: i64,
+) -> Result<Vec<u8>, PrintError> {
     let (w, h) = paper.size();
-    let (doc, first_page, first_layer) = PdfDocument::new(printable(&title), Mm(w), Mm(h), "1");
+    let (doc, first_page, first_layer) = PdfDocument::new(printable(title), Mm(w), Mm(h), "1");
     let created = printpdf::OffsetDateTime::from_unix_timestamp(edited_at_millis.div_euclid(1000))
         .map_err(|e| PrintError::Pdf(e.to_string()))?;
     let doc = doc

@@ -511,42 +511,7 @@ pub fn layout(
             format!("Proclamation des résultats — {}", r.meta.commune_label)
         }
     };
-    // Footers, now that the pages are counted.
-    let count = l.pages.len();
-    let size = l.base * 0.75;
-    let (left, right, y) = (l.left(), l.right(), l.h - l.margin + 2.0);
-    let footer = fit(
-        &printable(&format!("Urne — {title} — édité le {edition}")),
-        size,
-        l.content() - 25.0,
-    );
-    for i in 0..count {
-        let page = format!("page {} / {count}", i + 1);
-        let pw = width(&page, size);
-        let ops = &mut l.pages[i];
-        ops.push(Op::Line {
-            x1: left,
-            y1: y - size * PT * 1.4,
-            x2: right,
-            y2: y - size * PT * 1.4,
-            thickness: 0.4,
-            grey: 0.5,
-        });
-        ops.push(Op::Text {
-            x: left,
-            y,
-            size,
-            bold: false,
-            text: footer.clone(),
-        });
-        ops.push(Op::Text {
-            x: right - pw,
-            y,
-            size,
-            bold: false,
-            text: page,
-        });
-    }
+    l.footers(&title, &edition);
     Ok((title, l.pages))
 }
 
