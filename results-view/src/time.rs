@@ -46,6 +46,15 @@ pub fn system_time_secs(millis: i64) -> std::time::SystemTime {
         + std::time::Duration::from_secs(u64::try_from(millis.div_euclid(1000)).unwrap_or(0))
 }
 
+/// Today's date in Paris, `YYYY-MM-DD` (the date letters are signed on).
+pub fn today_paris() -> String {
+    Timestamp::now()
+        .to_zoned(paris())
+        .date()
+        .strftime("%Y-%m-%d")
+        .to_string()
+}
+
 /// The time zone of metropolitan France.
 pub fn paris() -> TimeZone {
     TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)

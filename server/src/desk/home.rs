@@ -14,7 +14,9 @@ pub(super) async fn home(State(state): State<AppState>, p: Principal) -> Respons
         return login_redirect();
     }
     let topics = state.hub.list();
-    let modules = crate::modules::readable(&state, &p).await.unwrap_or_default();
+    let modules = crate::modules::readable(&state, &p)
+        .await
+        .unwrap_or_default();
     layout(
         "Tableau de bord",
         &p,

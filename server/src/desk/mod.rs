@@ -108,6 +108,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
             post(users::session_revoke),
         )
         .route_layer(requires!(state, Need::Admin));
-    let modules = crate::modules::desk::routes().route_layer(requires!(state, Need::SignedIn));
+    let modules = crate::modules::scrutin::screens::routes()
+        .merge(crate::modules::desk::routes())
+        .route_layer(requires!(state, Need::SignedIn));
     open.merge(desk).merge(admin).merge(modules)
 }

@@ -182,6 +182,7 @@ pub(super) async fn participation_submit(
                 .collect(),
             warnings: Vec::new(),
             message: None,
+            staff: Vec::new(),
         };
         return render_pv_form(&p, &live, back, 1, &shown, StatusCode::UNPROCESSABLE_ENTITY);
     }

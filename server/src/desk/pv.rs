@@ -31,6 +31,8 @@ pub(super) struct Shown {
     pub(super) errors: Vec<Violation>,
     pub(super) warnings: Vec<Violation>,
     pub(super) message: Option<String>,
+    /// Who staffs the bureau (openScrutin): (slot, poste, person), for the desk.
+    pub(super) staff: Vec<(String, String, String)>,
 }
 
 pub(super) fn pv_fields(pv: &ProcesVerbal) -> BTreeMap<String, String> {
@@ -120,6 +122,15 @@ pub(super) fn render_pv_form(
                         a href="?entry=2" aria-current=[(entry == 2).then_some("page")] { "2e saisie" }
                     }
                 }
+                @if !shown.staff.is_empty() {
+                    details.staff #composition {
+                        summary { "Composition du bureau (openScrutin) : " (shown.staff.len()) " affectation" @if shown.staff.len() > 1 { "s" } }
+                        table.mlist {
+                            thead { tr { th scope="col" { "Créneau" } th scope="col" { "Poste" } th scope="col" { "Personne" } } }
+                            tbody { @for (slot, poste, who) in &shown.staff { tr { td { (slot) } td { (poste) } td { (who) } } } }
+                        }
+                    }
+                }
                 @if let Some(m) = &shown.message { p.form-ok role="status" { (m) } }
                 @if !shown.errors.is_empty() {
                     div.form-error role="alert" {
@@ -204,6 +215,11 @@ pub(super) async fn pv_form(
         Ok(t) => t,
         Err(e) => return error_page(&p, &e),
     };
+    let staff = if p.is_desk() {
+        crate::modules::scrutin::staff_of(&state, &id, &code).await
+    } else {
+        Vec::new()
+    };
     let live = topic.read();
     let entry = q.entry.unwrap_or(1);
     let bl = live.bureau(&code);
@@ -224,6 +240,7 @@ pub(super) async fn pv_form(
         message: q
             .ok
             .map(|v| format!("Procès-verbal enregistré (version {v}).")),
+        staff,
     };
     render_pv_form(&p, &live, &code, entry, &shown, StatusCode::OK)
 }
@@ -404,6 +421,7 @@ pub(super) async fn pv_submit(
             errors,
             warnings: Vec::new(),
             message: None,
+            staff: Vec::new(),
         };
         return render_pv_form(
             &p,
@@ -422,6 +440,7 @@ pub(super) async fn pv_submit(
             errors,
             warnings: Vec::new(),
             message: None,
+            staff: Vec::new(),
         };
         return render_pv_form(
             &p,
@@ -454,6 +473,7 @@ pub(super) async fn pv_submit(
                 errors,
                 warnings,
                 message: None,
+                staff: Vec::new(),
             };
             render_pv_form(
                 &p,

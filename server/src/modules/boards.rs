@@ -6,6 +6,10 @@ use module_engine::Module;
 /// (address, label) of each of the module's own screens.
 pub fn links(m: &Module) -> Vec<(String, String)> {
     match m.name {
+        super::scrutin::NAME => vec![(
+            "/desk/m/scrutin/tableau".into(),
+            "Tableau de complétude des bureaux (R42), documents et heures".into(),
+        )],
         _ => Vec::new(),
     }
 }

@@ -594,19 +594,26 @@ fn form_screen(
     }
 }
 
+/// The empty form; fields named in the query string are prefilled
+/// (`new?bureau=0001&creneau=3`, the links of a module's own screens).
 async fn new_form(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path((module, entity)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
 ) -> Response {
     let run = async {
         let t = open(&state, &p, &module, &entity, Right::Create).await?;
         let pickers = Pickers::load(&state, t).await?;
+        let prefill: Vec<(String, String)> = query_pairs(raw.as_deref())?
+            .into_iter()
+            .filter(|(k, _)| t.entity.field_named(k).is_some())
+            .collect();
         Ok::<_, ApiError>(
             layout(
                 t.entity.label,
                 &p,
-                form_screen(&p, t, &pickers, &[], &[], None),
+                form_screen(&p, t, &pickers, &prefill, &[], None),
             )
             .into_response(),
         )

@@ -78,7 +78,9 @@ pub fn layout(doc: &Document, paper: Paper, edited_at_millis: i64) -> Vec<Vec<su
             } => {
                 let cols: Vec<_> = columns
                     .iter()
-                    .map(|(t, w, right)| col(t, *w, if *right { Align::Right } else { Align::Left }))
+                    .map(|(t, w, right)| {
+                        col(t, *w, if *right { Align::Right } else { Align::Left })
+                    })
                     .collect();
                 let n = rows.len();
                 let rows: Vec<_> = rows
@@ -140,7 +142,9 @@ mod tests {
             blocks.push(Block::PageBreak);
         }
         blocks.pop();
-        let rows: Vec<Vec<String>> = (0..120).map(|i| vec![format!("ligne {i}"), i.to_string()]).collect();
+        let rows: Vec<Vec<String>> = (0..120)
+            .map(|i| vec![format!("ligne {i}"), i.to_string()])
+            .collect();
         blocks.push(Block::PageBreak);
         blocks.push(Block::Table {
             columns: vec![("Nom".into(), 3.0, false), ("Heures".into(), 1.0, true)],
@@ -153,11 +157,20 @@ mod tests {
             blocks,
         };
         let pages = layout(&doc, Paper::A4, 0);
-        assert!(pages.len() >= 5, "three letters, then a table over several pages");
+        assert!(
+            pages.len() >= 5,
+            "three letters, then a table over several pages"
+        );
         let t = texts(&pages);
         assert!(t.iter().any(|s| s.contains("M. Martin")));
-        assert!(t.iter().filter(|s| *s == "Heures").count() >= 2, "header repeated");
-        assert!(t.iter().any(|s| s.contains(&format!("page {} / {}", pages.len(), pages.len()))));
+        assert!(
+            t.iter().filter(|s| *s == "Heures").count() >= 2,
+            "header repeated"
+        );
+        assert!(
+            t.iter()
+                .any(|s| s.contains(&format!("page {} / {}", pages.len(), pages.len())))
+        );
         let pdf = render(&doc, Paper::A4, 0).expect("pdf");
         assert!(pdf.starts_with(b"%PDF-"));
     }
