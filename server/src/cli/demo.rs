@@ -40,6 +40,13 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         }
     }
     let store = Arc::new(Store::connect(&args.database_url).await?);
+    // openScrutin is on in the demo: the commune's bureaux come staffed.
+    let catalog = crate::modules::builtin();
+    if let Some(m) = catalog.module(crate::modules::scrutin::NAME) {
+        let (_guard, mut tx) = store.begin_write().await?;
+        crate::store::records::set_enabled(&mut tx, store.backend(), m, true, "demo").await?;
+        tx.commit().await?;
+    }
     let token = random_token();
     let running = spawn(
         &args.listen,
@@ -68,14 +75,20 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     // lists and provisional seats.
     let municipales = Script {
         base: base.clone(),
-        token,
+        token: token.clone(),
         duration,
         seed: args.seed.wrapping_add(1),
         election: election_data::fixtures::sample_municipales(),
         narrate: false,
     };
     println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
+    println!("  Bureaux (openScrutin): {base}/desk/m/scrutin/tableau");
     println!();
+    tokio::spawn(staff_when_defined(
+        base.clone(),
+        token.clone(),
+        script.election.clone(),
+    ));
     let side = tokio::spawn(play(municipales));
     tokio::select! {
         outcome = play(script) => {
@@ -103,4 +116,31 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Staffs the présidentielle's bureaux (openScrutin) once the night's
+/// script has defined the election.
+async fn staff_when_defined(base: String, token: String, election: election_data::model::Election) {
+    let http = reqwest::Client::new();
+    let url = format!("{base}/api/elections/{}", election.id);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        if http
+            .get(&url)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            break;
+        }
+        if tokio::time::Instant::now() > deadline {
+            eprintln!("openScrutin: the election was not defined in time, bureaux left unstaffed");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let codes: Vec<String> = election.bureaux.iter().map(|b| b.code.clone()).collect();
+    if let Err(e) = super::demo_staffing::staff(&base, &token, &election.id, &codes).await {
+        eprintln!("openScrutin: staffing the demo bureaux failed: {e:#}");
+    }
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod backup;
 pub mod demo;
 mod demo_script;
+pub mod demo_staffing;
 pub mod export;
 pub mod import;
 pub mod module;
