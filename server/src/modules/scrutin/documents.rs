@@ -31,6 +31,15 @@ fn commune(state: &AppState, t: &Tour) -> String {
         .unwrap_or_else(|| "La commune".to_string())
 }
 
+/// The qualité in a narrow column: « Élu », « Agent », « Électeur ».
+fn short_qualite(q: catalogue::scrutin::Qualite) -> &'static str {
+    match q {
+        catalogue::scrutin::Qualite::Elu => "Élu",
+        catalogue::scrutin::Qualite::Agent => "Agent",
+        catalogue::scrutin::Qualite::Electeur => "Électeur",
+    }
+}
+
 fn tour_line(t: &Tour) -> String {
     let date = t
         .date
@@ -77,7 +86,7 @@ pub fn composition(state: &AppState, t: &Tour, only: Option<&str>) -> Document {
                             t.poste(a.poste)
                                 .map_or_else(String::new, |p| p.libelle.clone()),
                             who.map_or_else(String::new, |p| p.person.name()),
-                            who.map_or("", |p| p.person.qualite.label()).to_string(),
+                            who.map_or("", |p| short_qualite(p.person.qualite)).to_string(),
                             a.candidat.clone().unwrap_or_default(),
                         ],
                     )
@@ -155,7 +164,10 @@ pub fn convocations(state: &AppState, t: &Tour, person: Option<i64>, today: &str
             "Je vous remercie de votre concours et vous prie de bien vouloir vous présenter au bureau de vote indiqué ci-dessous, aux heures suivantes, pour y exercer les fonctions de membre du bureau ({}).",
             tour_line(t)
         )));
-        let mut rows: Vec<Vec<String>> = mine
+        let mut mine = mine;
+        // In the day's order (the slots are sorted by start, dépouillement last).
+        mine.sort_by_key(|a| t.slots.iter().position(|s| s.id == a.slot));
+        let rows: Vec<Vec<String>> = mine
             .iter()
             .map(|a| {
                 let s = t.slot(a.slot);
@@ -170,13 +182,12 @@ pub fn convocations(state: &AppState, t: &Tour, person: Option<i64>, today: &str
                 ]
             })
             .collect();
-        rows.sort();
         blocks.push(Block::Table {
             columns: vec![
-                ("Créneau".into(), 1.6, false),
+                ("Créneau".into(), 1.4, false),
                 ("Horaires".into(), 1.2, false),
-                ("Bureau".into(), 2.4, false),
-                ("Fonction".into(), 1.8, false),
+                ("Bureau".into(), 3.0, false),
+                ("Fonction".into(), 1.6, false),
             ],
             rows,
             total: false,
@@ -230,8 +241,8 @@ pub fn hours_table(t: &Tour) -> (Vec<HoursRow>, Table) {
                 Cell::Text(who.map_or_else(String::new, |p| p.person.nom.clone())),
                 Cell::Text(who.map_or_else(String::new, |p| p.person.prenom.clone())),
                 Cell::Text(who.map_or_else(String::new, |p| match &p.service {
-                    Some(s) => format!("{} ({s})", p.person.qualite.label()),
-                    None => p.person.qualite.label().to_string(),
+                    Some(s) => format!("{} ({s})", short_qualite(p.person.qualite)),
+                    None => short_qualite(p.person.qualite).to_string(),
                 })),
                 Cell::Text(slots.join(", ")),
                 Cell::Text(hm(r.minutes)),
@@ -291,10 +302,10 @@ fn hours_document(state: &AppState, t: &Tour, table: &Table) -> Document {
                 columns: vec![
                     ("Nom".into(), 1.6, false),
                     ("Prénom".into(), 1.3, false),
-                    ("Qualité".into(), 1.6, false),
+                    ("Qualité".into(), 1.8, false),
                     ("Créneaux".into(), 2.2, false),
                     ("Heures".into(), 0.8, true),
-                    ("Rémunérées".into(), 1.0, true),
+                    ("Payées".into(), 0.8, true),
                     ("Montant (€)".into(), 1.1, true),
                 ],
                 rows,
