@@ -169,10 +169,13 @@ async fn replace(
     let values = check_json(t.entity, &body, Some(&current.values)).map_err(ApiError::Fields)?;
     let known = known(&state);
     let (_guard, mut tx) = state.store.begin_write().await?;
-    records::update(
-        &mut tx, t.module, t.entity, id, version, &values, &known, &p.name, None,
-    )
-    .await?;
+    let change = records::Change {
+        id,
+        version,
+        values: &values,
+        action: None,
+    };
+    records::update(&mut tx, t.module, t.entity, change, &known, &p.name).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     let stored = fetch(&state, t, id).await?;
     Ok(axum::Json(record_json(t.entity, &stored)).into_response())
@@ -237,18 +240,13 @@ pub async fn run_action(
     values[i] = Value::Text(a.to.to_string());
     let known = known(state);
     let (_guard, mut tx) = state.store.begin_write().await?;
-    records::update(
-        &mut tx,
-        t.module,
-        e,
+    let change = records::Change {
         id,
         version,
-        &values,
-        &known,
-        &p.name,
-        Some(a.name),
-    )
-    .await?;
+        values: &values,
+        action: Some(a.name),
+    };
+    records::update(&mut tx, t.module, e, change, &known, &p.name).await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
 }

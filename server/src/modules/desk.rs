@@ -657,11 +657,15 @@ async fn save(
                                 "version de la fiche absente du formulaire",
                             )
                         })?;
-                    records::update(
-                        &mut tx, t.module, t.entity, id, version, &values, &known, &p.name, None,
-                    )
-                    .await
-                    .map(|_| id)
+                    let change = records::Change {
+                        id,
+                        version,
+                        values: &values,
+                        action: None,
+                    };
+                    records::update(&mut tx, t.module, t.entity, change, &known, &p.name)
+                        .await
+                        .map(|_| id)
                 }
                 _ => records::insert(&mut tx, t.module, t.entity, &values, &known, &p.name).await,
             };

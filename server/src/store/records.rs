@@ -452,18 +452,32 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Replaces a record's fields if it is still at `version`.
+/// A replacement of a record's fields: which record, at which version
+/// (as read by the caller), the new values, and the action that made it
+/// (None for an edit).
+#[derive(Debug, Clone, Copy)]
+pub struct Change<'a> {
+    pub id: i64,
+    pub version: i64,
+    pub values: &'a [Value],
+    pub action: Option<&'a str>,
+}
+
+/// Replaces a record's fields if it is still at `change.version`.
 pub async fn update(
     conn: &mut AnyConnection,
     m: &Module,
     e: &Entity,
-    id: i64,
-    version: i64,
-    values: &[Value],
+    change: Change<'_>,
     known: &Known,
     actor: &str,
-    action: Option<&str>,
 ) -> Result<i64, RecordError> {
+    let Change {
+        id,
+        version,
+        values,
+        action,
+    } = change;
     let Some(old) = get(&mut *conn, m, e, id).await? else {
         return Err(RecordError::NotFound);
     };

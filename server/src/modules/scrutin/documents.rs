@@ -86,7 +86,8 @@ pub fn composition(state: &AppState, t: &Tour, only: Option<&str>) -> Document {
                             t.poste(a.poste)
                                 .map_or_else(String::new, |p| p.libelle.clone()),
                             who.map_or_else(String::new, |p| p.person.name()),
-                            who.map_or("", |p| short_qualite(p.person.qualite)).to_string(),
+                            who.map_or("", |p| short_qualite(p.person.qualite))
+                                .to_string(),
                             a.candidat.clone().unwrap_or_default(),
                         ],
                     )
@@ -221,7 +222,7 @@ fn hm(minutes: i64) -> String {
 
 /// The hours table: one row per person, then the total.
 pub fn hours_table(t: &Tour) -> (Vec<HoursRow>, Table) {
-    let rates: Vec<_> = t.postes.iter().map(|p| p.rate.clone()).collect();
+    let rates: Vec<_> = t.postes.iter().map(|p| p.rate).collect();
     let mut rows = hours(&t.slots, &t.assignments, &rates);
     rows.sort_by_key(|r| {
         t.person(r.person)

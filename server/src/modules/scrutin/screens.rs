@@ -238,7 +238,7 @@ async fn bureau_screen(
                 "bureau inconnu pour ce tour : {code}"
             )));
         }
-        let b = board(&[code.clone()], &tour.slots, &tour.assignments);
+        let b = board(std::slice::from_ref(&code), &tour.slots, &tour.assignments);
         let q = which_query(&tour);
         let may_write = t.entity.rights.allows(Right::Create, p.role.code());
         Ok::<_, ApiError>(layout(&format!("Bureau {code}"), &p, html! {
