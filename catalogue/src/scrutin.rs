@@ -235,6 +235,7 @@ pub fn module() -> Module {
             affectation(),
         ],
         queries: queries(),
+        letters: letters(),
     }
 }
 
@@ -495,6 +496,20 @@ fn affectation() -> Entity {
             "cette personne est déjà affectée sur ce créneau (un seul bureau à la fois)",
         )
         .rights(readable_by_presidents())
+}
+
+/// The answer to each application (mail merge over the candidatures list,
+/// filtered by state: « retenue » or « refusee »).
+fn letters() -> Vec<module_engine::Letter> {
+    vec![module_engine::Letter {
+        name: "reponse_candidature",
+        label: "Réponse aux candidatures",
+        entity: "candidature",
+        heading: "Votre candidature : {poste}",
+        body: "Madame, Monsieur,\n\nVous avez proposé votre concours pour le poste de {poste} (bureau souhaité : {bureau}). Votre candidature est à ce jour : {etat}.\n\nSi elle est retenue, une convocation vous précisera le bureau de vote, les horaires et la fonction qui vous sont confiés.\n\nVeuillez agréer, Madame, Monsieur, l'expression de mes salutations distinguées.",
+        signature: "Le maire",
+        roles: vec!["admin", "desk"],
+    }]
 }
 
 fn queries() -> Vec<SavedQuery> {

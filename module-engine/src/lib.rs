@@ -15,7 +15,7 @@ pub mod sql;
 pub mod validate;
 pub mod value;
 
-pub use schema::{Action, Entity, Field, Kind, Module, Right, Rights, SavedQuery, States};
+pub use schema::{Action, Entity, Field, Kind, Letter, Module, Right, Rights, SavedQuery, States};
 pub use validate::{FieldError, Record};
 pub use value::Value;
 

@@ -31,6 +31,77 @@ pub struct Module {
     pub entities: Vec<Entity>,
     /// Named filters with parameters (openMairie's « requêtes mémorisées »).
     pub queries: Vec<SavedQuery>,
+    /// Mail-merge letters: one page per record of a list.
+    pub letters: Vec<Letter>,
+}
+
+/// A mail-merge letter (openMairie's « lettres types »): a heading and a
+/// body whose `{field}` placeholders are filled from each record of an
+/// entity's list (references by their title), one page per record.
+#[derive(Debug, Clone)]
+pub struct Letter {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub entity: &'static str,
+    pub heading: &'static str,
+    /// Paragraphs separated by blank lines; `{field}` placeholders.
+    pub body: &'static str,
+    /// Printed at the bottom right (« Le maire »).
+    pub signature: &'static str,
+    pub roles: Vec<&'static str>,
+}
+
+impl Letter {
+    /// The field names its placeholders use, in order.
+    pub fn placeholders(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for text in [self.heading, self.body] {
+            let mut rest = text;
+            while let Some(start) = rest.find('{') {
+                let after = &rest[start + 1..];
+                match after.find('}') {
+                    Some(end) => {
+                        out.push(&after[..end]);
+                        rest = &after[end + 1..];
+                    }
+                    None => break,
+                }
+            }
+        }
+        out
+    }
+
+    /// The letter for one record: `shown(field)` gives each placeholder's
+    /// text (the field's display, a reference's title).
+    pub fn fill(&self, shown: impl Fn(&str) -> String) -> (String, Vec<String>) {
+        let fill_one = |text: &str| {
+            let mut out = String::with_capacity(text.len());
+            let mut rest = text;
+            while let Some(start) = rest.find('{') {
+                out.push_str(&rest[..start]);
+                let after = &rest[start + 1..];
+                match after.find('}') {
+                    Some(end) => {
+                        out.push_str(&shown(&after[..end]));
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        out.push_str(&rest[start..]);
+                        rest = "";
+                    }
+                }
+            }
+            out.push_str(rest);
+            out
+        };
+        let body = self
+            .body
+            .split("\n\n")
+            .map(|p| fill_one(p.trim()))
+            .filter(|p| !p.is_empty())
+            .collect();
+        (fill_one(self.heading), body)
+    }
 }
 
 /// One kind of record of a module, stored in its own table.
@@ -463,6 +534,10 @@ impl Module {
         self.queries.iter().find(|q| q.name == name)
     }
 
+    pub fn letter(&self, name: &str) -> Option<&Letter> {
+        self.letters.iter().find(|l| l.name == name)
+    }
+
     /// Everything wrong with the declaration (empty when it is sound):
     /// identifiers, names of fields used by views, searches, constraints
     /// and states, targets of references, patterns that do not compile.
@@ -554,6 +629,21 @@ impl Module {
                     for n in q.fixed.iter().map(|(n, _)| n).chain(&q.params) {
                         if e.field_index(n).is_none() {
                             say(format!("query {}: unknown field {n}", q.name));
+                        }
+                    }
+                }
+            }
+        }
+        for l in &self.letters {
+            match self.entity(l.entity) {
+                None => say(format!("letter {}: unknown entity {}", l.name, l.entity)),
+                Some(e) => {
+                    for n in l.placeholders() {
+                        if e.field_index(n).is_none() {
+                            say(format!(
+                                "letter {}: placeholder {{{n}}} names no field",
+                                l.name
+                            ));
                         }
                     }
                 }

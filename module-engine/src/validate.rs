@@ -160,21 +160,27 @@ pub fn read_json(
     (values, errors)
 }
 
-/// Checks a record whose fields were read without error: required fields,
-/// then the entity's rules (run only when the fields are sound, so a rule
-/// can rely on them).
-pub fn validate(entity: &Entity, values: &[Value]) -> Vec<FieldError> {
-    let mut errors: Vec<FieldError> = entity
+/// The required fields left empty (a field already refused is not
+/// reported twice).
+fn missing(entity: &Entity, values: &[Value], already: &[FieldError]) -> Vec<FieldError> {
+    entity
         .fields
         .iter()
         .zip(values)
-        .filter(|(f, v)| f.required && v.is_null())
+        .filter(|(f, v)| f.required && v.is_null() && !already.iter().any(|e| e.field == f.name))
         .map(|(f, _)| FieldError {
             field: f.name.to_string(),
             rule: "required",
             message: "obligatoire".into(),
         })
-        .collect();
+        .collect()
+}
+
+/// Checks a record whose fields were read without error: required fields,
+/// then the entity's rules (run only when the fields are sound, so a rule
+/// can rely on them).
+pub fn validate(entity: &Entity, values: &[Value]) -> Vec<FieldError> {
+    let mut errors = missing(entity, values, &[]);
     if errors.is_empty() {
         let rec = Record { entity, values };
         for (_, rule) in &entity.rules {
@@ -184,16 +190,28 @@ pub fn validate(entity: &Entity, values: &[Value]) -> Vec<FieldError> {
     errors
 }
 
+/// Every problem of what was read: the fields refused and the required
+/// ones left empty, in the form's order; the rules when there are none.
+fn complete(entity: &Entity, values: &[Value], mut errors: Vec<FieldError>) -> Vec<FieldError> {
+    if errors.is_empty() {
+        return validate(entity, values);
+    }
+    if !values.is_empty() {
+        let more = missing(entity, values, &errors);
+        errors.extend(more);
+    }
+    errors.sort_by_key(|e| entity.field_index(&e.field).unwrap_or(usize::MAX));
+    errors
+}
+
 /// Reads and checks in one go: the values, or every error found.
 pub fn check_form(
     entity: &Entity,
     pairs: &[(String, String)],
     current: Option<&[Value]>,
 ) -> Result<Vec<Value>, (Vec<Value>, Vec<FieldError>)> {
-    let (values, mut errors) = read_form(entity, pairs, current);
-    if errors.is_empty() {
-        errors = validate(entity, &values);
-    }
+    let (values, errors) = read_form(entity, pairs, current);
+    let errors = complete(entity, &values, errors);
     if errors.is_empty() {
         Ok(values)
     } else {
@@ -207,10 +225,8 @@ pub fn check_json(
     body: &Json,
     current: Option<&[Value]>,
 ) -> Result<Vec<Value>, Vec<FieldError>> {
-    let (values, mut errors) = read_json(entity, body, current);
-    if errors.is_empty() {
-        errors = validate(entity, &values);
-    }
+    let (values, errors) = read_json(entity, body, current);
+    let errors = complete(entity, &values, errors);
     if errors.is_empty() {
         Ok(values)
     } else {

@@ -64,6 +64,7 @@ fn library() -> Module {
                 }),
         ],
         queries: vec![],
+        letters: vec![],
     }
 }
 
@@ -108,11 +109,16 @@ fn every_field_error_names_its_field_and_rule() {
     )
     .expect_err("refused");
     let got: Vec<(&str, &str)> = errors.iter().map(|e| (e.field.as_str(), e.rule)).collect();
+    // Every problem at once, in the form's order, the empty title included.
     assert_eq!(
         got,
-        [("isbn", "pattern"), ("pages", "range"), ("prix", "decimal")]
+        [
+            ("titre", "required"),
+            ("isbn", "pattern"),
+            ("pages", "range"),
+            ("prix", "decimal")
+        ]
     );
-    // Required is checked once the fields read.
     let (_, errors) = check_form(livre, &pairs(&[("titre", " ")]), None).expect_err("refused");
     assert_eq!(errors[0].field, "titre");
     assert_eq!(errors[0].rule, "required");

@@ -93,6 +93,15 @@ pub fn library() -> Module {
             params: vec![],
             roles: vec!["admin", "desk"],
         }],
+        letters: vec![module_engine::Letter {
+            name: "rappel",
+            label: "Rappel de retour",
+            entity: "pret",
+            heading: "Rappel : {livre}",
+            body: "Madame, Monsieur,\n\nLe livre « {livre} » vous a été prêté le {prete_le}. Merci de le rapporter.",
+            signature: "La bibliothécaire",
+            roles: vec!["admin", "desk"],
+        }],
     }
 }
 
@@ -247,7 +256,11 @@ async fn a_declared_module_is_served(backend: Backend) {
     let refused: [(Value, &[(&str, &str)]); 6] = [
         (
             json!({"titre": "", "pages": 0, "isbn": "x"}),
-            &[("isbn", "pattern"), ("pages", "range")],
+            &[
+                ("titre", "required"),
+                ("isbn", "pattern"),
+                ("pages", "range"),
+            ],
         ),
         (
             json!({"isbn": "978-2-253-00422-9"}),
@@ -438,6 +451,32 @@ async fn a_declared_module_is_served(backend: Backend) {
         .expect("xlsx");
     assert_eq!(r.status(), 200);
     assert_eq!(&r.bytes().await.unwrap_or_default()[..2], b"PK");
+
+    // The list as a PDF report, and the mail-merge letter (one page per loan).
+    for path in [
+        "/api/m/biblio/livre/export.pdf",
+        "/desk/m/biblio/lettre/rappel",
+    ] {
+        let r = app
+            .http
+            .get(format!("{}{path}", app.base))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("pdf");
+        assert_eq!(r.status(), 200, "{path}");
+        let bytes = r.bytes().await.unwrap_or_default();
+        assert!(bytes.starts_with(b"%PDF-") && bytes.len() > 3_000, "{path}");
+    }
+    // Every entity is in the OpenAPI document, with its body schema.
+    let (_, doc) = call(&app, M::GET, "/api/openapi.json", None, None).await;
+    let post = &doc["paths"]["/api/m/biblio/livre"]["post"];
+    assert_eq!(
+        post["requestBody"]["content"]["application/json"]["schema"]["required"],
+        json!(["titre"]),
+        "{post}"
+    );
+    assert!(doc["paths"]["/api/m/biblio/pret/{id}"]["put"].is_object());
 
     // The multi-module search.
     let (s, b) = call(&app, M::GET, "/api/search?q=germinal", None, None).await;

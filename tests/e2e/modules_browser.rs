@@ -274,11 +274,9 @@ async fn a_desk_agent_manages_books_in_the_browser() {
     click_link(&b, "← précédente").await;
     b.wait_for_text("p.count", "page 1 sur 2", SECS).await;
 
-    // A book typed with two slips (no title, 0 pages): refused, each error
-    // next to its field, what was typed kept, nothing stored. The engine
-    // reports a missing required field once the typed values are sound
-    // (`module_engine::validate`), so the title's error comes on the second
-    // try, after the pages are corrected.
+    // A book typed with two slips (no title, 0 pages): refused with both
+    // errors at once, each next to its field, what was typed kept, nothing
+    // stored. Then only the pages corrected: the title's error remains.
     click_link(&b, "Ajouter un livre").await;
     b.wait_for_text("h1", "Ajouter un livre", SECS).await;
     fill(&b, "#f-isbn", "978-2-07-999999").await;
@@ -288,6 +286,7 @@ async fn a_desk_agent_manages_books_in_the_browser() {
         .wait_for_text("#form-errors", "La fiche n'a pas été enregistrée", SECS)
         .await;
     assert!(summary.contains("Pages : entre 1 et 5000"), "{summary}");
+    assert!(summary.contains("Titre : obligatoire"), "{summary}");
     let pages_error = beside(&b, "pages").await;
     assert!(
         pages_error

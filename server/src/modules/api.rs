@@ -364,7 +364,8 @@ pub async fn export_table(
     })
 }
 
-/// A spreadsheet file as a download.
+/// A list as a download: CSV, `.xlsx`, or a PDF report (the same table,
+/// broken across pages with its header repeated).
 pub fn spreadsheet(table: &Table, format: &str, name: &str) -> Result<Response, ApiError> {
     let (bytes, mime) = match format {
         "csv" => (
@@ -376,9 +377,10 @@ pub fn spreadsheet(table: &Table, format: &str, name: &str) -> Result<Response, 
                 .map_err(|e| ApiError::Internal(anyhow::anyhow!("xlsx: {e}")))?,
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ),
+        "pdf" => (report_pdf(table)?, "application/pdf"),
         other => {
             return Err(ApiError::not_found(format!(
-                "format d'export inconnu : {other} (csv ou xlsx)"
+                "format d'export inconnu : {other} (csv, xlsx ou pdf)"
             )));
         }
     };
@@ -410,6 +412,53 @@ async fn export(
         &format,
         &format!("{}-{}", t.module.name, t.entity.name),
     )
+}
+
+/// A list as a PDF report (A3 landscape beyond six columns).
+fn report_pdf(table: &Table) -> Result<Vec<u8>, ApiError> {
+    use crate::print::documents::{Block, Document, render};
+    let text = |c: &Cell| match c {
+        Cell::Text(s) => s.clone(),
+        Cell::Int(n) => n.to_string(),
+        Cell::Decimal(n, s) => module_engine::value::format_decimal(*n, *s),
+    };
+    let columns = table
+        .header
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let numeric = table
+                .rows
+                .first()
+                .and_then(|r| r.get(i))
+                .is_some_and(|c| !matches!(c, Cell::Text(_)));
+            (h.clone(), if i == 0 { 0.5 } else { 1.0 }, numeric)
+        })
+        .collect();
+    let doc = Document {
+        title: table.title.clone(),
+        running: table.title.clone(),
+        blocks: vec![
+            Block::Title(table.title.clone()),
+            Block::Subtitle(format!("{} fiche(s)", table.rows.len())),
+            Block::Table {
+                columns,
+                rows: table
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().map(text).collect())
+                    .collect(),
+                total: false,
+            },
+        ],
+    };
+    let paper = if table.header.len() > 6 {
+        crate::print::Paper::A3
+    } else {
+        crate::print::Paper::A4
+    };
+    render(&doc, paper, crate::store::now_millis())
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("pdf: {e}")))
 }
 
 /// The JSON schema of an entity's body: one property per editable field.
@@ -481,6 +530,17 @@ pub fn document(catalog: &Catalog, doc: &mut Json) {
     let Some(paths) = doc.get_mut("paths").and_then(Json::as_object_mut) else {
         return;
     };
+    let mut search_resp = errors(&["400", "401"]);
+    search_resp.insert(
+        "200".into(),
+        ok("les fiches trouvées, par entité : results[{module, entity, label, total, hits[{id, title}]}]"),
+    );
+    paths.insert(
+        "/api/search".into(),
+        json!({"get": {"tags": ["modules"], "summary": "Recherche dans toutes les fiches des modules que le rôle consulte",
+                       "parameters": [{"name": "q", "in": "query", "schema": {"type": "string"}}],
+                       "responses": search_resp}}),
+    );
     for m in catalog.modules() {
         for e in &m.entities {
             let tag = format!("module {}", m.name);

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/search", get(super::search::screen))
         .route("/desk/m/{module}", get(module_home))
         .route("/desk/m/{module}/q/{query}", get(saved_query))
+        .route("/desk/m/{module}/lettre/{letter}", get(letter))
         .route("/desk/m/{module}/{entity}", get(list))
         .route("/desk/m/{module}/{entity}/export.{format}", get(export))
         .route("/desk/m/{module}/{entity}/new", get(new_form).post(create))
@@ -159,6 +160,11 @@ async fn module_home(
                 h2 { "Requêtes mémorisées" }
                 ul { @for q in &queries { li { a href={ "/desk/m/" (m.name) "/q/" (q.name) } { (q.label) } } } }
             }
+            @let letters: Vec<_> = m.letters.iter().filter(|l| l.roles.contains(&role)).collect();
+            @if !letters.is_empty() {
+                h2 { "Lettres types" }
+                ul { @for l in &letters { li { a href={ "/desk/m/" (m.name) "/lettre/" (l.name) } { (l.label) } " (PDF, une page par fiche ; les filtres de la liste s'appliquent)" } } }
+            }
         },
     )
     .into_response()
@@ -255,7 +261,12 @@ async fn list_screen(
             @if pages > 1 { " — page " (q.page) " sur " (pages) }
             " · exporter : "
             a href={ (base(t)) "/export.csv?" (query_string(pairs, &[("page", String::new())])) } { "CSV" } " · "
-            a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { "tableur (.xlsx)" }
+            a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { "tableur (.xlsx)" } " · "
+            a href={ (base(t)) "/export.pdf?" (query_string(pairs, &[("page", String::new())])) } { "PDF" }
+            @for l in t.module.letters.iter().filter(|l| l.entity == e.name && l.roles.contains(&p.role.code())) {
+                " · "
+                a href={ "/desk/m/" (t.module.name) "/lettre/" (l.name) "?" (query_string(pairs, &[("page", String::new())])) } { "lettres : " (l.label) }
+            }
         }
         @if can_create { p { a.button href={ (base(t)) "/new" } { "Ajouter " (e.singular) } } }
         div.scroll {
@@ -950,6 +961,95 @@ async fn export(
             &format,
             &format!("{}-{}", t.module.name, t.entity.name),
         )
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// A mail-merge letter over the records of its entity's list (with the
+/// list's filters and search): one page per record, as one PDF.
+async fn letter(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, name)): Path<(String, String)>,
+    RawQuery(raw): RawQuery,
+) -> Response {
+    use crate::print::documents::{Block, Document, render};
+    let run = async {
+        let m = enabled_module(&state, &module).await?;
+        let l = m
+            .letter(&name)
+            .ok_or_else(|| ApiError::not_found(format!("lettre inconnue : {name}")))?;
+        if !l.roles.contains(&p.role.code()) {
+            return Err(ApiError::Forbidden(format!(
+                "votre rôle ne peut pas éditer : {}",
+                l.label
+            )));
+        }
+        let t = open(&state, &p, &module, l.entity, Right::Read).await?;
+        let e = t.entity;
+        let mut q =
+            ListQuery::from_pairs(e, &query_pairs(raw.as_deref())?).map_err(ApiError::Fields)?;
+        q.per_page = module_engine::sql::MAX_PER_PAGE;
+        let mut rows = Vec::new();
+        let mut conn = state
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::store::StoreError::from)?;
+        loop {
+            let (page, total) = records::list(&mut conn, t.module, e, &q).await?;
+            let n = page.len();
+            rows.extend(page);
+            if n == 0 || rows.len() as i64 >= total {
+                break;
+            }
+            q.page += 1;
+        }
+        drop(conn);
+        let views: Vec<&[Value]> = rows.iter().map(|r| r.values.as_slice()).collect();
+        let titles = ref_titles(&state, t.module, e, &views).await?;
+        let mut blocks = Vec::new();
+        for r in &rows {
+            if !blocks.is_empty() {
+                blocks.push(Block::PageBreak);
+            }
+            let (heading, body) = l.fill(|field| match e.field_index(field) {
+                Some(i) => cell(e, i, &r.values[i], &titles),
+                None => String::new(),
+            });
+            blocks.push(Block::Title(heading));
+            blocks.push(Block::Space(4.0));
+            blocks.extend(body.into_iter().map(Block::Paragraph));
+            blocks.push(Block::Space(8.0));
+            blocks.push(Block::Right(l.signature.to_string()));
+        }
+        if blocks.is_empty() {
+            blocks.push(Block::Paragraph(
+                "Aucune fiche ne correspond : aucune lettre.".into(),
+            ));
+        }
+        let doc = Document {
+            title: format!("{} — {}", m.label, l.label),
+            running: l.label.to_string(),
+            blocks,
+        };
+        let bytes = render(&doc, crate::print::Paper::A4, crate::store::now_millis())
+            .map_err(|e| ApiError::Internal(anyhow::anyhow!("pdf: {e}")))?;
+        Ok((
+            [
+                (
+                    axum::http::header::CONTENT_TYPE,
+                    "application/pdf".to_string(),
+                ),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"{}-{}.pdf\"", m.name, l.name),
+                ),
+            ],
+            bytes,
+        )
+            .into_response())
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }

@@ -107,7 +107,7 @@ pub async fn screen(
 pub async fn api(
     State(state): State<AppState>,
     p: Principal,
-    Query(sq): Query<SearchQuery>,
+    crate::api::ApiQuery(sq): crate::api::ApiQuery<SearchQuery>,
 ) -> Result<Response, ApiError> {
     p.require_login()?;
     let found = run(&state, &p, &sq.q).await?;
