@@ -622,6 +622,64 @@ async fn a_declared_module_is_served(backend: Backend) {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
     let _ = election;
+
+    // A field added to the declaration: enabling again adds its column to
+    // the filled table; the stored rows read it as empty.
+    let mut v2 = library();
+    v2.entities[0]
+        .fields
+        .push(module_engine::Field::text("auteur", "Auteur", 80));
+    {
+        let (_g, mut tx) = app.store.begin_write().await.expect("tx");
+        records::set_enabled(&mut tx, app.store.backend(), &v2, true, "test")
+            .await
+            .expect("migrate");
+        tx.commit().await.expect("commit");
+    }
+    let mut conn = app.store.pool().acquire().await.expect("conn");
+    let rows = records::all(&mut conn, &v2, &v2.entities[0])
+        .await
+        .expect("rows with the new column");
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.values.last() == Some(&module_engine::Value::Null))
+    );
 }
 
 both_backends!(a_declared_module_is_served);
+
+/// `urne module list|enable|disable` on a database file.
+#[test]
+fn the_module_command_switches_openscrutin() {
+    let dir = crate::helpers::temp_dir("module-cli");
+    let url = format!("sqlite://{}", dir.path().join("urne.db").display());
+    let urne = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_urne"))
+            .args(args)
+            .args(["--database-url", &url])
+            .output()
+            .expect("urne runs");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned()
+                + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+    let (ok, out) = urne(&["module", "list"]);
+    assert!(
+        ok && out.contains("scrutin") && out.contains("désactivé"),
+        "{out}"
+    );
+    let (ok, out) = urne(&["module", "enable", "scrutin"]);
+    assert!(ok && out.contains("activé"), "{out}");
+    let (ok, out) = urne(&["module", "list"]);
+    assert!(
+        ok && out.contains("scrutin") && out.contains(" activé "),
+        "{out}"
+    );
+    let (ok, out) = urne(&["module", "enable", "cimetiere"]);
+    assert!(!ok && out.contains("module inconnu : cimetiere"), "{out}");
+    let (ok, out) = urne(&["module", "disable", "scrutin"]);
+    assert!(ok && out.contains("données conservées"), "{out}");
+}
