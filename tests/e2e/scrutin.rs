@@ -133,6 +133,109 @@ async fn staffing_the_sample_commune(backend: Backend) {
         "only that cell"
     );
 
+    // A président removed: the R43 default gives the bureau back its élu.
+    let (_, list) = get(
+        &app,
+        &format!(
+            "/api/m/scrutin/affectation?bureau={}&creneau={afternoon}&poste={pres_poste}",
+            codes[2]
+        ),
+    )
+    .await;
+    let list: Value = serde_json::from_str(&list).expect("json");
+    let removed = &list["items"][0];
+    let chair = removed["fields"]["personne"].clone();
+    let r = app
+        .http
+        .delete(format!(
+            "{}/api/m/scrutin/affectation/{}",
+            app.base, removed["id"]
+        ))
+        .bearer_auth(TOKEN)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    let (_, html) = get(&app, &format!("/desk/m/scrutin/tableau?{q}")).await;
+    assert!(cell(&html, &codes[2], afternoon).contains("président"));
+    add_user(&app, "centrale", "desk", &[]).await;
+    let desk = login(&app, "centrale").await;
+    let r = app
+        .http
+        .post(format!("{}/desk/m/scrutin/presidents?{q}", app.base))
+        .header("cookie", &desk.cookie)
+        .form(&[("csrf", desk.csrf.as_str())])
+        .send()
+        .await
+        .expect("defaults");
+    assert!(r.status().is_success(), "{}", r.status());
+    let (_, list) = get(
+        &app,
+        &format!(
+            "/api/m/scrutin/affectation?bureau={}&creneau={afternoon}&poste={pres_poste}",
+            codes[2]
+        ),
+    )
+    .await;
+    let list: Value = serde_json::from_str(&list).expect("json");
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(
+        list["items"][0]["fields"]["personne"], chair,
+        "the élu of the tableau's order"
+    );
+    let (_, html) = get(&app, &format!("/desk/m/scrutin/tableau?{q}")).await;
+    assert_eq!(
+        html.matches("class=\"missing\"").count(),
+        1,
+        "only the assesseur's cell again"
+    );
+
+    // A délégué must represent a candidate of the linked election.
+    let delegue = {
+        let (s, b) = app
+            .post(
+                "/api/m/scrutin/poste",
+                &json!({"code": "DEL", "libelle": "Délégué", "nature": "delegue"}),
+            )
+            .await;
+        assert_eq!(s, 201, "{b}");
+        b["id"].as_i64().expect("id")
+    };
+    let (s, b) = app
+        .post(
+            "/api/m/scrutin/personne",
+            &json!({"nom": "Délégué", "prenom": "Paul", "qualite": "electeur"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let paul = b["id"].as_i64().expect("id");
+    let (s, b) = app
+        .post("/api/m/scrutin/affectation", &json!({"scrutin": staffed.scrutin, "personne": paul, "bureau": codes[3], "poste": delegue, "creneau": morning, "candidat": "Parti imaginaire"}))
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let (_, html) = get(&app, &format!("/desk/m/scrutin/tableau?{q}")).await;
+    assert!(
+        html.contains("Délégués à vérifier") && html.contains("Parti imaginaire"),
+        "unknown candidate flagged"
+    );
+    let number = e.candidates[0].number.to_string();
+    let r = app
+        .http
+        .put(format!("{}/api/m/scrutin/affectation/{}", app.base, b["id"]))
+        .bearer_auth(TOKEN)
+        .header("if-match", "\"1\"")
+        .json(&json!({"scrutin": staffed.scrutin, "personne": paul, "bureau": codes[3], "poste": delegue, "creneau": morning, "candidat": number}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(r.status(), 200);
+    let (_, html) = get(&app, &format!("/desk/m/scrutin/tableau?{q}")).await;
+    assert!(
+        !html.contains("Délégués à vérifier"),
+        "a panel number of the election is a candidate"
+    );
+
     // Documents render.
     let dir = std::env::var_os("URNE_SCREENSHOTS").map(std::path::PathBuf::from);
     for doc in [
@@ -178,8 +281,6 @@ async fn staffing_the_sample_commune(backend: Backend) {
     assert_eq!(total, 34 * 22_275, "34 × 13 h 30 × 16,50 € = 34 × 222,75 €");
 
     // The président's one-time code enters that bureau's PV, and no other.
-    add_user(&app, "centrale", "desk", &[]).await;
-    let desk = login(&app, "centrale").await;
     let (_, list) = get(
         &app,
         &format!(

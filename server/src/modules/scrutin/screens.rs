@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/m/scrutin/bureau/{code}", get(bureau_screen))
         .route("/desk/m/scrutin/planning/{id}", get(planning))
         .route("/desk/m/scrutin/code/{affectation}", post(president_code))
+        .route("/desk/m/scrutin/presidents", post(default_presidencies))
         .route(
             "/desk/m/scrutin/documents/{doc}",
             get(super::documents::download),
@@ -148,6 +149,7 @@ async fn board_screen(
         let people: Vec<_> = tour.people.iter().map(|x| x.person.clone()).collect();
         let mut issues = presidency_issues(&codes, &people, &tour.assignments);
         issues.extend(conflicts(&tour.assignments));
+        let delegates = unknown_candidates(&state, &tour);
         let defaults = default_presidents(&codes, &people);
         let q = which_query(&tour);
         let pick = picker(&state, t, &tour, "/desk/m/scrutin/tableau").await?;
@@ -197,6 +199,10 @@ async fn board_screen(
                     }
                 }
             }
+            @if !delegates.is_empty() {
+                h2 { "Délégués à vérifier (art. L67, R47)" }
+                ul.issues { @for d in &delegates { li { (d) } } }
+            }
             @if !issues.is_empty() {
                 h2 { "À vérifier (" (issues.len()) ")" }
                 ul.issues {
@@ -208,6 +214,12 @@ async fn board_screen(
                             @if let Some(code) = &i.bureau { " (" a href={ "/desk/m/scrutin/bureau/" (code) "?" (q) } { "bureau " (code) } ")" }
                         }
                     }
+                }
+            }
+            @if !defaults.is_empty() && t.entity.rights.allows(Right::Create, p.role.code()) && b.totals.missing_presidents > 0 {
+                form method="post" action={ "/desk/m/scrutin/presidents?" (q) } {
+                    input type="hidden" name="csrf" value=(csrf_of(&p));
+                    button type="submit" { "Affecter les présidents manquants selon l'ordre du tableau (R43)" }
                 }
             }
             @if !defaults.is_empty() {
@@ -405,6 +417,116 @@ async fn president_code(
             p.code-display #access-code { (code) }
             p { a href={ "/desk/m/scrutin/bureau/" (a.bureau) "?" (which_query(&tr)) } { "Retour au bureau" } }
         }).into_response())
+    };
+    run.await.unwrap_or_else(|e| error_page(&p, &e))
+}
+
+/// The délégués whose candidate is not one of the tour's election (by
+/// panel number or name, case and accents aside): a délégué represents a
+/// candidate or a list of the election (art. L67, R47).
+fn unknown_candidates(state: &AppState, tour: &Tour) -> Vec<String> {
+    let Some(topic) = tour.election.as_deref().and_then(|id| state.hub.get(id)) else {
+        return Vec::new();
+    };
+    let live = topic.read();
+    let fold = module_engine::value::fold;
+    let known: Vec<(String, String)> = live
+        .election
+        .candidates
+        .iter()
+        .map(|c| (c.number.to_string(), fold(&c.name)))
+        .collect();
+    tour.assignments
+        .iter()
+        .filter(|a| matches!(a.nature, Nature::Delegue | Nature::DelegueSuppleant))
+        .filter_map(|a| {
+            let named = a.candidat.as_deref().unwrap_or_default().trim();
+            let f = fold(named);
+            let ok = !named.is_empty()
+                && known.iter().any(|(n, name)| *n == named || *name == f || (f.len() > 3 && name.contains(&f)));
+            (!ok).then(|| {
+                let who = tour.person(a.person).map(|x| x.person.name()).unwrap_or_default();
+                format!(
+                    "{who}, bureau {} : « {named} » n'est ni un numéro ni un nom de candidat ou de liste de l'élection {}",
+                    a.bureau, live.election.label
+                )
+            })
+        })
+        .collect()
+}
+
+/// Gives every bureau and slot without a président the élu the R43 order
+/// designates for that bureau (`default_presidents`), unless that élu is
+/// already affected on the slot elsewhere; through the engine's checks
+/// and the audit log, like any affectation.
+async fn default_presidencies(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(w): Query<Which>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let csrf = form
+            .iter()
+            .find(|(k, _)| k == "csrf")
+            .map(|(_, v)| v.as_str());
+        p.check_csrf(csrf)?;
+        let t = readable_module(&state, &p).await?;
+        allow(&p, t.entity, Right::Create)?;
+        let tour = chosen(&state, t, &w).await?;
+        let poste = tour
+            .postes
+            .iter()
+            .find(|x| matches!(x.nature, Nature::President))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_field",
+                    "aucun poste de nature « président » : créez-le dans « Postes »",
+                )
+            })?
+            .id;
+        let codes = tour.bureau_codes();
+        let people: Vec<_> = tour.people.iter().map(|x| x.person.clone()).collect();
+        let b = board(&codes, &tour.slots, &tour.assignments);
+        let known = crate::modules::known(&state);
+        let mut made = 0;
+        for (code, person) in default_presidents(&codes, &people) {
+            for s in &tour.slots {
+                let lacks = b.cell(&code, s.id).is_some_and(|c| c.missing_president > 0);
+                let busy = tour
+                    .assignments
+                    .iter()
+                    .any(|a| a.person == person && a.slot == s.id);
+                if !lacks || busy {
+                    continue;
+                }
+                let pairs = [
+                    ("scrutin", tour.scrutin_id.to_string()),
+                    ("personne", person.to_string()),
+                    ("bureau", code.clone()),
+                    ("poste", poste.to_string()),
+                    ("creneau", s.id.to_string()),
+                ]
+                .map(|(k, v)| (k.to_string(), v));
+                let values = module_engine::validate::check_form(t.entity, &pairs, None)
+                    .map_err(|(_, e)| ApiError::Fields(e))?;
+                let (_guard, mut tx) = state.store.begin_write().await?;
+                crate::store::records::insert(
+                    &mut tx, t.module, t.entity, &values, &known, &p.name,
+                )
+                .await?;
+                tx.commit().await.map_err(crate::store::StoreError::from)?;
+                made += 1;
+            }
+        }
+        let _ = made;
+        Ok::<_, ApiError>(
+            axum::response::Redirect::to(&format!(
+                "/desk/m/scrutin/tableau?{}",
+                which_query(&tour)
+            ))
+            .into_response(),
+        )
     };
     run.await.unwrap_or_else(|e| error_page(&p, &e))
 }
