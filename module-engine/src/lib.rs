@@ -10,6 +10,7 @@
 //! pure: no IO, no async.
 
 pub mod export;
+pub mod import;
 pub mod schema;
 pub mod sql;
 pub mod validate;

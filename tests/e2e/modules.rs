@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use module_engine::export::Cell;
 use module_engine::schema::{Action, Entity, Field, Module, Rights, States};
 use module_engine::{Catalog, FieldError, Record};
 use serde_json::{Value, json};
@@ -623,6 +624,72 @@ async fn a_declared_module_is_served(backend: Backend) {
     }
     let _ = election;
 
+    // Imports: a spreadsheet of books, then loans naming their book by its
+    // title; a file with one bad row stores nothing and names each line.
+    let sheet = module_engine::export::to_xlsx(&module_engine::export::Table {
+        title: "Livres".into(),
+        header: vec![
+            "Titre".into(),
+            "ISBN".into(),
+            "pages".into(),
+            "Remarque".into(),
+        ],
+        rows: vec![
+            vec![
+                Cell::Text("Bel-Ami".into()),
+                Cell::Text("978-2-07-036918-8".into()),
+                Cell::Int(420),
+                Cell::Text("don".into()),
+            ],
+            vec![
+                Cell::Text("La Curée".into()),
+                Cell::Text("978-2-253-00552-5".into()),
+                Cell::Int(380),
+                Cell::Text(String::new()),
+            ],
+        ],
+    })
+    .expect("xlsx");
+    let import = |path: &'static str, body: Vec<u8>| {
+        let http = app.http.clone();
+        let url = format!("{}{path}", app.base);
+        async move {
+            let r = http
+                .post(url)
+                .bearer_auth(TOKEN)
+                .body(body)
+                .send()
+                .await
+                .expect("import");
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (s, b) = import("/api/m/biblio/livre/import", sheet).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        (b["rows"].as_i64(), b["ignored_columns"].clone()),
+        (Some(2), json!(["Remarque"]))
+    );
+    let before = total(&app, "pret").await;
+    let bad = "Livre;Prêté le;Courriel de l'emprunteur\nBel-Ami;01/04/2026;a@exemple.fr\nLe Horla;02/04/2026;\nLa Curée;31/02/2026;b@exemple\n";
+    let (s, b) = import("/api/m/biblio/pret/import", bad.as_bytes().to_vec()).await;
+    assert_eq!(s, 422, "{b}");
+    let text = b.to_string();
+    assert!(
+        text.contains("ligne 3 : livre") && text.contains("Le Horla"),
+        "{text}"
+    );
+    assert!(
+        text.contains("ligne 4 : prete_le") && text.contains("ligne 4 : courriel"),
+        "{text}"
+    );
+    assert_eq!(total(&app, "pret").await, before, "nothing stored");
+    let good = "Livre;Prêté le\nBel-Ami;01/04/2026\nla curée;02/04/2026\n";
+    let (s, b) = import("/api/m/biblio/pret/import", good.as_bytes().to_vec()).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(total(&app, "pret").await, before + 2);
+
     // A field added to the declaration: enabling again adds its column to
     // the filled table; the stored rows read it as empty.
     let mut v2 = library();
@@ -640,7 +707,7 @@ async fn a_declared_module_is_served(backend: Backend) {
     let rows = records::all(&mut conn, &v2, &v2.entities[0])
         .await
         .expect("rows with the new column");
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 4);
     assert!(
         rows.iter()
             .all(|r| r.values.last() == Some(&module_engine::Value::Null))

@@ -19,6 +19,14 @@ pub enum ModuleCommand {
         #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
         database_url: String,
     },
+    /// Import a CSV or spreadsheet file into an entity (every row or none).
+    Import {
+        module: String,
+        entity: String,
+        file: std::path::PathBuf,
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+    },
     /// Switch a module off (its data is kept).
     Disable {
         name: String,
@@ -53,6 +61,12 @@ pub async fn run(command: ModuleCommand) -> anyhow::Result<()> {
         ModuleCommand::Enable { name, database_url } => {
             switch(&catalog, &name, &database_url, true).await
         }
+        ModuleCommand::Import {
+            module,
+            entity,
+            file,
+            database_url,
+        } => import(&catalog, &module, &entity, &file, &database_url).await,
         ModuleCommand::Disable { name, database_url } => {
             switch(&catalog, &name, &database_url, false).await
         }
@@ -87,4 +101,66 @@ async fn switch(
         }
     );
     Ok(())
+}
+
+async fn import(
+    catalog: &module_engine::Catalog,
+    module: &str,
+    entity: &str,
+    file: &std::path::Path,
+    database_url: &str,
+) -> anyhow::Result<()> {
+    let Some(m) = catalog.module(module) else {
+        anyhow::bail!("module inconnu : {module}");
+    };
+    let Some(e) = m.entity(entity) else {
+        anyhow::bail!("pas d'entité {entity} dans le module {module}");
+    };
+    let bytes = std::fs::read(file)
+        .map_err(|err| anyhow::anyhow!("lecture de {} impossible : {err}", file.display()))?;
+    let store = Store::connect(database_url).await?;
+    if !records::is_enabled(&mut *store.pool().acquire().await?, m.name).await? {
+        anyhow::bail!("le module {module} n'est pas activé (urne module enable {module})");
+    }
+    let mut known = records::Known::default();
+    for stored in store.load_all().await? {
+        let el = stored.election;
+        known
+            .bureaux
+            .extend(el.bureaux.iter().map(|b| (el.id.clone(), b.code.clone())));
+        known.elections.push(el.id);
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {percent} %")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar.set_message(format!("{} → {}", file.display(), e.label));
+    let result =
+        crate::modules::import::import(&store, m, e, &bytes, &known, "cli", &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        })
+        .await;
+    bar.finish_and_clear();
+    store.close().await;
+    match result {
+        Ok(done) => {
+            println!(
+                "{} fiche(s) importée(s) dans {} (SHA-256 {})",
+                done.rows, e.label, done.sha256
+            );
+            if !done.ignored_columns.is_empty() {
+                println!("colonnes ignorées : {}", done.ignored_columns.join(", "));
+            }
+            Ok(())
+        }
+        Err(crate::modules::import::ImportError::Rows { errors, count }) => {
+            for x in &errors {
+                eprintln!("{x}");
+            }
+            anyhow::bail!("{count} erreur(s) : rien n'a été importé")
+        }
+        Err(crate::modules::import::ImportError::Store(s)) => Err(s.into()),
+    }
 }

@@ -31,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/m/{module}/{entity}", get(list).post(create))
         .route("/m/{module}/{entity}/export.{format}", get(export))
         .route(
+            "/m/{module}/{entity}/import",
+            post(import_file).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
+        )
+        .route(
             "/m/{module}/{entity}/{id}",
             get(read).put(replace).delete(remove),
         )
@@ -79,6 +83,65 @@ async fn fetch(state: &AppState, t: Target<'_>, id: i64) -> Result<StoredRecord,
         .ok_or_else(|| {
             ApiError::not_found(format!("pas de fiche n° {id} parmi : {}", t.entity.label))
         })
+}
+
+/// Largest file an import takes (a roll of 100,000 electors is about 15 MB).
+pub const IMPORT_LIMIT: usize = 64 * 1024 * 1024;
+
+impl From<super::import::ImportError> for ApiError {
+    fn from(e: super::import::ImportError) -> ApiError {
+        match e {
+            super::import::ImportError::Rows { errors, count } => {
+                let first = errors.first().map_or(String::new(), |x| format!(" ; {x}"));
+                ApiError::Fields(
+                    errors
+                        .into_iter()
+                        .map(|x| module_engine::FieldError {
+                            field: x.field.map_or_else(
+                                || format!("ligne {}", x.line),
+                                |f| format!("ligne {} : {f}", x.line),
+                            ),
+                            rule: "import",
+                            message: x.message,
+                        })
+                        .chain(std::iter::once(module_engine::FieldError {
+                            field: String::new(),
+                            rule: "import_summary",
+                            message: format!(
+                                "{count} erreur(s) dans le fichier : rien n'a été importé{first}"
+                            ),
+                        }))
+                        .collect(),
+                )
+            }
+            super::import::ImportError::Store(s) => s.into(),
+        }
+    }
+}
+
+/// Imports a CSV or spreadsheet file (the request's body) into an entity:
+/// every row or none.
+async fn import_file(
+    State(state): State<AppState>,
+    p: Principal,
+    headers: HeaderMap,
+    Path((module, entity)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let t = open(&state, &p, &module, &entity, Right::Create).await?;
+    p.check_csrf(csrf_header(&headers))?;
+    let known = known(&state);
+    let done = super::import::import(
+        &state.store,
+        t.module,
+        t.entity,
+        &body,
+        &known,
+        &p.name,
+        &mut |_, _| {},
+    )
+    .await?;
+    Ok(axum::Json(done).into_response())
 }
 
 /// A page of the list: `items`, `total`, `page`, `per_page`.

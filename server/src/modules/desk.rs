@@ -37,6 +37,14 @@ pub fn routes() -> Router<AppState> {
         .route("/desk/m/{module}/{entity}", get(list))
         .route("/desk/m/{module}/{entity}/export.{format}", get(export))
         .route("/desk/m/{module}/{entity}/new", get(new_form).post(create))
+        .route(
+            "/desk/m/{module}/{entity}/import",
+            get(import_form)
+                .post(import_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    super::api::IMPORT_LIMIT,
+                )),
+        )
         .route("/desk/m/{module}/{entity}/{id}", get(detail))
         .route(
             "/desk/m/{module}/{entity}/{id}/edit",
@@ -268,7 +276,12 @@ async fn list_screen(
                 a href={ "/desk/m/" (t.module.name) "/lettre/" (l.name) "?" (query_string(pairs, &[("page", String::new())])) } { "lettres : " (l.label) }
             }
         }
-        @if can_create { p { a.button href={ (base(t)) "/new" } { "Ajouter " (e.singular) } } }
+        @if can_create {
+            p {
+                a.button href={ (base(t)) "/new" } { "Ajouter " (e.singular) } " "
+                a href={ (base(t)) "/import" } { "Importer un fichier (CSV, tableur)" }
+            }
+        }
         div.scroll {
             table.mlist {
                 caption.visually-hidden { (e.label) }
@@ -1050,6 +1063,122 @@ async fn letter(
             bytes,
         )
             .into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+fn import_page(p: &Principal, t: Target<'_>, outcome: Option<Markup>) -> Markup {
+    let e = t.entity;
+    html! {
+        (breadcrumb(t.module, Some(e)))
+        h1 { "Importer : " (e.label) }
+        @if let Some(o) = outcome { (o) }
+        p { "Un fichier CSV (séparateur ; , ou tabulation, UTF-8 ou Windows-1252) ou un tableur (.xlsx, .ods, .xls). "
+            "La première ligne nomme les colonnes, par le nom ou l'intitulé des champs :" }
+        ul.columns {
+            @for f in e.fields.iter().filter(|f| is_editable(e, f)) {
+                li { code { (f.name) } " — " (f.label) @if f.required { " (obligatoire)" }
+                    @if let Kind::Ref(target) = f.kind { @if let Some(te) = t.module.entity(target) { " : numéro ou intitulé d'une fiche de « " (te.label) " »" } } }
+            }
+        }
+        p { "Chaque ligne est vérifiée comme un formulaire. S'il y a une seule erreur, rien n'est importé et chaque erreur est donnée avec sa ligne." }
+        form.card method="post" action={ (base(t)) "/import" } enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(csrf_of(p));
+            div.mfield {
+                label for="file" { "Fichier" }
+                input #file type="file" name="file" required accept=".csv,.txt,.xlsx,.ods,.xls";
+            }
+            button type="submit" { "Importer" }
+        }
+    }
+}
+
+async fn import_form(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity)): Path<(String, String)>,
+) -> Response {
+    match open(&state, &p, &module, &entity, Right::Create).await {
+        Ok(t) => layout("Importer", &p, import_page(&p, t, None)).into_response(),
+        Err(e) => fail(&p, e),
+    }
+}
+
+async fn import_submit(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity)): Path<(String, String)>,
+    mut multipart: axum::extract::Multipart,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Create).await?;
+        let (mut csrf, mut file) = (String::new(), None);
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(ApiError::bad_request(
+                        "body_unreadable",
+                        format!("envoi illisible : {e}"),
+                    ));
+                }
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| {
+                ApiError::bad_request("body_unreadable", format!("envoi illisible : {e}"))
+            })?;
+            match name.as_str() {
+                "csrf" => csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
+                "file" => file = Some(bytes),
+                _ => {}
+            }
+        }
+        p.check_csrf(Some(&csrf))?;
+        let Some(bytes) = file.filter(|b| !b.is_empty()) else {
+            let o = html! { p.form-error role="alert" { "Aucun fichier : choisissez le fichier à importer." } };
+            return Ok((
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                layout("Importer", &p, import_page(&p, t, Some(o))),
+            )
+                .into_response());
+        };
+        let known = known(&state);
+        match super::import::import(
+            &state.store,
+            t.module,
+            t.entity,
+            &bytes,
+            &known,
+            &p.name,
+            &mut |_, _| {},
+        )
+        .await
+        {
+            Ok(done) => {
+                let o = html! {
+                    p.form-ok role="status" { (done.rows) " fiche" @if done.rows > 1 { "s" } " importée" @if done.rows > 1 { "s" } "." }
+                    @if !done.ignored_columns.is_empty() { p { "Colonnes ignorées (aucun champ de ce nom) : " (done.ignored_columns.join(", ")) } }
+                    p { a href=(base(t)) { "Voir la liste" } }
+                };
+                Ok(layout("Importer", &p, import_page(&p, t, Some(o))).into_response())
+            }
+            Err(super::import::ImportError::Rows { errors, count }) => {
+                let o = html! {
+                    div.form-error role="alert" #form-errors {
+                        p { "Le fichier n'a pas été importé : " (count) " erreur" @if count > 1 { "s" } "." }
+                        ul { @for x in &errors { li { (x.to_string()) } } }
+                        @if count > errors.len() { p { "(les " (errors.len()) " premières)" } }
+                    }
+                };
+                Ok((
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                    layout("Importer", &p, import_page(&p, t, Some(o))),
+                )
+                    .into_response())
+            }
+            Err(super::import::ImportError::Store(s)) => Err(s.into()),
+        }
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }

@@ -15,6 +15,7 @@
 pub mod api;
 pub mod boards;
 pub mod desk;
+pub mod import;
 pub mod scrutin;
 pub mod search;
 

@@ -72,6 +72,15 @@ fn bind<'q>(
     q
 }
 
+/// Runs a statement of the engine (an insert of an import…); the rows it
+/// changed.
+pub async fn run(conn: &mut AnyConnection, s: &Sql) -> Result<u64, sqlx::Error> {
+    Ok(bind(sqlx::query(&s.text), &s.params)
+        .execute(conn)
+        .await?
+        .rows_affected())
+}
+
 async fn fetch_all(conn: &mut AnyConnection, s: &Sql) -> Result<Vec<AnyRow>, sqlx::Error> {
     bind(sqlx::query(&s.text), &s.params).fetch_all(conn).await
 }
