@@ -8,6 +8,13 @@
 //! at 1366×768 and at a phone's 390×844, into `$URNE_SCREENSHOTS` when set
 //! (as `pages_browser` does), and the page never scrolls sideways on the
 //! phone.
+//!
+//! A second test does the same for openScrutin's own screens: the sample
+//! commune staffed, one assesseur removed, the desk agent sees the red
+//! cell on the completeness board, fills the gap from the bureau's page
+//! through the engine's prefilled form, sees the board green again and a
+//! président's three slots on their planning (board and bureau page
+//! photographed; on the phone the board scrolls inside its box).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -407,6 +414,322 @@ async fn a_desk_agent_manages_books_in_the_browser() {
     )
     .await;
     assert_eq!(s, 404, "deleted in the store too");
+
+    assert!(
+        problems.is_empty(),
+        "accessibility:\n{}",
+        problems.join("\n")
+    );
+    if std::env::var_os("URNE_SCREENSHOTS").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        let _ = std::io::Write::write_all(
+            &mut std::io::stderr(),
+            format!("screenshots written to {}\n", dir.display()).as_bytes(),
+        );
+    }
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+/// The `[scrutin, bureau, creneau]` values the affectation form holds.
+async fn preselected(b: &Browser) -> Value {
+    b.execute(
+        "return ['scrutin', 'bureau', 'creneau'].map(function (f) { return document.getElementById('f-' + f).value; });",
+        vec![],
+    )
+    .await
+}
+
+/// Chooses, in the select `css`, the option whose text contains `text`.
+async fn choose(b: &Browser, css: &str, text: &str) {
+    let value = b
+        .execute(
+            "var s = document.querySelector(arguments[0]), t = arguments[1];\
+             var hits = Array.prototype.filter.call(s ? s.options : [], function (o) { return o.text.indexOf(t) >= 0; });\
+             return hits.length === 1 ? hits[0].value : hits.length;",
+            vec![json!(css), json!(text)],
+        )
+        .await;
+    let value = value
+        .as_str()
+        .unwrap_or_else(|| panic!("one option {text:?} in {css}: {value}"))
+        .to_string();
+    b.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .select_by_value(&value)
+        .await
+        .expect("select");
+}
+
+/// The red cells of the board: (bureau, slot, text).
+async fn red_cells(b: &Browser) -> Vec<(String, String, String)> {
+    let v = b
+        .execute(
+            "return Array.prototype.map.call(document.querySelectorAll('table.board td.missing'),\
+               function (td) { return [td.dataset.bureau, td.dataset.slot, td.textContent.trim()]; });",
+            vec![],
+        )
+        .await;
+    v.as_array()
+        .map(|cells| {
+            cells
+                .iter()
+                .map(|c| {
+                    let s = |i: usize| c[i].as_str().unwrap_or_default().to_string();
+                    (s(0), s(1), s(2))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// At a phone's width the board is wider than the screen: it scrolls
+/// inside its `div.scroll`, and the page itself does not.
+async fn board_scrolls_inside(b: &Browser) {
+    b.resize(390, 844).await;
+    let v = b
+        .execute(
+            "var d = document.querySelector('div.scroll');\
+             return [d.scrollWidth, d.clientWidth, getComputedStyle(d).overflowX];",
+            vec![],
+        )
+        .await;
+    assert!(
+        v[0].as_u64() > v[1].as_u64() && v[2] == json!("auto"),
+        "the board scrolls inside its box: {v}"
+    );
+    no_sideways_scroll(b, "board").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_agent_completes_a_bureau_in_the_browser() {
+    let test = "a_desk_agent_completes_a_bureau_in_the_browser";
+    let Some(b) = browser(test).await else {
+        return;
+    };
+    let dir = std::env::var_os("URNE_SCREENSHOTS").map_or_else(
+        || std::env::temp_dir().join(format!("urne-shots-{}", uuid::Uuid::new_v4().simple())),
+        PathBuf::from,
+    );
+    let db = fresh_database(Backend::Sqlite, test).await.expect("sqlite");
+    let config = Config {
+        body_limit: 256 * 1024,
+        throttle: ThrottlePolicy::without_delay(),
+        ..Config::default()
+    };
+    let mut app = start_with(&db, config).await;
+    app.db = Some(db);
+    let catalog = urne::modules::builtin();
+    let scrutin = catalog.module("scrutin").expect("openScrutin is built in");
+    {
+        let (_g, mut tx) = app.store.begin_write().await.expect("tx");
+        records::set_enabled(&mut tx, app.store.backend(), scrutin, true, "test")
+            .await
+            .expect("enable");
+        tx.commit().await.expect("commit");
+    }
+    let election = app.define_sample().await;
+    let codes: Vec<String> = election_data::fixtures::sample_commune()
+        .bureaux
+        .iter()
+        .map(|b| b.code.clone())
+        .collect();
+    let staffed = urne::cli::demo_staffing::staff(&app.base, TOKEN, &election, &codes)
+        .await
+        .expect("staffing through the API");
+    let (morning, first) = (staffed.slots[0], &codes[0]);
+    let q = format!("scrutin={}&tour=1", staffed.scrutin);
+    use reqwest::Method as M;
+
+    // One assesseur of the first bureau's morning removed (as `scrutin` does).
+    let (_, postes) = api(&app, M::GET, "/api/m/scrutin/poste", None).await;
+    let ass = postes["items"]
+        .as_array()
+        .and_then(|v| v.iter().find(|p| p["fields"]["code"] == "ASS"))
+        .and_then(|p| p["id"].as_i64())
+        .unwrap_or_else(|| panic!("poste ASS in {postes}"));
+    let (_, list) = api(
+        &app,
+        M::GET,
+        &format!("/api/m/scrutin/affectation?bureau={first}&creneau={morning}&poste={ass}"),
+        None,
+    )
+    .await;
+    assert_eq!(list["total"], 2, "{list}");
+    let victim = list["items"][0]["id"].as_i64().expect("id");
+    let r = app
+        .http
+        .delete(format!("{}/api/m/scrutin/affectation/{victim}", app.base))
+        .bearer_auth(TOKEN)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(r.status(), 204);
+    // The elector who will take the place, not yet in that slot.
+    let (s, r) = api(
+        &app,
+        M::POST,
+        "/api/m/scrutin/personne",
+        Some(json!({"nom": "Vasseur", "prenom": "Héloïse", "qualite": "electeur"})),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    let newcomer = r["id"].as_i64().expect("id");
+
+    add_user(&app, "guichet", "desk", &[]).await;
+    let mut problems = Vec::new();
+    b.resize(1366, 768).await;
+
+    // Log in through the form; from the desk's home to the board.
+    b.goto(&format!("{}/login", app.base)).await;
+    fill(&b, "#username", "guichet").await;
+    fill(&b, "#password", PASSWORD).await;
+    click(&b, "form[action='/login'] button").await;
+    b.wait_for_text("h1", "Saisie des résultats", SECS).await;
+    click_link(&b, scrutin.label).await;
+    b.wait_for_text("h1", scrutin.label, SECS).await;
+    click_link(
+        &b,
+        "Tableau de complétude des bureaux (R42), documents et heures",
+    )
+    .await;
+    b.wait_for_text("h1", "tableau de complétude", SECS).await;
+    let status = b
+        .wait_for_text("#board-status", "1 case incomplète sur 102", SECS)
+        .await;
+    assert_eq!(
+        b.execute(
+            "return document.getElementById('board-status').className;",
+            vec![]
+        )
+        .await,
+        json!("form-error"),
+        "{status}"
+    );
+    let red = red_cells(&b).await;
+    assert_eq!(red.len(), 1, "{red:?}");
+    assert_eq!((&red[0].0, &red[0].1), (first, &morning.to_string()));
+    assert!(red[0].2.contains("1 assesseur"), "{red:?}");
+    axe(&b, "board", &mut problems).await;
+    board_scrolls_inside(&b).await;
+    shots(&b, &dir, "scrutin-board").await;
+
+    // The bureau's composition: the morning lacks one assesseur.
+    click(
+        &b,
+        &format!("table.board th a[href^='/desk/m/scrutin/bureau/{first}?']"),
+    )
+    .await;
+    b.wait_for_text("h1", &format!("Bureau {first}"), SECS)
+        .await;
+    let lack = b
+        .execute(
+            "return Array.prototype.map.call(document.querySelectorAll('main section'),\
+               function (s) { var p = s.querySelector('p.form-error, p.form-ok');\
+                 return [s.querySelector('h2').textContent, p ? p.textContent : null]; });",
+            vec![],
+        )
+        .await;
+    let sections = lack.as_array().cloned().unwrap_or_default();
+    assert_eq!(sections.len(), 3, "{lack}");
+    assert!(
+        sections[0][0]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Matin")),
+        "{lack}"
+    );
+    assert_eq!(sections[0][1], json!("Manque : 1 assesseur."), "{lack}");
+    assert!(
+        sections[1..].iter().all(|s| s[1] == json!("Complet.")),
+        "{lack}"
+    );
+    axe(&b, "bureau", &mut problems).await;
+    shots(&b, &dir, "scrutin-bureau").await;
+    let president_href = b
+        .execute(
+            "var rows = document.querySelector('main section').querySelectorAll('tbody tr');\
+             var row = Array.prototype.find.call(rows, function (r) { return r.cells[0].textContent.trim() === 'Président'; });\
+             return row ? row.cells[1].querySelector('a').getAttribute('href') : null;",
+            vec![],
+        )
+        .await;
+    let president_href = president_href
+        .as_str()
+        .expect("the morning's président links to their planning")
+        .to_string();
+
+    // Someone added to that slot through the engine's form, preselected.
+    click(&b, &format!("a.button[href$='&creneau={morning}']")).await;
+    b.wait_for_text("h1", "Ajouter une affectation", SECS).await;
+    assert_eq!(
+        preselected(&b).await,
+        json!([staffed.scrutin.to_string(), first, morning.to_string()]),
+        "scrutin, bureau and créneau preselected"
+    );
+    choose(&b, "#f-personne", "Vasseur Héloïse").await;
+    choose(&b, "#f-poste", "Assesseur").await;
+    click(&b, "form.mform button[type='submit']").await;
+    b.wait_for_text(".form-ok", "Fiche enregistrée", SECS).await;
+    let (_, list) = api(
+        &app,
+        M::GET,
+        &format!("/api/m/scrutin/affectation?bureau={first}&creneau={morning}&poste={ass}"),
+        None,
+    )
+    .await;
+    assert_eq!(list["total"], 2, "{list}");
+    assert!(
+        list["items"]
+            .as_array()
+            .is_some_and(|v| v.iter().any(|a| a["fields"]["personne"] == newcomer)),
+        "{list}"
+    );
+
+    // The board is complete again.
+    b.goto(&format!("{}/desk/m/scrutin/tableau?{q}", app.base))
+        .await;
+    b.wait_for_text("#board-status", "Complet", SECS).await;
+    assert_eq!(
+        b.execute(
+            "return document.getElementById('board-status').className;",
+            vec![]
+        )
+        .await,
+        json!("form-ok")
+    );
+    assert_eq!(red_cells(&b).await, vec![], "no red cell");
+
+    // The président's planning: their three slots, in that bureau.
+    b.goto(&format!("{}/desk/m/scrutin/bureau/{first}?{q}", app.base))
+        .await;
+    b.wait_for_text("h1", &format!("Bureau {first}"), SECS)
+        .await;
+    click(&b, &format!("section tbody a[href='{president_href}']")).await;
+    b.wait_for_text("h1", "Planning de ", SECS).await;
+    let slots = b
+        .execute(
+            "return Array.prototype.map.call(document.querySelectorAll('table.mlist tbody tr'),\
+               function (tr) { return [tr.cells[1].textContent, tr.cells[2].textContent, tr.cells[3].textContent]; });",
+            vec![],
+        )
+        .await;
+    let slots = slots.as_array().cloned().unwrap_or_default();
+    assert_eq!(slots.len(), 3, "{slots:?}");
+    for (row, want) in slots.iter().zip(["Matin", "Après-midi", "Dépouillement"]) {
+        assert!(
+            row[0].as_str().is_some_and(|t| t.starts_with(want))
+                && row[1]
+                    .as_str()
+                    .is_some_and(|t| t.starts_with(first.as_str()))
+                && row[2] == json!("Président"),
+            "{slots:?}"
+        );
+    }
+    axe(&b, "planning", &mut problems).await;
 
     assert!(
         problems.is_empty(),

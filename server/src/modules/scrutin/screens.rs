@@ -267,7 +267,7 @@ async fn bureau_screen(
                     @if let Some(c) = cell {
                         @if c.is_complete() { p.form-ok { "Complet." } } @else { p.form-error { "Manque : " (c.missing.join(", ")) "." } }
                     }
-                    table.mlist {
+                    div.scroll { table.mlist.compo {
                         thead { tr { th scope="col" { "Poste" } th scope="col" { "Personne" } th scope="col" { "Représente" } th scope="col" { "" } } }
                         tbody {
                             @for a in tour.assignments.iter().filter(|a| a.bureau == code && a.slot == s.id) {
@@ -289,7 +289,7 @@ async fn bureau_screen(
                                 }
                             }
                         }
-                    }
+                    } }
                     @if may_write {
                         p { a.button href={ "/desk/m/scrutin/affectation/new?scrutin=" (tour.scrutin_id) "&bureau=" (code) "&creneau=" (s.id) } { "Affecter quelqu'un à ce créneau" } }
                     }
