@@ -9,7 +9,7 @@ use crate::helpers::{Backend, Session, TestApp, add_user, login, spawn_app};
 const BOUNDARY: &str = "----urne-test-boundary-7f3a";
 
 /// A multipart/form-data body: text fields, then files `(field, file name, bytes)`.
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
+pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {
     let mut body = Vec::new();
     for (name, value) in fields {
         body.extend_from_slice(
@@ -39,7 +39,11 @@ async fn admin_session(app: &TestApp) -> Session {
     login(app, "mairie").await
 }
 
-async fn upload(app: &TestApp, cookie: Option<&str>, body: Vec<u8>) -> (u16, String, String) {
+pub(crate) async fn upload(
+    app: &TestApp,
+    cookie: Option<&str>,
+    body: Vec<u8>,
+) -> (u16, String, String) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -13,6 +13,7 @@ mod deltas_browser;
 mod desk;
 mod desk_browser;
 mod durability;
+mod elec;
 mod fanout;
 mod faults;
 mod formats;

@@ -181,6 +181,10 @@ async fn create(
     let t = open(&state, &p, &module, &entity, Right::Create).await?;
     p.check_csrf(csrf_header(&headers))?;
     let values = check_json(t.entity, &body, None).map_err(ApiError::Fields)?;
+    let more = super::module_rules(&state, t, &values, None).await?;
+    if !more.is_empty() {
+        return Err(ApiError::Fields(more));
+    }
     let known = known(&state);
     let (_guard, mut tx) = state.store.begin_write().await?;
     let id = records::insert(&mut tx, t.module, t.entity, &values, &known, &p.name).await?;
@@ -230,6 +234,10 @@ async fn replace(
     let version = required_version(&headers)?;
     let current = fetch(&state, t, id).await?;
     let values = check_json(t.entity, &body, Some(&current.values)).map_err(ApiError::Fields)?;
+    let more = super::module_rules(&state, t, &values, Some(id)).await?;
+    if !more.is_empty() {
+        return Err(ApiError::Fields(more));
+    }
     let known = known(&state);
     let (_guard, mut tx) = state.store.begin_write().await?;
     let change = records::Change {
@@ -470,11 +478,22 @@ async fn export(
     let q =
         ListQuery::from_pairs(t.entity, &query_pairs(raw.as_deref())?).map_err(ApiError::Fields)?;
     let table = export_table(&state, t, &q).await?;
-    spreadsheet(
+    let answer = spreadsheet(
         &table,
         &format,
         &format!("{}-{}", t.module.name, t.entity.name),
+    )?;
+    super::audit_export(
+        &state,
+        &p,
+        t.module,
+        t.entity.name,
+        &format!("export.{format}"),
+        raw.as_deref().unwrap_or_default(),
+        table.rows.len(),
     )
+    .await?;
+    Ok(answer)
 }
 
 /// A list as a PDF report (A3 landscape beyond six columns).

@@ -10,6 +10,10 @@ pub fn links(m: &Module) -> Vec<(String, String)> {
             "/desk/m/scrutin/tableau".into(),
             "Tableau de complétude des bureaux (R42), documents et heures".into(),
         )],
+        super::elec::NAME => vec![(
+            "/desk/m/elec/controle".into(),
+            "Contrôle du découpage, inscrits par bureau, listes d'émargement".into(),
+        )],
         _ => Vec::new(),
     }
 }

@@ -664,6 +664,17 @@ async fn save(
         &pairs,
         current.as_ref().map(|c| c.values.as_slice()),
     );
+    let checked = match checked {
+        Ok(values) => {
+            let more = super::module_rules(state, t, &values, id).await?;
+            if more.is_empty() {
+                Ok(values)
+            } else {
+                Err((values, more))
+            }
+        }
+        refused => refused,
+    };
     let known = known(state);
     let result = match checked {
         Err((_, errors)) => Err(errors),
@@ -969,11 +980,22 @@ async fn export(
         let q = ListQuery::from_pairs(t.entity, &query_pairs(raw.as_deref())?)
             .map_err(ApiError::Fields)?;
         let table = export_table(&state, t, &q).await?;
-        spreadsheet(
+        let answer = spreadsheet(
             &table,
             &format,
             &format!("{}-{}", t.module.name, t.entity.name),
+        )?;
+        super::audit_export(
+            &state,
+            &p,
+            t.module,
+            t.entity.name,
+            &format!("export.{format}"),
+            raw.as_deref().unwrap_or_default(),
+            table.rows.len(),
         )
+        .await?;
+        Ok(answer)
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }
@@ -1042,6 +1064,16 @@ async fn letter(
                 "Aucune fiche ne correspond : aucune lettre.".into(),
             ));
         }
+        super::audit_export(
+            &state,
+            &p,
+            t.module,
+            e.name,
+            &format!("lettre.{}", l.name),
+            raw.as_deref().unwrap_or_default(),
+            rows.len(),
+        )
+        .await?;
         let doc = Document {
             title: format!("{} — {}", m.label, l.label),
             running: l.label.to_string(),

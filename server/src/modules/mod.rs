@@ -15,6 +15,7 @@
 pub mod api;
 pub mod boards;
 pub mod desk;
+pub mod elec;
 pub mod import;
 pub mod scrutin;
 pub mod search;
@@ -161,4 +162,50 @@ impl From<RecordError> for ApiError {
             RecordError::Store(s) => s.into(),
         }
     }
+}
+
+/// The checks of a record that need other records than its own and are a
+/// module's business (openElec's procuration limits), as field errors.
+pub async fn module_rules(
+    state: &AppState,
+    t: Target<'_>,
+    values: &[module_engine::Value],
+    id: Option<i64>,
+) -> Result<Vec<module_engine::FieldError>, ApiError> {
+    match (t.module.name, t.entity.name) {
+        (elec::NAME, "procuration") => {
+            elec::procuration_rules(state, t.module, t.entity, values, id).await
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// Records an export or a printed document in the audit log: who took
+/// what, of which entity, with which filters, how many rows (the roll is
+/// personal data; every module's exports are recorded alike).
+pub async fn audit_export(
+    state: &AppState,
+    p: &Principal,
+    m: &Module,
+    entity: &str,
+    what: &str,
+    filters: &str,
+    rows: usize,
+) -> Result<(), ApiError> {
+    let (_guard, mut tx) = state.store.begin_write().await?;
+    let new = serde_json::json!({"module": m.name, "entity": entity, "document": what, "filters": filters, "rows": rows});
+    crate::store::audit::append(
+        &mut tx,
+        crate::store::audit::AuditRecord {
+            actor: &p.name,
+            action: &format!("module.{}.{entity}.export", m.name),
+            election_id: None,
+            bureau_code: None,
+            old: None,
+            new: Some(new.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(crate::store::StoreError::from)?;
+    Ok(())
 }

@@ -353,6 +353,20 @@ pub async fn download(
         let now = crate::store::now_millis();
         let failed = |e: crate::print::PrintError| ApiError::Internal(anyhow::anyhow!("pdf: {e}"));
         let stem = format!("scrutin-{}-tour{}", tour.scrutin_id, tour.tour);
+        let filters = format!(
+            "scrutin={} tour={} bureau={:?} personne={:?}",
+            tour.scrutin_id, tour.tour, only.bureau, w.personne
+        );
+        crate::modules::audit_export(
+            &state,
+            &p,
+            t.module,
+            "affectation",
+            &doc,
+            &filters,
+            tour.assignments.len(),
+        )
+        .await?;
         match doc.as_str() {
             "composition.pdf" => {
                 if let Some(b) = &only.bureau
