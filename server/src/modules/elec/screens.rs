@@ -519,22 +519,22 @@ fn emargement_document(
             Block::Table {
                 columns: vec![
                     ("N°".into(), 0.5, true),
-                    ("Nom".into(), if wide { 2.2 } else { 1.8 }, false),
-                    ("Prénoms".into(), if wide { 2.0 } else { 1.6 }, false),
+                    ("Nom".into(), if wide { 2.2 } else { 1.7 }, false),
+                    ("Prénoms".into(), if wide { 2.0 } else { 1.5 }, false),
                     (
                         if wide { "Né(e) le, à" } else { "Né(e) le" }.into(),
-                        if wide { 2.4 } else { 1.0 },
+                        if wide { 2.4 } else { 1.25 },
                         false,
                     ),
-                    ("Liste".into(), 0.6, false),
+                    ("Liste".into(), 0.5, false),
                     (
                         "Signature 1er tour".into(),
-                        if wide { 2.0 } else { 1.5 },
+                        if wide { 2.0 } else { 1.2 },
                         false,
                     ),
                     (
                         "Signature 2nd tour".into(),
-                        if wide { 2.0 } else { 1.5 },
+                        if wide { 2.0 } else { 1.2 },
                         false,
                     ),
                 ],
