@@ -9,6 +9,16 @@
 //! without accents, so the search box is one `LIKE` per word on one
 //! column). Names come from the declaration, never from a request: sort
 //! and filter fields are looked up in it and values are bound parameters.
+//!
+//! Lists stay fast on large tables (`server/examples/modules_bench.rs`:
+//! 100,000 rows): every column the list shows has an index `(column, id)`,
+//! since the desk sorts by any of them; each filter has one on `(filter,
+//! sort, id)`, so a filtered page is read in order; and a page first picks
+//! its ids (`LIMIT … OFFSET …` on the index alone), then reads those rows,
+//! so a deep page skips index entries rather than whole rows. The search
+//! box is a `LIKE` scan of `search_text`; [`search_indexes`] and
+//! [`ListQuery::statements_in`] give it a trigram index where the database
+//! has one (FTS5 on SQLite, `pg_trgm` on PostgreSQL).
 
 use crate::schema::{Entity, Field, Module};
 use crate::validate::FieldError;
@@ -117,14 +127,20 @@ pub fn create_table(m: &Module, e: &Entity, d: Dialect) -> Vec<String> {
     out
 }
 
-/// The indexes of an entity (all `IF NOT EXISTS`, so they can be rerun).
+/// The indexes of an entity (all `IF NOT EXISTS`, so they can be rerun):
+/// `ix_<table>_<field>` on `(field, id)` for the list's sort, every column
+/// it shows (each is a sort on the desk) and the references;
+/// `ixf_<table>_<filter>_<sort>` on `(filter, sort, id)` for each filter
+/// (a filtered page in the default order, and its count, from the index
+/// alone); the unique sets.
 pub fn indexes(m: &Module, e: &Entity) -> Vec<String> {
     let t = table(m, e);
+    let declared = |n: &&str| e.field_index(n).is_some();
     let mut indexed: Vec<&str> = Vec::new();
     if !e.list.sort.is_empty() {
         indexed.push(e.list.sort);
     }
-    indexed.extend(&e.list.filters);
+    indexed.extend(&e.list.columns);
     indexed.extend(
         e.fields
             .iter()
@@ -133,7 +149,7 @@ pub fn indexes(m: &Module, e: &Entity) -> Vec<String> {
     );
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    for name in indexed {
+    for name in indexed.into_iter().filter(declared) {
         if seen.contains(&name) {
             continue;
         }
@@ -141,6 +157,20 @@ pub fn indexes(m: &Module, e: &Entity) -> Vec<String> {
         out.push(format!(
             "CREATE INDEX IF NOT EXISTS ix_{t}_{name} ON {t} (f_{name}, id)"
         ));
+    }
+    let sort = Some(e.list.sort).filter(declared);
+    let mut filters: Vec<&str> = Vec::new();
+    for name in e.list.filters.iter().copied().filter(declared) {
+        if filters.contains(&name) {
+            continue;
+        }
+        filters.push(name);
+        out.push(match sort {
+            Some(s) if s != name => format!(
+                "CREATE INDEX IF NOT EXISTS ixf_{t}_{name}_{s} ON {t} (f_{name}, f_{s}, id)"
+            ),
+            _ => format!("CREATE INDEX IF NOT EXISTS ixf_{t}_{name} ON {t} (f_{name}, id)"),
+        });
     }
     for (i, u) in e.unique.iter().enumerate() {
         let cols: Vec<String> = u.fields.iter().map(|n| format!("f_{n}")).collect();
@@ -150,6 +180,70 @@ pub fn indexes(m: &Module, e: &Entity) -> Vec<String> {
         ));
     }
     out
+}
+
+/// The name of the full-text table of an entity on SQLite (`fts_` and the
+/// table's name, which no entity's table can take: theirs begin with `m_`).
+pub fn search_table(m: &Module, e: &Entity) -> String {
+    format!("fts_{}", table(m, e))
+}
+
+/// A trigram index of `search_text`, for the search box, on the databases
+/// that have one (nothing for an entity without search fields); all can be
+/// rerun, on an empty or a filled table.
+///
+/// - SQLite: an FTS5 table with the `trigram` tokenizer over the table's
+///   `search_text` (external content: it holds the index, not a copy),
+///   kept in step by three triggers, and rebuilt when it does not have as
+///   many rows as the table (made on a filled table). A word of three
+///   characters or more is then a `MATCH` (a substring, as the `LIKE`),
+///   which [`ListQuery::statements_in`] writes.
+/// - PostgreSQL: a GIN index `gin_trgm_ops` the planner uses for the same
+///   `LIKE`, when the `pg_trgm` extension is there or can be created (a
+///   trusted extension since PostgreSQL 13: the database's owner may); if
+///   not, a notice, and the search stays a scan.
+pub fn search_indexes(m: &Module, e: &Entity, d: Dialect) -> Vec<String> {
+    if e.search.is_empty() {
+        return Vec::new();
+    }
+    let t = table(m, e);
+    match d {
+        Dialect::Sqlite => {
+            let s = search_table(m, e);
+            vec![
+                format!(
+                    "CREATE VIRTUAL TABLE IF NOT EXISTS {s} USING fts5(search_text, content='{t}', content_rowid='id', tokenize='trigram')"
+                ),
+                format!(
+                    "CREATE TRIGGER IF NOT EXISTS {s}_ai AFTER INSERT ON {t} BEGIN \
+                     INSERT INTO {s}(rowid, search_text) VALUES (new.id, new.search_text); END"
+                ),
+                format!(
+                    "CREATE TRIGGER IF NOT EXISTS {s}_ad AFTER DELETE ON {t} BEGIN \
+                     INSERT INTO {s}({s}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END"
+                ),
+                format!(
+                    "CREATE TRIGGER IF NOT EXISTS {s}_au AFTER UPDATE OF search_text ON {t} BEGIN \
+                     INSERT INTO {s}({s}, rowid, search_text) VALUES ('delete', old.id, old.search_text); \
+                     INSERT INTO {s}(rowid, search_text) VALUES (new.id, new.search_text); END"
+                ),
+                format!(
+                    "INSERT INTO {s}({s}) SELECT 'rebuild' \
+                     WHERE (SELECT COUNT(*) FROM {s}_docsize) <> (SELECT COUNT(*) FROM {t})"
+                ),
+            ]
+        }
+        Dialect::Postgres => vec![format!(
+            "DO $$ BEGIN \
+               BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm; \
+               EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'pg_trgm: %', SQLERRM; END; \
+               IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm') THEN \
+                 BEGIN CREATE INDEX IF NOT EXISTS ixs_{t} ON {t} USING gin (search_text gin_trgm_ops); \
+                 EXCEPTION WHEN OTHERS THEN RAISE NOTICE 'ixs_{t}: %', SQLERRM; END; \
+               END IF; \
+             END $$"
+        )],
+    }
 }
 
 /// The columns a table lacks compared with the declaration, as `ALTER
@@ -402,7 +496,22 @@ impl ListQuery {
         }
     }
 
-    fn conditions(&self, e: &Entity) -> (String, Vec<Param>) {
+    /// The search words the full-text table of SQLite answers (three
+    /// characters or more: its trigrams), as one `MATCH` expression of
+    /// quoted strings, which it joins with AND; None if none is.
+    fn fts_match(&self) -> Option<String> {
+        let words: Vec<String> = self
+            .search
+            .iter()
+            .filter(|w| w.chars().count() >= 3)
+            .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+            .collect();
+        (!words.is_empty()).then(|| words.join(" "))
+    }
+
+    /// The WHERE clause and its parameters. With `fts` (SQLite's search
+    /// table), the words it answers are one `id IN (… MATCH …)`.
+    fn conditions(&self, e: &Entity, fts: Option<&str>) -> (String, Vec<Param>) {
         let mut conds = Vec::new();
         let mut params = Vec::new();
         for (name, v) in &self.filters {
@@ -411,7 +520,18 @@ impl ListQuery {
                 conds.push(format!("{} = ${}", column(f), params.len()));
             }
         }
+        let matched = fts.zip(self.fts_match());
+        if let Some((s, expr)) = &matched {
+            params.push(Param::text(expr.clone()));
+            conds.push(format!(
+                "id IN (SELECT rowid FROM {s} WHERE {s} MATCH ${})",
+                params.len()
+            ));
+        }
         for word in &self.search {
+            if matched.is_some() && word.chars().count() >= 3 {
+                continue;
+            }
             let escaped = word
                 .replace('\\', "\\\\")
                 .replace('%', "\\%")
@@ -427,9 +547,30 @@ impl ListQuery {
         (w, params)
     }
 
-    /// The page's rows, then the number of rows matching.
+    /// The page's rows, then the number of rows matching: the portable
+    /// statements, whose search is a `LIKE` scan (or PostgreSQL's trigram
+    /// index, which the planner takes for it by itself).
+    ///
+    /// The page picks its ids first (`SELECT id … ORDER BY … LIMIT …
+    /// OFFSET …`, which the `(sort, id)` index answers alone), then reads
+    /// those rows: the rows skipped by a deep page are never read.
     pub fn statements(&self, m: &Module, e: &Entity) -> (Sql, Sql) {
-        let (w, params) = self.conditions(e);
+        self.build(m, e, None)
+    }
+
+    /// [`ListQuery::statements`] for database `d`, once
+    /// [`search_indexes`] has run on it: on SQLite the search words of
+    /// three characters or more are a `MATCH` on the FTS5 table, and a
+    /// count of the search alone is taken from that table.
+    pub fn statements_in(&self, m: &Module, e: &Entity, d: Dialect) -> (Sql, Sql) {
+        match d {
+            Dialect::Sqlite if !e.search.is_empty() => self.build(m, e, Some(&search_table(m, e))),
+            _ => self.build(m, e, None),
+        }
+    }
+
+    fn build(&self, m: &Module, e: &Entity, fts: Option<&str>) -> (Sql, Sql) {
+        let (w, params) = self.conditions(e, fts);
         let sort = if self.sort.is_empty() {
             e.list.sort
         } else {
@@ -445,20 +586,156 @@ impl ListQuery {
         page_params.push(Param::int(i64::from(self.per_page)));
         page_params.push(Param::int(offset));
         let n = params.len();
+        let t = table(m, e);
         let rows = Sql {
             text: format!(
-                "SELECT {} FROM {}{w} ORDER BY {order} LIMIT ${} OFFSET ${}",
+                "SELECT {} FROM {t} WHERE id IN (SELECT id FROM {t}{w} ORDER BY {order} LIMIT ${} OFFSET ${}) ORDER BY {order}",
                 select_columns(e),
-                table(m, e),
                 n + 1,
                 n + 2
             ),
             params: page_params,
         };
-        let count = Sql {
-            text: format!("SELECT COUNT(*) FROM {}{w}", table(m, e)),
-            params,
+        // The search alone, on SQLite: counted in the FTS5 table, without
+        // reading a row of the table for each match.
+        let fts_only = fts.filter(|_| {
+            self.filters.is_empty() && self.search.iter().all(|w| w.chars().count() >= 3)
+        });
+        let count = match (fts_only, self.fts_match()) {
+            (Some(s), Some(expr)) => Sql {
+                text: format!("SELECT COUNT(*) FROM {s} WHERE {s} MATCH $1"),
+                params: vec![Param::text(expr)],
+            },
+            _ => Sql {
+                text: format!("SELECT COUNT(*) FROM {t}{w}"),
+                params,
+            },
         };
         (rows, count)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::Field;
+
+    fn people() -> (Module, Entity) {
+        let e = Entity::new("personne", "Personnes", "une personne")
+            .field(Field::text("nom", "Nom", 80))
+            .field(Field::text("prenom", "Prénom", 80))
+            .field(Field::choice(
+                "qualite",
+                "Qualité",
+                &[("elu", "Élu"), ("agent", "Agent")],
+            ))
+            .columns(&["nom", "prenom", "qualite"])
+            .sort("nom", false)
+            .filters(&["qualite"])
+            .search(&["nom", "prenom"]);
+        let m = Module {
+            name: "t",
+            label: "T",
+            description: "",
+            entities: vec![e.clone()],
+            queries: vec![],
+            letters: vec![],
+        };
+        (m, e)
+    }
+
+    fn query(e: &Entity, pairs: &[(&str, &str)]) -> ListQuery {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ListQuery::from_pairs(e, &pairs).expect("query")
+    }
+
+    #[test]
+    fn every_column_sorts_on_an_index_and_a_filter_keeps_the_default_order() {
+        let (m, e) = people();
+        let ix = indexes(&m, &e);
+        for col in ["nom", "prenom", "qualite"] {
+            let want = format!(
+                "CREATE INDEX IF NOT EXISTS ix_m_t_personne_{col} ON m_t_personne (f_{col}, id)"
+            );
+            assert!(ix.contains(&want), "{want} not in {ix:?}");
+        }
+        let filter = "CREATE INDEX IF NOT EXISTS ixf_m_t_personne_qualite_nom ON m_t_personne (f_qualite, f_nom, id)";
+        assert!(ix.iter().any(|s| s == filter), "{ix:?}");
+        assert_eq!(create_table(&m, &e, Dialect::Sqlite)[1..], ix[..]);
+    }
+
+    #[test]
+    fn a_page_picks_its_ids_on_the_index_then_reads_them() {
+        let (m, e) = people();
+        let (rows, count) = query(&e, &[("qualite", "agent"), ("page", "3")]).statements(&m, &e);
+        assert_eq!(
+            rows.text,
+            format!(
+                "SELECT {} FROM m_t_personne WHERE id IN (SELECT id FROM m_t_personne WHERE f_qualite = $1 \
+                 ORDER BY f_nom ASC, id ASC LIMIT $2 OFFSET $3) ORDER BY f_nom ASC, id ASC",
+                select_columns(&e)
+            )
+        );
+        assert_eq!(rows.params[2], Param::Int(Some(100)));
+        assert_eq!(
+            count.text,
+            "SELECT COUNT(*) FROM m_t_personne WHERE f_qualite = $1"
+        );
+    }
+
+    #[test]
+    fn on_sqlite_long_words_match_the_trigram_table_and_short_ones_stay_like() {
+        let (m, e) = people();
+        let q = query(&e, &[("q", "Dé\"a Martin ab")]);
+        let (rows, count) = q.statements_in(&m, &e, Dialect::Sqlite);
+        assert!(
+            rows.text.contains(
+                "WHERE id IN (SELECT rowid FROM fts_m_t_personne WHERE fts_m_t_personne MATCH $1) \
+                 AND search_text LIKE $2 ESCAPE '\\'"
+            ),
+            "{}",
+            rows.text
+        );
+        assert_eq!(
+            rows.params[0],
+            Param::Text(Some("\"de\"\"a\" \"martin\"".into()))
+        );
+        assert_eq!(rows.params[1], Param::Text(Some("%ab%".into())));
+        // A short word needs the table: the count reads it.
+        assert!(
+            count
+                .text
+                .starts_with("SELECT COUNT(*) FROM m_t_personne WHERE id IN")
+        );
+        // Long words alone are counted in the trigram table.
+        let (_, count) = query(&e, &[("q", "martin")]).statements_in(&m, &e, Dialect::Sqlite);
+        assert_eq!(
+            count.text,
+            "SELECT COUNT(*) FROM fts_m_t_personne WHERE fts_m_t_personne MATCH $1"
+        );
+        assert_eq!(count.params, vec![Param::Text(Some("\"martin\"".into()))]);
+        // PostgreSQL keeps the LIKE, which its trigram index answers.
+        assert_eq!(
+            q.statements_in(&m, &e, Dialect::Postgres),
+            q.statements(&m, &e)
+        );
+    }
+
+    #[test]
+    fn search_indexes_by_dialect_and_none_without_search_fields() {
+        let (m, e) = people();
+        let lite = search_indexes(&m, &e, Dialect::Sqlite);
+        assert!(lite[0].contains("USING fts5(search_text, content='m_t_personne'"));
+        assert!(lite.iter().all(|s| s.contains("fts_m_t_personne")));
+        let pg = search_indexes(&m, &e, Dialect::Postgres);
+        assert!(pg[0].contains("USING gin (search_text gin_trgm_ops)"));
+        let mut plain = e.clone();
+        plain.search.clear();
+        assert!(search_indexes(&m, &plain, Dialect::Sqlite).is_empty());
+        let (rows, _) = query(&plain, &[]).statements_in(&m, &plain, Dialect::Sqlite);
+        assert!(!rows.text.contains("fts_"));
     }
 }

@@ -10,8 +10,9 @@
 //! reachable (a fresh database `urne_bench_<uuid>`, dropped at the end) —
 //! it connects a [`Store`], switches openScrutin on (`records::set_enabled`),
 //! seeds `--rows` people with the engine's own `INSERT`
-//! (`module_engine::sql::insert`, in transactions of [`BATCH`] rows; each
-//! record is first read and checked by the engine as a form would be), then
+//! (`module_engine::sql::insert` run by `records::run`, in transactions of
+//! [`BATCH`] rows; each record is first read and checked by the engine as a
+//! form would be), then
 //! starts the server in-process and times `--requests` sequential requests
 //! per case (after a few unrecorded warm-up ones, which also check the
 //! answers): the JSON list's first page, random deep pages, the `qualite`
@@ -23,18 +24,22 @@
 //!
 //! The seeded rows skip the audit log (`records::insert` writes one audit
 //! row per record, which is not what is measured here). On PostgreSQL the
-//! table is `ANALYZE`d after seeding, as autovacuum would within a minute
-//! on a real installation; SQLite is left as the server leaves it (no
-//! `ANALYZE`). `--explain` prints, for each list case, the plans of the
-//! page and count statements (`EXPLAIN QUERY PLAN` / `EXPLAIN (ANALYZE,
-//! BUFFERS)`) and their median time on one connection, without HTTP.
+//! table is then `VACUUM (ANALYZE)`d, as autovacuum does within a minute of
+//! a bulk insert on a real installation (PostgreSQL 13 and later vacuum
+//! after inserts too): its statistics, and the visibility map that lets an
+//! index answer a count or a page's ids alone (the development machine's
+//! PostgreSQL runs with `autovacuum = off`, so the bench does it). SQLite is
+//! left as the server leaves it (no `ANALYZE`). `--explain` prints, for
+//! each list case, the plans of the page and count statements (`EXPLAIN
+//! QUERY PLAN` / `EXPLAIN (ANALYZE, BUFFERS)`) and their median time on one
+//! connection, without HTTP.
 //!
 //! Run (builds in release; several minutes the first time):
 //!
 //! ```sh
 //! cargo run --release -p server --example modules_bench -- \
 //!     [--rows 100000] [--requests 200] [--postgres URL | --no-postgres] \
-//!     [--json FILE] [--explain] [--seed N]
+//!     [--json FILE] [--explain] [--seed N] [--keep]
 //! ```
 
 use std::sync::Arc;
@@ -101,6 +106,10 @@ struct Args {
     /// Seed of the generated people and of the random pages.
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Keeps the SQLite file and the PostgreSQL database (and says where),
+    /// to look at the plans by hand.
+    #[arg(long)]
+    keep: bool,
 }
 
 // ---------------------------------------------------------------------------
@@ -682,7 +691,8 @@ fn values(e: &Entity, typed: &[(&'static str, String)]) -> anyhow::Result<Vec<Va
     Ok(values)
 }
 
-/// Binds a statement's parameters as `records.rs` does (typed NULLs).
+/// Binds a statement's parameters as `records.rs` does (typed NULLs), for
+/// the plans of `--explain`.
 fn bind<'q>(
     mut q: Query<'q, Any, AnyArguments<'q>>,
     params: &'q [Param],
@@ -728,8 +738,7 @@ async fn seed(
             };
             let typed = person(&names, w, rare_at.contains(&i), &mut rng);
             let s = sql::insert(m, e, &values(e, &typed)?, now);
-            bind(sqlx::query(&s.text), &s.params)
-                .execute(&mut *tx)
+            records::run(&mut tx, &s)
                 .await
                 .with_context(|| format!("inserting person {i}"))?;
         }
@@ -1090,7 +1099,7 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
     let seed_seconds = seed(&store, &m, e, args.rows, args.seed).await?;
     println!("{backend}: seeded in {seed_seconds:.1} s");
     if store.backend() == Backend::Postgres {
-        sqlx::query(&format!("ANALYZE {}", sql::table(&m, e)))
+        sqlx::raw_sql(&format!("VACUUM (ANALYZE) {}", sql::table(&m, e)))
             .execute(store.pool())
             .await?;
     }
@@ -1237,7 +1246,10 @@ async fn main() -> anyhow::Result<()> {
         .context("temporary directory")?;
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     reports.push(run_backend("SQLite", &url, &args).await?);
-    drop(dir);
+    if args.keep {
+        println!("kept: {url}");
+        let _ = dir.keep();
+    }
 
     if args.no_postgres {
         skipped = Some("--no-postgres".to_string());
@@ -1245,7 +1257,11 @@ async fn main() -> anyhow::Result<()> {
         match pg_database(&args.postgres).await {
             Ok((url, name)) => {
                 let r = run_backend("PostgreSQL", &url, &args).await;
-                drop_pg_database(&args.postgres, &name).await;
+                if args.keep {
+                    println!("kept: {url}");
+                } else {
+                    drop_pg_database(&args.postgres, &name).await;
+                }
                 reports.push(r?);
             }
             Err(why) => skipped = Some(format!("not reachable at {}: {why}", args.postgres)),
