@@ -41,6 +41,7 @@ pub mod serve;
 pub mod state;
 pub mod store;
 pub mod tls;
+pub mod ui;
 pub mod write;
 
 // The read model, shared with the kiosk (`results-view`), under the paths

@@ -289,10 +289,20 @@ mod tests {
         let served: serde_json::Value =
             serde_json::from_str(&body_text(response).await).expect("json");
         assert_eq!(served["openapi"], "3.1.0");
+        // Served: the handlers' paths, `/api/search`, and two per module
+        // entity (the list and the record), generated from the catalogue.
+        let entities: usize = state
+            .config
+            .modules
+            .modules()
+            .iter()
+            .map(|m| m.entities.len())
+            .sum();
         assert_eq!(
             served["paths"].as_object().map(|p| p.len()),
-            Some(paths.len())
+            Some(paths.len() + 1 + 2 * entities)
         );
+        assert!(served["paths"]["/api/m/scrutin/affectation/{id}"]["put"].is_object());
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -58,7 +58,19 @@ impl Default for Config {
             throttle: ThrottlePolicy::default(),
             max_subscribers: 0,
             tls: None,
-            modules: Arc::new(crate::modules::builtin()),
+            modules: Arc::new(builtin_modules()),
+        }
+    }
+}
+
+/// The modules built into Urne (none switched on until `urne module enable`).
+pub fn builtin_modules() -> module_engine::Catalog {
+    match module_engine::Catalog::new(catalogue::all()) {
+        Ok(c) => c,
+        Err(problems) => {
+            // A declaration error is a bug of this build: say it, serve without modules.
+            tracing::error!(?problems, "the built-in modules are unsound");
+            module_engine::Catalog::default()
         }
     }
 }

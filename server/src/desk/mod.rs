@@ -27,7 +27,7 @@ pub mod import;
 pub mod login;
 mod participation;
 mod pv;
-pub mod ui;
+pub use crate::ui;
 mod users;
 
 use audit::audit;

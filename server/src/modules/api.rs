@@ -367,19 +367,7 @@ pub async fn ref_titles(
     Ok(out)
 }
 
-/// A record's title: its title fields, shown and joined.
-pub fn title(e: &Entity, values: &[Value]) -> String {
-    let parts: Vec<String> = e
-        .title
-        .iter()
-        .filter_map(|n| {
-            let i = e.field_index(n)?;
-            let s = display(&e.fields[i], values.get(i)?);
-            (!s.is_empty()).then_some(s)
-        })
-        .collect();
-    parts.join(" ")
-}
+pub use super::title;
 
 /// Every matching record (no paging) as an export table.
 pub async fn export_table(

@@ -20,10 +20,10 @@ use module_engine::{Entity, Field, FieldError, Kind, Module, Right, Value};
 use super::api::{export_table, query_pairs, ref_titles, run_action, spreadsheet, title};
 use super::{Target, enabled_module, known, open, readable};
 use crate::auth::Principal;
-use crate::desk::ui::{csrf_of, error_page, layout};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::records::{self, StoredRecord};
+use crate::ui::{csrf_of, error_page, layout};
 
 /// The screens, under `/desk/m/`; the caller's guard requires a signed-in
 /// principal (as an `Extension`).

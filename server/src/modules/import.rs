@@ -79,7 +79,7 @@ async fn lookups(
         for r in records::all(&mut *conn, m, t).await? {
             ids.push(r.id);
             by_title
-                .entry(fold(&super::api::title(t, &r.values)))
+                .entry(fold(&super::title(t, &r.values)))
                 .or_default()
                 .push(r.id);
         }

@@ -29,14 +29,7 @@ use crate::store::records::{Known, RecordError};
 
 /// The modules built into Urne (none switched on until `urne module enable`).
 pub fn builtin() -> module_engine::Catalog {
-    match module_engine::Catalog::new(catalogue::all()) {
-        Ok(c) => c,
-        Err(problems) => {
-            // A declaration error is a bug of this build: say it, serve without modules.
-            tracing::error!(?problems, "the built-in modules are unsound");
-            module_engine::Catalog::default()
-        }
-    }
+    crate::state::builtin_modules()
 }
 
 /// A module's entity that the principal may act on.
@@ -208,4 +201,18 @@ pub async fn audit_export(
     .await?;
     tx.commit().await.map_err(crate::store::StoreError::from)?;
     Ok(())
+}
+
+/// A record's title: its title fields, shown and joined.
+pub fn title(e: &Entity, values: &[module_engine::Value]) -> String {
+    let parts: Vec<String> = e
+        .title
+        .iter()
+        .filter_map(|n| {
+            let i = e.field_index(n)?;
+            let s = module_engine::value::display(&e.fields[i], values.get(i)?);
+            (!s.is_empty()).then_some(s)
+        })
+        .collect();
+    parts.join(" ")
 }

@@ -16,10 +16,10 @@ use serde_json::json;
 use super::api::title;
 use super::readable;
 use crate::auth::Principal;
-use crate::desk::ui::{error_page, layout};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::store::records;
+use crate::ui::{error_page, layout};
 
 /// Hits shown per entity.
 const PER_ENTITY: u32 = 10;

@@ -420,6 +420,11 @@ mod tests {
                 "entry dossier",
                 "6df3373802eeb5e4f0b5ca3ff34fd139de80a4f3c0a0c8292f69c75326e785e9a48633547279c778e81d95f70bfb4a24",
             ),
+            (
+                6,
+                "modules",
+                "82ae9ed18d06f533f1915692ee3be47e56445deabee211054be99f2d70299ecf31e64ced5e11d9010af942195e5bde01",
+            ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS
             .iter()

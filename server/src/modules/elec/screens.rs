@@ -22,13 +22,13 @@ use serde::Deserialize;
 
 use super::{NAME, Roll, load};
 use crate::auth::Principal;
-use crate::desk::ui::{csrf_of, error_page, layout};
 use crate::error::ApiError;
 use crate::modules::{Target, audit_export, open};
 use crate::print::Paper;
 use crate::print::documents::{Block, Document, render};
 use crate::state::AppState;
 use crate::store::records;
+use crate::ui::{csrf_of, error_page, layout};
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -12,15 +12,14 @@ use catalogue::scrutin::{HoursRow, hours, hours_total};
 use module_engine::export::{Cell, Table};
 use module_engine::value::format_decimal;
 
-use super::screens::{Which, chosen, readable_module};
-use super::{Tour, clock};
+use super::{Tour, Which, chosen, clock, readable_module};
 use crate::auth::Principal;
-use crate::desk::ui::error_page;
 use crate::error::ApiError;
 use crate::modules::api::spreadsheet;
 use crate::print::Paper;
 use crate::print::documents::{Block, Document, render};
 use crate::state::AppState;
+use crate::ui::error_page;
 
 /// The commune's name (the root perimeter of the tour's election).
 fn commune(state: &AppState, t: &Tour) -> String {

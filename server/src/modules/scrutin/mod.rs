@@ -10,9 +10,12 @@ pub mod documents;
 pub mod screens;
 
 use catalogue::scrutin::{Assignment, Clock, Fonction, Nature, Person, Qualite, Rate, Slot};
-use module_engine::{Entity, Module};
+use module_engine::{Entity, Module, Right};
+use serde::Deserialize;
 
+use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::modules::{Target, allow, enabled_module};
 use crate::state::AppState;
 use crate::store::records::{self, StoredRecord};
 
@@ -306,4 +309,52 @@ pub async fn staff_of(
 /// The value of a stored enum code, for the screens.
 pub fn nature_label(n: Nature) -> &'static str {
     n.label()
+}
+
+/// Which scrutin and tour a screen is about (`?scrutin=ID&tour=1|2`).
+#[derive(Debug, Deserialize, Default)]
+pub struct Which {
+    pub scrutin: Option<i64>,
+    pub tour: Option<u8>,
+    pub personne: Option<i64>,
+}
+
+/// The module, after checking `p` may read affectations.
+pub async fn readable_module<'a>(
+    state: &'a AppState,
+    p: &Principal,
+) -> Result<Target<'a>, ApiError> {
+    p.require_login()?;
+    let m = enabled_module(state, NAME).await?;
+    let e = m
+        .entity("affectation")
+        .ok_or_else(|| ApiError::not_found("affectations absentes du module"))?;
+    allow(p, e, Right::Read)?;
+    Ok(Target {
+        module: m,
+        entity: e,
+    })
+}
+
+/// The tour asked for, or the newest scrutin's first tour.
+pub async fn chosen(state: &AppState, t: Target<'_>, w: &Which) -> Result<Tour, ApiError> {
+    let id = match w.scrutin {
+        Some(id) => id,
+        None => scrutins(state, t.module)
+            .await?
+            .first()
+            .map(|(id, _)| *id)
+            .ok_or_else(|| ApiError::not_found("aucun scrutin : créez-en un dans « Scrutins »"))?,
+    };
+    let tour = match w.tour {
+        Some(2) => 2,
+        Some(1) | None => 1,
+        Some(n) => {
+            return Err(ApiError::bad_request(
+                "invalid_field",
+                format!("tour : 1 ou 2, pas {n}"),
+            ));
+        }
+    };
+    load(state, t.module, id, tour).await
 }

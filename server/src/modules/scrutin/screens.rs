@@ -11,14 +11,13 @@ use axum::{Extension, Form, Router};
 use catalogue::scrutin::{Nature, board, conflicts, default_presidents, presidency_issues};
 use maud::{Markup, html};
 use module_engine::Right;
-use serde::Deserialize;
 
-use super::{NAME, Tour, load, scrutins};
+use super::{Tour, Which, chosen, load, readable_module, scrutins};
 use crate::auth::Principal;
-use crate::desk::ui::{csrf_of, error_page, layout};
 use crate::error::ApiError;
-use crate::modules::{Target, allow, enabled_module};
+use crate::modules::{Target, allow};
 use crate::state::AppState;
+use crate::ui::{csrf_of, error_page, layout};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -31,54 +30,6 @@ pub fn routes() -> Router<AppState> {
             "/desk/m/scrutin/documents/{doc}",
             get(super::documents::download),
         )
-}
-
-/// Which scrutin and tour a screen is about (`?scrutin=ID&tour=1|2`).
-#[derive(Debug, Deserialize, Default)]
-pub struct Which {
-    pub scrutin: Option<i64>,
-    pub tour: Option<u8>,
-    pub personne: Option<i64>,
-}
-
-/// The module, after checking `p` may read affectations.
-pub async fn readable_module<'a>(
-    state: &'a AppState,
-    p: &Principal,
-) -> Result<Target<'a>, ApiError> {
-    p.require_login()?;
-    let m = enabled_module(state, NAME).await?;
-    let e = m
-        .entity("affectation")
-        .ok_or_else(|| ApiError::not_found("affectations absentes du module"))?;
-    allow(p, e, Right::Read)?;
-    Ok(Target {
-        module: m,
-        entity: e,
-    })
-}
-
-/// The tour asked for, or the newest scrutin's first tour.
-pub async fn chosen(state: &AppState, t: Target<'_>, w: &Which) -> Result<Tour, ApiError> {
-    let id = match w.scrutin {
-        Some(id) => id,
-        None => scrutins(state, t.module)
-            .await?
-            .first()
-            .map(|(id, _)| *id)
-            .ok_or_else(|| ApiError::not_found("aucun scrutin : créez-en un dans « Scrutins »"))?,
-    };
-    let tour = match w.tour {
-        Some(2) => 2,
-        Some(1) | None => 1,
-        Some(n) => {
-            return Err(ApiError::bad_request(
-                "invalid_field",
-                format!("tour : 1 ou 2, pas {n}"),
-            ));
-        }
-    };
-    load(state, t.module, id, tour).await
 }
 
 fn which_query(t: &Tour) -> String {

@@ -1,4 +1,4 @@
-//! The desk's page frame (head, account box, logout), its error page and
+//! The desk's page frame (its screens' and the modules') (head, account box, logout), its error page and
 //! small shared pieces (state badge, CSRF token of the session).
 
 use axum::http::StatusCode;
