@@ -16,9 +16,10 @@
 //! sort, id)`, so a filtered page is read in order; and a page first picks
 //! its ids (`LIMIT … OFFSET …` on the index alone), then reads those rows,
 //! so a deep page skips index entries rather than whole rows. The search
-//! box is a `LIKE` scan of `search_text`; [`search_indexes`] and
-//! [`ListQuery::statements_in`] give it a trigram index where the database
-//! has one (FTS5 on SQLite, `pg_trgm` on PostgreSQL).
+//! box is a trigram index of `search_text` ([`search_indexes`], made with
+//! the table by the server: FTS5 on SQLite, `pg_trgm` on PostgreSQL) that
+//! [`ListQuery::statements_in`] queries; [`ListQuery::statements`] is the
+//! same list as a plain `LIKE` scan, for a database without one.
 
 use crate::schema::{Entity, Field, Module};
 use crate::validate::FieldError;

@@ -49,6 +49,8 @@ impl Running {
 /// Binds `listen`, restores the state from `store` and serves in the background.
 pub async fn spawn(listen: &str, store: Arc<Store>, config: Config) -> anyhow::Result<Running> {
     let state = AppState::restore(store, config).await?;
+    // The tables of the modules on, as this build declares them.
+    crate::store::records::prepare_enabled(&state.store, &state.config.modules).await?;
     let listener = TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;

@@ -380,6 +380,12 @@ async fn a_declared_module_is_served(backend: Backend) {
     .await;
     assert_eq!(s, 200, "{b}");
     assert_eq!(b["version"], 2);
+    // The search index follows the change: a word only in the new text
+    // is found (on SQLite an FTS5 table kept by triggers).
+    let (_, b) = call(&app, M::GET, "/api/m/biblio/livre?q=poche", None, None).await;
+    assert_eq!(b["total"], 1, "{b}");
+    let (_, b) = call(&app, M::GET, "/api/m/biblio/livre?q=040850", None, None).await;
+    assert_eq!(b["total"], 1, "{b}");
     let (s, b) = call(
         &app,
         M::PUT,

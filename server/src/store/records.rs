@@ -157,6 +157,56 @@ async fn columns_of(
         .collect())
 }
 
+/// Makes a module's tables match its declaration: creates them, or adds
+/// the columns of fields declared since, then the indexes and the search
+/// index. Every statement can be rerun: it is done when a module is
+/// switched on and for every module on when the server starts (a newer
+/// build may declare more).
+pub async fn prepare(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    m: &Module,
+) -> Result<(), StoreError> {
+    for e in &m.entities {
+        let existing = columns_of(conn, backend, &sql::table(m, e)).await?;
+        let mut statements = if existing.is_empty() {
+            sql::create_table(m, e, dialect(backend))
+        } else {
+            let mut s = sql::add_missing_columns(m, e, &existing);
+            s.extend(sql::indexes(m, e));
+            s
+        };
+        statements.extend(sql::search_indexes(m, e, dialect(backend)));
+        for s in statements {
+            sqlx::query(&s).execute(&mut *conn).await?;
+        }
+    }
+    Ok(())
+}
+
+/// [`prepare`] for every module of `catalog` that is on, in one write
+/// transaction (on PostgreSQL under an advisory lock, so that instances
+/// started together on one database do not add the same column twice).
+pub async fn prepare_enabled(
+    store: &super::Store,
+    catalog: &module_engine::Catalog,
+) -> Result<(), StoreError> {
+    let (_guard, mut tx) = store.begin_write().await?;
+    if store.backend() == Backend::Postgres {
+        // The key is arbitrary, only shared by the instances of Urne.
+        sqlx::query("SELECT pg_advisory_xact_lock(7340226)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    for name in enabled(&mut tx).await? {
+        if let Some(m) = catalog.module(&name) {
+            prepare(&mut tx, store.backend(), m).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Switches a module on or off (audited). On: makes its tables, or adds
 /// the columns of fields declared since; off: hides it, keeping its data.
 pub async fn set_enabled(
@@ -167,19 +217,7 @@ pub async fn set_enabled(
     actor: &str,
 ) -> Result<(), StoreError> {
     if on {
-        for e in &m.entities {
-            let existing = columns_of(conn, backend, &sql::table(m, e)).await?;
-            let statements = if existing.is_empty() {
-                sql::create_table(m, e, dialect(backend))
-            } else {
-                let mut s = sql::add_missing_columns(m, e, &existing);
-                s.extend(sql::indexes(m, e));
-                s
-            };
-            for s in statements {
-                sqlx::query(&s).execute(&mut *conn).await?;
-            }
-        }
+        prepare(conn, backend, m).await?;
     }
     let now = now_millis();
     sqlx::query(
@@ -220,7 +258,13 @@ pub async fn list(
     e: &Entity,
     q: &ListQuery,
 ) -> Result<(Vec<StoredRecord>, i64), StoreError> {
-    let (rows, total) = q.statements(m, e);
+    // The search index is there: `prepare` made it with the table.
+    let d = if conn.backend_name() == "PostgreSQL" {
+        Dialect::Postgres
+    } else {
+        Dialect::Sqlite
+    };
+    let (rows, total) = q.statements_in(m, e, d);
     let found = fetch_all(&mut *conn, &rows).await?;
     let records = found
         .iter()
