@@ -20,6 +20,7 @@
 //! - [`emargement`]: the order of the liste d'émargement and its
 //!   procurations ([`emargement_order`]);
 //! - [`mod@statistics`]: inscrits per bureau by list, sex and age band;
+//! - [`update`]: a new extraction of the roll as mouvements ([`compare`]);
 //! - [`fixture`]: a deterministic, realistic roll for tests and the demo.
 //!
 //! The roll is personal data (names, dates and places of birth,
@@ -65,6 +66,7 @@ pub mod fixture;
 pub mod procuration;
 pub mod roll;
 pub mod statistics;
+pub mod update;
 
 use module_engine::schema::{Entity, Field, Letter, Module, SavedQuery};
 use module_engine::{FieldError, Record};
@@ -82,6 +84,7 @@ pub use roll::{
     roll_at, tableau,
 };
 pub use statistics::{AgeBand, Breakdown, BureauStatistics, PerAge, Statistics, statistics};
+pub use update::{Incoming, Modification, Update, compare};
 
 /// A record id of the `electeur` table.
 pub type ElectorId = i64;

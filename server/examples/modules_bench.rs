@@ -57,7 +57,10 @@ use rand::{Rng, SeedableRng};
 use serde_json::{Value as Json, json};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::{Any, Connection, Row};
+use sqlx::{Any, Row};
+mod bench_support;
+
+use bench_support::{drop_pg_database, machine, pg_database};
 use urne::app::{Config, spawn};
 use urne::store::{Backend, Store, records};
 
@@ -1179,53 +1182,6 @@ fn print_table(r: &Report, rows: usize) {
 }
 
 /// A fresh PostgreSQL database on the `admin` server: (its URL, its name).
-async fn pg_database(admin: &str) -> Result<(String, String), String> {
-    let conn = tokio::time::timeout(
-        Duration::from_secs(5),
-        sqlx::postgres::PgConnection::connect(admin),
-    )
-    .await;
-    let mut conn = match conn {
-        Ok(Ok(c)) => c,
-        Ok(Err(e)) => return Err(e.to_string()),
-        Err(_) => return Err("connection timed out".into()),
-    };
-    let name = format!("urne_bench_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .map_err(|e| format!("CREATE DATABASE: {e}"))?;
-    let _ = conn.close().await;
-    let base = admin.rsplit_once('/').map_or(admin, |(b, _)| b);
-    Ok((format!("{base}/{name}"), name))
-}
-
-async fn drop_pg_database(admin: &str, name: &str) {
-    let done = async {
-        let mut conn = sqlx::postgres::PgConnection::connect(admin).await?;
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await
-    }
-    .await;
-    if let Err(e) = done {
-        eprintln!("note: the bench database {name} was not dropped: {e}");
-    }
-}
-
-fn machine() -> String {
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let cpus = std::thread::available_parallelism().map_or(0, usize::from);
-    format!(
-        "{cpus} CPUs, load average {}",
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    )
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();

@@ -302,7 +302,7 @@ mod tests {
             served["paths"].as_object().map(|p| p.len()),
             Some(paths.len() + 1 + 2 * entities)
         );
-        assert!(served["paths"]["/api/m/scrutin/affectation/{id}"]["put"].is_object());
+        assert!(served["paths"]["/api/m/scrutin/affectation/{record_id}"]["put"].is_object());
         let _ = std::fs::remove_dir_all(dir);
     }
 

@@ -263,6 +263,228 @@ async fn electoral_roll_of_the_sample_commune(backend: Backend) {
         "a mouvement per elector moved"
     );
 
+    // An update import: a new extraction of the roll, compared then
+    // applied as mouvements. Against the records: three electors gone,
+    // two new ones, one who moved house, the rest as they are now (the
+    // redistricting above included).
+    let moved_ids: std::collections::HashSet<i64> = f
+        .electors
+        .iter()
+        .filter(|e| {
+            e.voie == range.voie
+                && e.adresse_numero.is_some_and(|n| range.contains(n))
+                && e.bureau == range.bureau
+        })
+        .map(|e| e.id)
+        .collect();
+    let mut extraction = f.clone();
+    for e in &mut extraction.electors {
+        if moved_ids.contains(&e.id) {
+            e.bureau = to.clone();
+        }
+    }
+    let gone: Vec<i64> = extraction.electors[1000..1003]
+        .iter()
+        .map(|e| e.id)
+        .collect();
+    extraction.electors.retain(|e| !gone.contains(&e.id));
+    let mut newcomers = Vec::new();
+    for (i, given) in ["Capucine", "Anatole"].into_iter().enumerate() {
+        let mut n = extraction.electors[i * 7].clone();
+        n.id = 900_000 + i as i64;
+        n.nom_naissance = "Arrivant-Nouveau".into();
+        n.nom_usage = None;
+        n.prenoms = given.into();
+        n.ine = None;
+        newcomers.push(n);
+    }
+    extraction.electors.extend(newcomers);
+    let house = extraction.electors[5].id;
+    let new_number = extraction.electors[5].adresse_numero.map_or(1, |n| n + 2);
+    extraction.electors[5].adresse_numero = Some(new_number);
+    let electors_csv = extraction
+        .csv()
+        .into_iter()
+        .find(|(n, _)| *n == "electeurs.csv")
+        .expect("electeurs.csv")
+        .1;
+    let update_form = |confirm: &str| {
+        multipart(
+            &[("csrf", &admin.csrf), ("date", ""), ("confirm", confirm)],
+            &[("file", "extraction.csv", electors_csv.as_bytes())],
+        )
+    };
+    let post_update = |body: Vec<u8>| {
+        let req = app
+            .http
+            .post(format!("{}/desk/m/elec/mise-a-jour", app.base))
+            .header("cookie", &admin.cookie)
+            .header(
+                "content-type",
+                format!(
+                    "multipart/form-data; boundary={}",
+                    crate::imports_form::BOUNDARY
+                ),
+            )
+            .body(body);
+        async move {
+            let r = req.send().await.expect("update");
+            (r.status().as_u16(), r.text().await.unwrap_or_default())
+        }
+    };
+    let (s, page) = post_update(update_form("")).await;
+    assert_eq!(s, 200, "{}", page.chars().take(1500).collect::<String>());
+    let count = |page: &str, kind: &str| -> Option<usize> {
+        let at = page.find(&format!("data-kind=\"{kind}\">"))?;
+        let rest = &page[at..];
+        let start = rest.find('>')? + 1;
+        let end = rest[start..].find('<')?;
+        rest[start..start + end].trim().parse().ok()
+    };
+    assert_eq!(
+        [
+            count(&page, "inscriptions"),
+            count(&page, "reinscriptions"),
+            count(&page, "modifications"),
+            count(&page, "radiations"),
+            count(&page, "unchanged"),
+        ],
+        [Some(2), Some(0), Some(1), Some(3), Some(33_000 - 3 - 1)],
+        "the comparison"
+    );
+    assert!(page.contains("Arrivant-Nouveau") && page.contains("adresse_numero"));
+    let (_, b) = get(&app, None, "/api/m/elec/mouvement?per_page=1").await;
+    let b: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(
+        b["total"].as_u64(),
+        Some(moving as u64),
+        "nothing stored yet"
+    );
+    // Applying needs the file compared.
+    let sha = {
+        let marker = "name=\"confirm\" value=\"";
+        let at = page.find(marker).expect("confirm field") + marker.len();
+        page[at..at + 64].to_string()
+    };
+    let (s, _) = post_update(update_form(&"0".repeat(64))).await;
+    assert_eq!(s, 422, "another file's fingerprint");
+    let (s, page) = post_update(update_form(&sha)).await;
+    assert_eq!(s, 200, "{}", page.chars().take(1500).collect::<String>());
+    assert!(
+        page.contains("6 mouvements enregistrés"),
+        "{}",
+        page.chars().take(1500).collect::<String>()
+    );
+    let (_, b) = get(&app, None, "/api/m/elec/mouvement?per_page=1").await;
+    let b: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(b["total"].as_u64(), Some(moving as u64 + 6));
+    let (_, b) = get(&app, None, "/api/m/elec/mouvement?nature=radiation").await;
+    let b: Value = serde_json::from_slice(&b).expect("json");
+    let mut radiated: Vec<i64> = b["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x["fields"]["electeur"].as_i64())
+                .collect()
+        })
+        .unwrap_or_default();
+    radiated.sort_unstable();
+    assert_eq!(radiated, gone);
+    let (_, b) = get(&app, None, &format!("/api/m/elec/electeur/{house}")).await;
+    let b: Value = serde_json::from_slice(&b).expect("json");
+    assert_eq!(b["fields"]["adresse_numero"], new_number, "{b}");
+    let (_, csv3) = get(&app, None, "/desk/m/elec/tableau.csv").await;
+    let total3: usize = text(&csv3)
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(';').nth(1)?.parse::<usize>().ok())
+        .sum();
+    assert_eq!(total3, 33_000 - 3 + 2, "the roll after the update");
+    // The same file again: nothing left to do.
+    let (s, page) = post_update(update_form("")).await;
+    assert_eq!(s, 200);
+    assert!(
+        page.contains("0 mouvement à enregistrer"),
+        "{}",
+        page.chars().take(1500).collect::<String>()
+    );
+
+    // The statistics per bureau and the procurations per bureau.
+    let (s, html) = get(&app, None, "/desk/m/elec/statistiques").await;
+    let html = text(&html);
+    assert_eq!(s, 200);
+    assert!(html.contains("id=\"statistiques\""));
+    let (s, csv) = get(&app, None, "/desk/m/elec/documents/statistiques.csv").await;
+    assert_eq!(s, 200);
+    let csv = text(&csv);
+    let total_line = csv.lines().last().expect("total line");
+    assert!(
+        total_line.starts_with(&format!("Total;{}", 33_000 - 3 + 2)),
+        "{total_line}"
+    );
+    for doc in ["statistiques.xlsx", "statistiques.pdf", "procurations.xlsx"] {
+        let (s, bytes) = get(&app, None, &format!("/desk/m/elec/documents/{doc}")).await;
+        assert_eq!(s, 200, "{doc}");
+        assert!(bytes.len() > 1000, "{doc}");
+    }
+    let date = catalogue::elec::Date::parse("2027-04-11").expect("date");
+    let on_roll: std::collections::HashSet<i64> = f
+        .electors
+        .iter()
+        .map(|e| e.id)
+        .filter(|id| !gone.contains(id))
+        .collect();
+    let bureau_of = |id: i64| -> String {
+        f.elector(id)
+            .map(|e| {
+                if moved_ids.contains(&id) {
+                    to.clone()
+                } else {
+                    e.bureau.clone()
+                }
+            })
+            .unwrap_or_default()
+    };
+    let expected: Vec<i64> = catalogue::elec::in_force(&f.procurations, date)
+        .into_iter()
+        .filter(|p| on_roll.contains(&p.mandant) && on_roll.contains(&p.mandataire))
+        .filter(|p| bureau_of(p.mandant) == codes[1])
+        .map(|p| p.id)
+        .collect();
+    assert!(!expected.is_empty(), "bureau {} has procurations", codes[1]);
+    let (s, csv) = get(
+        &app,
+        None,
+        &format!(
+            "/desk/m/elec/documents/procurations.csv?bureau={}&date=2027-04-11",
+            codes[1]
+        ),
+    )
+    .await;
+    assert_eq!(s, 200);
+    let csv = text(&csv);
+    let rows: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().skip(1).collect();
+    assert_eq!(rows.len(), expected.len(), "{csv}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with(&format!("{};", codes[1])))
+    );
+    let (s, pdf) = get(
+        &app,
+        None,
+        &format!(
+            "/desk/m/elec/documents/procurations.pdf?bureau={}&date=2027-04-11",
+            codes[1]
+        ),
+    )
+    .await;
+    assert_eq!(s, 200);
+    assert!(pdf.starts_with(b"%PDF-"));
+    if let Some(dir) = std::env::var_os("URNE_SCREENSHOTS") {
+        let _ = std::fs::write(std::path::Path::new(&dir).join("procurations.pdf"), &pdf);
+    }
+
     // The émargement list of a bureau, both papers.
     for paper in ["a4", "a3"] {
         let (s, pdf) = get(
@@ -312,6 +534,10 @@ async fn electoral_roll_of_the_sample_commune(backend: Backend) {
         &format!("/desk/m/elec/emargement/{}", codes[0]),
         "/api/m/elec/electeur/export.csv",
         "/desk/m/elec/electeur",
+        "/desk/m/elec/statistiques",
+        "/desk/m/elec/documents/statistiques.csv",
+        "/desk/m/elec/documents/procurations.pdf",
+        "/desk/m/elec/mise-a-jour",
     ] {
         let (s, _) = get(&app, Some(&pres.cookie), path).await;
         assert_eq!(s, 403, "{path}");

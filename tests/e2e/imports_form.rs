@@ -6,7 +6,7 @@ use crate::both_backends;
 use crate::formats::{CANDIDATES, bureaux_csv};
 use crate::helpers::{Backend, Session, TestApp, add_user, login, spawn_app};
 
-const BOUNDARY: &str = "----urne-test-boundary-7f3a";
+pub(crate) const BOUNDARY: &str = "----urne-test-boundary-7f3a";
 
 /// A multipart/form-data body: text fields, then files `(field, file name, bytes)`.
 pub(crate) fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> Vec<u8> {

@@ -483,7 +483,7 @@ async fn a_declared_module_is_served(backend: Backend) {
         json!(["titre"]),
         "{post}"
     );
-    assert!(doc["paths"]["/api/m/biblio/pret/{id}"]["put"].is_object());
+    assert!(doc["paths"]["/api/m/biblio/pret/{record_id}"]["put"].is_object());
 
     // The multi-module search.
     let (s, b) = call(&app, M::GET, "/api/search?q=germinal", None, None).await;

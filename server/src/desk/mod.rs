@@ -110,6 +110,8 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .route_layer(requires!(state, Need::Admin));
     let modules = crate::modules::scrutin::screens::routes()
         .merge(crate::modules::elec::screens::routes())
+        .merge(crate::modules::elec::documents::routes())
+        .merge(crate::modules::elec::update::routes())
         .merge(crate::modules::desk::routes())
         .route_layer(requires!(state, Need::SignedIn));
     open.merge(desk).merge(admin).merge(modules)

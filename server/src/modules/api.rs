@@ -1,6 +1,6 @@
 //! The JSON API every module entity gets: `/api/m/{module}/{entity}` to
-//! list (page, sort, filters, search) and create, `/{id}` to read, replace
-//! (`If-Match: version`) and delete, `/{id}/actions/{action}` to move its
+//! list (page, sort, filters, search) and create, `/{record_id}` to read, replace
+//! (`If-Match: version`) and delete, `/{record_id}/actions/{action}` to move its
 //! state, `/export.csv` and `/export.xlsx`. The same engine checks as the
 //! desk's forms; each refusal is 422 `invalid_record` with every field
 //! error. [`document`] adds each entity's paths and body schema to the
@@ -35,10 +35,13 @@ pub fn routes() -> Router<AppState> {
             post(import_file).layer(axum::extract::DefaultBodyLimit::max(IMPORT_LIMIT)),
         )
         .route(
-            "/m/{module}/{entity}/{id}",
+            "/m/{module}/{entity}/{record_id}",
             get(read).put(replace).delete(remove),
         )
-        .route("/m/{module}/{entity}/{id}/actions/{action}", post(act))
+        .route(
+            "/m/{module}/{entity}/{record_id}/actions/{action}",
+            post(act),
+        )
 }
 
 /// A query string as pairs (a malformed one is refused, naming it).
@@ -616,7 +619,8 @@ pub fn document(catalog: &Catalog, doc: &mut Json) {
             let tag = format!("module {}", m.name);
             let base = format!("/api/m/{}/{}", m.name, e.name);
             let schema = body_schema(e);
-            let id_param = json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+            // Not `id`: the elections' paths use that name for an election id.
+            let id_param = json!({"name": "record_id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
             let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string", "pattern": "^(\"[0-9]{1,15}\"|[0-9]{1,15})$"}});
             let mut list_resp = errors(&["400", "401", "403", "404", "422"]);
             list_resp.insert(
@@ -644,7 +648,7 @@ pub fn document(catalog: &Catalog, doc: &mut Json) {
             put_resp.insert("200".into(), ok("la fiche modifiée"));
             let mut del_resp = errors(&["400", "401", "403", "404", "409", "428"]);
             del_resp.insert("204".into(), json!({"description": "supprimée"}));
-            paths.insert(format!("{base}/{{id}}"), json!({
+            paths.insert(format!("{base}/{{record_id}}"), json!({
                 "get": {"tags": [tag], "summary": format!("{} : lire", e.singular), "parameters": [id_param], "responses": read_resp},
                 "put": {"tags": [tag], "summary": format!("{} : modifier", e.singular), "parameters": [id_param, if_match],
                         "requestBody": {"required": true, "content": {"application/json": {"schema": schema}}},

@@ -89,6 +89,15 @@ async fn lookups(
     Ok(out)
 }
 
+/// A file whose every row is sound: the rows' values with their lines.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub rows: Vec<(u64, Vec<Value>)>,
+    /// Header cells matching no field.
+    pub ignored_columns: Vec<String>,
+    pub sha256: String,
+}
+
 /// Reads and checks every row of `bytes`; stores them all in one
 /// transaction, or nothing. `progress(done, total)` is called as rows are
 /// checked then stored (twice the row count in all).
@@ -101,6 +110,79 @@ pub async fn import(
     actor: &str,
     progress: &mut (dyn FnMut(u64, u64) + Send),
 ) -> Result<Imported, ImportError> {
+    let checked = check(store, m, e, bytes, known, progress).await?;
+    let total = checked.rows.len() as u64 * 2;
+    let Checked {
+        rows,
+        ignored_columns,
+        sha256,
+    } = checked;
+    let (_guard, mut tx) = store.begin_write().await?;
+    let now = crate::store::now_millis();
+    let half = rows.len() as u64;
+    for (i, (line, values)) in rows.iter().enumerate() {
+        let s = sql::insert(m, e, values, now);
+        if let Err(err) = records::run(&mut tx, &s).await {
+            if err
+                .as_database_error()
+                .is_some_and(|d| d.is_unique_violation())
+            {
+                let set = e.unique.first().map_or("doublon", |u| u.message);
+                return Err(refused(vec![RowError {
+                    line: *line,
+                    field: e
+                        .unique
+                        .first()
+                        .and_then(|u| u.fields.first())
+                        .map(|f| f.to_string()),
+                    message: format!(
+                        "{set} (une fiche enregistrée a déjà ces valeurs) : rien n'a été importé"
+                    ),
+                }]));
+            }
+            return Err(err.into());
+        }
+        if i % 1000 == 0 {
+            progress(half + i as u64, total);
+        }
+    }
+    let new = serde_json::json!({
+        "module": m.name, "entity": e.name, "rows": rows.len(), "sha256": sha256,
+        "ignored_columns": ignored_columns,
+    });
+    append(
+        &mut tx,
+        AuditRecord {
+            actor,
+            action: &format!("module.{}.{}.import", m.name, e.name),
+            election_id: None,
+            bureau_code: None,
+            old: None,
+            new: Some(new.to_string()),
+        },
+    )
+    .await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    progress(total, total);
+    Ok(Imported {
+        rows: rows.len(),
+        ignored_columns,
+        sha256,
+    })
+}
+
+/// Reads `bytes` and checks every row as a form would be (references,
+/// bureaux and elections, duplicates inside the file), storing nothing:
+/// every bad row with its line, or the rows' values. `progress` is called
+/// over the first half of twice the row count (storing is the second).
+pub async fn check(
+    store: &crate::store::Store,
+    m: &Module,
+    e: &Entity,
+    bytes: &[u8],
+    known: &Known,
+    progress: &mut (dyn FnMut(u64, u64) + Send),
+) -> Result<Checked, ImportError> {
     let table = Table::read(bytes, &mut |_, _| {}).map_err(|errs| {
         refused(
             errs.0
@@ -178,55 +260,8 @@ pub async fn import(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let (_guard, mut tx) = store.begin_write().await?;
-    let now = crate::store::now_millis();
-    let half = table.rows.len() as u64;
-    for (i, (line, values)) in rows.iter().enumerate() {
-        let s = sql::insert(m, e, values, now);
-        if let Err(err) = records::run(&mut tx, &s).await {
-            if err
-                .as_database_error()
-                .is_some_and(|d| d.is_unique_violation())
-            {
-                let set = e.unique.first().map_or("doublon", |u| u.message);
-                return Err(refused(vec![RowError {
-                    line: *line,
-                    field: e
-                        .unique
-                        .first()
-                        .and_then(|u| u.fields.first())
-                        .map(|f| f.to_string()),
-                    message: format!(
-                        "{set} (une fiche enregistrée a déjà ces valeurs) : rien n'a été importé"
-                    ),
-                }]));
-            }
-            return Err(err.into());
-        }
-        if i % 1000 == 0 {
-            progress(half + i as u64, total);
-        }
-    }
-    let new = serde_json::json!({
-        "module": m.name, "entity": e.name, "rows": rows.len(), "sha256": sha256,
-        "ignored_columns": cols.ignored,
-    });
-    append(
-        &mut tx,
-        AuditRecord {
-            actor,
-            action: &format!("module.{}.{}.import", m.name, e.name),
-            election_id: None,
-            bureau_code: None,
-            old: None,
-            new: Some(new.to_string()),
-        },
-    )
-    .await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    progress(total, total);
-    Ok(Imported {
-        rows: rows.len(),
+    Ok(Checked {
+        rows,
         ignored_columns: cols.ignored,
         sha256,
     })

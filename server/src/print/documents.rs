@@ -29,6 +29,13 @@ pub enum Block {
         /// The last row is a total, in bold.
         total: bool,
     },
+    /// A table to sign on paper (a liste d'émargement): as
+    /// [`Block::Table`], each row at least `row_mm` millimetres tall.
+    SigningTable {
+        columns: Vec<(String, f32, bool)>,
+        rows: Vec<Vec<String>>,
+        row_mm: f32,
+    },
     /// Signature boxes with these labels.
     Signatures(Vec<String>),
     /// Vertical space in millimetres.
@@ -93,6 +100,21 @@ pub fn layout(doc: &Document, paper: Paper, edited_at_millis: i64) -> Vec<Vec<su
                     })
                     .collect();
                 l.table(&cols, &rows, base * 0.95);
+                l.space(2.0);
+            }
+            Block::SigningTable {
+                columns,
+                rows,
+                row_mm,
+            } => {
+                let cols: Vec<_> = columns
+                    .iter()
+                    .map(|(t, w, right)| {
+                        col(t, *w, if *right { Align::Right } else { Align::Left })
+                    })
+                    .collect();
+                let rows: Vec<_> = rows.iter().map(|cells| row(cells.clone())).collect();
+                l.table_rows(&cols, &rows, base * 0.95, *row_mm);
                 l.space(2.0);
             }
             Block::Signatures(labels) => {

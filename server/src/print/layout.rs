@@ -301,11 +301,18 @@ impl Layout {
 
     /// A table over the content width; its header is repeated on each page.
     pub(super) fn table(&mut self, cols: &[Column], rows: &[Row], size: f32) {
+        self.table_rows(cols, rows, size, 0.0);
+    }
+
+    /// [`Layout::table`] with rows at least `min_row_mm` tall (room to
+    /// sign), the text centred in its row.
+    pub(super) fn table_rows(&mut self, cols: &[Column], rows: &[Row], size: f32, min_row_mm: f32) {
         let total: f32 = cols.iter().map(|c| c.weight).sum();
         let content = self.content();
         let widths: Vec<f32> = cols.iter().map(|c| c.weight / total * content).collect();
         let pad = 1.6;
         let row_h = size * PT * 1.9;
+        let body_h = row_h.max(min_row_mm);
         let header = |l: &mut Layout| {
             let top = l.y;
             let (left, y) = (l.left(), l.y);
@@ -334,11 +341,11 @@ impl Layout {
         self.room(row_h * 3.0);
         header(self);
         for r in rows {
-            if self.room(row_h) {
+            if self.room(body_h) {
                 header(self);
             }
             let top = self.y;
-            let base = top + row_h * 0.68;
+            let base = top + (body_h - row_h) / 2.0 + row_h * 0.68;
             let mut x = self.left();
             for (i, ((c, w), cell)) in cols.iter().zip(&widths).zip(&r.cells).enumerate() {
                 let mut inner_x = x + pad;
@@ -349,7 +356,7 @@ impl Layout {
                     let side = row_h * 0.5;
                     self.ops().push(Op::Rect {
                         x: inner_x,
-                        y: top + (row_h - side) / 2.0,
+                        y: top + (body_h - side) / 2.0,
                         w: side,
                         h: side,
                         rgb: rgb_of(colour),
@@ -367,7 +374,7 @@ impl Layout {
                 self.text_at(tx, base, size, r.bold, &t, c.align);
                 x += w;
             }
-            self.y = top + row_h;
+            self.y = top + body_h;
             let (left, right, y) = (self.left(), self.right(), self.y);
             self.hline(left, right, y, 0.3, 0.75);
         }

@@ -11,10 +11,13 @@
 //! printed list is in the audit log ([`super::audit_export`]), and nothing
 //! of it reaches the public pages or the feed.
 
+pub mod documents;
 pub mod screens;
+pub mod update;
 
 use catalogue::elec::{
-    Cote, Date, Elector, EtablieA, Liste, Procuration, Range, Sexe, Voie, check_new_procuration,
+    Cote, Date, Elector, EtablieA, Liste, Mouvement, NatureMouvement, Procuration, Range, Sexe,
+    Voie, check_new_procuration,
 };
 use module_engine::{Entity, FieldError, Module, Value};
 
@@ -145,6 +148,34 @@ pub async fn load(state: &AppState, m: &Module, electors: bool) -> Result<Roll, 
         electors,
         procurations,
     })
+}
+
+/// The mouvements, for the roll at a date.
+pub async fn mouvements(state: &AppState, m: &Module) -> Result<Vec<Mouvement>, ApiError> {
+    let Some(e) = m.entity("mouvement") else {
+        return Ok(Vec::new());
+    };
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    let rows = records::all(&mut conn, m, e).await?;
+    let get = |v: &[Value], n: &str| e.field_index(n).and_then(|i| v.get(i).cloned());
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Mouvement {
+                id: r.id,
+                electeur: get(&r.values, "electeur")?.as_int()?,
+                nature: NatureMouvement::from_code(get(&r.values, "nature")?.as_text()?)?,
+                date: Date::parse(get(&r.values, "date")?.as_text()?)?,
+                bureau: get(&r.values, "bureau").and_then(|v| v.as_text().map(str::to_string)),
+                liste: get(&r.values, "liste").and_then(|v| v.as_text().and_then(Liste::from_code)),
+            })
+        })
+        .collect())
 }
 
 /// The checks of a procuration against the others (Code électoral L73: a

@@ -13,14 +13,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
 use catalogue::elec::{
-    Date, Liste, Mouvement, NatureMouvement, decoupage_check, emargement_order, redistricting,
-    roll_at, streets, tableau,
+    Date, Liste, decoupage_check, emargement_order, redistricting, roll_at, streets, tableau,
 };
 use maud::html;
 use module_engine::{Right, Value};
 use serde::Deserialize;
 
-use super::{NAME, Roll, load};
+use super::{NAME, Roll, load, mouvements};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::modules::{Target, audit_export, open};
@@ -45,7 +44,7 @@ pub struct When {
     pub paper: Option<String>,
 }
 
-fn on(w: &When) -> Result<Date, ApiError> {
+pub fn on(w: &When) -> Result<Date, ApiError> {
     match w.date.as_deref().filter(|d| !d.is_empty()) {
         None => Date::parse(&results_view::time::today_paris())
             .ok_or_else(|| ApiError::bad_request("invalid_field", "date du jour illisible")),
@@ -65,34 +64,6 @@ async fn roll_target<'a>(state: &'a AppState, p: &Principal) -> Result<Target<'a
     open(state, p, NAME, "electeur", Right::Read).await
 }
 
-/// The mouvements, for the roll at a date.
-async fn mouvements(state: &AppState, t: Target<'_>) -> Result<Vec<Mouvement>, ApiError> {
-    let Some(e) = t.module.entity("mouvement") else {
-        return Ok(Vec::new());
-    };
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    let rows = records::all(&mut conn, t.module, e).await?;
-    let get = |v: &[Value], n: &str| e.field_index(n).and_then(|i| v.get(i).cloned());
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            Some(Mouvement {
-                id: r.id,
-                electeur: get(&r.values, "electeur")?.as_int()?,
-                nature: NatureMouvement::from_code(get(&r.values, "nature")?.as_text()?)?,
-                date: Date::parse(get(&r.values, "date")?.as_text()?)?,
-                bureau: get(&r.values, "bureau").and_then(|v| v.as_text().map(str::to_string)),
-                liste: get(&r.values, "liste").and_then(|v| v.as_text().and_then(Liste::from_code)),
-            })
-        })
-        .collect())
-}
-
 /// The roll on `date`.
 async fn roll_on(
     state: &AppState,
@@ -100,7 +71,7 @@ async fn roll_on(
     date: Date,
 ) -> Result<(Roll, Vec<catalogue::elec::Elector>), ApiError> {
     let roll = load(state, t.module, true).await?;
-    let mv = mouvements(state, t).await?;
+    let mv = mouvements(state, t.module).await?;
     let at = roll_at(&roll.electors, &mv, date);
     Ok((roll, at))
 }
@@ -516,7 +487,7 @@ fn emargement_document(
                 date.fr(),
                 lines.len()
             )),
-            Block::Table {
+            Block::SigningTable {
                 columns: vec![
                     ("N°".into(), 0.5, true),
                     ("Nom".into(), if wide { 2.2 } else { 1.7 }, false),
@@ -539,7 +510,8 @@ fn emargement_document(
                     ),
                 ],
                 rows,
-                total: false,
+                // Room for a signature (about 9 mm, as printed lists have).
+                row_mm: 9.0,
             },
             Block::Signatures(vec![
                 "Le président du bureau".into(),
