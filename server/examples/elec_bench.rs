@@ -14,6 +14,9 @@
 //!    transaction, one audit row), timing each file and reading the
 //!    process's peak resident memory (`VmHWM`, reset before the import
 //!    through `/proc/self/clear_refs`) against its resident memory before;
+//!    on PostgreSQL the tables are then `VACUUM (ANALYZE)`d, as autovacuum
+//!    does within a minute of a bulk load on a real installation (the
+//!    development machine's PostgreSQL runs with `autovacuum = off`);
 //! 2. asks the server for the liste d'émargement (A4 PDF) of every bureau,
 //!    one after another, over HTTP: the time per bureau and in all, and
 //!    the peak memory again;
@@ -92,6 +95,8 @@ struct Report {
     emargement_peak: f64,
     search: [f64; 4],
     search_none_p99: f64,
+    /// The slowest searches: word, time, matches.
+    slowest: Vec<String>,
 }
 
 fn histogram() -> anyhow::Result<Histogram<u64>> {
@@ -190,6 +195,18 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
             imports.push((name, done.rows, secs));
         }
         let (_, import_peak) = memory();
+        if store.backend() == urne::store::Backend::Postgres {
+            // What autovacuum does within a minute of a bulk load (the
+            // development machine's PostgreSQL runs without it).
+            for e in &m.entities {
+                sqlx::raw_sql(&format!(
+                    "VACUUM (ANALYZE) {}",
+                    module_engine::sql::table(&m, e)
+                ))
+                .execute(store.pool())
+                .await?;
+            }
+        }
 
         // 2. Every bureau's liste d'émargement.
         reset_peak();
@@ -219,6 +236,7 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
         // 3. The search by name.
         let mut rng = StdRng::seed_from_u64(args.seed);
         let mut h = histogram()?;
+        let mut slowest: Vec<(Duration, String, i64)> = Vec::new();
         for i in 0..args.requests + 5 {
             let who = &f.electors[rng.random_range(0..f.electors.len())];
             let word = who
@@ -239,8 +257,15 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
             }
             if i >= 5 {
                 h.saturating_record(u64::try_from(took.as_micros()).unwrap_or(u64::MAX).max(1));
+                slowest.push((took, word.to_string(), total));
             }
         }
+        slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+        slowest.truncate(5);
+        let slowest: Vec<String> = slowest
+            .iter()
+            .map(|(t, w, n)| format!("« {w} » {:.1} ms ({n} found)", t.as_secs_f64() * 1000.0))
+            .collect();
         let ms = |h: &Histogram<u64>, q: f64| h.value_at_quantile(q) as f64 / 1000.0;
         let search = [
             ms(&h, 0.5),
@@ -265,6 +290,7 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
             emargement_peak,
             search,
             search_none_p99: ms(&none, 0.99),
+            slowest,
         })
     }
     .await;
@@ -311,6 +337,7 @@ fn print(r: &Report, electors: usize) {
         },
         r.search_none_p99
     );
+    println!("slowest searches: {}", r.slowest.join(", "));
 }
 
 #[tokio::main]

@@ -310,30 +310,11 @@ pub async fn all(
     m: &Module,
     e: &Entity,
 ) -> Result<Vec<StoredRecord>, StoreError> {
-    let mut out = Vec::new();
-    let mut q = ListQuery::from_pairs(e, &[]).unwrap_or_else(|_| unreachable_query(e));
-    q.per_page = sql::MAX_PER_PAGE;
-    loop {
-        let (rows, total) = list(&mut *conn, m, e, &q).await?;
-        let n = rows.len();
-        out.extend(rows);
-        if n == 0 || out.len() as i64 >= total {
-            return Ok(out);
-        }
-        q.page += 1;
-    }
-}
-
-/// An empty query never fails to parse; this is its value if it ever did.
-fn unreachable_query(e: &Entity) -> ListQuery {
-    ListQuery {
-        page: 1,
-        per_page: e.list.per_page,
-        sort: String::new(),
-        descending: e.list.descending,
-        filters: Vec::new(),
-        search: Vec::new(),
-    }
+    let rows = fetch_all(&mut *conn, &sql::all(m, e)).await?;
+    Ok(rows
+        .iter()
+        .map(|r| decode(e, r))
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The checks that need the database: references, bureaux and elections

@@ -446,7 +446,7 @@ fn emargement_document(
         .map(|l| {
             let mut who = l.nom_naissance.clone();
             if let Some(u) = &l.nom_usage {
-                who.push_str(&format!(" (usage : {u})"));
+                who.push_str(&format!(" (usage {u})"));
             }
             let mut cells = vec![l.numero.to_string(), who, l.prenoms.clone()];
             cells.push(if wide {
@@ -487,27 +487,22 @@ fn emargement_document(
                 date.fr(),
                 lines.len()
             )),
+            Block::Paragraph(
+                "Chaque électeur signe dans la colonne du tour ; le mandataire signe en face du nom de son mandant (art. L62-1 et L74).".into(),
+            ),
             Block::SigningTable {
                 columns: vec![
-                    ("N°".into(), 0.5, true),
-                    ("Nom".into(), if wide { 2.2 } else { 1.7 }, false),
-                    ("Prénoms".into(), if wide { 2.0 } else { 1.5 }, false),
+                    ("N°".into(), 0.45, true),
+                    ("Nom".into(), if wide { 2.4 } else { 2.1 }, false),
+                    ("Prénoms".into(), if wide { 2.1 } else { 1.7 }, false),
                     (
                         if wide { "Né(e) le, à" } else { "Né(e) le" }.into(),
-                        if wide { 2.4 } else { 1.25 },
+                        if wide { 2.4 } else { 0.95 },
                         false,
                     ),
-                    ("Liste".into(), 0.5, false),
-                    (
-                        "Signature 1er tour".into(),
-                        if wide { 2.0 } else { 1.2 },
-                        false,
-                    ),
-                    (
-                        "Signature 2nd tour".into(),
-                        if wide { 2.0 } else { 1.2 },
-                        false,
-                    ),
+                    ("Liste".into(), 0.45, false),
+                    ("1er tour".into(), if wide { 1.9 } else { 1.1 }, false),
+                    ("2nd tour".into(), if wide { 1.9 } else { 1.1 }, false),
                 ],
                 rows,
                 // Room for a signature (about 9 mm, as printed lists have).
