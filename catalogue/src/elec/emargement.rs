@@ -66,6 +66,9 @@ pub struct Mandataire {
     pub elector: ElectorId,
     /// « Prénoms Nom » ([`Elector::name`]).
     pub name: String,
+    /// « Nom P. » (the name used, the first given name's initial): what
+    /// fits in a signature cell of an A4 list.
+    pub short: String,
 }
 
 /// One line of the liste d'émargement.
@@ -124,6 +127,21 @@ pub fn emargement_order(
                 name: names
                     .get(&p.mandataire)
                     .map_or_else(|| format!("électeur n° {}", p.mandataire), |m| m.name()),
+                short: names.get(&p.mandataire).map_or_else(
+                    || format!("n° {}", p.mandataire),
+                    |m| {
+                        let nom = m
+                            .nom_usage
+                            .as_deref()
+                            .map(str::trim)
+                            .filter(|u| !u.is_empty())
+                            .unwrap_or(&m.nom_naissance);
+                        match m.prenoms.chars().next() {
+                            Some(c) => format!("{nom} {c}."),
+                            None => nom.to_string(),
+                        }
+                    },
+                ),
             }),
         })
         .collect()

@@ -394,7 +394,7 @@ async fn emargement(
             )));
         }
         let lines = emargement_order(&here, &at, &roll.procurations, date);
-        let doc = emargement_document(&state, &bureau, date, &lines, paper);
+        let doc = emargement_document(&bureau, &bureau_name(&state, &bureau), date, &lines, paper);
         let bytes = render(&doc, paper, crate::store::now_millis())
             .map_err(|e| ApiError::Internal(anyhow::anyhow!("pdf: {e}")))?;
         audit_export(
@@ -427,19 +427,23 @@ async fn emargement(
     run.await.unwrap_or_else(|e| error_page(&p, &e))
 }
 
-fn emargement_document(
-    state: &AppState,
-    bureau: &str,
-    date: Date,
-    lines: &[catalogue::elec::EmargementLine],
-    paper: Paper,
-) -> Document {
-    let name = state
+/// The bureau's name in the night's elections (empty if none has it).
+fn bureau_name(state: &AppState, bureau: &str) -> String {
+    state
         .hub
         .list()
         .iter()
         .find_map(|t| t.read().election.bureau(bureau).map(|b| b.name.clone()))
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn emargement_document(
+    bureau: &str,
+    name: &str,
+    date: Date,
+    lines: &[catalogue::elec::EmargementLine],
+    paper: Paper,
+) -> Document {
     let wide = paper == Paper::A3;
     let rows = lines
         .iter()
@@ -456,13 +460,21 @@ fn emargement_document(
             });
             cells.push(match l.liste {
                 Liste::Generale => String::new(),
-                Liste::ComplementaireEuropeenne => "UE (eur.)".into(),
-                Liste::ComplementaireMunicipale => "UE (mun.)".into(),
+                Liste::ComplementaireEuropeenne => "UE eur.".into(),
+                Liste::ComplementaireMunicipale => "UE mun.".into(),
             });
+            // « Nom P. »: a cell holds about fifteen characters on A4,
+            // thirty on A3; the name first, so that a cut keeps who it is.
             let proc = l
                 .mandataire
                 .as_ref()
-                .map(|m| format!("procuration : {}", m.name))
+                .map(|m| {
+                    if wide {
+                        format!("procuration : {}", m.short)
+                    } else {
+                        format!("par {}", m.short)
+                    }
+                })
                 .unwrap_or_default();
             cells.push(proc.clone());
             cells.push(proc);
@@ -492,15 +504,16 @@ fn emargement_document(
             ),
             Block::SigningTable {
                 columns: vec![
-                    ("N°".into(), 0.45, true),
-                    ("Nom".into(), if wide { 2.4 } else { 2.1 }, false),
-                    ("Prénoms".into(), if wide { 2.1 } else { 1.7 }, false),
+                    // Four digits: a bureau has up to a few thousand electors.
+                    ("N°".into(), 0.65, true),
+                    ("Nom".into(), if wide { 2.4 } else { 1.95 }, false),
+                    ("Prénoms".into(), if wide { 2.1 } else { 1.5 }, false),
                     (
                         if wide { "Né(e) le, à" } else { "Né(e) le" }.into(),
                         if wide { 2.4 } else { 0.95 },
                         false,
                     ),
-                    ("Liste".into(), 0.45, false),
+                    ("Liste".into(), 0.6, false),
                     ("1er tour".into(), if wide { 1.9 } else { 1.1 }, false),
                     ("2nd tour".into(), if wide { 1.9 } else { 1.1 }, false),
                 ],
@@ -513,5 +526,108 @@ fn emargement_document(
                 "Les assesseurs".into(),
             ]),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::print::Op;
+    use crate::print::documents::layout;
+
+    /// The texts of the laid-out pages, in order.
+    fn texts(pages: &[Vec<Op>]) -> Vec<String> {
+        pages
+            .iter()
+            .flatten()
+            .filter_map(|op| match op {
+                Op::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_bureau_of_1500_lists_every_elector_once_in_order_on_both_papers() {
+        let f = catalogue::elec::fixture::roll(15, &["0001".to_string()], 1_500);
+        let date = f
+            .procurations
+            .iter()
+            .map(|p| p.debut)
+            .max()
+            .expect("the fixture has procurations");
+        let lines = emargement_order(&f.electors, &f.electors, &f.procurations, date);
+        assert_eq!(lines.len(), 1_500);
+        let with_proxy = lines.iter().filter(|l| l.mandataire.is_some()).count();
+        assert!(with_proxy > 0, "procurations in force on {date}");
+        for paper in [Paper::A4, Paper::A3] {
+            let doc = emargement_document("0001", "Mairie", date, &lines, paper);
+            let pages = layout(&doc, paper, 0);
+            let t = texts(&pages);
+            // The numéros d'ordre: 1 to 1,500, each once, in order (the
+            // only texts that are bare numbers; « 1 000 » with its space).
+            let numbers: Vec<usize> = t
+                .iter()
+                .filter_map(|s| {
+                    let digits: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+                    digits.parse().ok()
+                })
+                .collect();
+            assert_eq!(
+                numbers,
+                (1..=1_500).collect::<Vec<_>>(),
+                "{paper:?}: {:?}",
+                t.iter()
+                    .skip_while(|s| s.as_str() != "999")
+                    .take(12)
+                    .collect::<Vec<_>>()
+            );
+            // Every elector's given names follow, in the list's order.
+            let mut at = 0;
+            for l in &lines {
+                let found = t[at..]
+                    .iter()
+                    .position(|s| {
+                        s.starts_with(l.prenoms.chars().take(8).collect::<String>().as_str())
+                    })
+                    .unwrap_or_else(|| panic!("{} after text {at} ({paper:?})", l.prenoms));
+                at += found + 1;
+            }
+            let prefix = if paper == Paper::A3 {
+                "procuration : "
+            } else {
+                "par "
+            };
+            let proxies = lines
+                .iter()
+                .filter_map(|l| l.mandataire.as_ref())
+                .map(|m| {
+                    let start: String = m.short.chars().take(4).collect();
+                    let shown = |s: &String| {
+                        s.starts_with(prefix) && (s.contains(&start) || s.contains(&m.name))
+                    };
+                    t.iter().filter(|s| shown(s)).count().min(2)
+                })
+                .sum::<usize>();
+            assert_eq!(
+                proxies,
+                2 * with_proxy,
+                "both rounds' columns, {paper:?}: {:?}",
+                t.iter()
+                    .filter(|s| s.contains("proc"))
+                    .take(4)
+                    .collect::<Vec<_>>()
+            );
+            // Every page after the first names the bureau in its head.
+            let heads = pages
+                .iter()
+                .filter(|p| {
+                    texts(&[(*p).clone()])
+                        .iter()
+                        .any(|s| s.contains("bureau 0001"))
+                })
+                .count();
+            assert_eq!(heads, pages.len(), "{paper:?}");
+        }
     }
 }
