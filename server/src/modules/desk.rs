@@ -1125,6 +1125,48 @@ fn import_page(p: &Principal, t: Target<'_>, outcome: Option<Markup>) -> Markup 
     }
 }
 
+/// The parts of a `multipart/form-data` form (an upload and its fields).
+#[derive(Debug, Default)]
+pub struct FormParts(Vec<(String, axum::body::Bytes)>);
+
+impl FormParts {
+    /// A text field, trimmed (empty when absent).
+    pub fn text(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, b)| String::from_utf8_lossy(b).trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// A file field, if one was sent and is not empty.
+    pub fn file(&self, name: &str) -> Option<axum::body::Bytes> {
+        self.0
+            .iter()
+            .find(|(n, b)| n == name && !b.is_empty())
+            .map(|(_, b)| b.clone())
+    }
+}
+
+/// Reads every part of an upload form; a broken body is a 400 naming why.
+pub async fn form_parts(mut multipart: axum::extract::Multipart) -> Result<FormParts, ApiError> {
+    let unreadable = |e: &dyn std::fmt::Display| {
+        ApiError::bad_request("body_unreadable", format!("envoi illisible : {e}"))
+    };
+    let mut parts = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => return Err(unreadable(&e)),
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = field.bytes().await.map_err(|e| unreadable(&e))?;
+        parts.push((name, bytes));
+    }
+    Ok(FormParts(parts))
+}
+
 async fn import_form(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -1140,33 +1182,13 @@ async fn import_submit(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
     Path((module, entity)): Path<(String, String)>,
-    mut multipart: axum::extract::Multipart,
+    multipart: axum::extract::Multipart,
 ) -> Response {
     let run = async {
         let t = open(&state, &p, &module, &entity, Right::Create).await?;
-        let (mut csrf, mut file) = (String::new(), None);
-        loop {
-            let field = match multipart.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    return Err(ApiError::bad_request(
-                        "body_unreadable",
-                        format!("envoi illisible : {e}"),
-                    ));
-                }
-            };
-            let name = field.name().unwrap_or_default().to_string();
-            let bytes = field.bytes().await.map_err(|e| {
-                ApiError::bad_request("body_unreadable", format!("envoi illisible : {e}"))
-            })?;
-            match name.as_str() {
-                "csrf" => csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
-                "file" => file = Some(bytes),
-                _ => {}
-            }
-        }
-        p.check_csrf(Some(&csrf))?;
+        let sent = form_parts(multipart).await?;
+        p.check_csrf(Some(&sent.text("csrf")))?;
+        let file = sent.file("file");
         let Some(bytes) = file.filter(|b| !b.is_empty()) else {
             let o = html! { p.form-error role="alert" { "Aucun fichier : choisissez le fichier à importer." } };
             return Ok((

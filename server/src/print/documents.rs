@@ -83,12 +83,7 @@ pub fn layout(doc: &Document, paper: Paper, edited_at_millis: i64) -> Vec<Vec<su
                 rows,
                 total,
             } => {
-                let cols: Vec<_> = columns
-                    .iter()
-                    .map(|(t, w, right)| {
-                        col(t, *w, if *right { Align::Right } else { Align::Left })
-                    })
-                    .collect();
+                let cols = columns_of(columns);
                 let n = rows.len();
                 let rows: Vec<_> = rows
                     .iter()
@@ -107,12 +102,7 @@ pub fn layout(doc: &Document, paper: Paper, edited_at_millis: i64) -> Vec<Vec<su
                 rows,
                 row_mm,
             } => {
-                let cols: Vec<_> = columns
-                    .iter()
-                    .map(|(t, w, right)| {
-                        col(t, *w, if *right { Align::Right } else { Align::Left })
-                    })
-                    .collect();
+                let cols = columns_of(columns);
                 let rows: Vec<_> = rows.iter().map(|cells| row(cells.clone())).collect();
                 l.table_rows(&cols, &rows, base * 0.95, *row_mm);
                 l.space(2.0);
@@ -133,6 +123,27 @@ pub fn layout(doc: &Document, paper: Paper, edited_at_millis: i64) -> Vec<Vec<su
     l.pages
 }
 
+/// A table's columns for the layout: (title, share, right-aligned).
+fn columns_of(columns: &[(String, f32, bool)]) -> Vec<super::layout::Column> {
+    columns
+        .iter()
+        .map(|(t, w, right)| col(t, *w, if *right { Align::Right } else { Align::Left }))
+        .collect()
+}
+
+/// The texts of laid-out pages, in order (what the tests read).
+#[cfg(test)]
+pub(crate) fn texts(pages: &[Vec<super::Op>]) -> Vec<String> {
+    pages
+        .iter()
+        .flatten()
+        .filter_map(|op| match op {
+            super::Op::Text { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The document as a PDF.
 pub fn render(doc: &Document, paper: Paper, edited_at_millis: i64) -> Result<Vec<u8>, PrintError> {
     let pages = layout(doc, paper, edited_at_millis);
@@ -142,18 +153,6 @@ pub fn render(doc: &Document, paper: Paper, edited_at_millis: i64) -> Result<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::print::Op;
-
-    fn texts(pages: &[Vec<Op>]) -> Vec<String> {
-        pages
-            .iter()
-            .flatten()
-            .filter_map(|op| match op {
-                Op::Text { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect()
-    }
 
     #[test]
     fn letters_get_a_page_each_and_tables_break_with_their_header() {

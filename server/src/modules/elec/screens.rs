@@ -532,20 +532,7 @@ fn emargement_document(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::print::Op;
-    use crate::print::documents::layout;
-
-    /// The texts of the laid-out pages, in order.
-    fn texts(pages: &[Vec<Op>]) -> Vec<String> {
-        pages
-            .iter()
-            .flatten()
-            .filter_map(|op| match op {
-                Op::Text { text, .. } => Some(text.clone()),
-                _ => None,
-            })
-            .collect()
-    }
+    use crate::print::documents::{layout, texts};
 
     #[test]
     fn a_bureau_of_1500_lists_every_elector_once_in_order_on_both_papers() {

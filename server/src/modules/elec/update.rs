@@ -47,45 +47,6 @@ pub fn routes() -> Router<AppState> {
     )
 }
 
-/// What the form sent.
-#[derive(Debug, Default)]
-struct Sent {
-    csrf: String,
-    file: Option<axum::body::Bytes>,
-    date: String,
-    /// The SHA-256 of the file compared, when applying.
-    confirm: String,
-}
-
-async fn read_form(mut multipart: axum::extract::Multipart) -> Result<Sent, ApiError> {
-    let mut sent = Sent::default();
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) => {
-                return Err(ApiError::bad_request(
-                    "body_unreadable",
-                    format!("envoi illisible : {e}"),
-                ));
-            }
-        };
-        let name = field.name().unwrap_or_default().to_string();
-        let bytes = field.bytes().await.map_err(|e| {
-            ApiError::bad_request("body_unreadable", format!("envoi illisible : {e}"))
-        })?;
-        let text = || String::from_utf8_lossy(&bytes).trim().to_string();
-        match name.as_str() {
-            "csrf" => sent.csrf = text(),
-            "date" => sent.date = text(),
-            "confirm" => sent.confirm = text(),
-            "file" => sent.file = Some(bytes),
-            _ => {}
-        }
-    }
-    Ok(sent)
-}
-
 async fn target<'a>(state: &'a AppState, p: &Principal) -> Result<Target<'a>, ApiError> {
     let t = open(state, p, NAME, "electeur", Right::Update).await?;
     allow(p, t.entity, Right::Create)?;
@@ -185,12 +146,13 @@ async fn submit(
 ) -> Response {
     let run = async {
         let t = target(&state, &p).await?;
-        let sent = read_form(multipart).await?;
-        p.check_csrf(Some(&sent.csrf))?;
-        let date_text = if sent.date.is_empty() {
-            results_view::time::today_paris()
-        } else {
-            sent.date.clone()
+        let sent = crate::modules::desk::form_parts(multipart).await?;
+        p.check_csrf(Some(&sent.text("csrf")))?;
+        // The SHA-256 of the file compared, when applying.
+        let confirm = sent.text("confirm");
+        let date_text = match sent.text("date") {
+            d if d.is_empty() => results_view::time::today_paris(),
+            d => d,
         };
         let Some(date) = Date::parse(&date_text) else {
             return Ok(refused(
@@ -199,7 +161,7 @@ async fn submit(
                 html! { p.form-error role="alert" { "Date d'effet : AAAA-MM-JJ attendu, pas « " (date_text) " »." } },
             ));
         };
-        let Some(bytes) = sent.file.filter(|b| !b.is_empty()) else {
+        let Some(bytes) = sent.file("file") else {
             return Ok(refused(
                 &p,
                 &date_text,
@@ -249,7 +211,7 @@ async fn submit(
             }
         };
         let (update, records) = plan(&state, t.module, &file, date).await?;
-        if sent.confirm.is_empty() {
+        if confirm.is_empty() {
             return Ok(layout(
                 "Mise à jour de la liste",
                 &p,
@@ -257,7 +219,7 @@ async fn submit(
             )
             .into_response());
         }
-        if sent.confirm != checked.sha256 {
+        if confirm != checked.sha256 {
             return Ok(refused(
                 &p,
                 &date_text,
