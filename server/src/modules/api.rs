@@ -18,7 +18,7 @@ use module_engine::value::{display, to_json};
 use module_engine::{Catalog, Entity, Kind, Module, Right, Value};
 use serde_json::{Value as Json, json};
 
-use super::{Target, known, open};
+use super::{Target, fetch, known, open, parse_id};
 use crate::api::{ApiJson, csrf_header, if_match};
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -65,27 +65,6 @@ pub fn record_json(e: &Entity, r: &StoredRecord) -> Json {
         "updated_at": r.updated_at,
         "fields": fields,
     })
-}
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found(format!("identifiant de fiche invalide : {id}")))
-}
-
-async fn fetch(state: &AppState, t: Target<'_>, id: i64) -> Result<StoredRecord, ApiError> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    records::get(&mut conn, t.module, t.entity, id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!("pas de fiche n° {id} parmi : {}", t.entity.label))
-        })
 }
 
 /// Largest file an import takes (a roll of 100,000 electors is about 15 MB).

@@ -18,7 +18,7 @@ use module_engine::value::{display, input_text};
 use module_engine::{Entity, Field, FieldError, Kind, Module, Right, Value};
 
 use super::api::{export_table, query_pairs, ref_titles, run_action, spreadsheet, title};
-use super::{Target, enabled_module, known, open, readable};
+use super::{Target, enabled_module, fetch, known, open, parse_id, readable};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -752,27 +752,6 @@ async fn create(
         save(&state, &p, t, pairs, None).await
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
-}
-
-fn parse_id(id: &str) -> Result<i64, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found(format!("identifiant de fiche invalide : {id}")))
-}
-
-async fn fetch(state: &AppState, t: Target<'_>, id: i64) -> Result<StoredRecord, ApiError> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
-    records::get(&mut conn, t.module, t.entity, id)
-        .await?
-        .ok_or_else(|| {
-            ApiError::not_found(format!("pas de fiche n° {id} parmi : {}", t.entity.label))
-        })
 }
 
 async fn detail(

@@ -82,6 +82,33 @@ pub async fn open<'a>(
     })
 }
 
+/// A record id of a path: a positive integer, or 404.
+pub fn parse_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::not_found(format!("identifiant de fiche invalide : {id}")))
+}
+
+/// The record `id` of the target's entity, or 404 naming the entity.
+pub async fn fetch(
+    state: &AppState,
+    t: Target<'_>,
+    id: i64,
+) -> Result<crate::store::records::StoredRecord, ApiError> {
+    let mut conn = state
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(crate::store::StoreError::from)?;
+    crate::store::records::get(&mut conn, t.module, t.entity, id)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found(format!("pas de fiche n° {id} parmi : {}", t.entity.label))
+        })
+}
+
 /// 403 unless `p`'s role has `right` on `e`.
 pub fn allow(p: &Principal, e: &Entity, right: Right) -> Result<(), ApiError> {
     if e.rights.allows(right, p.role.code()) {
