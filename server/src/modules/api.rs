@@ -136,12 +136,7 @@ async fn list(
     let t = open(&state, &p, &module, &entity, Right::Read).await?;
     let q =
         ListQuery::from_pairs(t.entity, &query_pairs(raw.as_deref())?).map_err(ApiError::Fields)?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let (rows, total) = records::list(&mut conn, t.module, t.entity, &q).await?;
     let items: Vec<Json> = rows.iter().map(|r| record_json(t.entity, r)).collect();
     Ok(axum::Json(json!({
@@ -327,12 +322,7 @@ pub async fn ref_titles(
     rows: &[&[Value]],
 ) -> Result<Vec<(usize, i64, String)>, ApiError> {
     let mut out = Vec::new();
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     for (i, f) in e.fields.iter().enumerate() {
         let Kind::Ref(target) = f.kind else { continue };
         let Some(t) = m.entity(target) else { continue };
@@ -361,12 +351,7 @@ pub async fn export_table(
     q.per_page = module_engine::sql::MAX_PER_PAGE;
     q.page = 1;
     let mut rows = Vec::new();
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     loop {
         let (page, total) = records::list(&mut conn, t.module, t.entity, &q).await?;
         let n = page.len();

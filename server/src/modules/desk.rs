@@ -213,12 +213,7 @@ async fn list_screen(
     hidden_filters: bool,
 ) -> Result<Markup, ApiError> {
     let q = ListQuery::from_pairs(t.entity, pairs).map_err(ApiError::Fields)?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let (rows, total) = records::list(&mut conn, t.module, t.entity, &q).await?;
     drop(conn);
     let e = t.entity;
@@ -426,12 +421,7 @@ const MAX_PICKER: usize = 1000;
 impl Pickers {
     async fn load(state: &AppState, t: Target<'_>) -> Result<Pickers, ApiError> {
         let mut choices = Vec::new();
-        let mut conn = state
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::store::StoreError::from)?;
+        let mut conn = state.store.acquire().await?;
         let topics = state.hub.list();
         for f in &t.entity.fields {
             let list: Vec<(String, String)> = match f.kind {
@@ -1005,12 +995,7 @@ async fn letter(
             ListQuery::from_pairs(e, &query_pairs(raw.as_deref())?).map_err(ApiError::Fields)?;
         q.per_page = module_engine::sql::MAX_PER_PAGE;
         let mut rows = Vec::new();
-        let mut conn = state
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::store::StoreError::from)?;
+        let mut conn = state.store.acquire().await?;
         loop {
             let (page, total) = records::list(&mut conn, t.module, e, &q).await?;
             let n = page.len();

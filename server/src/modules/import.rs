@@ -197,7 +197,7 @@ pub async fn check(
     })?;
     let cols = columns(e, &table.header).map_err(refused)?;
     let maps = {
-        let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
+        let mut conn = store.acquire().await?;
         lookups(&mut conn, m, e).await?
     };
     let resolve = |f: &module_engine::Field, text: &str| -> Result<String, String> {

@@ -44,12 +44,7 @@ pub async fn enabled_module<'a>(state: &'a AppState, module: &str) -> Result<&'a
     let Some(m) = state.config.modules.module(module) else {
         return Err(ApiError::not_found(format!("module inconnu : {module}")));
     };
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     if !crate::store::records::is_enabled(&mut conn, m.name).await? {
         return Err(ApiError::not_found(format!(
             "le module {module} n'est pas activé sur cette installation (urne module enable {module})"
@@ -96,12 +91,7 @@ pub async fn fetch(
     t: Target<'_>,
     id: i64,
 ) -> Result<crate::store::records::StoredRecord, ApiError> {
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     crate::store::records::get(&mut conn, t.module, t.entity, id)
         .await?
         .ok_or_else(|| {
@@ -128,12 +118,7 @@ pub async fn readable<'a>(state: &'a AppState, p: &Principal) -> Result<Vec<&'a 
     if state.config.modules.modules().is_empty() {
         return Ok(Vec::new());
     }
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let on = crate::store::records::enabled(&mut conn).await?;
     Ok(state
         .config

@@ -39,12 +39,7 @@ async fn run(state: &AppState, p: &Principal, q: &str) -> Result<Vec<Hits>, ApiE
         return Ok(out);
     }
     let role = p.role.code();
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     for m in readable(state, p).await? {
         for e in m
             .entities

@@ -200,6 +200,11 @@ impl Store {
         &self.pool
     }
 
+    /// A connection of the pool, for reads outside a write transaction.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// For `urne serve` on SQLite: makes sure no other server uses the same
     /// file (several instances need PostgreSQL: each would keep its own live
     /// state, blind to the other's writes). Holds a lock on `FILE.serve-lock`

@@ -105,12 +105,7 @@ pub async fn load(state: &AppState, m: &Module, electors: bool) -> Result<Roll, 
         entity(m, "electeur")?,
         entity(m, "procuration")?,
     );
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let voies = records::all(&mut conn, m, ev)
         .await?
         .iter()
@@ -155,12 +150,7 @@ pub async fn mouvements(state: &AppState, m: &Module) -> Result<Vec<Mouvement>, 
     let Some(e) = m.entity("mouvement") else {
         return Ok(Vec::new());
     };
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let rows = records::all(&mut conn, m, e).await?;
     let get = |v: &[Value], n: &str| e.field_index(n).and_then(|i| v.get(i).cloned());
     Ok(rows

@@ -235,12 +235,7 @@ async fn preview(
                 .module
                 .entity("decoupage")
                 .ok_or_else(|| ApiError::not_found("découpage absent"))?;
-            let mut conn = state
-                .store
-                .pool()
-                .acquire()
-                .await
-                .map_err(crate::store::StoreError::from)?;
+            let mut conn = state.store.acquire().await?;
             records::get(&mut conn, t.module, e, mv.range)
                 .await?
                 .map_or(0, |r| r.version)

@@ -105,12 +105,7 @@ pub fn clock(c: Clock) -> String {
 /// The scrutins, newest first: (id, libelle).
 pub async fn scrutins(state: &AppState, m: &Module) -> Result<Vec<(i64, String)>, ApiError> {
     let e = entity(m, "scrutin")?;
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let mut all: Vec<_> = records::all(&mut conn, m, e)
         .await?
         .into_iter()
@@ -137,12 +132,7 @@ pub async fn load(
         entity(m, "poste")?,
         entity(m, "affectation")?,
     );
-    let mut conn = state
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(crate::store::StoreError::from)?;
+    let mut conn = state.store.acquire().await?;
     let s = records::get(&mut conn, m, es, scrutin_id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("pas de scrutin n° {scrutin_id}")))?;

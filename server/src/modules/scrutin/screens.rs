@@ -319,12 +319,7 @@ async fn president_code(
         p.require_desk()?;
         let t = readable_module(&state, &p).await?;
         let ea = t.entity;
-        let mut conn = state
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(crate::store::StoreError::from)?;
+        let mut conn = state.store.acquire().await?;
         let r = crate::store::records::get(&mut conn, t.module, ea, affectation)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("pas d'affectation n° {affectation}")))?;
