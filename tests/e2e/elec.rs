@@ -195,35 +195,28 @@ async fn electoral_roll_of_the_sample_commune(backend: Backend) {
     assert!(b.to_string().contains("inscrits_differ_from_roll"), "{b}");
 
     // A street range moved to another bureau: preview, then apply.
+    // Whether a range places an elector in its bureau.
+    let places = |r: &catalogue::elec::Range, e: &catalogue::elec::Elector| {
+        e.voie == r.voie && e.adresse_numero.is_some_and(|n| r.contains(n)) && e.bureau == r.bureau
+    };
     let range = f
         .ranges
         .iter()
-        .find(|r| {
-            f.electors
-                .iter()
-                .filter(|e| {
-                    e.voie == r.voie
-                        && e.adresse_numero.is_some_and(|n| r.contains(n))
-                        && e.bureau == r.bureau
-                })
-                .count()
-                > 5
-        })
+        .find(|r| f.electors.iter().filter(|e| places(r, e)).count() > 5)
         .expect("a populated range");
     let to = codes
         .iter()
         .find(|c| **c != range.bureau)
         .expect("another bureau")
         .clone();
-    let moving = f
+    // The electors the moved range takes to `to`.
+    let moved_ids: std::collections::HashSet<i64> = f
         .electors
         .iter()
-        .filter(|e| {
-            e.voie == range.voie
-                && e.adresse_numero.is_some_and(|n| range.contains(n))
-                && e.bureau == range.bureau
-        })
-        .count();
+        .filter(|e| places(range, e))
+        .map(|e| e.id)
+        .collect();
+    let moving = moved_ids.len();
     let path = format!("/desk/m/elec/redecoupage?range={}&bureau={to}", range.id);
     let (s, html) = get(&app, Some(&admin.cookie), &path).await;
     let html = text(&html);
@@ -267,16 +260,6 @@ async fn electoral_roll_of_the_sample_commune(backend: Backend) {
     // applied as mouvements. Against the records: three electors gone,
     // two new ones, one who moved house, the rest as they are now (the
     // redistricting above included).
-    let moved_ids: std::collections::HashSet<i64> = f
-        .electors
-        .iter()
-        .filter(|e| {
-            e.voie == range.voie
-                && e.adresse_numero.is_some_and(|n| range.contains(n))
-                && e.bureau == range.bureau
-        })
-        .map(|e| e.id)
-        .collect();
     let mut extraction = f.clone();
     for e in &mut extraction.electors {
         if moved_ids.contains(&e.id) {
