@@ -37,16 +37,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bench_support::{drop_pg_database, machine, pg_database};
+use bench_support::{TOKEN, drop_pg_database, machine, pg_database, serve_module};
 use catalogue::elec::fixture;
 use clap::Parser;
 use hdrhistogram::Histogram;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use urne::app::{Config, spawn};
-use urne::store::{Store, records};
+use urne::store::Store;
 
-const TOKEN: &str = "bench-token-0123456789";
 const TARGET_MS: f64 = 50.0;
 
 #[derive(Debug, Parser)]
@@ -124,21 +122,7 @@ async fn get(http: &reqwest::Client, url: &str) -> anyhow::Result<(Duration, Vec
 async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::Result<Report> {
     let store = Arc::new(Store::connect(url).await.context("connecting the store")?);
     let m = catalogue::elec::module();
-    {
-        let (_guard, mut tx) = store.begin_write().await?;
-        records::set_enabled(&mut tx, store.backend(), &m, true, "bench").await?;
-        tx.commit().await?;
-    }
-    let config = Config {
-        api_token: TOKEN.to_string(),
-        body_limit: 64 * 1024 * 1024,
-        ..Config::default()
-    };
-    let running = spawn("127.0.0.1:0", store.clone(), config).await?;
-    let base = format!("http://{}", running.addr);
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
+    let (running, base, http) = serve_module(&store, &m, 64 * 1024 * 1024).await?;
     let result = async {
         let sample = election_data::fixtures::sample_commune();
         let r = http

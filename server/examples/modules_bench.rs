@@ -8,12 +8,12 @@
 //!
 //! For each backend — a temporary SQLite file, and PostgreSQL when it is
 //! reachable (a fresh database `urne_bench_<uuid>`, dropped at the end) —
-//! it connects a [`Store`], switches openScrutin on (`records::set_enabled`),
-//! seeds `--rows` people with the engine's own `INSERT`
-//! (`module_engine::sql::insert` run by `records::run`, in transactions of
-//! [`BATCH`] rows; each record is first read and checked by the engine as a
-//! form would be), then
-//! starts the server in-process and times `--requests` sequential requests
+//! it connects a [`Store`], switches openScrutin on and starts the server
+//! in-process (`bench_support::serve_module`), seeds `--rows` people with
+//! the engine's own `INSERT` (`module_engine::sql::insert` run by
+//! `records::run`, in transactions of [`BATCH`] rows; each record is first
+//! read and checked by the engine as a form would be), then
+//! times `--requests` sequential requests
 //! per case (after a few unrecorded warm-up ones, which also check the
 //! answers): the JSON list's first page, random deep pages, the `qualite`
 //! filter, a search for a common and a rare surname, a sort on another
@@ -60,12 +60,9 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 mod bench_support;
 
-use bench_support::{drop_pg_database, machine, pg_database};
-use urne::app::{Config, spawn};
+use bench_support::{TOKEN, drop_pg_database, machine, pg_database, serve_module};
 use urne::store::{Backend, Store, records};
 
-/// The API token of the in-process server (an administrator).
-const TOKEN: &str = "bench-token-0123456789";
 /// Rows per seeding transaction.
 const BATCH: usize = 5_000;
 /// Unrecorded requests before each case's measured ones.
@@ -1093,11 +1090,8 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
     let e = m
         .entity("personne")
         .context("openScrutin has no personne")?;
-    {
-        let (_guard, mut tx) = store.begin_write().await?;
-        records::set_enabled(&mut tx, store.backend(), &m, true, "bench").await?;
-        tx.commit().await?;
-    }
+    let (running, base, http) =
+        serve_module(&store, &m, urne::app::Config::default().body_limit).await?;
     println!("{backend}: seeding {} people…", args.rows);
     let seed_seconds = seed(&store, &m, e, args.rows, args.seed).await?;
     println!("{backend}: seeded in {seed_seconds:.1} s");
@@ -1106,16 +1100,6 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
             .execute(store.pool())
             .await?;
     }
-    let config = Config {
-        api_token: TOKEN.to_string(),
-        ..Config::default()
-    };
-    let running = spawn("127.0.0.1:0", store.clone(), config).await?;
-    let base = format!("http://{}", running.addr);
-    // No redirects: a desk screen answering with the login page would count.
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
     let result = async {
         let (_, first) = get(&http, &base, LIST).await?;
         let total = serde_json::from_slice::<Json>(&first)?["total"]

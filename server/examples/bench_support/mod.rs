@@ -1,11 +1,44 @@
-//! What the benchmarks of `server/examples/` share: a fresh PostgreSQL
-//! database per run (dropped at the end) and a line describing the machine
-//! (its load before and after, so a figure measured on a busy machine
-//! says so).
+//! What the benchmarks of `server/examples/` share: a module switched on
+//! and the server started in-process with a client ([`serve_module`]), a
+//! fresh PostgreSQL database per run (dropped at the end) and a line
+//! describing the machine (its load before and after, so a figure
+//! measured on a busy machine says so).
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::Connection;
+use urne::app::{Config, Running, spawn};
+use urne::store::{Store, records};
+
+/// The API token of the in-process server (an administrator).
+pub const TOKEN: &str = "bench-token-0123456789";
+
+/// Switches `m` on in `store`, starts the server on it (API token
+/// [`TOKEN`], request bodies up to `body_limit`) and a client that does
+/// not follow redirects (a desk screen answering with the login page
+/// would count); returns the server, its base URL and the client.
+pub async fn serve_module(
+    store: &Arc<Store>,
+    m: &module_engine::Module,
+    body_limit: usize,
+) -> anyhow::Result<(Running, String, reqwest::Client)> {
+    let (_guard, mut tx) = store.begin_write().await?;
+    records::set_enabled(&mut tx, store.backend(), m, true, "bench").await?;
+    tx.commit().await?;
+    drop(_guard);
+    let config = Config {
+        api_token: TOKEN.to_string(),
+        body_limit,
+        ..Config::default()
+    };
+    let running = spawn("127.0.0.1:0", store.clone(), config).await?;
+    let base = format!("http://{}", running.addr);
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    Ok((running, base, http))
+}
 
 /// Creates `urne_bench_<uuid>` on the server of `admin` (its admin
 /// database's URL); returns its URL and name.
