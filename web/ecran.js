@@ -4,7 +4,8 @@
 // screen is complete without this script. Here we only rotate: one slide
 // every `?periode=N` seconds (default: data-period), keep the current slide
 // across the live refreshes done by live.js, and jump to a bureau as soon
-// as it is published. "f" or the button toggles full screen.
+// as it is published. "f" or the button toggles full screen. The map of the
+// night is the last slide (data-code="map"); ?diapo=map starts on it.
 (function () {
   "use strict";
   var main = document.querySelector("main.ecran");
@@ -69,7 +70,8 @@
   }
   document.addEventListener("keydown", function (ev) { if (ev.key === "f") toggleFullscreen(); });
 
+  // ?diapo=CODE starts on that slide ("map" for the map of the night).
   var first = slides()[0];
-  show(first ? first.dataset.code : null);
+  show(params.get("diapo") || (first ? first.dataset.code : null));
   restart();
 })();

@@ -15,6 +15,12 @@ use crate::model::{
 const SAMPLE_COMMUNE: &str = include_str!("../fixtures/sample-commune.json");
 const SAMPLE_MUNICIPALES: &str = include_str!("../fixtures/sample-municipales.json");
 
+/// Contours of the sample commune's bureaux (GeoJSON), as
+/// [`crate::map::generate::contours`] draws them with seed 7; the map
+/// tests check the file is exactly that. Regenerate with
+/// `cargo run -p election-data --example sample_contours`.
+pub const SAMPLE_CONTOURS: &str = include_str!("../fixtures/sample-contours.geojson");
+
 /// The sample commune: Valbonne-sur-Rhône, présidentielle 2027, 1st round.
 pub fn sample_commune() -> Election {
     // The fixture is part of the crate and checked by the tests; a parse

@@ -14,11 +14,13 @@
 //! - [`tally_delta`]: the integers of a tally that changed, as the live wire carries them.
 //! - [`seats`]: seat allocation, with one entry point per election ([`seats::for_election`]).
 //! - [`formats`]: the files Urne reads and writes (one module per format).
+//! - [`map`]: the bureaux' shapes (GeoJSON contours, or a tile grid) and how a map shades them.
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
 
 pub mod bureau;
 pub mod fixtures;
 pub mod formats;
+pub mod map;
 pub mod model;
 pub mod percent;
 pub mod seats;

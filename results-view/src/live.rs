@@ -14,6 +14,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use election_data::map::BureauMap;
 use election_data::model::{Election, ProcesVerbal};
 use election_data::tally::{Aggregator, BureauRecord, BureauState, ElectionResults, Tally};
 use serde::{Deserialize, Serialize};
@@ -55,6 +56,11 @@ pub struct LiveElection {
     pub seq: i64,
     /// Embargo end, milliseconds since the epoch.
     pub embargo_until: Option<i64>,
+    /// The bureaux' contours, when imported (the pages draw a tile grid
+    /// otherwise).
+    pub map: Option<Arc<BureauMap>>,
+    /// Bumped when the map changes, so cached pages are drawn again.
+    pub map_generation: u64,
 }
 
 impl LiveElection {
@@ -72,6 +78,8 @@ impl LiveElection {
             public_records: BTreeMap::new(),
             seq: 0,
             embargo_until,
+            map: None,
+            map_generation: 0,
         }
     }
 
@@ -91,6 +99,19 @@ impl LiveElection {
         live.public = live.aggregator.all(&live.election, &live.public_records);
         live.seq = seq;
         live
+    }
+
+    /// Sets (or removes) the bureaux' contours.
+    pub fn set_map(&mut self, map: Option<BureauMap>) {
+        self.map = map.map(Arc::new);
+        self.map_generation += 1;
+    }
+
+    /// The version of what the public pages show: the sequence number, the
+    /// embargo and the map's generation (the page cache's stamp).
+    pub fn page_stamp(&self, now_millis: i64) -> u64 {
+        crate::pages::cache::stamp(self.seq, self.embargoed(now_millis))
+            ^ (self.map_generation << 48)
     }
 
     pub fn bureau(&self, code: &str) -> BureauLive {

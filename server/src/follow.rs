@@ -23,7 +23,6 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 
 use crate::hub::{Hub, Topic};
-use crate::live::LiveElection;
 use crate::store::notify::{self, CHANNEL};
 use crate::store::{Backend, Store, StoreError};
 
@@ -143,14 +142,9 @@ pub async fn catch_up(store: &Store, hub: &Hub, id: &str) -> Result<(), StoreErr
             };
             // Another task may have loaded it meanwhile.
             if hub.get(id).is_none() {
-                let rows = stored.bureaux.into_iter().map(|b| (b.code, b.dossier));
-                let live = LiveElection::restore(stored.election, stored.seq, rows);
-                crate::state::watch_embargo(hub.insert(live));
-                tracing::info!(
-                    election = id,
-                    seq = stored.seq,
-                    "election defined on another instance"
-                );
+                let seq = stored.seq;
+                crate::state::watch_embargo(hub.insert(stored.into_live()));
+                tracing::info!(election = id, seq, "election defined on another instance");
             }
             return Ok(());
         }

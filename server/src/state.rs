@@ -16,7 +16,6 @@ use crate::auth::AuthState;
 use crate::auth::throttle::{Throttle, ThrottlePolicy};
 use crate::error::ApiError;
 use crate::hub::{Hub, Topic};
-use crate::live::LiveElection;
 use crate::pages::cache::PageCache;
 use crate::store::Store;
 
@@ -196,8 +195,7 @@ impl AppState {
     pub async fn restore(store: Arc<Store>, config: Config) -> anyhow::Result<AppState> {
         let hub = Hub::with_settings(config.hub.clone());
         for stored in store.load_all().await? {
-            let rows = stored.bureaux.into_iter().map(|b| (b.code, b.dossier));
-            watch_embargo(hub.insert(LiveElection::restore(stored.election, stored.seq, rows)));
+            watch_embargo(hub.insert(stored.into_live()));
         }
         AppState::with_hub(store, Arc::new(hub), config).await
     }

@@ -119,6 +119,12 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     arrived.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let results = !c.embargo && !arrived.is_empty();
     let areas = c.e.children(root);
+    let mode = if results {
+        super::map::Mode::Leader
+    } else {
+        super::map::Mode::Participation
+    };
+    let map = results || t.turnout.iter().any(|p| p.bureaux > 0);
     html! {
         section.rotation #slides data-refresh="" aria-roledescription="carousel" aria-label=(x.bureaux) {
             @if results {
@@ -164,6 +170,14 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                     p.sub { (c.e.label) " — " (date_l(&c.e.date, c.lang)) }
                 }
             }
+            @if map {
+                // The map of the night, last in the rotation.
+                article.slide.map-slide data-code="map" aria-roledescription="slide" {
+                    h2 { (match mode { super::map::Mode::Leader => x.map_leader, super::map::Mode::Participation => x.map_participation }) }
+                    (maud::PreEscaped(super::map::svg(c, &[], mode, "ecran-map")))
+                    (super::map::legend(c, &[], mode, "ecran-map"))
+                }
+            }
             p.slide-count aria-hidden="true" {}
         }
     }
@@ -207,9 +221,7 @@ pub fn ecran(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
                         (slides(&c, &root.code, &t))
                     }
                 }
-                script #candidates type="application/json" {
-                    (maud::PreEscaped(serde_json::to_string(&e.candidates.iter().map(|c| serde_json::json!({"number": c.number, "name": c.name})).collect::<Vec<_>>()).unwrap_or_else(|_| "[]".into()).replace("</", "<\\/")))
-                }
+                (super::view::candidates_json(e))
                 (super::view::live_state(&c))
             }
         }

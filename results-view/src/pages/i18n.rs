@@ -225,6 +225,18 @@ pub struct Text {
     pub screen_turnout_at: &'static str,
     pub of_registered: &'static str,
     pub seats: &'static str,
+    pub nav_map: &'static str,
+    pub map_leader: &'static str,
+    pub map_participation: &'static str,
+    pub map_leads: &'static str,
+    pub map_lead_scale: &'static str,
+    pub map_lead_levels: [&'static str; 4],
+    pub map_participation_levels: [&'static str; 5],
+    pub map_no_data: &'static str,
+    pub map_grid_note: &'static str,
+    pub map_table_note: &'static str,
+    pub map_embargo: &'static str,
+    pub map_bureaux_count: &'static str,
 }
 
 pub static FR: Text = Text {
@@ -319,6 +331,24 @@ pub static FR: Text = Text {
     screen_turnout_at: "Participation à",
     of_registered: "des inscrits",
     seats: "sièges",
+    nav_map: "Carte",
+    map_leader: "Carte : candidat en tête dans chaque bureau",
+    map_participation: "Carte : participation dans chaque bureau",
+    map_leads: "en tête",
+    map_lead_scale: "Teinte : avance sur le second, en points des exprimés",
+    map_lead_levels: ["moins de 5", "5 à 10", "10 à 20", "20 et plus"],
+    map_participation_levels: [
+        "moins de 50 %",
+        "50 à 60 %",
+        "60 à 70 %",
+        "70 à 80 %",
+        "80 % et plus",
+    ],
+    map_no_data: "non parvenu",
+    map_grid_note: "Plan schématique : un carré par bureau, groupés par quartier ou village (les contours des bureaux n'ont pas été importés).",
+    map_table_note: "Chaque bureau est un lien vers sa page ; les mêmes chiffres sont dans le tableau des bureaux.",
+    map_embargo: "Les résultats sont sous embargo : la carte montre la participation.",
+    map_bureaux_count: "bureaux",
 };
 
 pub static EN: Text = Text {
@@ -413,6 +443,24 @@ pub static EN: Text = Text {
     screen_turnout_at: "Turnout at",
     of_registered: "of registered voters",
     seats: "seats",
+    nav_map: "Map",
+    map_leader: "Map: leading candidate in each polling station",
+    map_participation: "Map: turnout in each polling station",
+    map_leads: "leads",
+    map_lead_scale: "Shade: lead over the runner-up, in points of valid votes",
+    map_lead_levels: ["under 5", "5 to 10", "10 to 20", "20 or more"],
+    map_participation_levels: [
+        "under 50%",
+        "50 to 60%",
+        "60 to 70%",
+        "70 to 80%",
+        "80% or more",
+    ],
+    map_no_data: "not arrived",
+    map_grid_note: "Schematic plan: one square per polling station, grouped by area (the stations' contours have not been imported).",
+    map_table_note: "Each polling station links to its page; the same figures are in the table of polling stations.",
+    map_embargo: "Results are under embargo: the map shows turnout.",
+    map_bureaux_count: "stations",
 };
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod feed;
 pub mod format;
 pub mod head;
 pub mod i18n;
+pub mod map;
 pub mod static_dir;
 pub mod view;
 
@@ -38,7 +39,7 @@ use serde::Deserialize;
 
 use crate::hub::Topics;
 use crate::time::now_millis;
-use cache::{HTML, Key, Resource, combined_stamp, stamp};
+use cache::{HTML, Key, Resource, combined_stamp};
 use i18n::Lang;
 pub use view::Page;
 
@@ -91,6 +92,7 @@ where
         .route("/elections/{id}", get(commune))
         .route("/elections/{id}/participation", get(participation))
         .route("/elections/{id}/ecran", get(ecran_page))
+        .route("/elections/{id}/carte", get(map_page))
         .route("/elections/{id}/perimetres/{code}", get(perimeter))
         .route("/elections/{id}/bureaux/{code}", get(bureau))
         .route("/elections/{id}/candidats/{number}", get(candidate));
@@ -190,13 +192,16 @@ pub fn render(
         Page::Bureau(code) => view::bureau(live, code, lang, now),
         Page::Candidate(n) => view::candidate(live, *n, lang, now),
         Page::Ecran => ecran::ecran(live, lang, now),
+        Page::Map => view::map_page(live, lang, now),
     }
 }
 
 /// Whether `page` names something of the election (only those are cached).
 fn exists(e: &Election, page: &Page) -> bool {
     match page {
-        Page::Home | Page::Commune | Page::Participation | Page::Ecran => e.root().is_some(),
+        Page::Home | Page::Commune | Page::Participation | Page::Ecran | Page::Map => {
+            e.root().is_some()
+        }
         Page::Perimeter(c) => e.perimeter(c).is_some(),
         Page::Bureau(c) => e.bureau(c).is_some(),
         Page::Candidate(n) => e.candidate(*n).is_some() && e.root().is_some(),
@@ -230,11 +235,9 @@ fn serve(state: &PublicState, headers: &HeaderMap, lang: Lang, id: &str, page: P
             resource: Resource::Page(page.clone()),
             lang,
         };
-        state
-            .pages
-            .get_or_render(key, stamp(live.seq, live.public_view(now).embargo), || {
-                render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
-            })
+        state.pages.get_or_render(key, live.page_stamp(now), || {
+            render(&live, &page, lang, now).map(|m| (Bytes::from(m.into_string()), HTML))
+        })
     };
     match rendered {
         Some(r) => r.respond(headers),
@@ -247,12 +250,11 @@ pub fn home_rendered(state: &PublicState, lang: Lang) -> Option<std::sync::Arc<c
     let topics = state.topics.list();
     let guards: Vec<_> = topics.iter().map(|t| t.read()).collect();
     let now = now_millis();
-    let version = combined_stamp(guards.iter().map(|g| {
-        (
-            g.election.id.clone(),
-            stamp(g.seq, g.public_view(now).embargo),
-        )
-    }));
+    let version = combined_stamp(
+        guards
+            .iter()
+            .map(|g| (g.election.id.clone(), g.page_stamp(now))),
+    );
     let key = Key {
         election: String::new(),
         resource: Resource::Page(Page::Home),
@@ -311,6 +313,16 @@ pub async fn ecran_page(
     headers: HeaderMap,
 ) -> Response {
     serve(&state, &headers, lang_of(&uri, &q), &id, Page::Ecran)
+}
+
+pub async fn map_page(
+    State(state): State<PublicState>,
+    uri: OriginalUri,
+    Path(id): Path<String>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    serve(&state, &headers, lang_of(&uri, &q), &id, Page::Map)
 }
 
 pub async fn perimeter(

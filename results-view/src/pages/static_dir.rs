@@ -20,7 +20,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::PublicState;
-use super::cache::{HTML, JSON, Key, Rendered, Resource, stamp};
+use super::cache::{HTML, JSON, Key, Rendered, Resource};
 use super::i18n::Lang;
 use super::view::Page;
 use crate::time::now_millis;
@@ -75,7 +75,7 @@ fn election_files(state: &PublicState, id: &str, dir: &Path) -> Vec<(PathBuf, Ar
     };
     let live = topic.read();
     let now = now_millis();
-    let version = stamp(live.seq, live.public_view(now).embargo);
+    let version = live.page_stamp(now);
     let mut out = Vec::new();
     for lang in [Lang::Fr, Lang::En] {
         for page in Page::all_of(&live.election) {
@@ -142,7 +142,7 @@ pub fn spawn(state: PublicState, dir: PathBuf) -> tokio::task::JoinHandle<()> {
             for topic in state.topics.list() {
                 let version = {
                     let live = topic.read();
-                    stamp(live.seq, live.public_view(now).embargo)
+                    live.page_stamp(now)
                 };
                 if seen.get(&topic.id) == Some(&version) {
                     continue;

@@ -35,6 +35,7 @@ pub enum Page {
     Bureau(String),
     Candidate(u32),
     Ecran,
+    Map,
 }
 
 impl Page {
@@ -49,12 +50,13 @@ impl Page {
             Page::Bureau(c) => format!("{p}/elections/{election}/bureaux/{c}"),
             Page::Candidate(n) => format!("{p}/elections/{election}/candidats/{n}"),
             Page::Ecran => format!("{p}/elections/{election}/ecran"),
+            Page::Map => format!("{p}/elections/{election}/carte"),
         }
     }
 
     /// Every page of an election.
     pub fn all_of(e: &Election) -> Vec<Page> {
-        let mut v = vec![Page::Commune, Page::Participation, Page::Ecran];
+        let mut v = vec![Page::Commune, Page::Participation, Page::Map, Page::Ecran];
         v.extend(e.perimeters.iter().map(|p| Page::Perimeter(p.code.clone())));
         v.extend(e.bureaux.iter().map(|b| Page::Bureau(b.code.clone())));
         v.extend(e.candidates.iter().map(|c| Page::Candidate(c.number)));
@@ -274,6 +276,7 @@ fn nav(c: &Ctx<'_>, current: &Page) -> Markup {
     let items = [
         (Page::Commune, c.t.nav_results),
         (Page::Participation, c.t.nav_participation),
+        (Page::Map, c.t.nav_map),
         (Page::Ecran, c.t.nav_screen),
     ];
     html! {
@@ -437,7 +440,7 @@ fn leader<'e>(e: &'e Election, t: &Tally) -> Option<&'e Candidate> {
     t.ranking().first().and_then(|s| e.candidate(s.candidate))
 }
 
-fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
+pub fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
     let x = c.t;
     html! {
         section.bureaux aria-labelledby="h-bureaux" {
@@ -472,7 +475,7 @@ fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
 
 /// Candidate numbers and names (and the state labels of the page's
 /// language) for the live script.
-fn candidates_json(e: &Election) -> Markup {
+pub fn candidates_json(e: &Election) -> Markup {
     let list: Vec<_> = e
         .candidates
         .iter()
@@ -716,6 +719,14 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
                     }
                 }
             }
+            section.map-section aria-labelledby="h-map" {
+                h2 #h-map { (x.nav_map) }
+                @if c.embargo {
+                    (super::map::figure(&c, if is_root { &[] } else { &members }, super::map::Mode::Participation, "map"))
+                } @else {
+                    (super::map::figure(&c, if is_root { &[] } else { &members }, super::map::Mode::Leader, "map"))
+                }
+            }
             @if is_root { (seats_section(&c, false)) }
             @if !children.is_empty() {
                 section.perimeters aria-labelledby="h-perimeters" {
@@ -741,6 +752,34 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
 pub fn commune(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
     let root = live.election.root()?.code.clone();
     perimeter(live, &root, lang, now)
+}
+
+/// The map page: who leads and how many voted in each bureau, with the
+/// table of bureaux as the maps' text alternative.
+pub fn map_page(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
+    use super::map::{Mode, figure as map_figure};
+    let c = Ctx::new(live, lang, now);
+    let e = c.e;
+    let x = c.t;
+    let root = e.root()?;
+    let raw = live.public.perimeters.get(&root.code)?;
+    let members = live.aggregator.members(&root.code).to_vec();
+    Some(election_layout(
+        &c,
+        &Page::Map,
+        &format!("{} — {}", e.label, x.nav_map),
+        html! {
+            (heading(&c, html! { (x.nav_map) " — " strong { (root.name) } " — " (x.poll_of) " " (date_l(&e.date, lang)) }))
+            (banner(x, &root.code, raw))
+            (nav(&c, &Page::Map))
+            @if c.embargo { p.notice.embargo { (x.map_embargo) } }
+            div.map-pair {
+                @if !c.embargo { (map_figure(&c, &[], Mode::Leader, "map-leader")) }
+                (map_figure(&c, &[], Mode::Participation, "map-participation"))
+            }
+            (bureaux_table(&c, &members))
+        },
+    ))
 }
 
 /// A bureau's page.

@@ -21,6 +21,7 @@ pub mod bureaux;
 pub mod elections;
 pub mod entries;
 pub mod idempotency;
+pub mod maps;
 pub mod notify;
 pub mod outage;
 pub mod records;
@@ -87,6 +88,20 @@ pub struct StoredElection {
     pub election: Election,
     pub seq: i64,
     pub bureaux: Vec<StoredBureau>,
+    /// The bureaux' contours, when imported.
+    pub map: Option<election_data::map::BureauMap>,
+}
+
+impl StoredElection {
+    /// The live state this stored election starts from.
+    pub fn into_live(self) -> results_view::LiveElection {
+        let rows = self.bureaux.into_iter().map(|b| (b.code, b.dossier));
+        let mut live = results_view::LiveElection::restore(self.election, self.seq, rows);
+        if self.map.is_some() {
+            live.set_map(self.map);
+        }
+        live
+    }
 }
 
 /// What a committed write was given.
@@ -263,11 +278,13 @@ impl Store {
             return Ok(None);
         };
         let bureaux = bureaux::load(&mut tx, id).await?;
+        let map = maps::get(&mut tx, id).await?;
         tx.commit().await?;
         Ok(Some(StoredElection {
             election,
             seq,
             bureaux,
+            map,
         }))
     }
 
@@ -355,10 +372,12 @@ impl Store {
         let mut out = Vec::new();
         for (election, seq) in elections::all(&mut tx).await? {
             let bureaux = bureaux::load(&mut tx, &election.id).await?;
+            let map = maps::get(&mut tx, &election.id).await?;
             out.push(StoredElection {
                 election,
                 seq,
                 bureaux,
+                map,
             });
         }
         tx.commit().await?;
@@ -429,6 +448,11 @@ mod tests {
                 6,
                 "modules",
                 "82ae9ed18d06f533f1915692ee3be47e56445deabee211054be99f2d70299ecf31e64ced5e11d9010af942195e5bde01",
+            ),
+            (
+                7,
+                "bureau maps",
+                "0247c4ea0b9a04d266f853adad24e61fbd150517401ba7a39beffd02bef08553a79e08573d9854e1e09ab7da3d6ab6fa",
             ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS
