@@ -7,7 +7,9 @@
 // tested against them), and then:
 //  - patches the figures in place: [data-banner=CODE] ("N bureaux sur M" of
 //    a perimeter), [data-tally="p:CODE"|"b:CODE"] regions (their data-f cells
-//    and candidate rows), rows of the bureaux table (tr[data-bureau]);
+//    and candidate rows), rows of the bureaux table (tr[data-bureau]), and
+//    the changed bureau's shape on the maps ([data-map-bureau=CODE]: fill,
+//    class and <title>, shaded as election-data's map module does);
 //  - then re-fetches the page (rendered once per change on the server, so
 //    this is cheap) and swaps the [data-refresh] regions: charts and tables
 //    too rich to patch by hand. The big screen does it at once, other pages
@@ -26,9 +28,9 @@
   var jitter = main.dataset.jitter !== undefined ? parseInt(main.dataset.jitter, 10) : 1500;
   var status = document.querySelector("[data-live-status]");
   var liveText = status ? status.textContent : "";
-  var names = {}, numbers = [];
+  var names = {}, colours = {}, numbers = [];
   try {
-    JSON.parse(document.getElementById("candidates").textContent).forEach(function (c) { names[c.number] = c.name; numbers.push(c.number); });
+    JSON.parse(document.getElementById("candidates").textContent).forEach(function (c) { names[c.number] = c.name; colours[c.number] = c.colour; numbers.push(c.number); });
   } catch (e) { /* no candidates block */ }
 
   // --- The integers held, and the percentages computed from them. ---
@@ -211,6 +213,71 @@
       set(el, "state", STATES[state] || state);
       applyTally(el, t);
     });
+    each('[data-map-bureau="' + code + '"]', function (a) { applyMap(a, t); });
+  }
+
+  // --- The map: election-data's map::leader_shade and participation_level,
+  // from the same integers (results-view's pages/map.rs paints the same). ---
+  var LEAD_POINTS = [5, 10, 20], PARTICIPATION_POINTS = [50, 60, 70, 80], LEAD_TINTS = [45, 65, 85, 100];
+  // map::tint: the colour mixed with white, each channel in integers.
+  function tint(colour, level) {
+    if (!/^#[0-9a-fA-F]{6}$/.test(colour)) return colour;
+    var keep = LEAD_TINTS[Math.min(Math.max(level, 1), 4) - 1], out = "#";
+    for (var i = 1; i < 7; i += 2) {
+      var c = parseInt(colour.substr(i, 2), 16), v = 255 - Math.floor(((255 - c) * keep + 50) / 100);
+      out += (v < 16 ? "0" : "") + v.toString(16);
+    }
+    return out;
+  }
+  var MAP_TEXT = EN
+    ? { leads: "leads", turnout: "turnout", none: "not arrived" }
+    : { leads: "en tête", turnout: "participation", none: "non parvenu" };
+  function leaderShade(t) {
+    var e = t.counts.exprimes;
+    if (!t.arrived || !e) return null;
+    var r = t.scores.slice().sort(function (a, b) { return (b.voix - a.voix) || (a.candidate - b.candidate); });
+    if (!r.length) return null;
+    var lead = (r[0].voix - (r.length > 1 ? r[1].voix : 0)) * 100, level = 1;
+    LEAD_POINTS.forEach(function (p) { if (lead >= p * e) level++; });
+    return { candidate: r[0].candidate, level: level, pct: r[0].pct_exprimes };
+  }
+  function participationLevel(t) {
+    var v, i, r;
+    if (t.arrived > 0 && t.counts.inscrits > 0) {
+      v = t.counts.votants; i = t.counts.inscrits; r = t.rates.participation;
+    } else {
+      var last = null;
+      t.turnout.forEach(function (p) { if (p.inscrits > 0) last = p; });
+      if (!last) return null;
+      v = last.votants; i = last.inscrits; r = last.rate;
+    }
+    var level = 0;
+    PARTICIPATION_POINTS.forEach(function (p) { if (v * 100 >= p * i) level++; });
+    return { level: level, rate: r };
+  }
+  function applyMap(a, t) {
+    var svg = a.closest("svg"), path = a.querySelector("path");
+    if (!svg || !path) return;
+    var fill = "url(#" + svg.dataset.hatch + ")", cls = "na", tail = MAP_TEXT.none;
+    if (svg.dataset.mapMode === "participation") {
+      var p = participationLevel(t);
+      if (p) {
+        fill = (svg.dataset.palette || "").split(",")[Math.min(p.level, 4)];
+        cls = "p" + p.level;
+        tail = MAP_TEXT.turnout + " " + pct(p.rate);
+      }
+    } else {
+      var s = leaderShade(t);
+      if (s) {
+        fill = tint(colours[s.candidate] || "#777777", s.level);
+        cls = "l" + s.level;
+        tail = (names[s.candidate] || "") + " " + MAP_TEXT.leads + ", " + pct(s.pct);
+      }
+    }
+    if (path.getAttribute("fill") !== fill) path.setAttribute("fill", fill);
+    if (path.getAttribute("class") !== cls) path.setAttribute("class", cls);
+    var title = path.querySelector("title"), text = a.dataset.name + " : " + tail;
+    if (title && title.textContent !== text) title.textContent = text;
   }
 
   // Re-fetch the page and swap its [data-refresh] regions.

@@ -123,6 +123,7 @@ async fn home(State(shared): State<Arc<Shared>>) -> Markup {
                     }
                     nav.kiosk-buttons aria-label="Résultats" {
                         a.kiosk-button.primary href={ "/elections/" (e.id) } { "Toute la commune" }
+                        a.kiosk-button href={ "/elections/" (e.id) "/carte" } { "Carte des bureaux" }
                         a.kiosk-button href={ "/elections/" (e.id) "/participation" } { "Participation" }
                         a.kiosk-button href={ "/elections/" (e.id) "/ecran?periode=" (shared.rotation_seconds) } { "Grand écran" }
                     }

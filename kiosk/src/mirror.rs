@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use election_data::map::BureauMap;
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::{BureauRecord, BureauState, Tally};
 use results_view::live::{BureauLive, BureauMeta, LiveElection};
@@ -56,6 +57,10 @@ pub struct Mirror {
     pub perimeters: BTreeMap<String, Tally>,
     /// Milliseconds since the epoch when the last frame was applied.
     pub received_at: i64,
+    /// The bureaux' contours, as the server had them at the last
+    /// connection (None: the pages draw the tile grid).
+    #[serde(default)]
+    pub map: Option<BureauMap>,
 }
 
 use results_view::time::now_millis;
@@ -70,6 +75,7 @@ impl Mirror {
             bureaux: BTreeMap::new(),
             perimeters: BTreeMap::new(),
             received_at: 0,
+            map: None,
         }
     }
 
@@ -187,7 +193,9 @@ impl Mirror {
 
     /// The server's live state for this election, rebuilt from the mirror.
     pub fn to_live(&self) -> LiveElection {
-        LiveElection::restore(self.election.clone(), self.seq.max(0), self.rows())
+        let mut live = LiveElection::restore(self.election.clone(), self.seq.max(0), self.rows());
+        live.set_map(self.map.clone());
+        live
     }
 
     fn file(dir: &Path, id: &str) -> PathBuf {

@@ -1,7 +1,7 @@
 //! Following the server: one task per election, for as long as the kiosk runs.
 //!
-//! Each task fetches the election's definition once, then holds the public
-//! WebSocket open, resuming from the last sequence number it applied. Every
+//! Each task fetches the election's definition once (and its contours at
+//! each connection), then holds the public WebSocket open, resuming from the last sequence number it applied. Every
 //! frame goes to the mirror (saved to disk) and to the kiosk's local hub, so
 //! the screens attached to the kiosk update at once. When the link drops the
 //! screens keep their figures; the task retries with exponential backoff
@@ -86,6 +86,42 @@ async fn fetch_definition(shared: &Shared, id: &str) -> anyhow::Result<election_
     Ok(resp.json().await?)
 }
 
+/// The election's contours: Some(None) when the server has none (404),
+/// None when it could not be asked.
+async fn fetch_contours(
+    shared: &Shared,
+    id: &str,
+) -> Option<Option<election_data::map::BureauMap>> {
+    let url = format!("{}/api/elections/{id}/contours", shared.server);
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .ok()?;
+    let resp = client.get(&url).send().await.ok()?;
+    if resp.status() == reqwest::StatusCode::NOT_FOUND {
+        return Some(None);
+    }
+    resp.error_for_status().ok()?.json().await.ok().map(Some)
+}
+
+/// Brings the mirror's contours up to the server's (a new import since the
+/// last connection), on disk and on the local screens.
+async fn refresh_contours(shared: &Shared, m: &mut Mirror) {
+    let Some(map) = fetch_contours(shared, &m.election.id).await else {
+        return;
+    };
+    if map == m.map {
+        return;
+    }
+    m.map = map;
+    if let Err(e) = m.save(&shared.state_dir) {
+        tracing::error!(election = %m.election.id, error = %e, "cannot save the mirror");
+    }
+    if let Some(topic) = shared.hub.get(&m.election.id) {
+        topic.set_map(m.map.clone());
+    }
+}
+
 /// Pushes the mirror's new state to the local hub after a frame.
 fn to_hub(shared: &Shared, mirror: &Mirror, msg: &Message<'_>) {
     let Some(topic) = shared.hub.get(&mirror.election.id) else {
@@ -148,6 +184,7 @@ pub async fn follow(shared: Arc<Shared>, id: String) {
         match connect_async(&url).await {
             Ok((mut ws, _)) => {
                 shared.set_up(true);
+                refresh_contours(&shared, m).await;
                 backoff = MIN_BACKOFF;
                 tracing::info!(election = %id, since = ?m.since(), "following the server");
                 while let Some(msg) = ws.next().await {

@@ -536,6 +536,14 @@ impl Topic {
         }
     }
 
+    /// Sets (or removes) the bureaux' contours. No frame: the figures did
+    /// not change, and the pages drawn from now on (their cache stamp
+    /// moves with the map's generation) carry the new shapes.
+    pub fn set_map(&self, map: Option<election_data::map::BureauMap>) {
+        let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        st.live.set_map(map);
+    }
+
     /// Sends every public subscriber a fresh snapshot (e.g. when an embargo ends).
     pub fn resnapshot(&self, view: View) {
         let st = self.state.write().unwrap_or_else(|e| e.into_inner());

@@ -38,6 +38,9 @@ pub enum ApiError {
     /// A module's record refused: each problem names its field and rule.
     #[error("record refused")]
     Fields(Vec<module_engine::FieldError>),
+    /// A contours file refused: each problem names its feature and reason.
+    #[error("contours refused")]
+    Contours(Vec<election_data::map::contours::ContourError>),
     #[error("{message}")]
     Conflict {
         message: String,
@@ -145,7 +148,7 @@ impl From<StoreError> for ApiError {
 pub struct ErrorBody {
     /// Stable code: malformed_json, invalid_field, body_too_large,
     /// body_unreadable, unsupported_media_type, unauthorized, not_found,
-    /// conflict, invalid_definition, invalid_pv, invalid_record, confirmation_required,
+    /// conflict, invalid_definition, invalid_pv, invalid_record, invalid_contours, confirmation_required,
     /// internal, forbidden, workflow, no_double_entry,
     /// idempotency_key_reused, throttled, invalid_credentials,
     /// invalid_if_match, invalid_idempotency_key, invalid_source,
@@ -156,6 +159,7 @@ pub struct ErrorBody {
     /// Invalid PV: the blocking `Violation`s (field, rule, severity,
     /// message). Invalid definition: every `DefinitionError` (field, message).
     /// Invalid record (a module's): every field error (field, rule, message).
+    /// Invalid contours: every problem (place: the feature or bureau, reason).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<Object>>)]
     pub violations: Option<serde_json::Value>,
@@ -247,6 +251,23 @@ impl IntoResponse for ApiError {
                         ..ErrorBody::new(
                             "invalid_record",
                             format!("fiche refusée{first} : rien n'a été enregistré"),
+                        )
+                    },
+                )
+            }
+            ApiError::Contours(errors) => {
+                let first = errors.first().map_or(String::new(), |e| format!(" ({e})"));
+                let more = match errors.len() {
+                    0 | 1 => String::new(),
+                    n => format!(" et {} autre(s)", n - 1),
+                };
+                (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorBody {
+                        violations: listed(&errors),
+                        ..ErrorBody::new(
+                            "invalid_contours",
+                            format!("contours refusés{first}{more} : rien n'a été enregistré"),
                         )
                     },
                 )

@@ -14,8 +14,9 @@
 //! recovers it when the connection drops (a PostgreSQL restart, a network
 //! cut): reconnect with backoff, then read from the log, which holds
 //! everything the notifications lost. An election defined on another
-//! instance is loaded when first heard of. SQLite has one instance: no
-//! follower.
+//! instance is loaded when first heard of; contours imported on another
+//! instance are reloaded when heard of (`contours ID`). SQLite has one
+//! instance: no follower.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +24,7 @@ use std::time::Duration;
 use sqlx::postgres::PgListener;
 
 use crate::hub::{Hub, Topic};
-use crate::store::notify::{self, CHANNEL};
+use crate::store::notify::{self, CHANNEL, Heard};
 use crate::store::{Backend, Store, StoreError};
 
 /// Entries read per query while catching up.
@@ -67,11 +68,11 @@ async fn listen(store: &Store, hub: &std::sync::Weak<Hub>) -> Result<(), sqlx::E
     tracing::info!("following the change log");
     // Some(id): a notification; None: the connection was lost (the next
     // read makes it again and listens again).
-    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<Option<String>>();
+    let (heard, mut hearing) = tokio::sync::mpsc::unbounded_channel::<Option<Heard>>();
     let reader = tokio::spawn(async move {
         loop {
             let n = listener.try_recv().await?;
-            let said = n.and_then(|n| notify::parse(n.payload()).map(|(id, _)| id.to_string()));
+            let said = n.and_then(|n| notify::heard(n.payload()));
             if heard.send(said).is_err() {
                 return Ok::<(), sqlx::Error>(());
             }
@@ -97,9 +98,17 @@ async fn listen(store: &Store, hub: &std::sync::Weak<Hub>) -> Result<(), sqlx::E
             return Ok(());
         };
         match what {
-            Some(id) => {
+            Some(Heard::Entries(id)) => {
                 if let Err(e) = catch_up(store, &hub, &id).await {
                     tracing::warn!(election = %id, "catching up: {e}");
+                }
+            }
+            Some(Heard::Contours(id)) => {
+                if let Some(topic) = hub.get(&id) {
+                    match store.contours(&id).await {
+                        Ok(map) => topic.set_map(map),
+                        Err(e) => tracing::warn!(election = %id, "reloading the contours: {e}"),
+                    }
                 }
             }
             // A tick, or a lost connection: everything, from the log.

@@ -27,6 +27,7 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod contours;
 pub mod desk;
 pub mod error;
 pub mod export;

@@ -45,6 +45,8 @@ use crate::{assets, desk, hub, pages};
         api::schemas::Role,
         api::schemas::Tally,
         api::schemas::Snapshot,
+        api::schemas::BureauMap,
+        api::schemas::ContourError,
         crate::write::Accepted,
     )),
     modifiers(&Bearer)
@@ -83,6 +85,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(api::health::health))
         .routes(routes!(api::elections::list_elections))
         .routes(routes!(api::elections::get_election))
+        .routes(routes!(api::contours::get_contours))
         // The desk's view of the results and figures asks for the desk
         // role itself (`?view=desk`, `?source=desk`).
         .routes(routes!(api::elections::results))
@@ -107,6 +110,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .route_layer(requires!(state, Need::Desk));
     let admin = OpenApiRouter::new()
         .routes(routes!(api::elections::create_election))
+        .routes(routes!(api::contours::put_contours))
         .routes(routes!(api::users::create_user, api::users::list_users))
         .routes(routes!(api::users::revoke_all))
         .routes(routes!(api::users::revoke_one))

@@ -91,6 +91,44 @@ described!(
 );
 
 described!(
+    /// The bureaux' contours of an election: each bureau's rings in integer
+    /// map units (x to the east, y to the south, the longer side 1000),
+    /// projected and simplified from the imported GeoJSON.
+    BureauMap,
+    json!({
+        "type": "object",
+        "required": ["width", "height", "shapes"],
+        "properties": {
+            "width": { "type": "integer" },
+            "height": { "type": "integer" },
+            "shapes": {
+                "type": "object",
+                "description": "Bureau code → its rings (outer rings and holes), each a closed list of [x, y].",
+                "additionalProperties": {
+                    "type": "array",
+                    "items": { "type": "array", "items": {
+                        "type": "array", "items": { "type": "integer" }, "minItems": 2, "maxItems": 2
+                    } }
+                }
+            }
+        }
+    })
+);
+
+described!(
+    /// A problem of a contours file: where (the file, a feature, a bureau) and why.
+    ContourError,
+    json!({
+        "type": "object",
+        "required": ["place", "reason"],
+        "properties": {
+            "place": { "type": "string", "examples": ["objet n° 3 (bureau 0003)", "bureau 0007"] },
+            "reason": { "type": "string" }
+        }
+    })
+);
+
+described!(
     /// An account's role.
     Role,
     json!({ "type": "string", "enum": ["admin", "desk", "president", "public"] })

@@ -57,7 +57,7 @@ pub const COMMUNE_KEYS: [&str; 6] = [
 ];
 
 /// One problem of a contours file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, thiserror::Error)]
 #[error("{place} : {reason}")]
 pub struct ContourError {
     /// "fichier", "objet n° 3 (bureau 0003)", "bureau 0007"…

@@ -28,7 +28,10 @@ pub fn contours(election: &Election, seed: u64) -> String {
     let mut unit = move || (rng.next_u64() % 10_000) as f64 / 10_000.0;
     // The commune's outline: a wobbly disc.
     let r0 = side as f64 * 0.47;
-    let (p1, p2) = (unit() * std::f64::consts::TAU, unit() * std::f64::consts::TAU);
+    let (p1, p2) = (
+        unit() * std::f64::consts::TAU,
+        unit() * std::f64::consts::TAU,
+    );
     let centre = side as f64 / 2.0;
     let inside = |x: f64, y: f64| {
         let (dx, dy) = (x - centre, y - centre);

@@ -119,6 +119,35 @@ pub fn leader_shade(t: &Tally) -> Shade {
     }
 }
 
+/// How much of the leader's colour each lead level keeps, in percent (the
+/// rest is white): a tint rather than a transparency, so the shade reads
+/// the same on the light pages and on the big screen's dark background.
+pub const LEAD_TINTS: [u32; 4] = [45, 65, 85, 100];
+
+/// `colour` (`#rrggbb`) tinted for a lead `level` (1 to 4): each channel
+/// `255 - round((255 - c) × tint / 100)`, halves up, in integers (the
+/// pages' script computes the same). A colour that is not `#rrggbb` is
+/// returned as it is.
+pub fn tint(colour: &str, level: u8) -> String {
+    let keep = LEAD_TINTS[usize::from(level.clamp(1, 4) - 1)];
+    let hex = colour
+        .strip_prefix('#')
+        .filter(|h| h.len() == 6 && h.is_ascii());
+    let Some(channels) = hex.and_then(|h| {
+        (0..3)
+            .map(|i| u32::from_str_radix(&h[2 * i..2 * i + 2], 16).ok())
+            .collect::<Option<Vec<u32>>>()
+    }) else {
+        return colour.to_string();
+    };
+    let mut out = String::from("#");
+    for c in channels {
+        let v = 255 - ((255 - c) * keep + 50) / 100;
+        out.push_str(&format!("{v:02x}"));
+    }
+    out
+}
+
 /// The participation class of `t` (0 to 4), from its final counts once
 /// counted, otherwise from its last turnout reading; None when neither.
 pub fn participation_level(t: &Tally) -> Option<u8> {
@@ -175,6 +204,15 @@ mod tests {
             bureaux: 1,
             rate: None,
         }
+    }
+
+    #[test]
+    fn tints_mix_the_colour_with_white() {
+        assert_eq!(tint("#FFD700", 4), "#ffd700");
+        assert_eq!(tint("#000000", 1), "#8c8c8c");
+        assert_eq!(tint("#123f8c", 2), "#6582b4");
+        assert_eq!(tint("#ffffff", 3), "#ffffff");
+        assert_eq!(tint("red", 2), "red");
     }
 
     #[test]

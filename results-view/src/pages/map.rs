@@ -5,11 +5,12 @@
 //! framed to their bounds) or the whole territory. Shapes are the imported
 //! contours ([`election_data::map::BureauMap`]) or, without them, the tile
 //! grid ([`election_data::map::grid`]). Each bureau is a link to its page
-//! with a `<title>`, coloured by the candidate ahead and shaded by the lead,
+//! with a `<title>`, coloured by the candidate ahead and tinted by the lead
+//! ([`tint`]: mixed with white, so it reads the same on a dark screen),
 //! or by participation; bureaux not yet arrived are hatched.
 //!
 //! The shading is election-data's ([`leader_shade`],
-//! [`participation_level`]); `web/live.js` (`mapShade`) computes the same
+//! [`participation_level`]); `web/live.js` (`leaderShade`, `participationLevel`, `applyMap`) computes the same
 //! from the integers of each delta frame and patches the changed bureau's
 //! `fill`, `class` and `<title>` only. The attributes it needs are on the
 //! `<svg>` (`data-map-mode`, `data-hatch`, `data-palette`) and on each
@@ -18,7 +19,7 @@
 use std::fmt::Write;
 
 use election_data::map::grid::{CAPTION, TILE, grid};
-use election_data::map::{Shade, leader_shade, participation_level};
+use election_data::map::{Shade, leader_shade, participation_level, tint};
 use election_data::tally::Tally;
 use maud::{Markup, PreEscaped, html};
 
@@ -72,7 +73,7 @@ fn paint(c: &Ctx<'_>, mode: Mode, t: &Tally, hatch: &str) -> Paint {
                     .find(|s| s.candidate == candidate)
                     .and_then(|s| s.pct_exprimes);
                 Paint {
-                    fill: cand.map_or("#777777".into(), |k| k.colour.clone()),
+                    fill: tint(cand.map_or("#777777", |k| k.colour.as_str()), level),
                     class: format!("l{level}"),
                     title: format!(
                         "{} {}, {}",
@@ -258,7 +259,7 @@ pub fn legend(c: &Ctx<'_>, codes: &[String], mode: Mode, id: &str) -> Markup {
                     p.legend-scale {
                         (x.map_lead_scale) " : "
                         @for (i, l) in x.map_lead_levels.iter().enumerate() {
-                            span class={ "swatch grey l" (i + 1) } aria-hidden="true" {} (l) " "
+                            span.swatch.scale aria-hidden="true" style={ "background:" (tint("#4a5260", u8::try_from(i + 1).unwrap_or(4))) } {} (l) " "
                         }
                     }
                 }

@@ -1,4 +1,4 @@
-//! The JSON API, one file per resource: [`elections`], [`bureaux`],
+//! The JSON API, one file per resource: [`elections`], [`contours`], [`bureaux`],
 //! [`users`] (accounts and logins), [`audit`], [`feed`], [`exports`],
 //! [`print`] and [`health`]. The routes and the role each one needs are
 //! declared in [`crate::router`]; this module holds what the handlers share:
@@ -27,6 +27,7 @@ use serde::Serialize;
 
 pub mod audit;
 pub mod bureaux;
+pub mod contours;
 pub mod elections;
 pub mod exports;
 pub mod feed;

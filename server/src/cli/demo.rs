@@ -69,6 +69,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         duration,
         seed: args.seed,
         election: election_data::fixtures::sample_commune(),
+        contours: Some(election_data::fixtures::SAMPLE_CONTOURS),
         narrate: true,
     };
     // The same commune's municipal election plays alongside, quietly:
@@ -79,6 +80,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         duration,
         seed: args.seed.wrapping_add(1),
         election: election_data::fixtures::sample_municipales(),
+        contours: Some(election_data::fixtures::SAMPLE_CONTOURS),
         narrate: false,
     };
     println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");

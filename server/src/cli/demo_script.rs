@@ -27,6 +27,9 @@ pub struct Script {
     pub seed: u64,
     /// The election to play.
     pub election: Election,
+    /// The bureaux' contours (GeoJSON) to import once the election is
+    /// defined, as the town hall's GIS would.
+    pub contours: Option<&'static str>,
     /// Print the night as it goes.
     pub narrate: bool,
 }
@@ -114,6 +117,29 @@ pub async fn play(script: Script) -> anyhow::Result<Outcome> {
             clock()
         )),
         other => anyhow::bail!("cannot define the demo election: {other} {body}"),
+    }
+    if let Some(geojson) = script.contours {
+        let resp = client
+            .http
+            .put(format!(
+                "{}/api/elections/{}/contours",
+                client.base, election.id
+            ))
+            .bearer_auth(&client.token)
+            .header("content-type", "application/geo+json")
+            .body(geojson)
+            .send()
+            .await
+            .context("importing the contours")?;
+        if !resp.status().is_success() {
+            let status = resp.status();
+            let body = resp.text().await.unwrap_or_default();
+            anyhow::bail!("cannot import the demo contours: {status} {body}");
+        }
+        say(format!(
+            "[{}] Contours des bureaux importés : la carte est en ligne.",
+            clock()
+        ));
     }
 
     let mut rng = SplitMix::new(script.seed);

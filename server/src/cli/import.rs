@@ -1,7 +1,8 @@
-//! `urne import setup` (an election from the commune's CSV or spreadsheet files) and
+//! `urne import setup` (an election from the commune's CSV or spreadsheet files),
 //! `urne import ministry` (a past election with its results, from the
-//! ministry's per-bureau file), straight against the database like
-//! `serve`. Nothing is written unless the whole file is valid; every problem
+//! ministry's per-bureau file) and `urne import contours` (the bureaux'
+//! contours, GeoJSON, through [`crate::contours`]), straight against the
+//! database like `serve`. Nothing is written unless the whole file is valid; every problem
 //! is printed with its line and column. The ministry's results go through
 //! the same write path as the API ([`crate::write::import_published`]).
 
@@ -97,6 +98,21 @@ pub enum ImportCommand {
         /// Keep only the bureaux of this circonscription of the département (`02`).
         #[arg(long)]
         circonscription: Option<String>,
+    },
+    /// Store the bureaux' contours of an election from GeoJSON (the national
+    /// open-data contours of the bureaux de vote, or the commune's own
+    /// file); features of other communes are skipped.
+    Contours {
+        /// The GeoJSON file (a FeatureCollection of polygons, WGS 84).
+        file: PathBuf,
+        /// The election whose bureaux the shapes are.
+        #[arg(long)]
+        election: String,
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+        /// Check the file and print what would be imported; write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -215,8 +231,67 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
                 results.pvs.len()
             );
         }
+        ImportCommand::Contours {
+            file,
+            election,
+            database_url,
+            dry_run,
+        } => import_contours(&file, &election, &database_url, dry_run).await?,
     }
     Ok(())
+}
+
+async fn import_contours(
+    file: &Path,
+    election_id: &str,
+    database_url: &str,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let bytes = read(file)?;
+    let store = Store::connect(database_url).await?;
+    let Some(stored) = store.load_election(election_id).await? else {
+        anyhow::bail!("--election : aucune élection « {election_id} » dans la base");
+    };
+    let election = stored.election;
+    let refused = |errors: Vec<election_data::map::contours::ContourError>| {
+        for e in &errors {
+            eprintln!("{}: {e}", file.display());
+        }
+        anyhow!(
+            "{} : {} erreur{} ; rien n'a été importé",
+            file.display(),
+            errors.len(),
+            if errors.len() > 1 { "s" } else { "" }
+        )
+    };
+    if dry_run {
+        let imported = election_data::map::contours::read(&bytes, &election).map_err(refused)?;
+        println!(
+            "{} : {} bureaux, {} objets ({} d'autres communes ignorés), {} points gardés sur {}",
+            election.id,
+            imported.map.shapes.len(),
+            imported.features,
+            imported.skipped,
+            imported.points_kept,
+            imported.points_read
+        );
+        println!("vérification seule : rien n'a été enregistré");
+        return Ok(());
+    }
+    match crate::contours::import(&store, &election, &bytes, "cli-import").await {
+        Ok((_, s)) => {
+            println!(
+                "{} : contours de {} bureaux enregistrés ({} objets, {} d'autres communes ignorés, {} points gardés sur {})",
+                election.id, s.bureaux, s.features, s.skipped, s.points_kept, s.points_read
+            );
+            if store.backend() == crate::store::Backend::Sqlite {
+                println!("un serveur déjà lancé sur cette base les montre après son redémarrage");
+            }
+            Ok(())
+        }
+        Err(crate::contours::ImportError::Invalid(errors)) => Err(refused(errors)),
+        Err(crate::contours::ImportError::Store(e)) => Err(e.into()),
+    }
 }
 
 /// Reads a ministry file: a text file is streamed (bounded memory, only

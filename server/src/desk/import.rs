@@ -71,7 +71,68 @@ fn text_input(name: &str, label: &str, value: &str, hint: &str) -> Markup {
     }
 }
 
-fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
+/// The contours form: the elections to choose from, and the outcome of
+/// the last upload.
+#[derive(Debug, Default)]
+struct ContoursForm {
+    elections: Vec<(String, String)>,
+    chosen: String,
+    problems: Vec<String>,
+    done: Option<(String, String)>,
+}
+
+impl ContoursForm {
+    fn of(state: &AppState) -> ContoursForm {
+        ContoursForm {
+            elections: state
+                .hub
+                .list()
+                .iter()
+                .map(|t| {
+                    let live = t.read();
+                    (live.election.id.clone(), live.election.label.clone())
+                })
+                .collect(),
+            ..ContoursForm::default()
+        }
+    }
+}
+
+fn contours_section(p: &Principal, c: &ContoursForm) -> Markup {
+    html! {
+        h2 #contours { "Contours des bureaux (carte)" }
+        p { "Un fichier GeoJSON des contours des bureaux de vote : le fichier national en données ouvertes "
+            "(les bureaux des autres communes sont ignorés) ou celui de la commune, en WGS 84, avec le code INSEE "
+            "de la commune et le code du bureau dans les propriétés de chaque objet. Chaque bureau de l'élection "
+            "doit avoir un contour valide ; sans contours, la carte est un plan schématique." }
+        @if let Some((id, text)) = &c.done {
+            p.form-ok role="status" { (text) " " a href={ "/elections/" (id) "/carte" } { "Voir la carte" } }
+        }
+        @if !c.problems.is_empty() {
+            div.form-error role="alert" {
+                p { strong { "Rien n'a été importé." } " Corrigez le fichier puis envoyez-le de nouveau :" }
+                ul { @for l in &c.problems { li { (l) } } }
+            }
+        }
+        form method="post" action="/desk/import/contours" enctype="multipart/form-data" {
+            input type="hidden" name="csrf" value=(super::ui::csrf_of(p));
+            p {
+                label for="contours-election" { "Élection" }
+                br;
+                select id="contours-election" name="election" {
+                    @for (id, label) in &c.elections {
+                        option value=(id) selected[*id == c.chosen] { (label) " (" (id) ")" }
+                    }
+                }
+            }
+            p { label for="contours-file" { "Fichier GeoJSON (40 Mo au plus)" } br;
+                input id="contours-file" name="file" type="file" accept=".geojson,.json,application/geo+json,application/json"; }
+            p { button type="submit" { "Vérifier et importer les contours" } }
+        }
+    }
+}
+
+fn page(p: &Principal, f: &Fields, problems: &[Problems], c: &ContoursForm) -> Markup {
     let kind = if f.kind.is_empty() {
         "municipales"
     } else {
@@ -143,13 +204,14 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems]) -> Markup {
                 }
                 p { button type="submit" { "Vérifier et importer" } }
             }
+            (contours_section(p, c))
         },
     )
 }
 
 /// `GET /desk/import`.
-pub async fn form(Extension(p): Extension<Principal>) -> Response {
-    page(&p, &Fields::default(), &[]).into_response()
+pub async fn form(State(state): State<AppState>, Extension(p): Extension<Principal>) -> Response {
+    page(&p, &Fields::default(), &[], &ContoursForm::of(&state)).into_response()
 }
 
 fn problems_of(what: &str, errors: FormatErrors) -> Problems {
@@ -338,7 +400,12 @@ pub async fn submit(
                 what: "Envoi".to_string(),
                 lines: vec![m],
             };
-            return (StatusCode::BAD_REQUEST, page(&p, &Fields::default(), &[pb])).into_response();
+            let c = ContoursForm::of(&state);
+            return (
+                StatusCode::BAD_REQUEST,
+                page(&p, &Fields::default(), &[pb], &c),
+            )
+                .into_response();
         }
     };
     if let Err(e) = p.check_csrf(Some(&upload.fields.csrf)) {
@@ -349,7 +416,7 @@ pub async fn submit(
         Err(problems) => {
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,
-                page(&p, &upload.fields, &problems),
+                page(&p, &upload.fields, &problems, &ContoursForm::of(&state)),
             )
                 .into_response();
         }
@@ -361,4 +428,99 @@ pub async fn submit(
     crate::state::watch_embargo(state.hub.insert(LiveElection::new(election)));
     tracing::info!(election = %id, by = %p.name, "election imported from the desk form");
     Redirect::to(&format!("/desk/elections/{id}")).into_response()
+}
+
+/// `POST /desk/import/contours`: an election and its GeoJSON file.
+pub async fn contours_submit(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    mut multipart: Multipart,
+) -> Response {
+    let mut c = ContoursForm::of(&state);
+    let (mut csrf, mut file) = (String::new(), None::<Vec<u8>>);
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                c.problems.push(upload_problem(&e));
+                return (
+                    StatusCode::BAD_REQUEST,
+                    page(&p, &Fields::default(), &[], &c),
+                )
+                    .into_response();
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                c.problems.push(upload_problem(&e));
+                return (
+                    StatusCode::BAD_REQUEST,
+                    page(&p, &Fields::default(), &[], &c),
+                )
+                    .into_response();
+            }
+        };
+        match name.as_str() {
+            "csrf" => csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "election" => c.chosen = String::from_utf8_lossy(&bytes).trim().to_string(),
+            "file" => file = (!bytes.is_empty()).then(|| bytes.to_vec()),
+            _ => {}
+        }
+    }
+    if let Err(e) = p.check_csrf(Some(&csrf)) {
+        return super::ui::error_page(&p, &e);
+    }
+    let topic = state.hub.get(&c.chosen);
+    let (Some(topic), Some(bytes)) = (topic, file) else {
+        if state.hub.get(&c.chosen).is_none() {
+            c.problems
+                .push(format!("élection : « {} » inconnue", c.chosen));
+        } else {
+            c.problems
+                .push("fichier : choisissez le fichier GeoJSON des contours".into());
+        }
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            page(&p, &Fields::default(), &[], &c),
+        )
+            .into_response();
+    };
+    let election = topic.read().election.clone();
+    match crate::contours::import(&state.store, &election, &bytes, &p.name).await {
+        Ok((map, s)) => {
+            topic.set_map(Some(map));
+            c.done = Some((
+                election.id.clone(),
+                format!(
+                    "Contours de {} bureaux enregistrés ({} objets lus, {} d'autres communes ignorés ; {} points gardés sur {}).",
+                    s.bureaux, s.features, s.skipped, s.points_kept, s.points_read
+                ),
+            ));
+            page(&p, &Fields::default(), &[], &c).into_response()
+        }
+        Err(crate::contours::ImportError::Invalid(errors)) => {
+            c.problems = errors.iter().map(ToString::to_string).collect();
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page(&p, &Fields::default(), &[], &c),
+            )
+                .into_response()
+        }
+        Err(crate::contours::ImportError::Store(e)) => ApiError::from(e).into_response(),
+    }
+}
+
+/// An upload that could not be read: too large, or cut off.
+fn upload_problem(e: &axum::extract::multipart::MultipartError) -> String {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        format!(
+            "fichier : plus de {} Mo, au-delà de ce que ce formulaire accepte ; importez l'extrait de la commune",
+            crate::contours::BODY_LIMIT / (1024 * 1024)
+        )
+    } else {
+        format!("envoi illisible : {e}")
+    }
 }

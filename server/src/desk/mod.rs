@@ -101,6 +101,12 @@ pub fn routes(state: &AppState) -> Router<AppState> {
                 .post(import::submit)
                 .layer(axum::extract::DefaultBodyLimit::max(import::BODY_LIMIT)),
         )
+        .route(
+            "/desk/import/contours",
+            post(import::contours_submit).layer(axum::extract::DefaultBodyLimit::max(
+                crate::contours::BODY_LIMIT,
+            )),
+        )
         .route("/desk/users", get(users::users))
         .route("/desk/users/{name}/{action}", post(users::user_action))
         .route(

@@ -350,6 +350,30 @@ impl Store {
         Ok(())
     }
 
+    /// Stores an election's contours (checked by the caller), audited, and
+    /// tells the other instances.
+    pub async fn put_contours(
+        &self,
+        election_id: &str,
+        map: &election_data::map::BureauMap,
+        features: usize,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let (_guard, mut tx) = self.begin_write().await?;
+        maps::put(&mut tx, election_id, map, features, actor).await?;
+        notify::send_contours(&mut tx, self.backend, election_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An election's contours, if imported.
+    pub async fn contours(
+        &self,
+        election_id: &str,
+    ) -> Result<Option<election_data::map::BureauMap>, StoreError> {
+        maps::get(&mut *self.pool.acquire().await?, election_id).await
+    }
+
     /// Every election with its bureaux' current rows, to rebuild the live state.
     ///
     /// On PostgreSQL the load first waits for the writers still committing:
