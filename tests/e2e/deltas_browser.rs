@@ -1,7 +1,8 @@
-//! Delta frames in a real browser: an open commune page and an open big
-//! screen follow 50 changes with nothing but the deltas (the page's own
+//! Delta frames in a real browser: an open commune page, an open big
+//! screen and an open map page follow 50 changes with nothing but the deltas (the page's own
 //! re-fetch is switched off), and every figure they show is then the same
-//! text as on a fresh load of the same page. The script's integers and its
+//! text as on a fresh load of the same page, and every bureau of their maps
+//! the same colour, shade and title. The script's integers and its
 //! percentages are also compared with the server's: every tally it holds
 //! equals the server's snapshot, and its half-up rounding equals
 //! `election_data::Percent` on edge cases.
@@ -34,6 +35,14 @@ document.querySelectorAll('main [data-f]').forEach(function (el) {
   out.push(key.join(' ') + ' ' + el.dataset.f + ': ' + el.textContent.trim());
 });
 return out;
+"#;
+
+/// Every bureau of every map on the page: its fill, class and title.
+const MAP: &str = r#"
+return Array.prototype.map.call(document.querySelectorAll('svg.map [data-map-bureau]'), function (a) {
+  var p = a.querySelector('path'), t = p.querySelector('title');
+  return a.dataset.mapBureau + ' ' + p.getAttribute('fill') + ' ' + p.getAttribute('class') + ' ' + (t ? t.textContent : '');
+});
 "#;
 
 /// Opens `path` and cuts the page's re-fetch off: from now on only the
@@ -137,7 +146,11 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
         .await
         .expect("sqlite");
     let id = app.define_sample().await;
-    let pages = [format!("/elections/{id}"), format!("/elections/{id}/ecran")];
+    let pages = [
+        format!("/elections/{id}"),
+        format!("/elections/{id}/ecran"),
+        format!("/elections/{id}/carte"),
+    ];
 
     // A first bureau, so that every section of the pages is there (the big
     // screen shows the scores once there are some).
@@ -149,6 +162,9 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
     let second = b.new_tab().await;
     b.switch_to(second.clone()).await;
     open_live(&b, &app, &pages[1]).await;
+    let third = b.new_tab().await;
+    b.switch_to(third.clone()).await;
+    open_live(&b, &app, &pages[2]).await;
 
     // The script's rounding is the server's.
     let cases: Vec<(u64, u64)> = vec![
@@ -183,7 +199,7 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
     assert_eq!(s, 200);
     let seq = snapshot["seq"].as_i64().expect("seq");
 
-    for (tab, path) in [(first, &pages[0]), (second, &pages[1])] {
+    for (tab, path) in [(first, &pages[0]), (second, &pages[1]), (third, &pages[2])] {
         b.switch_to(tab).await;
         wait_seq(&b, seq).await;
         let frames = b.execute("return window.urneLive.frames;", vec![]).await;
@@ -194,6 +210,11 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
         eprintln!("{path}: {frames}");
         held_is_the_servers(&b, &snapshot).await;
         let live = b.execute(FIGURES, vec![]).await;
+        let live_map = b.execute(MAP, vec![]).await;
+        assert!(
+            live_map.as_array().is_some_and(|a| a.len() >= 34),
+            "{path}: {live_map}"
+        );
         assert!(
             live.as_array().is_some_and(|a| a.len() > 20),
             "{path}: {live}"
@@ -201,6 +222,8 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
         // The same page, loaded fresh.
         b.goto(&format!("{}{path}", app.base)).await;
         let fresh = b.execute(FIGURES, vec![]).await;
+        // The map's shapes, patched by the deltas, as a fresh load draws them.
+        assert_eq!(live_map, b.execute(MAP, vec![]).await, "{path}: the map");
         let (live, fresh) = (
             live.as_array().expect("list"),
             fresh.as_array().expect("list"),

@@ -2,6 +2,8 @@
 //!
 //! - [`view`] and [`ecran`] render every page as a pure function of an
 //!   election's live state (no axum type, no IO), so the kiosk can reuse them.
+//! - [`map`] draws the map of the night (contours or tile grid, SVG) that
+//!   the commune, area and map pages and the big screen show.
 //! - [`cache`] keeps each page rendered once per change and serves it from
 //!   memory with `ETag` / `Last-Modified`; reads never touch the database.
 //! - [`feed`] builds the documented JSON for media (`docs/feed.md`); its
