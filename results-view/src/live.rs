@@ -63,6 +63,13 @@ pub struct LiveElection {
     pub map_generation: u64,
 }
 
+/// The version of an election's public state: its sequence number and
+/// whether the embargo is on (the page cache's key version, with the map's
+/// generation for the pages: [`LiveElection::page_stamp`]).
+pub fn stamp(seq: i64, embargo: bool) -> u64 {
+    (u64::try_from(seq).unwrap_or(0) << 1) | u64::from(embargo)
+}
+
 impl LiveElection {
     pub fn new(election: Election) -> LiveElection {
         let aggregator = Aggregator::new(&election);
@@ -110,8 +117,7 @@ impl LiveElection {
     /// The version of what the public pages show: the sequence number, the
     /// embargo and the map's generation (the page cache's stamp).
     pub fn page_stamp(&self, now_millis: i64) -> u64 {
-        crate::pages::cache::stamp(self.seq, self.embargoed(now_millis))
-            ^ (self.map_generation << 48)
+        stamp(self.seq, self.embargoed(now_millis)) ^ (self.map_generation << 48)
     }
 
     pub fn bureau(&self, code: &str) -> BureauLive {

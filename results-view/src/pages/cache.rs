@@ -51,11 +51,9 @@ pub struct Key {
     pub lang: Lang,
 }
 
-/// The version of an election's public state: its sequence number and
-/// whether the embargo is on.
-pub fn stamp(seq: i64, embargo: bool) -> u64 {
-    (u64::try_from(seq).unwrap_or(0) << 1) | u64::from(embargo)
-}
+/// The version of an election's public state (its sequence number and
+/// whether the embargo is on), defined with the state it versions.
+pub use crate::live::stamp;
 
 /// The version of several elections at once (the home page).
 pub fn combined_stamp(parts: impl IntoIterator<Item = (String, u64)>) -> u64 {

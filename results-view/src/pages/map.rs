@@ -23,7 +23,7 @@ use election_data::map::{Shade, leader_shade, participation_level, tint};
 use election_data::tally::Tally;
 use maud::{Markup, PreEscaped, html};
 
-use super::view::{Ctx, Page};
+use super::ctx::{Ctx, Page};
 
 /// What the colours say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,6 +19,7 @@
 //! update live with it (`web/live.js`, `web/ecran.js`).
 
 pub mod cache;
+pub mod ctx;
 pub mod ecran;
 pub mod feed;
 pub mod format;
