@@ -4,11 +4,13 @@
 //! A module declares its entities ([`schema`]); from that declaration the
 //! engine reads and checks records from forms and JSON ([`value`],
 //! [`validate`]), writes the SQL of their tables and queries on both
-//! databases ([`sql`]) and lays out exports ([`export`]). The server wires
+//! databases ([`sql`]), lays out exports ([`export`]) and checks attached
+//! files by their content ([`attachment`]). The server wires
 //! the IO around it (repositories on the caller's transaction, the audit
 //! log, the desk's screens, the API). Like `election-data`, this crate is
 //! pure: no IO, no async.
 
+pub mod attachment;
 pub mod export;
 pub mod import;
 pub mod schema;
@@ -16,6 +18,7 @@ pub mod sql;
 pub mod validate;
 pub mod value;
 
+pub use attachment::Attachments;
 pub use schema::{Action, Entity, Field, Kind, Letter, Module, Right, Rights, SavedQuery, States};
 pub use validate::{FieldError, Record};
 pub use value::Value;

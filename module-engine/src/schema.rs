@@ -124,6 +124,8 @@ pub struct Entity {
     pub rules: Vec<(&'static str, Rule)>,
     pub rights: Rights,
     pub states: Option<States>,
+    /// Files its records may carry (None: no attachments).
+    pub attachments: Option<crate::attachment::Attachments>,
 }
 
 /// A typed field: a column, a form input, a JSON member.
@@ -447,7 +449,15 @@ impl Entity {
             rules: Vec::new(),
             rights: Rights::desk(),
             states: None,
+            attachments: None,
         }
+    }
+
+    /// Lets its records carry files (checked by content, downloaded by
+    /// the roles named).
+    pub fn attachments(mut self, a: crate::attachment::Attachments) -> Entity {
+        self.attachments = Some(a);
+        self
     }
 
     pub fn field(mut self, f: Field) -> Entity {

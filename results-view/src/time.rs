@@ -92,6 +92,14 @@ pub fn local_hhmm(millis: i64) -> String {
         .to_string()
 }
 
+/// `JJ/MM/AAAA HH:MM` of an instant in Paris time (the desk's screens).
+pub fn paris_datetime(millis: i64) -> String {
+    timestamp(millis)
+        .to_zoned(paris())
+        .strftime("%d/%m/%Y %H:%M")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! they were skipped and how to enable them.
 
 mod api;
+mod attachments;
 mod backup;
 mod browser;
 mod cluster;

@@ -53,7 +53,12 @@ pub fn library() -> Module {
                 .columns(&["titre", "isbn", "pages"])
                 .sort("titre", false)
                 .search(&["titre", "isbn"])
-                .unique(&["isbn"], "un autre livre a cet ISBN"),
+                .unique(&["isbn"], "un autre livre a cet ISBN")
+                .attachments(module_engine::Attachments {
+                    max_bytes: 4096,
+                    types: vec!["application/pdf", "image/png", "text/plain"],
+                    download: vec!["admin"],
+                }),
             Entity::new("pret", "Prêts", "un prêt")
                 .field(Field::reference("livre", "Livre", "livre").required())
                 .field(Field::email("courriel", "Courriel de l'emprunteur"))
@@ -106,7 +111,7 @@ pub fn library() -> Module {
     }
 }
 
-async fn app_with_library(backend: Backend, test: &str) -> Option<TestApp> {
+pub(crate) async fn app_with_library(backend: Backend, test: &str) -> Option<TestApp> {
     let db = fresh_database(backend, test).await?;
     let config = Config {
         body_limit: 256 * 1024,
@@ -119,7 +124,7 @@ async fn app_with_library(backend: Backend, test: &str) -> Option<TestApp> {
     Some(app)
 }
 
-async fn enable(app: &TestApp) {
+pub(crate) async fn enable(app: &TestApp) {
     let (_g, mut tx) = app.store.begin_write().await.expect("tx");
     records::set_enabled(&mut tx, app.store.backend(), &library(), true, "test")
         .await
@@ -127,7 +132,7 @@ async fn enable(app: &TestApp) {
     tx.commit().await.expect("commit");
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,

@@ -42,6 +42,11 @@ pub fn routes() -> Router<AppState> {
             "/m/{module}/{entity}/{record_id}/actions/{action}",
             post(act),
         )
+        .merge(
+            super::files::routes().layer(axum::extract::DefaultBodyLimit::max(
+                super::files::BODY_LIMIT,
+            )),
+        )
 }
 
 /// A query string as pairs (a malformed one is refused, naming it).
@@ -619,6 +624,30 @@ pub fn document(catalog: &Catalog, doc: &mut Json) {
                         "responses": put_resp},
                 "delete": {"tags": [tag], "summary": format!("{} : supprimer", e.singular), "parameters": [id_param, if_match], "responses": del_resp},
             }));
+            if let Some(a) = &e.attachments {
+                let file_param = json!({"name": "file_id", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 1}});
+                let mut files_resp = errors(&["401", "403", "404"]);
+                files_resp.insert("200".into(), json!({"description": "les pièces jointes : id, file_name, media_type, size, sha256, uploaded_at, uploaded_by",
+                    "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}}}));
+                let mut add_resp = errors(&["400", "401", "403", "404", "413", "422"]);
+                add_resp.insert("201".into(), ok("la pièce jointe enregistrée"));
+                paths.insert(format!("{base}/{{record_id}}/files"), json!({
+                    "get": {"tags": [tag], "summary": format!("{} : pièces jointes", e.singular), "parameters": [id_param], "responses": files_resp},
+                    "post": {"tags": [tag], "summary": format!("{} : joindre un fichier ({} octets au plus, type lu dans le contenu : {})", e.singular, a.max_bytes, a.types.join(", ")),
+                             "parameters": [id_param, {"name": "nom", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1, "maxLength": 255}}],
+                             "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+                             "responses": add_resp},
+                }));
+                let mut get_resp = errors(&["401", "403", "404"]);
+                get_resp.insert("200".into(), json!({"description": "le fichier (son SHA-256 dans X-Content-SHA256)",
+                    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}));
+                let mut rm_resp = errors(&["400", "401", "403", "404"]);
+                rm_resp.insert("204".into(), json!({"description": "supprimée"}));
+                paths.insert(format!("{base}/{{record_id}}/files/{{file_id}}"), json!({
+                    "get": {"tags": [tag], "summary": format!("{} : télécharger une pièce jointe", e.singular), "parameters": [id_param, file_param], "responses": get_resp},
+                    "delete": {"tags": [tag], "summary": format!("{} : retirer une pièce jointe", e.singular), "parameters": [id_param, file_param], "responses": rm_resp},
+                }));
+            }
         }
     }
 }

@@ -58,6 +58,20 @@ pub fn routes() -> Router<AppState> {
             "/desk/m/{module}/{entity}/{id}/action/{action}",
             axum::routing::post(action),
         )
+        .route(
+            "/desk/m/{module}/{entity}/{id}/files",
+            axum::routing::post(file_add).layer(axum::extract::DefaultBodyLimit::max(
+                super::files::BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/desk/m/{module}/{entity}/{id}/files/{file_id}",
+            get(file_get),
+        )
+        .route(
+            "/desk/m/{module}/{entity}/{id}/files/{file_id}/delete",
+            axum::routing::post(file_delete),
+        )
 }
 
 fn base(t: Target<'_>) -> String {
@@ -762,6 +776,15 @@ async fn detail(
             .as_ref()
             .and_then(|s| Some((s, r.values[e.field_index(s.field)?].as_text()?.to_string())));
         let name = title(e, &r.values);
+        let attached = match &e.attachments {
+            Some(a) => {
+                let mut conn = state.store.acquire().await?;
+                let list = crate::store::files::list(&mut conn, t.module, e, r.id).await?;
+                Some((a, list))
+            }
+            None => None,
+        };
+        let joined = raw.as_deref().is_some_and(|q| q.contains("joint=1"));
         let mut related = Vec::new();
         for other in &t.module.entities {
             if !other.rights.allows(Right::Read, role) {
@@ -817,6 +840,53 @@ async fn detail(
             p {
                 @if e.rights.allows(Right::Update, role) { a.button href={ (base(t)) "/" (r.id) "/edit" } { "Modifier" } " " }
                 @if e.rights.allows(Right::Delete, role) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { "Supprimer" } }
+            }
+            @if let Some((a, list)) = &attached {
+                section.mfiles {
+                    h2 { "Pièces jointes" }
+                    @if joined { p.form-ok role="status" { "Fichier joint." } }
+                    @if list.is_empty() { p.muted { "Aucune pièce jointe." } }
+                    @else {
+                        table.list {
+                            thead { tr { th { "Fichier" } th { "Type" } th.num { "Taille" } th { "SHA-256" } th { "Joint par" } th {} } }
+                            tbody {
+                                @for f in list {
+                                    tr {
+                                        td {
+                                            @if super::files::may_download(&p, a) {
+                                                a href={ (base(t)) "/" (r.id) "/files/" (f.id) } { (f.file_name) }
+                                            } @else { (f.file_name) }
+                                        }
+                                        td { (f.media_type) }
+                                        td.num { (f.size) " o" }
+                                        td { code title=(f.sha256) { (f.sha256.get(..12).unwrap_or(&f.sha256)) "…" } }
+                                        td { (f.uploaded_by) " — " (results_view::time::paris_datetime(f.uploaded_at)) }
+                                        td {
+                                            @if e.rights.allows(Right::Update, role) {
+                                                form.inline method="post" action={ (base(t)) "/" (r.id) "/files/" (f.id) "/delete" } {
+                                                    input type="hidden" name="csrf" value=(csrf_of(&p));
+                                                    button.link type="submit" { "Retirer" }
+                                                }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if e.rights.allows(Right::Update, role) {
+                        form method="post" action={ (base(t)) "/" (r.id) "/files" } enctype="multipart/form-data" {
+                            input type="hidden" name="csrf" value=(csrf_of(&p));
+                            p {
+                                label for="fichier" { "Joindre un fichier (" (a.max_bytes / 1024) " Ko au plus ; son type est lu dans son contenu)" }
+                                br;
+                                input #fichier type="file" name="file";
+                                " "
+                                button type="submit" { "Joindre" }
+                            }
+                        }
+                    }
+                }
             }
             @if !related.is_empty() {
                 h2 { "Fiches liées" }
@@ -1197,6 +1267,80 @@ async fn import_submit(
             }
             Err(super::import::ImportError::Store(s)) => Err(s.into()),
         }
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// `POST …/{id}/files`: one file from the record's screen.
+async fn file_add(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id)): Path<(String, String, String)>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Update).await?;
+        let id = parse_id(&id)?;
+        let mut multipart = multipart;
+        let (mut csrf, mut file) = (String::new(), None);
+        loop {
+            let field = match multipart.next_field().await {
+                Ok(Some(f)) => f,
+                Ok(None) => break,
+                Err(e) => {
+                    return Err(ApiError::bad_request(
+                        "body_unreadable",
+                        format!("envoi illisible : {e}"),
+                    ));
+                }
+            };
+            let name = field.name().unwrap_or_default().to_string();
+            let file_name = field.file_name().unwrap_or_default().to_string();
+            let bytes = field.bytes().await.map_err(|e| {
+                ApiError::bad_request("body_unreadable", format!("envoi illisible : {e}"))
+            })?;
+            match name.as_str() {
+                "csrf" => csrf = String::from_utf8_lossy(&bytes).trim().to_string(),
+                "file" => file = Some((file_name, bytes)),
+                _ => {}
+            }
+        }
+        p.check_csrf(Some(&csrf))?;
+        let (file_name, bytes) = file.unwrap_or_default();
+        super::files::upload(&state, &p, t, id, &file_name, &bytes).await?;
+        Ok::<_, ApiError>(Redirect::to(&format!("{}/{id}?joint=1", base(t))).into_response())
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// `GET …/{id}/files/{file_id}`: the bytes, for the roles that may download.
+async fn file_get(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id, file_id)): Path<(String, String, String, String)>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Read).await?;
+        super::files::download(&state, &p, t, parse_id(&id)?, parse_id(&file_id)?).await
+    };
+    run.await.unwrap_or_else(|e| fail(&p, e))
+}
+
+/// `POST …/{id}/files/{file_id}/delete`.
+async fn file_delete(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Path((module, entity, id, file_id)): Path<(String, String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let run = async {
+        let t = open(&state, &p, &module, &entity, Right::Update).await?;
+        checked_form(&p, &pairs)?;
+        let (id, file_id) = (parse_id(&id)?, parse_id(&file_id)?);
+        let (_guard, mut tx) = state.store.begin_write().await?;
+        crate::store::files::delete(&mut tx, t.module, t.entity, id, file_id, &p.name).await?;
+        tx.commit().await.map_err(crate::store::StoreError::from)?;
+        Ok::<_, ApiError>(Redirect::to(&format!("{}/{id}", base(t))).into_response())
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }

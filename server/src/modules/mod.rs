@@ -16,6 +16,7 @@ pub mod api;
 pub mod boards;
 pub mod desk;
 pub mod elec;
+pub mod files;
 pub mod import;
 pub mod scrutin;
 pub mod search;

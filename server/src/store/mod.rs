@@ -20,6 +20,7 @@ pub mod audit;
 pub mod bureaux;
 pub mod elections;
 pub mod entries;
+pub mod files;
 pub mod idempotency;
 pub mod maps;
 pub mod notify;

@@ -177,6 +177,7 @@ pub async fn prepare(
             s
         };
         statements.extend(sql::search_indexes(m, e, dialect(backend)));
+        statements.extend(sql::files_table(m, e, dialect(backend)));
         for s in statements {
             sqlx::query(&s).execute(&mut *conn).await?;
         }
@@ -595,6 +596,7 @@ pub async fn delete(
             current: old.version,
         });
     }
+    super::files::delete_all(conn, m, e, id).await?;
     let action = format!("module.{}.{}.delete", m.name, e.name);
     audit(conn, actor, action, e, Some((id, &old.values)), None).await?;
     Ok(())
