@@ -306,6 +306,7 @@ pub fn module() -> Module {
         entities: vec![electeur(), voie(), decoupage(), procuration(), mouvement()],
         queries: queries(),
         letters: letters(),
+        roles: Vec::new(),
     }
 }
 

@@ -236,6 +236,7 @@ pub fn module() -> Module {
         ],
         queries: queries(),
         letters: letters(),
+        roles: Vec::new(),
     }
 }
 

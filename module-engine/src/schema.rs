@@ -33,7 +33,22 @@ pub struct Module {
     pub queries: Vec<SavedQuery>,
     /// Mail-merge letters: one page per record of a list.
     pub letters: Vec<Letter>,
+    /// The module's own roles (openCourrier's agent du courrier), granted
+    /// to accounts for this module only, on top of their account's role.
+    pub roles: Vec<ModuleRole>,
 }
+
+/// A role of a module's own, which its rights may name beside the
+/// accounts' roles ([`ACCOUNT_ROLES`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleRole {
+    /// Code named by rights, actions, queries and letters (`[a-z][a-z0-9_]*`).
+    pub code: &'static str,
+    pub label: &'static str,
+}
+
+/// The roles of the server's accounts, which every module may name.
+pub const ACCOUNT_ROLES: [&str; 4] = ["admin", "desk", "president", "public"];
 
 /// A mail-merge letter (openMairie's « lettres types »): a heading and a
 /// body whose `{field}` placeholders are filled from each record of an
@@ -278,6 +293,11 @@ impl Rights {
             update: both.clone(),
             delete: both,
         }
+    }
+
+    /// Whether any of `roles` (an account's role and its module roles) has `right`.
+    pub fn allows_any(&self, right: Right, roles: &[&str]) -> bool {
+        roles.iter().any(|r| self.allows(right, r))
     }
 
     pub fn allows(&self, right: Right, role: &str) -> bool {
@@ -630,6 +650,56 @@ impl Module {
                     }
                     _ => say(format!("{at}: state field {} is not an enum", s.field)),
                 }
+            }
+        }
+        for (i, r) in self.roles.iter().enumerate() {
+            if !is_identifier(r.code) || ACCOUNT_ROLES.contains(&r.code) {
+                say(format!(
+                    "role {:?}: not an identifier, or an account's role",
+                    r.code
+                ));
+            }
+            if self.roles[..i].iter().any(|o| o.code == r.code) {
+                say(format!("role {}: declared twice", r.code));
+            }
+        }
+        let known_role =
+            |r: &&str| ACCOUNT_ROLES.contains(r) || self.roles.iter().any(|m| m.code == *r);
+        let mut named_roles: Vec<(String, &str)> = Vec::new();
+        for e in &self.entities {
+            let at = format!("{}.{}", self.name, e.name);
+            for r in e
+                .rights
+                .read
+                .iter()
+                .chain(&e.rights.create)
+                .chain(&e.rights.update)
+                .chain(&e.rights.delete)
+            {
+                named_roles.push((format!("{at}: rights"), r));
+            }
+            for a in e.states.iter().flat_map(|s| &s.actions) {
+                for r in &a.roles {
+                    named_roles.push((format!("{at}: action {}", a.name), r));
+                }
+            }
+            for r in e.attachments.iter().flat_map(|a| &a.download) {
+                named_roles.push((format!("{at}: attachments"), r));
+            }
+        }
+        for q in &self.queries {
+            for r in &q.roles {
+                named_roles.push((format!("query {}", q.name), r));
+            }
+        }
+        for l in &self.letters {
+            for r in &l.roles {
+                named_roles.push((format!("letter {}", l.name), r));
+            }
+        }
+        for (at, r) in named_roles {
+            if !known_role(&r) {
+                say(format!("{at} names unknown role {r}"));
             }
         }
         for q in &self.queries {

@@ -730,6 +730,7 @@ mod tests {
             entities: vec![e.clone()],
             queries: vec![],
             letters: vec![],
+            roles: Vec::new(),
         };
         (m, e)
     }

@@ -65,6 +65,7 @@ fn library() -> Module {
         ],
         queries: vec![],
         letters: vec![],
+        roles: Vec::new(),
     }
 }
 
@@ -210,5 +211,34 @@ fn tables_differ_by_dialect_only_in_their_key() {
     assert!(
         lite.iter()
             .any(|s| s.starts_with("CREATE UNIQUE INDEX IF NOT EXISTS ux_m_biblio_livre_0"))
+    );
+}
+
+#[test]
+fn roles_named_by_rights_must_be_declared() {
+    let mut m = library();
+    m.entities[0].rights.read.push("bibliothecaire");
+    let problems = Catalog::new(vec![m.clone()]).err().unwrap_or_default();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("biblio.livre: rights names unknown role bibliothecaire")),
+        "{problems:?}"
+    );
+    m.roles.push(module_engine::schema::ModuleRole {
+        code: "bibliothecaire",
+        label: "Bibliothécaire",
+    });
+    assert!(Catalog::new(vec![m.clone()]).is_ok());
+    m.roles.push(module_engine::schema::ModuleRole {
+        code: "desk",
+        label: "Guichet",
+    });
+    let problems = Catalog::new(vec![m]).err().unwrap_or_default();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("\"desk\": not an identifier, or an account's role")),
+        "{problems:?}"
     );
 }

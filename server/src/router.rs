@@ -117,6 +117,8 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(api::users::disable_user))
         .routes(routes!(api::users::enable_user))
         .routes(routes!(api::users::unlock_user))
+        .routes(routes!(api::grants::list_grants))
+        .routes(routes!(api::grants::grant_role, api::grants::revoke_role))
         .route_layer(requires!(state, Need::Admin));
     public.merge(signed_in).merge(desk).merge(admin)
 }

@@ -24,6 +24,7 @@ mod imports_form;
 mod kiosk_follow;
 mod live;
 mod map_browser;
+mod module_roles;
 mod modules;
 mod modules_browser;
 mod nginx;

@@ -54,10 +54,16 @@ pub fn library() -> Module {
                 .sort("titre", false)
                 .search(&["titre", "isbn"])
                 .unique(&["isbn"], "un autre livre a cet ISBN")
+                .rights(Rights {
+                    read: vec!["admin", "desk", "bibliothecaire"],
+                    create: vec!["admin", "desk", "bibliothecaire"],
+                    update: vec!["admin", "desk", "bibliothecaire"],
+                    delete: vec!["admin", "desk"],
+                })
                 .attachments(module_engine::Attachments {
                     max_bytes: 4096,
                     types: vec!["application/pdf", "image/png", "text/plain"],
-                    download: vec!["admin"],
+                    download: vec!["admin", "bibliothecaire"],
                 }),
             Entity::new("pret", "Prêts", "un prêt")
                 .field(Field::reference("livre", "Livre", "livre").required())
@@ -107,6 +113,10 @@ pub fn library() -> Module {
             body: "Madame, Monsieur,\n\nLe livre « {livre} » vous a été prêté le {prete_le}. Merci de le rapporter.",
             signature: "La bibliothécaire",
             roles: vec!["admin", "desk"],
+        }],
+        roles: vec![module_engine::schema::ModuleRole {
+            code: "bibliothecaire",
+            label: "Bibliothécaire",
         }],
     }
 }

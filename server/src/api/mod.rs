@@ -31,6 +31,7 @@ pub mod contours;
 pub mod elections;
 pub mod exports;
 pub mod feed;
+pub mod grants;
 pub mod health;
 pub mod print;
 pub mod users;

@@ -62,6 +62,8 @@ pub struct Principal {
     /// A one-time-code session is limited to one election.
     pub election: Option<String>,
     pub via: Via,
+    /// The secondary modules' own roles granted to the account: `(module, role)`.
+    pub grants: Vec<(String, String)>,
 }
 
 impl Principal {
@@ -72,7 +74,21 @@ impl Principal {
             bureaux: Vec::new(),
             election: None,
             via: Via::Anonymous,
+            grants: Vec::new(),
         }
+    }
+
+    /// The roles this principal holds in `module`: its account's, then
+    /// the module's own roles granted to it.
+    pub fn roles_in(&self, module: &str) -> Vec<&str> {
+        std::iter::once(self.role.code())
+            .chain(
+                self.grants
+                    .iter()
+                    .filter(|(m, _)| m == module)
+                    .map(|(_, r)| r.as_str()),
+            )
+            .collect()
     }
 
     /// Whether the bureau is one of this principal's own.
@@ -229,6 +245,7 @@ where
                     bureaux: Vec::new(),
                     election: None,
                     via: Via::Token,
+                    grants: Vec::new(),
                 });
             }
             return Err(ApiError::Unauthorized);
@@ -241,6 +258,12 @@ where
             return Ok(Principal::anonymous());
         };
         let role = Role::parse(&session.role).unwrap_or(Role::Public);
+        // A one-time code is a president's, for one election: no module roles.
+        let grants = if session.election_id.is_some() {
+            Vec::new()
+        } else {
+            state.store.grants_of(&session.username).await?
+        };
         Ok(Principal {
             name: session.username,
             role,
@@ -250,6 +273,7 @@ where
                 csrf: session.csrf,
                 token_hash,
             },
+            grants,
         })
     }
 }

@@ -1,4 +1,4 @@
-//! `urne module list|enable|disable`: which secondary modules this
+//! `urne module list|enable|disable|import|grant|revoke`: which secondary modules this
 //! installation runs, straight in the store (every instance reads it on
 //! each request). Enabling makes the module's tables, or adds the columns
 //! of fields declared since; disabling hides the module and keeps its data.
@@ -30,6 +30,22 @@ pub enum ModuleCommand {
     /// Switch a module off (its data is kept).
     Disable {
         name: String,
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+    },
+    /// Grant one of a module's own roles to an account.
+    Grant {
+        username: String,
+        module: String,
+        role: String,
+        #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
+        database_url: String,
+    },
+    /// Take one of a module's own roles back from an account.
+    Revoke {
+        username: String,
+        module: String,
+        role: String,
         #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
         database_url: String,
     },
@@ -70,7 +86,65 @@ pub async fn run(command: ModuleCommand) -> anyhow::Result<()> {
         ModuleCommand::Disable { name, database_url } => {
             switch(&catalog, &name, &database_url, false).await
         }
+        ModuleCommand::Grant {
+            username,
+            module,
+            role,
+            database_url,
+        } => grant(&catalog, &username, &module, &role, &database_url, true).await,
+        ModuleCommand::Revoke {
+            username,
+            module,
+            role,
+            database_url,
+        } => grant(&catalog, &username, &module, &role, &database_url, false).await,
     }
+}
+
+async fn grant(
+    catalog: &module_engine::Catalog,
+    username: &str,
+    module: &str,
+    role: &str,
+    database_url: &str,
+    on: bool,
+) -> anyhow::Result<()> {
+    let Some(m) = catalog.module(module) else {
+        anyhow::bail!("module inconnu : {module}");
+    };
+    if !m.roles.iter().any(|r| r.code == role) {
+        let known: Vec<&str> = m.roles.iter().map(|r| r.code).collect();
+        anyhow::bail!(
+            "le module {module} n'a pas de rôle « {role} » (rôles : {})",
+            if known.is_empty() {
+                "aucun".to_string()
+            } else {
+                known.join(", ")
+            }
+        );
+    }
+    let store = Store::connect(database_url).await?;
+    if store.user(username).await?.is_none() {
+        anyhow::bail!("aucun compte nommé « {username} »");
+    }
+    let (_guard, mut tx) = store.begin_write().await?;
+    let changed = if on {
+        crate::store::grants::grant(&mut tx, username, module, role, "cli").await?
+    } else {
+        crate::store::grants::revoke(&mut tx, username, module, role, "cli").await?
+    };
+    tx.commit().await?;
+    println!(
+        "{username} : rôle « {role} » du module {module} {}",
+        match (on, changed) {
+            (true, true) => "accordé",
+            (true, false) => "déjà accordé",
+            (false, true) => "retiré",
+            (false, false) => "n'était pas accordé",
+        }
+    );
+    store.close().await;
+    Ok(())
 }
 
 async fn switch(

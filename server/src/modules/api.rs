@@ -270,7 +270,11 @@ pub async fn run_action(
     let Some(a) = states.actions.iter().find(|a| a.name == action) else {
         return Err(ApiError::not_found(format!("action inconnue : {action}")));
     };
-    if !a.roles.contains(&p.role.code()) {
+    if !p
+        .roles_in(t.module.name)
+        .iter()
+        .any(|r| a.roles.contains(r))
+    {
         return Err(ApiError::Forbidden(format!(
             "le rôle « {} » ne peut pas : {}",
             p.role.label_fr(),

@@ -143,11 +143,11 @@ async fn module_home(
         Ok(m) => m,
         Err(e) => return fail(&p, e),
     };
-    let role = p.role.code();
+    let roles = p.roles_in(m.name);
     let entities: Vec<&Entity> = m
         .entities
         .iter()
-        .filter(|e| e.rights.allows(Right::Read, role))
+        .filter(|e| e.rights.allows_any(Right::Read, &roles))
         .collect();
     if entities.is_empty() {
         return fail(
@@ -158,7 +158,7 @@ async fn module_home(
     let queries: Vec<_> = m
         .queries
         .iter()
-        .filter(|q| q.roles.contains(&role))
+        .filter(|q| roles.iter().any(|r| q.roles.contains(r)))
         .collect();
     let board = super::boards::links(m);
     layout(
@@ -182,7 +182,7 @@ async fn module_home(
                 h2 { "Requêtes mémorisées" }
                 ul { @for q in &queries { li { a href={ "/desk/m/" (m.name) "/q/" (q.name) } { (q.label) } } } }
             }
-            @let letters: Vec<_> = m.letters.iter().filter(|l| l.roles.contains(&role)).collect();
+            @let letters: Vec<_> = m.letters.iter().filter(|l| roles.iter().any(|r| l.roles.contains(r))).collect();
             @if !letters.is_empty() {
                 h2 { "Lettres types" }
                 ul { @for l in &letters { li { a href={ "/desk/m/" (m.name) "/lettre/" (l.name) } { (l.label) } " (PDF, une page par fiche ; les filtres de la liste s'appliquent)" } } }
@@ -245,7 +245,9 @@ async fn list_screen(
     } else {
         q.sort.as_str()
     };
-    let can_create = e.rights.allows(Right::Create, p.role.code());
+    let can_create = e
+        .rights
+        .allows_any(Right::Create, &p.roles_in(t.module.name));
     let search = q.search.join(" ");
     let pickers = Pickers::load(state, t).await?;
     Ok(html! {
@@ -280,7 +282,7 @@ async fn list_screen(
             a href={ (base(t)) "/export.csv?" (query_string(pairs, &[("page", String::new())])) } { "CSV" } " · "
             a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { "tableur (.xlsx)" } " · "
             a href={ (base(t)) "/export.pdf?" (query_string(pairs, &[("page", String::new())])) } { "PDF" }
-            @for l in t.module.letters.iter().filter(|l| l.entity == e.name && l.roles.contains(&p.role.code())) {
+            @for l in t.module.letters.iter().filter(|l| l.entity == e.name && p.roles_in(t.module.name).iter().any(|r| l.roles.contains(r))) {
                 " · "
                 a href={ "/desk/m/" (t.module.name) "/lettre/" (l.name) "?" (query_string(pairs, &[("page", String::new())])) } { "lettres : " (l.label) }
             }
@@ -354,7 +356,7 @@ async fn saved_query(
         let sq = m
             .query(&query)
             .ok_or_else(|| ApiError::not_found(format!("requête inconnue : {query}")))?;
-        if !sq.roles.contains(&p.role.code()) {
+        if !p.roles_in(m.name).iter().any(|r| sq.roles.contains(r)) {
             return Err(ApiError::Forbidden(format!(
                 "votre rôle ne peut pas lancer : {}",
                 sq.label
@@ -770,7 +772,7 @@ async fn detail(
         let e = t.entity;
         let titles = ref_titles(&state, t.module, e, &[r.values.as_slice()]).await?;
         let saved = raw.as_deref().is_some_and(|q| q.contains("saved=1"));
-        let role = p.role.code();
+        let roles = p.roles_in(t.module.name);
         let state_now = e
             .states
             .as_ref()
@@ -787,7 +789,7 @@ async fn detail(
         let joined = raw.as_deref().is_some_and(|q| q.contains("joint=1"));
         let mut related = Vec::new();
         for other in &t.module.entities {
-            if !other.rights.allows(Right::Read, role) {
+            if !other.rights.allows_any(Right::Read, &roles) {
                 continue;
             }
             for f in other
@@ -823,7 +825,7 @@ async fn detail(
             }
             p.meta { "Fiche n° " (r.id) ", version " (r.version) }
             @if let Some((s, now)) = &state_now {
-                @let possible: Vec<_> = s.actions.iter().filter(|a| a.from.contains(&now.as_str()) && a.roles.contains(&role)).collect();
+                @let possible: Vec<_> = s.actions.iter().filter(|a| a.from.contains(&now.as_str()) && roles.iter().any(|r| a.roles.contains(r))).collect();
                 @if !possible.is_empty() {
                     div.actions {
                         @for a in possible {
@@ -838,8 +840,8 @@ async fn detail(
                 }
             }
             p {
-                @if e.rights.allows(Right::Update, role) { a.button href={ (base(t)) "/" (r.id) "/edit" } { "Modifier" } " " }
-                @if e.rights.allows(Right::Delete, role) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { "Supprimer" } }
+                @if e.rights.allows_any(Right::Update, &roles) { a.button href={ (base(t)) "/" (r.id) "/edit" } { "Modifier" } " " }
+                @if e.rights.allows_any(Right::Delete, &roles) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { "Supprimer" } }
             }
             @if let Some((a, list)) = &attached {
                 section.mfiles {
@@ -853,7 +855,7 @@ async fn detail(
                                 @for f in list {
                                     tr {
                                         td {
-                                            @if super::files::may_download(&p, a) {
+                                            @if super::files::may_download(&p, t.module.name, a) {
                                                 a href={ (base(t)) "/" (r.id) "/files/" (f.id) } { (f.file_name) }
                                             } @else { (f.file_name) }
                                         }
@@ -862,7 +864,7 @@ async fn detail(
                                         td { code title=(f.sha256) { (f.sha256.get(..12).unwrap_or(&f.sha256)) "…" } }
                                         td { (f.uploaded_by) " — " (results_view::time::paris_datetime(f.uploaded_at)) }
                                         td {
-                                            @if e.rights.allows(Right::Update, role) {
+                                            @if e.rights.allows_any(Right::Update, &roles) {
                                                 form.inline method="post" action={ (base(t)) "/" (r.id) "/files/" (f.id) "/delete" } {
                                                     input type="hidden" name="csrf" value=(csrf_of(&p));
                                                     button.link type="submit" { "Retirer" }
@@ -874,7 +876,7 @@ async fn detail(
                             }
                         }
                     }
-                    @if e.rights.allows(Right::Update, role) {
+                    @if e.rights.allows_any(Right::Update, &roles) {
                         form method="post" action={ (base(t)) "/" (r.id) "/files" } enctype="multipart/form-data" {
                             input type="hidden" name="csrf" value=(csrf_of(&p));
                             p {
@@ -1053,7 +1055,7 @@ async fn letter(
         let l = m
             .letter(&name)
             .ok_or_else(|| ApiError::not_found(format!("lettre inconnue : {name}")))?;
-        if !l.roles.contains(&p.role.code()) {
+        if !p.roles_in(m.name).iter().any(|r| l.roles.contains(r)) {
             return Err(ApiError::Forbidden(format!(
                 "votre rôle ne peut pas éditer : {}",
                 l.label

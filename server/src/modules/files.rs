@@ -52,9 +52,10 @@ pub fn accepted<'a>(t: &Target<'a>) -> Result<&'a Attachments, ApiError> {
     })
 }
 
-/// Whether `p` may download the entity's files.
-pub fn may_download(p: &Principal, a: &Attachments) -> bool {
-    a.download.contains(&p.role.code())
+/// Whether `p` may download the entity's files (by its account's role or
+/// one granted in the module).
+pub fn may_download(p: &Principal, module: &str, a: &Attachments) -> bool {
+    p.roles_in(module).iter().any(|r| a.download.contains(r))
 }
 
 /// Checks and stores one file on a record (the caller checked the CSRF
@@ -89,7 +90,7 @@ pub async fn download(
     file_id: i64,
 ) -> Result<Response, ApiError> {
     let a = accepted(&t)?;
-    if !may_download(p, a) {
+    if !may_download(p, t.module.name, a) {
         return Err(ApiError::Forbidden(format!(
             "le rôle « {} » ne peut pas télécharger les pièces jointes : {}",
             p.role.label_fr(),

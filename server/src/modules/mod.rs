@@ -71,7 +71,7 @@ pub async fn open<'a>(
             "pas d'entité {entity} dans le module {module}"
         )));
     };
-    allow(p, e, right)?;
+    allow(p, m, e, right)?;
     Ok(Target {
         module: m,
         entity: e,
@@ -100,9 +100,10 @@ pub async fn fetch(
         })
 }
 
-/// 403 unless `p`'s role has `right` on `e`.
-pub fn allow(p: &Principal, e: &Entity, right: Right) -> Result<(), ApiError> {
-    if e.rights.allows(right, p.role.code()) {
+/// 403 unless one of `p`'s roles in module `m` (its account's, or one
+/// granted in the module) has `right` on `e`.
+pub fn allow(p: &Principal, m: &Module, e: &Entity, right: Right) -> Result<(), ApiError> {
+    if e.rights.allows_any(right, &p.roles_in(m.name)) {
         Ok(())
     } else {
         Err(ApiError::Forbidden(format!(
@@ -130,7 +131,7 @@ pub async fn readable<'a>(state: &'a AppState, p: &Principal) -> Result<Vec<&'a 
         .filter(|m| {
             m.entities
                 .iter()
-                .any(|e| e.rights.allows(Right::Read, p.role.code()))
+                .any(|e| e.rights.allows_any(Right::Read, &p.roles_in(m.name)))
         })
         .collect())
 }

@@ -38,14 +38,11 @@ async fn run(state: &AppState, p: &Principal, q: &str) -> Result<Vec<Hits>, ApiE
     if q.trim().is_empty() {
         return Ok(out);
     }
-    let role = p.role.code();
     let mut conn = state.store.acquire().await?;
     for m in readable(state, p).await? {
-        for e in m
-            .entities
-            .iter()
-            .filter(|e| e.rights.allows(Right::Read, role) && !e.search.is_empty())
-        {
+        for e in m.entities.iter().filter(|e| {
+            e.rights.allows_any(Right::Read, &p.roles_in(m.name)) && !e.search.is_empty()
+        }) {
             let pairs = vec![
                 ("q".to_string(), q.to_string()),
                 ("per_page".to_string(), PER_ENTITY.to_string()),

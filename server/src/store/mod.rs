@@ -21,6 +21,7 @@ pub mod bureaux;
 pub mod elections;
 pub mod entries;
 pub mod files;
+pub mod grants;
 pub mod idempotency;
 pub mod maps;
 pub mod notify;
@@ -478,6 +479,11 @@ mod tests {
                 7,
                 "bureau maps",
                 "0247c4ea0b9a04d266f853adad24e61fbd150517401ba7a39beffd02bef08553a79e08573d9854e1e09ab7da3d6ab6fa",
+            ),
+            (
+                8,
+                "module grants",
+                "7ecdf8fde4bb1040253709a1f2a2d856c2744431a6a1bf706376332a6f0e6c4b0c98c014c3c346edf3297a5a5c35e9d9",
             ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS

@@ -36,6 +36,7 @@ fn principal(role: Role, bureaux: &[&str]) -> Principal {
         bureaux: bureaux.iter().map(|b| b.to_string()).collect(),
         election: None,
         via: Via::Token,
+        grants: Vec::new(),
     }
 }
 

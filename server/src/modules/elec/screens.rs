@@ -217,7 +217,7 @@ async fn preview(
 ) -> Response {
     let run = async {
         let t = roll_target(&state, &p).await?;
-        crate::modules::allow(&p, t.entity, Right::Update)?;
+        crate::modules::allow(&p, t.module, t.entity, Right::Update)?;
         let roll = load(&state, t.module, true).await?;
         let before = roll.ranges.clone();
         let mut after = roll.ranges.clone();
@@ -283,7 +283,7 @@ async fn apply(
             .map(|(_, v)| v.as_str());
         p.check_csrf(csrf)?;
         let t = roll_target(&state, &p).await?;
-        crate::modules::allow(&p, t.entity, Right::Update)?;
+        crate::modules::allow(&p, t.module, t.entity, Right::Update)?;
         let version = form
             .iter()
             .find(|(k, _)| k == "version")

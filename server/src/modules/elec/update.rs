@@ -49,7 +49,7 @@ pub fn routes() -> Router<AppState> {
 
 async fn target<'a>(state: &'a AppState, p: &Principal) -> Result<Target<'a>, ApiError> {
     let t = open(state, p, NAME, "electeur", Right::Update).await?;
-    allow(p, t.entity, Right::Create)?;
+    allow(p, t.module, t.entity, Right::Create)?;
     Ok(t)
 }
 

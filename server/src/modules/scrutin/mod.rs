@@ -319,7 +319,7 @@ pub async fn readable_module<'a>(
     let e = m
         .entity("affectation")
         .ok_or_else(|| ApiError::not_found("affectations absentes du module"))?;
-    allow(p, e, Right::Read)?;
+    allow(p, m, e, Right::Read)?;
     Ok(Target {
         module: m,
         entity: e,

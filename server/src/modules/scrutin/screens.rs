@@ -167,7 +167,7 @@ async fn board_screen(
                     }
                 }
             }
-            @if !defaults.is_empty() && t.entity.rights.allows(Right::Create, p.role.code()) && b.totals.missing_presidents > 0 {
+            @if !defaults.is_empty() && t.entity.rights.allows_any(Right::Create, &p.roles_in(t.module.name)) && b.totals.missing_presidents > 0 {
                 form method="post" action={ "/desk/m/scrutin/presidents?" (q) } {
                     input type="hidden" name="csrf" value=(csrf_of(&p));
                     button type="submit" { "Affecter les présidents manquants selon l'ordre du tableau (R43)" }
@@ -203,7 +203,10 @@ async fn bureau_screen(
         }
         let b = board(std::slice::from_ref(&code), &tour.slots, &tour.assignments);
         let q = which_query(&tour);
-        let may_write = t.entity.rights.allows(Right::Create, p.role.code());
+        let may_write = t
+            .entity
+            .rights
+            .allows_any(Right::Create, &p.roles_in(t.module.name));
         Ok::<_, ApiError>(layout(&format!("Bureau {code}"), &p, html! {
             nav aria-label="Fil d'Ariane" {
                 a href="/desk" { "Tableau de bord" } " › " a href="/desk/m/scrutin" { "openScrutin" } " › "
@@ -418,7 +421,7 @@ async fn default_presidencies(
             .map(|(_, v)| v.as_str());
         p.check_csrf(csrf)?;
         let t = readable_module(&state, &p).await?;
-        allow(&p, t.entity, Right::Create)?;
+        allow(&p, t.module, t.entity, Right::Create)?;
         let tour = chosen(&state, t, &w).await?;
         let poste = tour
             .postes
