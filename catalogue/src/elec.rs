@@ -59,7 +59,7 @@
 //! Everything of the submodules is a report for the desk, not a refusal:
 //! only the unique sets and the per-record rules below are enforced on save.
 
-pub mod date;
+
 pub mod decoupage;
 pub mod emargement;
 pub mod fixture;
@@ -72,7 +72,7 @@ use module_engine::schema::{Entity, Field, Letter, Module, SavedQuery};
 use module_engine::{FieldError, Record};
 use serde::Serialize;
 
-pub use date::Date;
+pub use crate::date::Date;
 pub use decoupage::{Decoupage, Range, Street, Voie, bureau_of, decoupage_check, streets};
 pub use emargement::{EmargementLine, Mandataire, emargement_cmp, emargement_order, name_key};
 pub use fixture::Fixture;
@@ -307,6 +307,7 @@ pub fn module() -> Module {
         queries: queries(),
         letters: letters(),
         roles: Vec::new(),
+        en: &[],
     }
 }
 

@@ -237,6 +237,7 @@ pub fn module() -> Module {
         queries: queries(),
         letters: letters(),
         roles: Vec::new(),
+        en: &[],
     }
 }
 
@@ -444,6 +445,7 @@ fn candidature() -> Entity {
                     from: vec!["deposee"],
                     to: "retenue",
                     roles: DESK.to_vec(),
+                    stamp: None,
                 },
                 Action {
                     name: "refuser",
@@ -451,6 +453,7 @@ fn candidature() -> Entity {
                     from: vec!["deposee"],
                     to: "refusee",
                     roles: DESK.to_vec(),
+                    stamp: None,
                 },
                 Action {
                     name: "rouvrir",
@@ -458,6 +461,7 @@ fn candidature() -> Entity {
                     from: vec!["retenue", "refusee"],
                     to: "deposee",
                     roles: DESK.to_vec(),
+                    stamp: None,
                 },
             ],
         })

@@ -5,13 +5,15 @@
 //! engine reads and checks records from forms and JSON ([`value`],
 //! [`validate`]), writes the SQL of their tables and queries on both
 //! databases ([`sql`]), lays out exports ([`export`]) and checks attached
-//! files by their content ([`attachment`]). The server wires
+//! files by their content ([`attachment`]) and speaks French or English
+//! ([`i18n`]). The server wires
 //! the IO around it (repositories on the caller's transaction, the audit
 //! log, the desk's screens, the API). Like `election-data`, this crate is
 //! pure: no IO, no async.
 
 pub mod attachment;
 pub mod export;
+pub mod i18n;
 pub mod import;
 pub mod schema;
 pub mod sql;
@@ -19,7 +21,10 @@ pub mod validate;
 pub mod value;
 
 pub use attachment::Attachments;
-pub use schema::{Action, Entity, Field, Kind, Letter, Module, Right, Rights, SavedQuery, States};
+pub use i18n::Lang;
+pub use schema::{
+    Action, Entity, Field, Kind, Letter, Module, Numbering, Right, Rights, SavedQuery, States,
+};
 pub use validate::{FieldError, Record};
 pub use value::Value;
 

@@ -20,6 +20,11 @@ use crate::validate::{FieldError, Record};
 /// field by field) and returns the errors it finds, each on a field.
 pub type Rule = fn(&Record<'_>) -> Vec<FieldError>;
 
+/// A derived field's computation: its value from the record's other
+/// fields (already typed and checked), e.g. a concession's end date from
+/// its kind and start date. Run before the required fields and the rules.
+pub type Derive = fn(&Record<'_>) -> crate::value::Value;
+
 /// A secondary service: a set of entities switched on per installation.
 #[derive(Debug, Clone)]
 pub struct Module {
@@ -36,6 +41,11 @@ pub struct Module {
     /// The module's own roles (openCourrier's agent du courrier), granted
     /// to accounts for this module only, on top of their account's role.
     pub roles: Vec<ModuleRole>,
+    /// English of the module's texts: (French as declared, English). When
+    /// not empty, [`Module::check`] requires every text of the module
+    /// ([`Module::texts`]) to be there, so an English screen is never
+    /// half French; the screens' own words are in [`crate::i18n`].
+    pub en: &'static [(&'static str, &'static str)],
 }
 
 /// A role of a module's own, which its rights may name beside the
@@ -89,6 +99,16 @@ impl Letter {
     /// The letter for one record: `shown(field)` gives each placeholder's
     /// text (the field's display, a reference's title).
     pub fn fill(&self, shown: impl Fn(&str) -> String) -> (String, Vec<String>) {
+        self.fill_in(|t| t, shown)
+    }
+
+    /// [`Letter::fill`] in another language: `tr` gives the heading's and
+    /// each paragraph's translation (see [`Module::tr`]) before filling.
+    pub fn fill_in(
+        &self,
+        tr: impl Fn(&'static str) -> &'static str,
+        shown: impl Fn(&str) -> String,
+    ) -> (String, Vec<String>) {
         let fill_one = |text: &str| {
             let mut out = String::with_capacity(text.len());
             let mut rest = text;
@@ -112,10 +132,11 @@ impl Letter {
         let body = self
             .body
             .split("\n\n")
-            .map(|p| fill_one(p.trim()))
+            .map(str::trim)
             .filter(|p| !p.is_empty())
+            .map(|p| fill_one(tr(p)))
             .collect();
-        (fill_one(self.heading), body)
+        (fill_one(tr(self.heading)), body)
     }
 }
 
@@ -141,6 +162,38 @@ pub struct Entity {
     pub states: Option<States>,
     /// Files its records may carry (None: no attachments).
     pub attachments: Option<crate::attachment::Attachments>,
+    /// Fields computed from the others on every save (not editable).
+    pub derived: Vec<(&'static str, Derive)>,
+    /// A registration number per year (and per scope), given by the store
+    /// when the record is created.
+    pub numbering: Option<Numbering>,
+}
+
+/// A registration number « année-rang » (`2009-7`), as a registry gives:
+/// the rank counts from 1 each year within the records sharing the
+/// `scope` fields (the arriving and the leaving registers apart). The
+/// store gives it in the creating transaction (the largest rank of that
+/// year and scope, plus one; a unique set on scope, year and rank refuses
+/// a race between two instances); the three fields are not editable.
+#[derive(Debug, Clone)]
+pub struct Numbering {
+    /// Integer field: the year.
+    pub year: &'static str,
+    /// Integer field: the rank within the year and scope.
+    pub rank: &'static str,
+    /// Text field: `year-rank`, as shown and searched.
+    pub number: &'static str,
+    /// Date field whose year is the record's (today's when empty).
+    pub date: &'static str,
+    /// Fields that keep separate counts (the registry).
+    pub scope: Vec<&'static str>,
+}
+
+impl Numbering {
+    /// Whether `field` is one the store fills.
+    pub fn fills(&self, field: &str) -> bool {
+        field == self.year || field == self.rank || field == self.number
+    }
 }
 
 /// A typed field: a column, a form input, a JSON member.
@@ -327,6 +380,9 @@ pub struct Action {
     pub from: Vec<&'static str>,
     pub to: &'static str,
     pub roles: Vec<&'static str>,
+    /// A date field set to the day the action is taken (« date de
+    /// réponse »), if any.
+    pub stamp: Option<&'static str>,
 }
 
 /// A stored query: a named filter over one entity, with parameters the
@@ -470,7 +526,27 @@ impl Entity {
             rights: Rights::desk(),
             states: None,
             attachments: None,
+            derived: Vec::new(),
+            numbering: None,
         }
+    }
+
+    /// Computes `field` from the other fields on every save.
+    pub fn derive(mut self, field: &'static str, compute: Derive) -> Entity {
+        self.derived.push((field, compute));
+        self
+    }
+
+    /// Numbers its records per year (and scope) when they are created.
+    pub fn numbering(mut self, n: Numbering) -> Entity {
+        self.numbering = Some(n);
+        self
+    }
+
+    /// Whether `field` is computed (derived or numbered), never typed.
+    pub fn is_computed(&self, field: &str) -> bool {
+        self.derived.iter().any(|(f, _)| *f == field)
+            || self.numbering.as_ref().is_some_and(|n| n.fills(field))
     }
 
     /// Lets its records carry files (checked by content, downloaded by
@@ -634,7 +710,39 @@ impl Module {
             for u in &e.unique {
                 named(&u.fields, "unique", &mut say);
             }
+            for (name, _) in &e.derived {
+                match e.field_named(name) {
+                    None => say(format!("{at}: derived names unknown field {name}")),
+                    Some(f) if f.required => {
+                        say(format!("{at}.{name}: a derived field is not typed: not required"))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if let Some(n) = &e.numbering {
+                let kind = |name: &str| e.field_named(name).map(|f| (&f.kind, f.required));
+                for (name, ok) in [
+                    (n.year, matches!(kind(n.year), Some((Kind::Integer { .. }, false)))),
+                    (n.rank, matches!(kind(n.rank), Some((Kind::Integer { .. }, false)))),
+                    (n.number, matches!(kind(n.number), Some((Kind::Text { .. }, false)))),
+                    (n.date, matches!(kind(n.date), Some((Kind::Date, _)))),
+                ] {
+                    if !ok {
+                        say(format!(
+                            "{at}: numbering field {name} is missing, of the wrong kind, or required"
+                        ));
+                    }
+                }
+                named(&n.scope, "numbering scope", &mut say);
+            }
             if let Some(s) = &e.states {
+                for a in &s.actions {
+                    if let Some(stamp) = a.stamp
+                        && !matches!(e.field_named(stamp).map(|f| &f.kind), Some(Kind::Date))
+                    {
+                        say(format!("{at}: action {} stamps {stamp}, not a date field", a.name));
+                    }
+                }
                 match e.field_named(s.field).map(|f| &f.kind) {
                     Some(Kind::Enum(choices)) => {
                         for a in &s.actions {
@@ -729,6 +837,64 @@ impl Module {
                 }
             }
         }
+        if !self.en.is_empty() {
+            for text in self.texts() {
+                if !self.en.iter().any(|(fr, _)| *fr == text) {
+                    say(format!("no English for {text:?}"));
+                }
+            }
+        }
         problems
+    }
+
+    /// Every text the module shows (labels, helps, sections, choices,
+    /// actions, queries, letters, roles), each once, in declaration order:
+    /// what its English must cover.
+    pub fn texts(&self) -> Vec<&'static str> {
+        let mut out: Vec<&'static str> = vec![self.label, self.description];
+        for r in &self.roles {
+            out.push(r.label);
+        }
+        for e in &self.entities {
+            out.extend([e.label, e.singular]);
+            for f in &e.fields {
+                out.push(f.label);
+                out.extend(f.help);
+                out.extend(f.section);
+                if let Some(p) = &f.pattern {
+                    out.push(p.expected);
+                }
+                if let Kind::Enum(choices) = f.kind {
+                    out.extend(choices.iter().map(|(_, l)| *l));
+                }
+            }
+            out.extend(e.unique.iter().map(|u| u.message));
+            for a in e.states.iter().flat_map(|s| &s.actions) {
+                out.push(a.label);
+            }
+        }
+        for q in &self.queries {
+            out.push(q.label);
+        }
+        for l in &self.letters {
+            out.extend([l.label, l.heading, l.signature]);
+            out.extend(l.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()));
+        }
+        let mut seen = std::collections::HashSet::new();
+        out.retain(|t| !t.is_empty() && seen.insert(*t));
+        out
+    }
+
+    /// `text` (one of [`Module::texts`]) in `lang`: its English when the
+    /// module has one, else as declared.
+    pub fn tr(&self, lang: crate::i18n::Lang, text: &'static str) -> &'static str {
+        match lang {
+            crate::i18n::Lang::Fr => text,
+            crate::i18n::Lang::En => self
+                .en
+                .iter()
+                .find(|(fr, _)| *fr == text)
+                .map_or(text, |(_, en)| *en),
+        }
     }
 }

@@ -21,7 +21,7 @@
 //! [`ListQuery::statements_in`] queries; [`ListQuery::statements`] is the
 //! same list as a plain `LIKE` scan, for a database without one.
 
-use crate::schema::{Entity, Field, Module};
+use crate::schema::{Entity, Field, Kind, Module};
 use crate::validate::FieldError;
 use crate::value::{Value, display, fold, parse_input};
 
@@ -58,11 +58,11 @@ impl Param {
         }
     }
 
-    fn int(n: i64) -> Param {
+    pub fn int(n: i64) -> Param {
         Param::Int(Some(n))
     }
 
-    fn text(s: String) -> Param {
+    pub fn text(s: String) -> Param {
         Param::Text(Some(s))
     }
 }
@@ -437,6 +437,38 @@ pub fn unique_clash(
     })
 }
 
+/// The next rank of a numbered entity for `year` and the scope of
+/// `values` (1 for the first record of the year): the largest given,
+/// plus one. Run in the creating transaction; the entity's unique set on
+/// scope, year and rank refuses a race between two instances.
+pub fn next_rank(m: &Module, e: &Entity, values: &[Value], year: i64) -> Option<Sql> {
+    let n = e.numbering.as_ref()?;
+    let mut conds = Vec::new();
+    let mut params = Vec::new();
+    for name in &n.scope {
+        let i = e.field_index(name)?;
+        let f = &e.fields[i];
+        match values.get(i) {
+            Some(Value::Null) | None => conds.push(format!("{} IS NULL", column(f))),
+            Some(v) => {
+                params.push(Param::of(f, v));
+                conds.push(format!("{} = ${}", column(f), params.len()));
+            }
+        }
+    }
+    params.push(Param::int(year));
+    conds.push(format!("f_{} = ${}", n.year, params.len()));
+    Some(Sql {
+        text: format!(
+            "SELECT COALESCE(MAX(f_{}), 0) + 1 FROM {} WHERE {}",
+            n.rank,
+            table(m, e),
+            conds.join(" AND ")
+        ),
+        params,
+    })
+}
+
 /// How many records of `e` point at record `id` of `target` through `f`.
 pub fn referrers(m: &Module, e: &Entity, f: &Field, id: i64) -> Sql {
     Sql {
@@ -458,10 +490,23 @@ pub struct ListQuery {
     /// A field name; empty for the list's default.
     pub sort: String,
     pub descending: bool,
-    /// (field, value) equality conditions, values typed per the field.
+    /// (field, value) equality conditions, values typed per the field;
+    /// several values of one field are alternatives (`IN`).
     pub filters: Vec<(String, Value)>,
+    /// Bounds on filter fields that are dates or numbers (`date.from`,
+    /// `date.to`: inclusive).
+    pub ranges: Vec<(String, Bound, Value)>,
     /// Words, each of which must appear in the search fields.
     pub search: Vec<String>,
+}
+
+/// Which end of a range a bound is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// `field.from=`: the value or after.
+    From,
+    /// `field.to=`: the value or before.
+    To,
 }
 
 /// Most rows per page a request may ask for.
@@ -481,6 +526,7 @@ impl ListQuery {
             sort: String::new(),
             descending: e.list.descending,
             filters: Vec::new(),
+            ranges: Vec::new(),
             search: Vec::new(),
         };
         let mut errors = Vec::new();
@@ -526,6 +572,37 @@ impl ListQuery {
                 }
                 "q" => q.search = fold(v).split_whitespace().map(str::to_string).collect(),
                 "sort" | "csrf" | "format" => {}
+                name if name.ends_with(".from") || name.ends_with(".to") => {
+                    let (field, bound) = match name.strip_suffix(".from") {
+                        Some(f) => (f, Bound::From),
+                        None => (name.trim_end_matches(".to"), Bound::To),
+                    };
+                    match e.field_named(field) {
+                        Some(f)
+                            if e.list.filters.contains(&f.name)
+                                && matches!(
+                                    f.kind,
+                                    Kind::Date | Kind::Integer { .. } | Kind::Decimal { .. }
+                                ) =>
+                        {
+                            if v.is_empty() {
+                                continue;
+                            }
+                            match parse_input(f, v) {
+                                Ok(val) => q.ranges.push((field.to_string(), bound, val)),
+                                Err(mut err) => {
+                                    err.field = name.to_string();
+                                    errors.push(err);
+                                }
+                            }
+                        }
+                        _ => errors.push(bad(
+                            name,
+                            "unknown",
+                            format!("pas de bornes sur « {field} » (un filtre de date ou de nombre)"),
+                        )),
+                    }
+                }
                 name => match e.field_named(name) {
                     Some(f) if e.list.filters.contains(&f.name) => {
                         if v.is_empty() {
@@ -565,10 +642,34 @@ impl ListQuery {
     fn conditions(&self, e: &Entity, fts: Option<&str>) -> (String, Vec<Param>) {
         let mut conds = Vec::new();
         let mut params = Vec::new();
-        for (name, v) in &self.filters {
+        let mut done: Vec<&str> = Vec::new();
+        for (name, _) in &self.filters {
+            if done.contains(&name.as_str()) {
+                continue;
+            }
+            done.push(name);
+            let Some(f) = e.field_named(name) else {
+                continue;
+            };
+            let mut slots = Vec::new();
+            for (_, v) in self.filters.iter().filter(|(n, _)| n == name) {
+                params.push(Param::of(f, v));
+                slots.push(format!("${}", params.len()));
+            }
+            if slots.len() == 1 {
+                conds.push(format!("{} = {}", column(f), slots[0]));
+            } else {
+                conds.push(format!("{} IN ({})", column(f), slots.join(", ")));
+            }
+        }
+        for (name, bound, v) in &self.ranges {
             if let Some(f) = e.field_named(name) {
                 params.push(Param::of(f, v));
-                conds.push(format!("{} = ${}", column(f), params.len()));
+                let op = match bound {
+                    Bound::From => ">=",
+                    Bound::To => "<=",
+                };
+                conds.push(format!("{} {op} ${}", column(f), params.len()));
             }
         }
         let matched = fts.zip(self.fts_match());
@@ -689,7 +790,9 @@ impl ListQuery {
         // The search alone, on SQLite: counted in the FTS5 table, without
         // reading a row of the table for each match.
         let fts_only = fts.filter(|_| {
-            self.filters.is_empty() && self.search.iter().all(|w| w.chars().count() >= 3)
+            self.filters.is_empty()
+                && self.ranges.is_empty()
+                && self.search.iter().all(|w| w.chars().count() >= 3)
         });
         let count = match (fts_only, self.fts_match()) {
             (Some(s), Some(expr)) => Sql {
@@ -731,6 +834,7 @@ mod tests {
             queries: vec![],
             letters: vec![],
             roles: Vec::new(),
+            en: &[],
         };
         (m, e)
     }
@@ -775,6 +879,33 @@ mod tests {
             count.text,
             "SELECT COUNT(*) FROM m_t_personne WHERE f_qualite = $1"
         );
+    }
+
+    #[test]
+    fn several_values_of_a_filter_are_alternatives_and_bounds_are_inclusive() {
+        let (m, mut e) = people();
+        e.fields.push(Field::date("ne_le", "Né le"));
+        e.list.filters.push("ne_le");
+        let q = query(
+            &e,
+            &[
+                ("qualite", "agent"),
+                ("ne_le.from", "01/01/1980"),
+                ("qualite", "elu"),
+                ("ne_le.to", "1989-12-31"),
+            ],
+        );
+        let (_, count) = q.statements(&m, &e);
+        assert_eq!(
+            count.text,
+            "SELECT COUNT(*) FROM m_t_personne WHERE f_qualite IN ($1, $2) AND f_ne_le >= $3 AND f_ne_le <= $4"
+        );
+        assert_eq!(count.params[2], Param::Text(Some("1980-01-01".into())));
+        let pairs = |k: &str, v: &str| vec![(k.to_string(), v.to_string())];
+        let bad = ListQuery::from_pairs(&e, &pairs("nom.from", "a")).expect_err("not a range");
+        assert_eq!(bad[0].field, "nom.from");
+        let bad = ListQuery::from_pairs(&e, &pairs("ne_le.to", "hier")).expect_err("not a date");
+        assert_eq!(bad[0].field, "ne_le.to");
     }
 
     #[test]

@@ -59,9 +59,23 @@ impl<'a> Record<'a> {
 }
 
 /// Whether a form or the API may set the field (a state field moves only
-/// through the entity's actions).
+/// through the entity's actions; derived and numbered fields are computed).
 pub fn is_editable(entity: &Entity, field: &Field) -> bool {
     entity.states.as_ref().is_none_or(|s| s.field != field.name)
+        && !entity.is_computed(field.name)
+}
+
+/// Computes the derived fields of a record whose fields read without
+/// error, in their declared order (a later one may use an earlier one).
+pub fn derive(entity: &Entity, values: &mut [Value]) {
+    for (name, compute) in &entity.derived {
+        if let Some(i) = entity.field_index(name) {
+            let v = compute(&Record { entity, values });
+            if let Some(slot) = values.get_mut(i) {
+                *slot = v;
+            }
+        }
+    }
 }
 
 /// The state a new record starts in (the first choice of the state field).
@@ -132,7 +146,11 @@ pub fn read_json(
             Some(f) if !is_editable(entity, f) => errors.push(FieldError {
                 field: k.clone(),
                 rule: "read_only",
-                message: "cet état change par les actions, pas par modification".into(),
+                message: if entity.is_computed(f.name) {
+                    "ce champ est calculé : il ne se saisit pas".into()
+                } else {
+                    "cet état change par les actions, pas par modification".into()
+                },
             }),
             Some(_) => {}
         }
@@ -210,7 +228,10 @@ pub fn check_form(
     pairs: &[(String, String)],
     current: Option<&[Value]>,
 ) -> Result<Vec<Value>, (Vec<Value>, Vec<FieldError>)> {
-    let (values, errors) = read_form(entity, pairs, current);
+    let (mut values, errors) = read_form(entity, pairs, current);
+    if errors.is_empty() {
+        derive(entity, &mut values);
+    }
     let errors = complete(entity, &values, errors);
     if errors.is_empty() {
         Ok(values)
@@ -225,7 +246,10 @@ pub fn check_json(
     body: &Json,
     current: Option<&[Value]>,
 ) -> Result<Vec<Value>, Vec<FieldError>> {
-    let (values, errors) = read_json(entity, body, current);
+    let (mut values, errors) = read_json(entity, body, current);
+    if errors.is_empty() {
+        derive(entity, &mut values);
+    }
     let errors = complete(entity, &values, errors);
     if errors.is_empty() {
         Ok(values)

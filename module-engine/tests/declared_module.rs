@@ -60,12 +60,14 @@ fn library() -> Module {
                         from: vec!["sorti"],
                         to: "rendu",
                         roles: vec!["admin", "desk"],
+                        stamp: None,
                     }],
                 }),
         ],
         queries: vec![],
         letters: vec![],
         roles: Vec::new(),
+        en: &[],
     }
 }
 

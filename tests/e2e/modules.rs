@@ -94,6 +94,7 @@ pub fn library() -> Module {
                         from: vec!["sorti"],
                         to: "rendu",
                         roles: vec!["admin", "desk"],
+                        stamp: None,
                     }],
                 }),
         ],
@@ -118,6 +119,7 @@ pub fn library() -> Module {
             code: "bibliothecaire",
             label: "Bibliothécaire",
         }],
+        en: &[],
     }
 }
 

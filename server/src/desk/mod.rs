@@ -118,6 +118,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::modules::elec::screens::routes())
         .merge(crate::modules::elec::documents::routes())
         .merge(crate::modules::elec::update::routes())
+        .merge(crate::modules::courrier::screens::routes())
         .merge(crate::modules::desk::routes())
         .route_layer(requires!(state, Need::SignedIn));
     open.merge(desk).merge(admin).merge(modules)

@@ -295,6 +295,15 @@ pub async fn run_action(
     }
     let mut values = current.values.clone();
     values[i] = Value::Text(a.to.to_string());
+    if let Some(j) = a.stamp.and_then(|f| e.field_index(f)) {
+        values[j] = Value::Text(results_view::time::today_paris());
+    }
+    // The record in its new state meets the entity's rules (a courrier
+    // is assigned to a service, a closed task has its date).
+    let errors = module_engine::validate::validate(e, &values);
+    if !errors.is_empty() {
+        return Err(ApiError::Fields(errors));
+    }
     let known = known(state);
     let (_guard, mut tx) = state.store.begin_write().await?;
     let change = records::Change {

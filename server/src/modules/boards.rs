@@ -14,6 +14,17 @@ pub fn links(m: &Module) -> Vec<(String, String)> {
             "/desk/m/elec/controle".into(),
             "Contrôle du découpage, inscrits par bureau, listes d'émargement".into(),
         )],
+        super::courrier::NAME => vec![
+            (
+                "/desk/m/courrier/corbeille".into(),
+                "Corbeille d'un service : courriers et tâches en retard, bordereau, registre du jour"
+                    .into(),
+            ),
+            (
+                "/desk/m/courrier/recherche".into(),
+                "Rechercher un courrier (numéro, correspondant, objet, dates)".into(),
+            ),
+        ],
         _ => Vec::new(),
     }
 }

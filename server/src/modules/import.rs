@@ -121,6 +121,15 @@ pub async fn import(
     let now = crate::store::now_millis();
     let half = rows.len() as u64;
     for (i, (line, values)) in rows.iter().enumerate() {
+        // A numbered entity (a registry) numbers the rows in file order.
+        let numbered;
+        let values = match &e.numbering {
+            Some(n) => {
+                numbered = records::number(&mut tx, m, e, n, values).await?;
+                &numbered
+            }
+            None => values,
+        };
         let s = sql::insert(m, e, values, now);
         if let Err(err) = records::run(&mut tx, &s).await {
             if err

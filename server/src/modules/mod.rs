@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod boards;
+pub mod courrier;
 pub mod desk;
 pub mod elec;
 pub mod files;

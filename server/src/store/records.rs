@@ -318,6 +318,37 @@ pub async fn all(
         .collect::<Result<Vec<_>, _>>()?)
 }
 
+/// The records of `e` meeting `condition` (SQL over the table's columns,
+/// `f_<field>`, with `$1`… for `params`), at most `limit`, in the list's
+/// default order: a module's own screens (a service's inbox, a place's
+/// burials) read only the rows they show, on the indexes.
+pub async fn find(
+    conn: &mut AnyConnection,
+    m: &Module,
+    e: &Entity,
+    condition: &str,
+    params: Vec<sql::Param>,
+    limit: i64,
+) -> Result<Vec<StoredRecord>, StoreError> {
+    let all = sql::all(m, e);
+    let (head, order) = all
+        .text
+        .split_once(" ORDER BY ")
+        .unwrap_or((all.text.as_str(), "id"));
+    let n = params.len();
+    let mut params = params;
+    params.push(sql::Param::Int(Some(limit)));
+    let s = Sql {
+        text: format!("{head} WHERE {condition} ORDER BY {order} LIMIT ${}", n + 1),
+        params,
+    };
+    let rows = fetch_all(&mut *conn, &s).await?;
+    Ok(rows
+        .iter()
+        .map(|r| decode(e, r))
+        .collect::<Result<Vec<_>, _>>()?)
+}
+
 /// The checks that need the database: references, bureaux and elections
 /// that exist, unique sets. `bureaux` is every (election, bureau code) the
 /// night holds; `elections` every election id.
@@ -469,6 +500,14 @@ pub async fn insert(
     known: &Known,
     actor: &str,
 ) -> Result<i64, RecordError> {
+    let numbered;
+    let values = match &e.numbering {
+        Some(n) => {
+            numbered = number(&mut *conn, m, e, n, values).await?;
+            &numbered[..]
+        }
+        None => values,
+    };
     let errors = check_links(&mut *conn, m, e, values, None, known).await?;
     if !errors.is_empty() {
         return Err(RecordError::Invalid(errors));
@@ -485,6 +524,40 @@ pub async fn insert(
     let action = format!("module.{}.{}.create", m.name, e.name);
     audit(conn, actor, action, e, None, Some((id, values))).await?;
     Ok(id)
+}
+
+/// The values of a new record with its registration number: the year of
+/// its date (today, in Paris, when left empty, and the date set to it),
+/// the next rank of that year in its scope, and `year-rank`.
+pub async fn number(
+    conn: &mut AnyConnection,
+    m: &Module,
+    e: &Entity,
+    n: &module_engine::Numbering,
+    values: &[Value],
+) -> Result<Vec<Value>, StoreError> {
+    let mut values = values.to_vec();
+    let at = |name: &str| e.field_index(name).filter(|i| *i < values.len());
+    let (Some(d), Some(y), Some(r), Some(k)) = (at(n.date), at(n.year), at(n.rank), at(n.number))
+    else {
+        return Ok(values);
+    };
+    if values[d].is_null() {
+        values[d] = Value::Text(results_view::time::today_paris());
+    }
+    let year = values[d]
+        .as_text()
+        .and_then(|t| t.get(..4))
+        .and_then(|t| t.parse::<i64>().ok())
+        .unwrap_or_default();
+    let rank = match sql::next_rank(m, e, &values, year) {
+        Some(q) => count(&mut *conn, &q).await?,
+        None => 1,
+    };
+    values[y] = Value::Int(year);
+    values[r] = Value::Int(rank);
+    values[k] = Value::Text(format!("{year}-{rank}"));
+    Ok(values)
 }
 
 /// A replacement of a record's fields: which record, at which version

@@ -1,5 +1,7 @@
-//! A calendar date for openElec's rules: validity periods of procurations,
-//! dates of effect of mouvements, ages on the election day.
+//! A calendar date for the catalogue's rules: validity periods of
+//! procurations and ages on the election day (openElec), deadlines of
+//! tasks (openCourrier), the terms of concessions and the delays of a
+//! reprise (openCimetière).
 //!
 //! The engine stores dates as `YYYY-MM-DD` text; the rules need to compare
 //! them, count years and, for the fixture, add days. This small type does
@@ -98,13 +100,24 @@ impl Date {
     /// The same day `n` years earlier (28 February for a 29 February that
     /// does not exist that year).
     pub fn years_before(self, n: i32) -> Date {
-        let year = self.year - n;
-        let day = self.day.min(days_in_month(year, self.month));
-        Date {
-            year,
-            month: self.month,
-            day,
-        }
+        self.add_years(-n)
+    }
+
+    /// The same day `n` months later (earlier when negative), on the last
+    /// day of the month when that day does not exist (31 January + 1
+    /// month = 28 or 29 February), as terms « de date à date » are counted.
+    pub fn add_months(self, n: i32) -> Date {
+        let index = self.year * 12 + i32::from(self.month) - 1 + n;
+        let year = index.div_euclid(12);
+        let month = (index.rem_euclid(12) + 1) as u8;
+        let day = self.day.min(days_in_month(year, month));
+        Date { year, month, day }
+    }
+
+    /// The same day `n` years later (28 February for a 29 February that
+    /// does not exist that year).
+    pub fn add_years(self, n: i32) -> Date {
+        self.add_months(n * 12)
     }
 
     /// The age in years accomplished on `on` (someone born on 29 February
