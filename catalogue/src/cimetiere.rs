@@ -77,7 +77,7 @@ pub use crate::date::Date;
 pub use burial::{check_burial, check_burials};
 pub use fixture::Fixture;
 pub use plan::{
-    Cell, Plan, PlaceState, ZoneBox, ZoneRow, expiring, free_places_by_zone, layout, place_state,
+    Cell, PlaceState, Plan, ZoneBox, ZoneRow, expiring, free_places_by_zone, layout, place_state,
     place_states,
 };
 pub use records::{
@@ -384,7 +384,9 @@ fn zone() -> Entity {
                 .required()
                 .range(Some(0), Some(100_000))
                 .section("Place sur le plan")
-                .help("Coin supérieur gauche de la zone sur le plan du cimetière, en unités du plan."),
+                .help(
+                    "Coin supérieur gauche de la zone sur le plan du cimetière, en unités du plan.",
+                ),
         )
         .field(
             Field::integer("y", "Ordonnée")
@@ -429,9 +431,11 @@ fn emplacement() -> Entity {
                 .required()
                 .help("Le numéro de l'emplacement, unique dans sa zone, par exemple « B-127 »."),
         )
-        .field(Field::choice("type", "Type", TYPES_EMPLACEMENT).required().help(
-            "Une case de columbarium ou une cavurne ne reçoit que des urnes.",
-        ))
+        .field(
+            Field::choice("type", "Type", TYPES_EMPLACEMENT)
+                .required()
+                .help("Une case de columbarium ou une cavurne ne reçoit que des urnes."),
+        )
         .field(
             Field::integer("capacite", "Capacité")
                 .required()
@@ -462,11 +466,21 @@ fn emplacement() -> Entity {
         )
         .field(Field::long_text("observations", "Observations", 2000))
         .title(&["numero", "allee"])
-        .columns(&["zone", "allee", "numero", "type", "capacite", "terrain_commun"])
+        .columns(&[
+            "zone",
+            "allee",
+            "numero",
+            "type",
+            "capacite",
+            "terrain_commun",
+        ])
         .sort("numero", false)
         .filters(&["zone", "type", "terrain_commun"])
         .search(&["numero", "allee", "observations"])
-        .unique(&["numero", "zone"], "cette zone a déjà un emplacement de ce numéro")
+        .unique(
+            &["numero", "zone"],
+            "cette zone a déjà un emplacement de ce numéro",
+        )
         .unique(
             &["x", "y", "zone"],
             "un autre emplacement occupe déjà cette case de la grille de la zone",
@@ -550,7 +564,10 @@ fn concession() -> Entity {
             "titulaire_prenom",
             "ayants_droit",
         ])
-        .unique(&["numero_acte"], "un autre acte de concession porte ce numéro")
+        .unique(
+            &["numero_acte"],
+            "un autre acte de concession porte ce numéro",
+        )
         .rule("duree_selon_nature", duree_by_nature)
         .derive("date_fin", derived_end)
         .rights(managed())
@@ -559,14 +576,10 @@ fn concession() -> Entity {
 fn renouvellement() -> Entity {
     Entity::new("renouvellement", "Renouvellements", "un renouvellement")
         .field(Field::reference("concession", "Concession", "concession").required())
-        .field(
-            Field::date("date", "Date de la demande")
-                .required()
-                .help(
-                    "Au plus tard deux ans après l'échéance de la période précédente \
+        .field(Field::date("date", "Date de la demande").required().help(
+            "Au plus tard deux ans après l'échéance de la période précédente \
                      (art. L2223-15).",
-                ),
-        )
+        ))
         .field(
             Field::choice("nature", "Nature", NATURES_RENOUVELLEMENT)
                 .required()
@@ -581,16 +594,24 @@ fn renouvellement() -> Entity {
                      cette date, quelle que soit la date de la demande (art. L2223-15).",
                 ),
         )
-        .field(Field::date("date_fin", "Nouvelle échéance").help(
-            "Calculée à partir du point de départ, de la nature et de la durée.",
-        ))
+        .field(
+            Field::date("date_fin", "Nouvelle échéance")
+                .help("Calculée à partir du point de départ, de la nature et de la durée."),
+        )
         .field(
             Field::decimal("prix", "Prix (€)", 2)
                 .range(Some(0), Some(100_000_000))
                 .help("Au tarif en vigueur à la date du renouvellement."),
         )
         .title(&["concession", "date_debut"])
-        .columns(&["concession", "date", "nature", "date_debut", "date_fin", "prix"])
+        .columns(&[
+            "concession",
+            "date",
+            "nature",
+            "date_debut",
+            "date_fin",
+            "prix",
+        ])
         .sort("date", true)
         .filters(&["concession", "nature"])
         .unique(
@@ -614,7 +635,13 @@ fn defunt() -> Entity {
                 .help("Commune du décès, tel que sur l'acte de décès."),
         )
         .title(&["nom", "prenoms"])
-        .columns(&["nom", "prenoms", "date_naissance", "date_deces", "lieu_deces"])
+        .columns(&[
+            "nom",
+            "prenoms",
+            "date_naissance",
+            "date_deces",
+            "lieu_deces",
+        ])
         .sort("date_deces", true)
         .search(&["nom", "prenoms", "lieu_deces"])
         .rule("naissance_avant_deces", born_before_death)
@@ -741,34 +768,38 @@ fn reprise_entity() -> Entity {
 }
 
 fn etape_reprise() -> Entity {
-    Entity::new("etape_reprise", "Étapes des reprises", "une étape de reprise")
-        .field(Field::reference("reprise", "Procédure de reprise", "reprise").required())
-        .field(
-            Field::choice("etape", "Étape", ETAPES_REPRISE)
-                .required()
-                .help(
-                    "Dans l'ordre : avis à la famille, procès-verbal, notification, second \
+    Entity::new(
+        "etape_reprise",
+        "Étapes des reprises",
+        "une étape de reprise",
+    )
+    .field(Field::reference("reprise", "Procédure de reprise", "reprise").required())
+    .field(
+        Field::choice("etape", "Étape", ETAPES_REPRISE)
+            .required()
+            .help(
+                "Dans l'ordre : avis à la famille, procès-verbal, notification, second \
                      procès-verbal trois ans après, délibération un mois après, arrêté, \
                      enlèvement trente jours après ; pour une concession échue, l'arrêté deux \
                      ans après l'échéance, puis l'enlèvement.",
-                ),
-        )
-        .field(
-            Field::date("date", "Date")
-                .required()
-                .help("Les délais se comptent de date à date (vérifiés à l'enregistrement)."),
-        )
-        .field(Field::long_text("observations", "Observations", 2000))
-        .title(&["reprise", "etape"])
-        .columns(&["reprise", "etape", "date"])
-        .sort("date", false)
-        .filters(&["reprise", "etape"])
-        .search(&["observations"])
-        .unique(
-            &["etape", "reprise"],
-            "cette étape est déjà enregistrée pour cette procédure",
-        )
-        .rights(managed())
+            ),
+    )
+    .field(
+        Field::date("date", "Date")
+            .required()
+            .help("Les délais se comptent de date à date (vérifiés à l'enregistrement)."),
+    )
+    .field(Field::long_text("observations", "Observations", 2000))
+    .title(&["reprise", "etape"])
+    .columns(&["reprise", "etape", "date"])
+    .sort("date", false)
+    .filters(&["reprise", "etape"])
+    .search(&["observations"])
+    .unique(
+        &["etape", "reprise"],
+        "cette étape est déjà enregistrée pour cette procédure",
+    )
+    .rights(managed())
 }
 
 fn queries() -> Vec<SavedQuery> {

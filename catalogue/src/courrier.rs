@@ -400,7 +400,13 @@ fn diffusion() -> Entity {
             "Coché : le service donne son avis au service traitant ; sinon, pour information.",
         ))
         .title(&["courrier", "service"])
-        .columns(&["courrier", "ordre", "service", "date_transmission", "pour_avis"])
+        .columns(&[
+            "courrier",
+            "ordre",
+            "service",
+            "date_transmission",
+            "pour_avis",
+        ])
         .sort("ordre", false)
         .filters(&["courrier", "service"])
         .unique(
@@ -452,7 +458,13 @@ fn tache() -> Entity {
                     "annulee",
                     None,
                 ),
-                action("reprendre", "Reprendre", &["faite", "annulee"], "a_faire", None),
+                action(
+                    "reprendre",
+                    "Reprendre",
+                    &["faite", "annulee"],
+                    "a_faire",
+                    None,
+                ),
             ],
         })
 }
@@ -565,7 +577,11 @@ fn dates_in_order(r: &Record<'_>) -> Vec<FieldError> {
         out.push(r.error(
             "echeance",
             "echeance_apres_enregistrement",
-            format!("l'échéance ({}) précède l'enregistrement ({})", due.fr(), s.fr()),
+            format!(
+                "l'échéance ({}) précède l'enregistrement ({})",
+                due.fr(),
+                s.fr()
+            ),
         ));
     }
     out

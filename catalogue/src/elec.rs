@@ -59,7 +59,6 @@
 //! Everything of the submodules is a report for the desk, not a refusal:
 //! only the unique sets and the per-record rules below are enforced on save.
 
-
 pub mod decoupage;
 pub mod emargement;
 pub mod fixture;

@@ -13,12 +13,18 @@ pub mod date;
 // its table of codes) serves the modules declared after it.
 #[macro_use]
 pub mod scrutin;
+pub mod cimetiere;
 pub mod courrier;
 pub mod elec;
 
 /// Every module of the catalogue, in menu order.
 pub fn all() -> Vec<module_engine::Module> {
-    vec![scrutin::module(), elec::module(), courrier::module()]
+    vec![
+        scrutin::module(),
+        elec::module(),
+        courrier::module(),
+        cimetiere::module(),
+    ]
 }
 
 #[cfg(test)]

@@ -47,7 +47,10 @@ fn the_declaration_is_sound_numbered_and_guarded_by_its_roles() {
     assert_eq!(m.check(), Vec::<String>::new());
     let c = entity(&m, "courrier");
     let n = c.numbering.as_ref().expect("numbered");
-    assert_eq!((n.year, n.rank, n.number, n.scope.clone()), ("annee", "rang", "numero", vec!["sens"]));
+    assert_eq!(
+        (n.year, n.rank, n.number, n.scope.clone()),
+        ("annee", "rang", "numero", vec!["sens"])
+    );
     assert!(c.is_computed("numero") && c.is_computed("rang") && !c.is_computed("objet"));
     // The registry's office creates; a service's agent does not, but treats.
     assert!(c.rights.allows(Right::Create, courrier::AGENT_COURRIER));
@@ -68,15 +71,27 @@ fn each_rule_names_its_field() {
     let m = courrier::module();
     assert_eq!(errors(&m, "courrier", arrived()), vec![]);
     assert_eq!(
-        errors(&m, "courrier", with(arrived(), json!({"date_arrivee": null}))),
+        errors(
+            &m,
+            "courrier",
+            with(arrived(), json!({"date_arrivee": null}))
+        ),
         vec![("date_arrivee".into(), "date_arrivee_obligatoire")]
     );
     assert_eq!(
-        errors(&m, "courrier", with(arrived(), json!({"date_arrivee": "2026-11-01"}))),
+        errors(
+            &m,
+            "courrier",
+            with(arrived(), json!({"date_arrivee": "2026-11-01"}))
+        ),
         vec![("date_arrivee".into(), "arrivee_apres_courrier")]
     );
     assert_eq!(
-        errors(&m, "courrier", with(arrived(), json!({"echeance": "2026-11-03"}))),
+        errors(
+            &m,
+            "courrier",
+            with(arrived(), json!({"echeance": "2026-11-03"}))
+        ),
         vec![("echeance".into(), "echeance_apres_enregistrement")]
     );
     assert_eq!(
@@ -84,7 +99,11 @@ fn each_rule_names_its_field() {
         vec![("reponse_a".into(), "reponse_depart")]
     );
     assert_eq!(
-        errors(&m, "courrier", with(arrived(), json!({"service": 2, "relais": 2}))),
+        errors(
+            &m,
+            "courrier",
+            with(arrived(), json!({"service": 2, "relais": 2}))
+        ),
         vec![("relais".into(), "relais_distinct")]
     );
     // The number is the registry's, never typed.
@@ -93,7 +112,11 @@ fn each_rule_names_its_field() {
         vec![("numero".into(), "read_only")]
     );
     assert_eq!(
-        errors(&m, "contact", json!({"nom": "Martin", "code_postal": "69001"})),
+        errors(
+            &m,
+            "contact",
+            json!({"nom": "Martin", "code_postal": "69001"})
+        ),
         vec![("ville".into(), "ville_avec_code_postal")]
     );
 }

@@ -98,7 +98,10 @@ pub const WORDS_EN: &[(&str, &str)] = &[
     ("Non", "No"),
     ("Version", "Version"),
     ("Erreurs", "Errors"),
-    ("Corrigez les champs signalés.", "Correct the fields marked."),
+    (
+        "Corrigez les champs signalés.",
+        "Correct the fields marked.",
+    ),
     ("obligatoire", "required"),
     ("Documents", "Documents"),
     ("Date", "Date"),
@@ -121,6 +124,9 @@ mod tests {
         assert_eq!(Lang::parse(Some("EN")), Lang::En);
         assert_eq!(Lang::parse(Some("de")), Lang::Fr);
         let mut seen = std::collections::HashSet::new();
-        assert!(WORDS_EN.iter().all(|(fr, _)| seen.insert(fr)), "a word twice");
+        assert!(
+            WORDS_EN.iter().all(|(fr, _)| seen.insert(fr)),
+            "a word twice"
+        );
     }
 }

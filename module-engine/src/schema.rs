@@ -713,18 +713,27 @@ impl Module {
             for (name, _) in &e.derived {
                 match e.field_named(name) {
                     None => say(format!("{at}: derived names unknown field {name}")),
-                    Some(f) if f.required => {
-                        say(format!("{at}.{name}: a derived field is not typed: not required"))
-                    }
+                    Some(f) if f.required => say(format!(
+                        "{at}.{name}: a derived field is not typed: not required"
+                    )),
                     Some(_) => {}
                 }
             }
             if let Some(n) = &e.numbering {
                 let kind = |name: &str| e.field_named(name).map(|f| (&f.kind, f.required));
                 for (name, ok) in [
-                    (n.year, matches!(kind(n.year), Some((Kind::Integer { .. }, false)))),
-                    (n.rank, matches!(kind(n.rank), Some((Kind::Integer { .. }, false)))),
-                    (n.number, matches!(kind(n.number), Some((Kind::Text { .. }, false)))),
+                    (
+                        n.year,
+                        matches!(kind(n.year), Some((Kind::Integer { .. }, false))),
+                    ),
+                    (
+                        n.rank,
+                        matches!(kind(n.rank), Some((Kind::Integer { .. }, false))),
+                    ),
+                    (
+                        n.number,
+                        matches!(kind(n.number), Some((Kind::Text { .. }, false))),
+                    ),
                     (n.date, matches!(kind(n.date), Some((Kind::Date, _)))),
                 ] {
                     if !ok {
@@ -740,7 +749,10 @@ impl Module {
                     if let Some(stamp) = a.stamp
                         && !matches!(e.field_named(stamp).map(|f| &f.kind), Some(Kind::Date))
                     {
-                        say(format!("{at}: action {} stamps {stamp}, not a date field", a.name));
+                        say(format!(
+                            "{at}: action {} stamps {stamp}, not a date field",
+                            a.name
+                        ));
                     }
                 }
                 match e.field_named(s.field).map(|f| &f.kind) {
@@ -878,7 +890,12 @@ impl Module {
         }
         for l in &self.letters {
             out.extend([l.label, l.heading, l.signature]);
-            out.extend(l.body.split("\n\n").map(str::trim).filter(|p| !p.is_empty()));
+            out.extend(
+                l.body
+                    .split("\n\n")
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty()),
+            );
         }
         let mut seen = std::collections::HashSet::new();
         out.retain(|t| !t.is_empty() && seen.insert(*t));

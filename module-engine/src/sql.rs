@@ -599,7 +599,9 @@ impl ListQuery {
                         _ => errors.push(bad(
                             name,
                             "unknown",
-                            format!("pas de bornes sur « {field} » (un filtre de date ou de nombre)"),
+                            format!(
+                                "pas de bornes sur « {field} » (un filtre de date ou de nombre)"
+                            ),
                         )),
                     }
                 }

@@ -61,8 +61,7 @@ impl<'a> Record<'a> {
 /// Whether a form or the API may set the field (a state field moves only
 /// through the entity's actions; derived and numbered fields are computed).
 pub fn is_editable(entity: &Entity, field: &Field) -> bool {
-    entity.states.as_ref().is_none_or(|s| s.field != field.name)
-        && !entity.is_computed(field.name)
+    entity.states.as_ref().is_none_or(|s| s.field != field.name) && !entity.is_computed(field.name)
 }
 
 /// Computes the derived fields of a record whose fields read without

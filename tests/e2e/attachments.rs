@@ -46,7 +46,7 @@ fn rules(body: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn audit_actions(app: &TestApp) -> Vec<String> {
+pub(crate) async fn audit_actions(app: &TestApp) -> Vec<String> {
     let r = app
         .http
         .get(format!("{}/api/audit?limit=5000", app.base))

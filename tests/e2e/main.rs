@@ -10,6 +10,7 @@ mod backup;
 mod browser;
 mod cluster;
 mod contours;
+mod courrier;
 mod deflate;
 mod deltas_browser;
 mod desk;

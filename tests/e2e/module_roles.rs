@@ -11,7 +11,7 @@ use crate::both_backends;
 use crate::helpers::{Backend, Session, TOKEN, TestApp, add_user, login};
 use crate::modules::{app_with_library, call, enable};
 
-async fn as_session(
+pub(crate) async fn as_session(
     app: &TestApp,
     s: &Session,
     method: Method,

@@ -146,7 +146,9 @@ pub fn check_burial(
                 ),
             )
         } else {
-            let end = c.current_end().map_or_else(String::new, |e| format!(" le {}", e.fr()));
+            let end = c
+                .current_end()
+                .map_or_else(String::new, |e| format!(" le {}", e.fr()));
             problem(
                 "concession_echue",
                 "L2223-15",
@@ -306,7 +308,7 @@ pub fn last_burial(burials: &[Burial], concession: super::ConcessionId) -> Optio
 #[cfg(test)]
 mod tests {
     use super::super::records::{Concession, Renewal, Step};
-    use super::super::{EtatReprise, Etape, Nature, TypePlace};
+    use super::super::{Etape, EtatReprise, Nature, TypePlace};
     use super::*;
 
     fn d(s: &str) -> Date {
@@ -381,9 +383,15 @@ mod tests {
         let p = place(TypePlace::Caveau, 4, false);
         let c = [history(Nature::Trentenaire, None, "2001-01-01")];
         let b = burial(1, "2010-03-04", Some(5), Cercueil);
-        assert_eq!(check_burial(&b, &p, &c, &[], &[], &defunt(1, "2010-03-01")), vec![]);
+        assert_eq!(
+            check_burial(&b, &p, &c, &[], &[], &defunt(1, "2010-03-01")),
+            vec![]
+        );
         // Nine days after: not reported (derogations are not recorded).
-        assert_eq!(check_burial(&b, &p, &c, &[], &[], &defunt(1, "2010-02-23")), vec![]);
+        assert_eq!(
+            check_burial(&b, &p, &c, &[], &[], &defunt(1, "2010-02-23")),
+            vec![]
+        );
         let ps = check_burial(&b, &p, &c, &[], &[], &defunt(1, "2010-03-05"));
         assert_eq!(rules(&ps), ["avant_deces"]);
         assert_eq!((ps[0].article, ps[0].field), ("R2213-33", "date"));
@@ -404,7 +412,11 @@ mod tests {
         let new = burial(9, "2000-01-01", Some(5), Urne);
         let ps = check_burial(&new, &p, &c, &held, &[], &defunt(9, "1999-12-30"));
         assert_eq!(rules(&ps), ["capacite_depassee"]);
-        assert!(ps[0].message.contains("en compte déjà 2"), "{}", ps[0].message);
+        assert!(
+            ps[0].message.contains("en compte déjà 2"),
+            "{}",
+            ps[0].message
+        );
         // Editing one of the two does not count it twice.
         let edited = burial(2, "1970-01-02", Some(5), Urne);
         assert_eq!(
@@ -438,7 +450,14 @@ mod tests {
         );
         let before = burial(1, "1999-01-05", Some(5), Cercueil);
         assert_eq!(
-            rules(&check_burial(&before, &p, &[c.clone()], &[], &[], &defunt(1, "1999-01-01"))),
+            rules(&check_burial(
+                &before,
+                &p,
+                &[c.clone()],
+                &[],
+                &[],
+                &defunt(1, "1999-01-01")
+            )),
             ["concession_pas_en_vigueur"]
         );
         let none = burial(1, "2016-01-05", None, Cercueil);
@@ -446,7 +465,14 @@ mod tests {
         assert_eq!(rules(&ps), ["concession_requise"]);
         let other = burial(1, "2016-01-05", Some(6), Cercueil);
         assert_eq!(
-            rules(&check_burial(&other, &p, &[c], &[], &[], &defunt(1, "2016-01-01"))),
+            rules(&check_burial(
+                &other,
+                &p,
+                &[c],
+                &[],
+                &[],
+                &defunt(1, "2016-01-01")
+            )),
             ["concession_autre_emplacement"]
         );
     }
@@ -461,16 +487,33 @@ mod tests {
         assert_eq!(rules(&ps), ["rotation_cinq_ans"]);
         assert!(ps[0].message.contains("01/04/2015"), "{}", ps[0].message);
         let ok = burial(2, "2015-04-01", None, Cercueil);
-        assert_eq!(check_burial(&ok, &p, &[], &held, &[], &defunt(2, "2015-03-29")), vec![]);
+        assert_eq!(
+            check_burial(&ok, &p, &[], &held, &[], &defunt(2, "2015-03-29")),
+            vec![]
+        );
         // Recorded out of order: five years before the next one too.
         let before = burial(3, "2006-01-01", None, Cercueil);
         assert_eq!(
-            rules(&check_burial(&before, &p, &[], &held, &[], &defunt(3, "2005-12-30"))),
+            rules(&check_burial(
+                &before,
+                &p,
+                &[],
+                &held,
+                &[],
+                &defunt(3, "2005-12-30")
+            )),
             ["rotation_cinq_ans"]
         );
         let conceded = burial(2, "2016-01-01", Some(5), Cercueil);
         assert_eq!(
-            rules(&check_burial(&conceded, &p, &[], &held, &[], &defunt(2, "2015-12-30"))),
+            rules(&check_burial(
+                &conceded,
+                &p,
+                &[],
+                &held,
+                &[],
+                &defunt(2, "2015-12-30")
+            )),
             ["terrain_commun_sans_concession"]
         );
     }
@@ -498,7 +541,10 @@ mod tests {
         let before = burial(1, "2019-05-31", Some(5), Cercueil);
         let after = burial(1, "2019-06-01", Some(5), Cercueil);
         let dead = defunt(1, "2019-05-29");
-        assert_eq!(check_burial(&before, &p, &c, &[], &[r.clone()], &dead), vec![]);
+        assert_eq!(
+            check_burial(&before, &p, &c, &[], &[r.clone()], &dead),
+            vec![]
+        );
         let ps = check_burial(&after, &p, &c, &[], &[r.clone()], &dead);
         assert_eq!(rules(&ps), ["concession_reprise"]);
         assert_eq!(ps[0].article, "L2223-17");
@@ -512,11 +558,21 @@ mod tests {
         let c = [history(Nature::Temporaire, Some(15), "2020-01-01")];
         let coffin = burial(1, "2021-01-05", Some(5), Cercueil);
         assert_eq!(
-            rules(&check_burial(&coffin, &p, &c, &[], &[], &defunt(1, "2021-01-01"))),
+            rules(&check_burial(
+                &coffin,
+                &p,
+                &c,
+                &[],
+                &[],
+                &defunt(1, "2021-01-01")
+            )),
             ["urnes_seulement"]
         );
         let urn = burial(1, "2021-01-05", Some(5), Urne);
-        assert_eq!(check_burial(&urn, &p, &c, &[], &[], &defunt(1, "2021-01-01")), vec![]);
+        assert_eq!(
+            check_burial(&urn, &p, &c, &[], &[], &defunt(1, "2021-01-01")),
+            vec![]
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::{
-    BurialId, CemeteryId, ConcessionId, Date, DefuntId, EtatReprise, Etape, Motif, Nature,
+    BurialId, CemeteryId, ConcessionId, Date, DefuntId, Etape, EtatReprise, Motif, Nature,
     NatureInhumation, PlaceId, RenewalId, RepriseId, StepId, TypePlace, ZoneId, term,
 };
 

@@ -115,7 +115,8 @@ pub fn window_problem(asked: Date, start: Date, record: i64) -> Option<Problem> 
 /// Empty when it can be stored.
 pub fn check_renewal(concession: &Concession, existing: &[Renewal], new: &Renewal) -> Vec<Problem> {
     let mut out = Vec::new();
-    let problem = |rule, article, field, message| Problem::new(rule, article, field, new.id, message);
+    let problem =
+        |rule, article, field, message| Problem::new(rule, article, field, new.id, message);
     if new.concession != concession.id {
         out.push(problem(
             "autre_concession",

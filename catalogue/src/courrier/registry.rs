@@ -73,7 +73,10 @@ pub struct Mail {
 impl Mail {
     /// Still waiting for its treatment (assigned or in treatment).
     pub fn is_open(&self) -> bool {
-        matches!(self.etat, Etat::Enregistre | Etat::Affecte | Etat::EnTraitement)
+        matches!(
+            self.etat,
+            Etat::Enregistre | Etat::Affecte | Etat::EnTraitement
+        )
     }
 
     /// Its reply is due before `today` and it is not answered.
@@ -313,7 +316,14 @@ mod tests {
                 rank: 7
             })
         );
-        assert_eq!(Numero { year: 2009, rank: 7 }.to_string(), "2009-7");
+        assert_eq!(
+            Numero {
+                year: 2009,
+                rank: 7
+            }
+            .to_string(),
+            "2009-7"
+        );
         for bad in ["2009", "209-7", "2009-", "2009-0", "2009-7a", "abcd-1"] {
             assert_eq!(Numero::parse(bad), None, "{bad}");
         }
@@ -376,7 +386,10 @@ mod tests {
             t(4, "2026-12-01", EtatTache::AFaire),
             t(5, "2026-10-01", EtatTache::Annulee),
         ];
-        let ids: Vec<i64> = overdue(&tasks, d("2026-12-01")).iter().map(|t| t.id).collect();
+        let ids: Vec<i64> = overdue(&tasks, d("2026-12-01"))
+            .iter()
+            .map(|t| t.id)
+            .collect();
         assert_eq!(ids, vec![2, 1]);
     }
 

@@ -73,7 +73,10 @@ pub async fn download(
                 let day = day_or_today(q.date.as_deref(), "date")?;
                 let s = q.sens.as_deref().unwrap_or("arrivee");
                 let sens = Sens::from_code(s).ok_or_else(|| {
-                    bad("sens", format!("registre « arrivee » ou « depart », pas « {s} »"))
+                    bad(
+                        "sens",
+                        format!("registre « arrivee » ou « depart », pas « {s} »"),
+                    )
                 })?;
                 let (mails, _) = registered(&state, t.module, day, day, Some(sens)).await?;
                 let lines = day_register(&mails, day, sens);
@@ -112,7 +115,11 @@ pub async fn download(
                 };
                 let title = format!(
                     "Registre du courrier {} — {}",
-                    if sens == Sens::Arrivee { "arrivé" } else { "départ" },
+                    if sens == Sens::Arrivee {
+                        "arrivé"
+                    } else {
+                        "départ"
+                    },
                     day.fr()
                 );
                 let mut blocks = vec![
@@ -167,7 +174,11 @@ pub async fn download(
                 if to < from {
                     return Err(bad(
                         "au",
-                        format!("la période finit ({}) avant de commencer ({})", to.fr(), from.fr()),
+                        format!(
+                            "la période finit ({}) avant de commencer ({})",
+                            to.fr(),
+                            from.fr()
+                        ),
                     ));
                 }
                 let (mails, diffusions) = registered(&state, t.module, from, to, None).await?;

@@ -73,11 +73,7 @@ pub async fn services(state: &AppState, m: &Module) -> Result<Vec<(i64, String)>
 }
 
 /// Courriers read from their rows, with their contacts' titles.
-async fn mails(
-    state: &AppState,
-    m: &Module,
-    rows: &[StoredRecord],
-) -> Result<Vec<Mail>, ApiError> {
+async fn mails(state: &AppState, m: &Module, rows: &[StoredRecord]) -> Result<Vec<Mail>, ApiError> {
     let e = entity(m, "courrier")?;
     let ce = entity(m, "contact")?;
     let mut ids: Vec<i64> = rows.iter().filter_map(|r| int(e, r, "contact")).collect();

@@ -59,7 +59,11 @@ pub struct ServiceQuery {
 fn chosen(all: &[(i64, String)], asked: Option<&str>) -> Result<Option<i64>, ApiError> {
     match asked.map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(all.first().map(|(id, _)| *id)),
-        Some(s) => match s.parse::<i64>().ok().filter(|id| all.iter().any(|(i, _)| i == id)) {
+        Some(s) => match s
+            .parse::<i64>()
+            .ok()
+            .filter(|id| all.iter().any(|(i, _)| i == id))
+        {
             Some(id) => Ok(Some(id)),
             None => Err(ApiError::Fields(vec![FieldError {
                 field: "service".into(),

@@ -1,0 +1,3 @@
+//! Fixture (in progress).
+#[derive(Debug, Clone, Default)]
+pub struct Fixture {}
