@@ -571,7 +571,7 @@ impl ListQuery {
                     }
                 }
                 "q" => q.search = fold(v).split_whitespace().map(str::to_string).collect(),
-                "sort" | "csrf" | "format" => {}
+                "sort" | "csrf" | "format" | "lang" => {}
                 name if name.ends_with(".from") || name.ends_with(".to") => {
                     let (field, bound) = match name.strip_suffix(".from") {
                         Some(f) => (f, Bound::From),

@@ -23,9 +23,11 @@ pub(crate) fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
 
 /// The desk's page frame; without a principal (the login page), no account box.
 pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
+    let lang = crate::modules::lang::current();
+    let w = |fr| module_engine::i18n::word(lang, fr);
     html! {
         (DOCTYPE)
-        html lang="fr" {
+        html lang=(lang.code()) {
             (head(
                 &format!("{title} — Urne, saisie"),
                 html! { meta name="robots" content="noindex"; },
@@ -35,16 +37,16 @@ pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
                 },
             ))
             body.desk {
-                a.skip href="#contenu" { "Aller au contenu" }
+                a.skip href="#contenu" { (w("Aller au contenu")) }
                 header.site {
                     a.brand href="/desk" { "Urne" }
-                    span.tagline { "Saisie des résultats" }
+                    span.tagline { (w("Saisie des résultats")) }
                     @if let Some(p) = p {
                         span.who {
                             (p.name) " (" (p.role.label_fr()) ")"
                             form.inline method="post" action="/logout" {
                                 input type="hidden" name="csrf" value=(csrf_of(p));
-                                button.link type="submit" { "Se déconnecter" }
+                                button.link type="submit" { (w("Se déconnecter")) }
                             }
                         }
                     }

@@ -120,6 +120,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::modules::elec::update::routes())
         .merge(crate::modules::courrier::screens::routes())
         .merge(crate::modules::desk::routes())
-        .route_layer(requires!(state, Need::SignedIn));
+        .route_layer(requires!(state, Need::SignedIn))
+        .layer(axum::middleware::from_fn(crate::modules::lang::with_lang));
     open.merge(desk).merge(admin).merge(modules)
 }

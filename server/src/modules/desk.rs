@@ -14,10 +14,11 @@ use axum::{Extension, Form};
 use maud::{Markup, html};
 use module_engine::sql::ListQuery;
 use module_engine::validate::{check_form, is_editable};
-use module_engine::value::{display, input_text};
+use module_engine::value::input_text;
 use module_engine::{Entity, Field, FieldError, Kind, Module, Right, Value};
 
 use super::api::{export_table, query_pairs, ref_titles, run_action, spreadsheet, title};
+use super::lang::Tr;
 use super::{Target, enabled_module, fetch, known, open, parse_id, readable};
 use crate::auth::Principal;
 use crate::error::ApiError;
@@ -92,12 +93,17 @@ fn checked_form(p: &Principal, pairs: &[(String, String)]) -> Result<(), ApiErro
 }
 
 fn breadcrumb(m: &Module, e: Option<&Entity>) -> Markup {
+    let tr = Tr::here(m);
+    let (other, _) = tr.switch("");
     html! {
-        nav aria-label="Fil d'Ariane" {
-            a href="/desk" { "Tableau de bord" } " › "
-            a href="/desk/modules" { "Modules" } " › "
-            a href={ "/desk/m/" (m.name) } { (m.label) }
-            @if let Some(e) = e { " › " a href={ "/desk/m/" (m.name) "/" (e.name) } { (e.label) } }
+        nav aria-label=(tr.pick("Fil d'Ariane", "Breadcrumb")) {
+            a href="/desk" { (tr.w("Tableau de bord")) } " › "
+            a href="/desk/modules" { (tr.w("Modules")) } " › "
+            a href={ "/desk/m/" (m.name) } { (tr.t(m.label)) }
+            @if let Some(e) = e { " › " a href={ "/desk/m/" (m.name) "/" (e.name) } { (tr.t(e.label)) } }
+            @if !m.en.is_empty() {
+                " · " a.lang-switch href={ "?lang=" (tr.lang.other().code()) } lang=(tr.lang.other().code()) { (other) }
+            }
         }
     }
 }
@@ -144,6 +150,7 @@ async fn module_home(
         Err(e) => return fail(&p, e),
     };
     let roles = p.roles_in(m.name);
+    let tr = Tr::here(m);
     let entities: Vec<&Entity> = m
         .entities
         .iter()
@@ -162,30 +169,30 @@ async fn module_home(
         .collect();
     let board = super::boards::links(m);
     layout(
-        m.label,
+        tr.t(m.label),
         &p,
         html! {
             (breadcrumb(m, None))
-            h1 { (m.label) }
-            p { (m.description) }
+            h1 { (tr.t(m.label)) }
+            p { (tr.t(m.description)) }
             @if !board.is_empty() {
-                h2 { "Tableaux" }
+                h2 { (tr.w("Tableaux")) }
                 ul { @for (href, label) in &board { li { a href=(href) { (label) } } } }
             }
-            h2 { "Fiches" }
+            h2 { (tr.w("Fiches")) }
             ul {
                 @for e in &entities {
-                    li { a href={ "/desk/m/" (m.name) "/" (e.name) } { (e.label) } }
+                    li { a href={ "/desk/m/" (m.name) "/" (e.name) } { (tr.t(e.label)) } }
                 }
             }
             @if !queries.is_empty() {
-                h2 { "Requêtes mémorisées" }
-                ul { @for q in &queries { li { a href={ "/desk/m/" (m.name) "/q/" (q.name) } { (q.label) } } } }
+                h2 { (tr.w("Requêtes mémorisées")) }
+                ul { @for q in &queries { li { a href={ "/desk/m/" (m.name) "/q/" (q.name) } { (tr.t(q.label)) } } } }
             }
             @let letters: Vec<_> = m.letters.iter().filter(|l| roles.iter().any(|r| l.roles.contains(r))).collect();
             @if !letters.is_empty() {
-                h2 { "Lettres types" }
-                ul { @for l in &letters { li { a href={ "/desk/m/" (m.name) "/lettre/" (l.name) } { (l.label) } " (PDF, une page par fiche ; les filtres de la liste s'appliquent)" } } }
+                h2 { (tr.w("Lettres types")) }
+                ul { @for l in &letters { li { a href={ "/desk/m/" (m.name) "/lettre/" (l.name) } { (tr.t(l.label)) } (tr.w(" (PDF, une page par fiche ; les filtres de la liste s'appliquent)")) } } }
             }
         },
     )
@@ -193,7 +200,7 @@ async fn module_home(
 }
 
 /// Cells of a list: each value shown, references by their title.
-fn cell(e: &Entity, i: usize, v: &Value, titles: &[(usize, i64, String)]) -> String {
+fn cell(m: &Module, e: &Entity, i: usize, v: &Value, titles: &[(usize, i64, String)]) -> String {
     if let Some(id) = v.as_int()
         && matches!(e.fields[i].kind, Kind::Ref(_))
     {
@@ -202,7 +209,7 @@ fn cell(e: &Entity, i: usize, v: &Value, titles: &[(usize, i64, String)]) -> Str
             .find(|(fi, rid, _)| *fi == i && *rid == id)
             .map_or_else(|| format!("n° {id}"), |(_, _, s)| s.clone());
     }
-    display(&e.fields[i], v)
+    Tr::here(m).shown(&e.fields[i], v)
 }
 
 fn query_string(pairs: &[(String, String)], set: &[(&str, String)]) -> String {
@@ -231,6 +238,7 @@ async fn list_screen(
     let (rows, total) = records::list(&mut conn, t.module, t.entity, &q).await?;
     drop(conn);
     let e = t.entity;
+    let tr = Tr::here(t.module);
     let views: Vec<&[Value]> = rows.iter().map(|r| r.values.as_slice()).collect();
     let titles = ref_titles(state, t.module, e, &views).await?;
     let columns: Vec<usize> = e
@@ -255,7 +263,7 @@ async fn list_screen(
         h1 { (heading) }
         form.filters method="get" action=(action) role="search" {
             div.ff {
-                label for="q" { "Rechercher" }
+                label for="q" { (tr.w("Rechercher")) }
                 input #q type="search" name="q" value=(search);
             }
             @if !hidden_filters {
@@ -263,7 +271,7 @@ async fn list_screen(
                     @if let Some(f) = e.field_named(name) {
                         @let chosen = pairs.iter().rev().find(|(k, _)| k == f.name).map_or("", |(_, v)| v.as_str());
                         div.ff {
-                            label for={ "filter-" (f.name) } { (f.label) }
+                            label for={ "filter-" (f.name) } { (tr.t(f.label)) }
                             (pickers.select(f, &format!("filter-{}", f.name), chosen, false))
                         }
                     }
@@ -273,29 +281,29 @@ async fn list_screen(
                     input type="hidden" name=(k) value=(v);
                 }
             }
-            button type="submit" { "Filtrer" }
+            button type="submit" { (tr.w("Filtrer")) }
         }
         p.count role="status" {
-            (total) " fiche" @if total != 1 { "s" }
-            @if pages > 1 { " — page " (q.page) " sur " (pages) }
-            " · exporter : "
+            (total) " " (if total != 1 { tr.w("fiches") } else { tr.w("fiche") })
+            @if pages > 1 { " — " (tr.w("page")) " " (q.page) " " (tr.w("sur")) " " (pages) }
+            " · " (tr.w("exporter :")) " "
             a href={ (base(t)) "/export.csv?" (query_string(pairs, &[("page", String::new())])) } { "CSV" } " · "
-            a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { "tableur (.xlsx)" } " · "
+            a href={ (base(t)) "/export.xlsx?" (query_string(pairs, &[("page", String::new())])) } { (tr.w("tableur (.xlsx)")) } " · "
             a href={ (base(t)) "/export.pdf?" (query_string(pairs, &[("page", String::new())])) } { "PDF" }
             @for l in t.module.letters.iter().filter(|l| l.entity == e.name && p.roles_in(t.module.name).iter().any(|r| l.roles.contains(r))) {
                 " · "
-                a href={ "/desk/m/" (t.module.name) "/lettre/" (l.name) "?" (query_string(pairs, &[("page", String::new())])) } { "lettres : " (l.label) }
+                a href={ "/desk/m/" (t.module.name) "/lettre/" (l.name) "?" (query_string(pairs, &[("page", String::new())])) } { (tr.w("lettres :")) " " (tr.t(l.label)) }
             }
         }
         @if can_create {
             p {
-                a.button href={ (base(t)) "/new" } { "Ajouter " (e.singular) } " "
-                a href={ (base(t)) "/import" } { "Importer un fichier (CSV, tableur)" }
+                a.button href={ (base(t)) "/new" } { (tr.w("Ajouter")) " " (tr.t(e.singular)) } " "
+                a href={ (base(t)) "/import" } { (tr.w("Importer un fichier (CSV, tableur)")) }
             }
         }
         div.scroll {
             table.mlist {
-                caption.visually-hidden { (e.label) }
+                caption.visually-hidden { (tr.t(e.label)) }
                 thead { tr {
                     th scope="col" { "n°" }
                     @for &i in &columns {
@@ -304,7 +312,7 @@ async fn list_screen(
                             if q.descending { (f.name.to_string(), " ▼") } else { (format!("-{}", f.name), " ▲") }
                         } else { (f.name.to_string(), "") };
                         th scope="col" aria-sort=(if sort == f.name { if q.descending { "descending" } else { "ascending" } } else { "none" }) {
-                            a href={ (action) "?" (query_string(pairs, &[("sort", next), ("page", String::new())])) } { (f.label) (mark) }
+                            a href={ (action) "?" (query_string(pairs, &[("sort", next), ("page", String::new())])) } { (tr.t(f.label)) (mark) }
                         }
                     }
                 } }
@@ -313,7 +321,7 @@ async fn list_screen(
                         tr {
                             td { a href={ (base(t)) "/" (r.id) } { (r.id) } }
                             @for &i in &columns {
-                                td { @if i == columns[0] { a href={ (base(t)) "/" (r.id) } { (cell(e, i, &r.values[i], &titles)) } } @else { (cell(e, i, &r.values[i], &titles)) } }
+                                td { @if i == columns[0] { a href={ (base(t)) "/" (r.id) } { (cell(t.module, e, i, &r.values[i], &titles)) } } @else { (cell(t.module, e, i, &r.values[i], &titles)) } }
                             }
                         }
                     }
@@ -322,9 +330,9 @@ async fn list_screen(
         }
         @if pages > 1 {
             nav.pages aria-label="Pages" {
-                @if q.page > 1 { a rel="prev" href={ (action) "?" (query_string(pairs, &[("page", (q.page - 1).to_string())])) } { "← précédente" } }
+                @if q.page > 1 { a rel="prev" href={ (action) "?" (query_string(pairs, &[("page", (q.page - 1).to_string())])) } { "← " (tr.w("précédente")) } }
                 " page " (q.page) " / " (pages) " "
-                @if i64::from(q.page) < pages { a rel="next" href={ (action) "?" (query_string(pairs, &[("page", (q.page + 1).to_string())])) } { "suivante →" } }
+                @if i64::from(q.page) < pages { a rel="next" href={ (action) "?" (query_string(pairs, &[("page", (q.page + 1).to_string())])) } { (tr.w("suivante")) " →" } }
             }
         }
     })
@@ -339,8 +347,9 @@ async fn list(
     let run = async {
         let t = open(&state, &p, &module, &entity, Right::Read).await?;
         let pairs = query_pairs(raw.as_deref())?;
-        let body = list_screen(&state, &p, t, &pairs, t.entity.label, &base(t), false).await?;
-        Ok::<_, ApiError>(layout(t.entity.label, &p, body).into_response())
+        let heading = Tr::here(t.module).t(t.entity.label);
+        let body = list_screen(&state, &p, t, &pairs, heading, &base(t), false).await?;
+        Ok::<_, ApiError>(layout(heading, &p, body).into_response())
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }
@@ -418,8 +427,9 @@ async fn saved_query(
             module: t.module,
             entity: &e,
         };
-        let body = list_screen(&state, &p, t2, &pairs, sq.label, &action, true).await;
-        Ok(layout(sq.label, &p, body?).into_response())
+        let heading = Tr::here(m).t(sq.label);
+        let body = list_screen(&state, &p, t2, &pairs, heading, &action, true).await;
+        Ok(layout(heading, &p, body?).into_response())
     };
     run.await.unwrap_or_else(|e| fail(&p, e))
 }
@@ -478,9 +488,15 @@ impl Pickers {
                     .collect(),
                 Kind::Enum(c) => c
                     .iter()
-                    .map(|(a, b)| (a.to_string(), b.to_string()))
+                    .map(|(a, b)| (a.to_string(), Tr::here(t.module).t(b).to_string()))
                     .collect(),
-                Kind::Bool => vec![("1".into(), "oui".into()), ("0".into(), "non".into())],
+                Kind::Bool => {
+                    let tr = Tr::here(t.module);
+                    vec![
+                        ("1".into(), tr.w("oui").into()),
+                        ("0".into(), tr.w("non").into()),
+                    ]
+                }
                 _ => continue,
             };
             choices.push((f.name, list));
@@ -558,6 +574,7 @@ fn form_screen(
     editing: Option<&StoredRecord>,
 ) -> Markup {
     let e = t.entity;
+    let tr = Tr::here(t.module);
     let action = match editing {
         Some(r) => format!("{}/{}/edit", base(t), r.id),
         None => format!("{}/new", base(t)),
@@ -581,12 +598,12 @@ fn form_screen(
         .collect();
     html! {
         (breadcrumb(t.module, Some(e)))
-        h1 { @if editing.is_some() { "Modifier " (e.singular) } @else { "Ajouter " (e.singular) } }
+        h1 { @if editing.is_some() { (tr.w("Modifier")) " " (tr.t(e.singular)) } @else { (tr.w("Ajouter")) " " (tr.t(e.singular)) } }
         @if !errors.is_empty() {
             div.form-error role="alert" #form-errors tabindex="-1" {
-                p { "La fiche n'a pas été enregistrée : " (errors.len()) " erreur" @if errors.len() > 1 { "s" } "." }
+                p { (tr.w("La fiche n'a pas été enregistrée :")) " " (errors.len()) " " (if errors.len() > 1 { tr.w("erreurs") } else { tr.w("erreur") }) "." }
                 ul { @for x in errors {
-                    li { @if let Some(f) = e.field_named(&x.field) { a href={ "#f-" (f.name) } { (f.label) } " : " } (x.message) }
+                    li { @if let Some(f) = e.field_named(&x.field) { a href={ "#f-" (f.name) } { (tr.t(f.label)) } " : " } (x.message) }
                 } }
             }
         }
@@ -596,7 +613,7 @@ fn form_screen(
             @if let Some(r) = editing { input type="hidden" name="version" value=(r.version); }
             @for (section, fields) in e.sections() {
                 fieldset {
-                    legend { (section.unwrap_or("Fiche")) }
+                    legend { (section.map_or(tr.w("Fiche"), |s| tr.t(s))) }
                     @for f in fields.iter().filter(|f| is_editable(e, f)) {
                         @let err = errors.iter().find(|x| x.field == f.name);
                         @let help_id = format!("h-{}", f.name);
@@ -608,18 +625,18 @@ fn form_screen(
                             (false, false) => None,
                         };
                         div class={ "mfield" @if err.is_some() { " invalid" } @if matches!(f.kind, Kind::Bool) { " check" } } {
-                            label for={ "f-" (f.name) } { (f.label) @if f.required { abbr title="obligatoire" { " *" } } }
+                            label for={ "f-" (f.name) } { (tr.t(f.label)) @if f.required { abbr title=(tr.w("obligatoire")) { " *" } } }
                             (pickers.input(f, &value_of(f), described.as_deref(), err.is_some()))
-                            @if let Some(h) = f.help { p.help id=(help_id) { (h) } }
+                            @if let Some(h) = f.help { p.help id=(help_id) { (tr.t(h)) } }
                             @if let Some(x) = err { p.error id=(err_id) { (x.message) } }
                         }
                     }
                 }
             }
-            p.legend { "* obligatoire" }
-            button type="submit" { "Enregistrer" }
+            p.legend { "* " (tr.w("obligatoire")) }
+            button type="submit" { (tr.w("Enregistrer")) }
             " "
-            a href=(editing.map_or_else(|| base(t), |r| format!("{}/{}", base(t), r.id))) { "Annuler" }
+            a href=(editing.map_or_else(|| base(t), |r| format!("{}/{}", base(t), r.id))) { (tr.w("Annuler")) }
         }
     }
 }
@@ -641,7 +658,7 @@ async fn new_form(
             .collect();
         Ok::<_, ApiError>(
             layout(
-                t.entity.label,
+                Tr::here(t.module).t(t.entity.label),
                 &p,
                 form_screen(&p, t, &pickers, &prefill, &[], None),
             )
@@ -770,6 +787,7 @@ async fn detail(
         let t = open(&state, &p, &module, &entity, Right::Read).await?;
         let r = fetch(&state, t, parse_id(&id)?).await?;
         let e = t.entity;
+        let tr = Tr::here(t.module);
         let titles = ref_titles(&state, t.module, e, &[r.values.as_slice()]).await?;
         let saved = raw.as_deref().is_some_and(|q| q.contains("saved=1"));
         let roles = p.roles_in(t.module.name);
@@ -802,28 +820,28 @@ async fn detail(
                         "/desk/m/{}/{}?{}={}",
                         t.module.name, other.name, f.name, r.id
                     ),
-                    format!("{} ({})", other.label, f.label),
+                    format!("{} ({})", tr.t(other.label), tr.t(f.label)),
                 ));
             }
         }
         Ok::<_, ApiError>(layout(&name, &p, html! {
             (breadcrumb(t.module, Some(e)))
             h1 { (name) }
-            @if saved { p.form-ok role="status" { "Fiche enregistrée." } }
+            @if saved { p.form-ok role="status" { (tr.w("Fiche enregistrée.")) } }
             @for (section, fields) in e.sections() {
                 section.mdetail {
-                    h2 { (section.unwrap_or("Fiche")) }
+                    h2 { (section.map_or(tr.w("Fiche"), |s| tr.t(s))) }
                     dl {
                         @for f in fields {
                             @if let Some(i) = e.field_index(f.name) {
-                                dt { (f.label) }
-                                dd { (cell(e, i, &r.values[i], &titles)) }
+                                dt { (tr.t(f.label)) }
+                                dd { (cell(t.module, e, i, &r.values[i], &titles)) }
                             }
                         }
                     }
                 }
             }
-            p.meta { "Fiche n° " (r.id) ", version " (r.version) }
+            p.meta { (tr.w("Fiche n°")) " " (r.id) ", " (tr.w("version")) " " (r.version) }
             @if let Some((s, now)) = &state_now {
                 @let possible: Vec<_> = s.actions.iter().filter(|a| a.from.contains(&now.as_str()) && roles.iter().any(|r| a.roles.contains(r))).collect();
                 @if !possible.is_empty() {
@@ -832,7 +850,7 @@ async fn detail(
                             form.inline method="post" action={ (base(t)) "/" (r.id) "/action/" (a.name) } {
                                 input type="hidden" name="csrf" value=(csrf_of(&p));
                                 input type="hidden" name="version" value=(r.version);
-                                button type="submit" { (a.label) }
+                                button type="submit" { (tr.t(a.label)) }
                             }
                             " "
                         }
@@ -840,17 +858,17 @@ async fn detail(
                 }
             }
             p {
-                @if e.rights.allows_any(Right::Update, &roles) { a.button href={ (base(t)) "/" (r.id) "/edit" } { "Modifier" } " " }
-                @if e.rights.allows_any(Right::Delete, &roles) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { "Supprimer" } }
+                @if e.rights.allows_any(Right::Update, &roles) { a.button href={ (base(t)) "/" (r.id) "/edit" } { (tr.w("Modifier")) } " " }
+                @if e.rights.allows_any(Right::Delete, &roles) { a.button.danger href={ (base(t)) "/" (r.id) "/delete" } { (tr.w("Supprimer")) } }
             }
             @if let Some((a, list)) = &attached {
                 section.mfiles {
-                    h2 { "Pièces jointes" }
-                    @if joined { p.form-ok role="status" { "Fichier joint." } }
-                    @if list.is_empty() { p.muted { "Aucune pièce jointe." } }
+                    h2 { (tr.w("Pièces jointes")) }
+                    @if joined { p.form-ok role="status" { (tr.w("Fichier joint.")) } }
+                    @if list.is_empty() { p.muted { (tr.w("Aucune pièce jointe.")) } }
                     @else {
                         table.list {
-                            thead { tr { th { "Fichier" } th { "Type" } th.num { "Taille" } th { "SHA-256" } th { "Joint par" } th {} } }
+                            thead { tr { th { (tr.w("Fichier")) } th { "Type" } th.num { (tr.w("Taille")) } th { "SHA-256" } th { (tr.w("Joint par")) } th {} } }
                             tbody {
                                 @for f in list {
                                     tr {
@@ -867,7 +885,7 @@ async fn detail(
                                             @if e.rights.allows_any(Right::Update, &roles) {
                                                 form.inline method="post" action={ (base(t)) "/" (r.id) "/files/" (f.id) "/delete" } {
                                                     input type="hidden" name="csrf" value=(csrf_of(&p));
-                                                    button.link type="submit" { "Retirer" }
+                                                    button.link type="submit" { (tr.w("Retirer")) }
                                                 }
                                             }
                                         }
@@ -880,18 +898,18 @@ async fn detail(
                         form method="post" action={ (base(t)) "/" (r.id) "/files" } enctype="multipart/form-data" {
                             input type="hidden" name="csrf" value=(csrf_of(&p));
                             p {
-                                label for="fichier" { "Joindre un fichier (" (a.max_bytes / 1024) " Ko au plus ; son type est lu dans son contenu)" }
+                                label for="fichier" { (tr.w("Joindre un fichier")) " (" (a.max_bytes / 1024) " " (tr.w("Ko au plus ; son type est lu dans son contenu")) ")" }
                                 br;
                                 input #fichier type="file" name="file";
                                 " "
-                                button type="submit" { "Joindre" }
+                                button type="submit" { (tr.w("Joindre")) }
                             }
                         }
                     }
                 }
             }
             @if !related.is_empty() {
-                h2 { "Fiches liées" }
+                h2 { (tr.w("Fiches liées")) }
                 ul { @for (href, label) in &related { li { a href=(href) { (label) } } } }
             }
         }).into_response())
@@ -910,7 +928,7 @@ async fn edit_form(
         let pickers = Pickers::load(&state, t).await?;
         Ok::<_, ApiError>(
             layout(
-                t.entity.label,
+                Tr::here(t.module).t(t.entity.label),
                 &p,
                 form_screen(&p, t, &pickers, &[], &[], Some(&r)),
             )
@@ -1086,7 +1104,7 @@ async fn letter(
                 blocks.push(Block::PageBreak);
             }
             let (heading, body) = l.fill(|field| match e.field_index(field) {
-                Some(i) => cell(e, i, &r.values[i], &titles),
+                Some(i) => cell(t.module, e, i, &r.values[i], &titles),
                 None => String::new(),
             });
             blocks.push(Block::Title(heading));
