@@ -74,11 +74,11 @@ use module_engine::{FieldError, Record, Value};
 use serde::Serialize;
 
 pub use crate::date::Date;
-pub use burial::{check_burial, check_burials};
+pub use burial::{check_burial, check_burials, last_burial};
 pub use fixture::Fixture;
 pub use plan::{
-    Cell, PlaceState, Plan, ZoneBox, ZoneRow, expiring, free_places_by_zone, layout, place_state,
-    place_states,
+    Cell, PlaceState, Plan, ZoneBox, ZoneRow, expiring, free_places_by_zone, layout,
+    place_problems, place_state, place_states, zone_problems,
 };
 pub use records::{
     Burial, Cemetery, Concession, ConcessionHistory, Defunt, Place, Renewal, Reprise, Step, Zone,
@@ -299,10 +299,13 @@ fn entered_by_agents() -> Rights {
     }
 }
 
+/// The module's name (URLs, tables).
+pub const NAME: &str = "cimetiere";
+
 /// The openCimetière module's declaration.
 pub fn module() -> Module {
     Module {
-        name: "cimetiere",
+        name: NAME,
         label: "openCimetière — concessions et sépultures",
         description: "Cimetières de la commune : zones et emplacements sur le plan, concessions \
                       (art. L2223-13 à L2223-15 du CGCT) et leurs renouvellements, défunts et \

@@ -69,7 +69,18 @@ pub fn check_burial(
         ));
         return out;
     }
-    if new.defunt == defunt.id && new.date < defunt.date_deces {
+    if new.defunt != defunt.id {
+        out.push(problem(
+            "autre_defunt",
+            "",
+            "defunt",
+            format!(
+                "l'inhumation est celle du défunt n° {}, pas de {}",
+                new.defunt,
+                defunt.name()
+            ),
+        ));
+    } else if new.date < defunt.date_deces {
         out.push(problem(
             "avant_deces",
             "R2213-33",
@@ -243,6 +254,9 @@ fn common_ground(new: &Burial, place: &Place, others: &[&Burial], out: &mut Vec<
     }
 }
 
+/// The concessions, inhumations and reprises of one place.
+type PlaceRows = (Vec<ConcessionHistory>, Vec<Burial>, Vec<Reprise>);
+
 /// Every inhumation of a data set checked as [`check_burial`] checks a new
 /// one against the others: the problems of each, in the order of the
 /// inhumations' ids. An inhumation whose place or défunt is missing is
@@ -256,8 +270,7 @@ pub fn check_burials(
 ) -> Vec<Problem> {
     let place_of: HashMap<PlaceId, &Place> = places.iter().map(|p| (p.id, p)).collect();
     let defunt_of: HashMap<DefuntId, &Defunt> = defunts.iter().map(|d| (d.id, d)).collect();
-    let mut by_place: HashMap<PlaceId, (Vec<ConcessionHistory>, Vec<Burial>, Vec<Reprise>)> =
-        HashMap::new();
+    let mut by_place: HashMap<PlaceId, PlaceRows> = HashMap::new();
     let mut place_of_concession = HashMap::new();
     for c in concessions {
         place_of_concession.insert(c.id(), c.place());

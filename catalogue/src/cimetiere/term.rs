@@ -275,9 +275,15 @@ mod tests {
         // A second renewal starts at the first one's end.
         let first = renewal(1, "2005-01-01", Nature::Temporaire, Some(15), "2005-06-01");
         let second = renewal(2, "2019-09-01", Nature::Temporaire, Some(10), "2020-06-01");
-        assert_eq!(check_renewal(&c, &[first.clone()], &second), vec![]);
+        assert_eq!(
+            check_renewal(&c, std::slice::from_ref(&first), &second),
+            vec![]
+        );
         // Edited: the renewal itself is not its own previous period.
-        assert_eq!(check_renewal(&c, &[first.clone()], &first), vec![]);
+        assert_eq!(
+            check_renewal(&c, std::slice::from_ref(&first), &first),
+            vec![]
+        );
     }
 
     /// The commune's rule: not more than five years ahead.

@@ -393,7 +393,7 @@ pub fn registry(seed: u64, courriers: usize, tasks: usize) -> Fixture {
                 } else {
                     rng.below(n_services) as i64 + 1
                 },
-                libelle: *rng.pick(TASKS),
+                libelle: rng.pick::<&str>(TASKS),
                 echeance,
                 etat,
                 date_faite,

@@ -119,6 +119,7 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::modules::elec::documents::routes())
         .merge(crate::modules::elec::update::routes())
         .merge(crate::modules::courrier::screens::routes())
+        .merge(crate::modules::cimetiere::screens::routes())
         .merge(crate::modules::desk::routes())
         .route_layer(requires!(state, Need::SignedIn))
         .layer(axum::middleware::from_fn(crate::modules::lang::with_lang));

@@ -25,6 +25,31 @@ pub fn links(m: &Module) -> Vec<(String, String)> {
                 "Rechercher un courrier (numéro, correspondant, objet, dates)".into(),
             ),
         ],
+        super::cimetiere::NAME => {
+            let tr = super::lang::Tr::here(m);
+            vec![
+                (
+                    "/desk/m/cimetiere/plan".into(),
+                    tr.pick("Plan des cimetières", "Cemetery plans").into(),
+                ),
+                (
+                    "/desk/m/cimetiere/echeances".into(),
+                    tr.pick(
+                        "Concessions arrivant à échéance et lettres aux titulaires",
+                        "Concessions expiring and letters to their holders",
+                    )
+                    .into(),
+                ),
+                (
+                    "/desk/m/cimetiere/registre".into(),
+                    tr.pick("Registre des inhumations", "Burial register").into(),
+                ),
+                (
+                    "/desk/m/cimetiere/places-libres".into(),
+                    tr.pick("Places libres par zone", "Free plots by section").into(),
+                ),
+            ]
+        }
         _ => Vec::new(),
     }
 }

@@ -1103,15 +1103,19 @@ async fn letter(
             if !blocks.is_empty() {
                 blocks.push(Block::PageBreak);
             }
-            let (heading, body) = l.fill(|field| match e.field_index(field) {
-                Some(i) => cell(t.module, e, i, &r.values[i], &titles),
-                None => String::new(),
-            });
+            let tr = Tr::here(t.module);
+            let (heading, body) = l.fill_in(
+                |text| tr.t(text),
+                |field| match e.field_index(field) {
+                    Some(i) => cell(t.module, e, i, &r.values[i], &titles),
+                    None => String::new(),
+                },
+            );
             blocks.push(Block::Title(heading));
             blocks.push(Block::Space(4.0));
             blocks.extend(body.into_iter().map(Block::Paragraph));
             blocks.push(Block::Space(8.0));
-            blocks.push(Block::Right(l.signature.to_string()));
+            blocks.push(Block::Right(Tr::here(t.module).t(l.signature).to_string()));
         }
         if blocks.is_empty() {
             blocks.push(Block::Paragraph(

@@ -90,7 +90,7 @@ impl<'a> Tr<'a> {
     }
 
     /// French or English, for a sentence with numbers in it.
-    pub fn pick(&self, fr: &'a str, en: &'a str) -> &'a str {
+    pub fn pick<'s>(&self, fr: &'s str, en: &'s str) -> &'s str {
         match self.lang {
             Lang::Fr => fr,
             Lang::En => en,

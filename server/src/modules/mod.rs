@@ -14,6 +14,7 @@
 
 pub mod api;
 pub mod boards;
+pub mod cimetiere;
 pub mod courrier;
 pub mod desk;
 pub mod elec;
@@ -185,6 +186,7 @@ pub async fn module_rules(
         (elec::NAME, "procuration") => {
             elec::procuration_rules(state, t.module, t.entity, values, id).await
         }
+        (cimetiere::NAME, _) => cimetiere::rules(state, t, values, id).await,
         _ => Ok(Vec::new()),
     }
 }

@@ -1,0 +1,473 @@
+//! openCimetière's own desk screens, in French or English: the plan of a
+//! cemetery (SVG drawn on the server: each place a cell coloured by its
+//! state — free, in force, expired, being taken back — that opens the
+//! place; the zones framed and named; a table of the counts as its text
+//! alternative), the concessions expiring in the coming months with the
+//! letters to their holders, the register of burials of a year, and the
+//! free places and room left by zone.
+
+use std::collections::HashMap;
+
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use catalogue::cimetiere::plan::{
+    PlaceState, Plan, expiring, free_places_by_zone, layout as plan_layout, place_states,
+};
+use catalogue::date::Date;
+use maud::{Markup, PreEscaped, html};
+use serde::Deserialize;
+
+use super::{Yard, load, readable};
+use crate::auth::Principal;
+use crate::error::ApiError;
+use crate::modules::lang::Tr;
+use crate::state::AppState;
+use crate::ui::{error_page, layout};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/desk/m/cimetiere/plan", get(plan_screen))
+        .route("/desk/m/cimetiere/echeances", get(expiring_screen))
+        .route("/desk/m/cimetiere/registre", get(register_screen))
+        .route("/desk/m/cimetiere/places-libres", get(free_screen))
+        .route(
+            "/desk/m/cimetiere/documents/{doc}",
+            get(super::documents::download),
+        )
+}
+
+/// The parameters of the screens.
+#[derive(Debug, Deserialize, Default)]
+pub struct Params {
+    pub cimetiere: Option<String>,
+    pub date: Option<String>,
+    pub mois: Option<String>,
+    pub annee: Option<String>,
+}
+
+pub fn bad(field: &str, message: String) -> ApiError {
+    ApiError::Fields(vec![module_engine::FieldError {
+        field: field.into(),
+        rule: "range",
+        message,
+    }])
+}
+
+/// `?date=` or today.
+pub fn day(q: &Params) -> Result<Date, ApiError> {
+    crate::modules::courrier::day_or_today(q.date.as_deref(), "date")
+}
+
+/// `?mois=` (1 to 120 months ahead; 12 by default).
+pub fn months(q: &Params) -> Result<i32, ApiError> {
+    match q.mois.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(12),
+        Some(s) => s
+            .parse::<i32>()
+            .ok()
+            .filter(|n| (1..=120).contains(n))
+            .ok_or_else(|| bad("mois", format!("entre 1 et 120 mois, pas « {s} »"))),
+    }
+}
+
+fn breadcrumb(tr: Tr<'_>, here: &str, path: &str) -> Markup {
+    let (other, href) = tr.switch(path);
+    html! {
+        nav aria-label=(tr.pick("Fil d'Ariane", "Breadcrumb")) {
+            a href="/desk" { (tr.w("Tableau de bord")) } " › "
+            a href="/desk/modules" { (tr.w("Modules")) } " › "
+            a href="/desk/m/cimetiere" { (tr.t(tr.m.label)) } " › " (here)
+            " · " a.lang-switch href=(href) lang=(tr.lang.other().code()) { (other) }
+        }
+    }
+}
+
+fn state_class(s: PlaceState) -> &'static str {
+    match s {
+        PlaceState::Free => "p-free",
+        PlaceState::InForce => "p-inforce",
+        PlaceState::Expired => "p-expired",
+        PlaceState::InReprise => "p-reprise",
+    }
+}
+
+/// The fill of each state (readable on paper and by the colour-blind: the
+/// expired and reprise cells are also hatched or outlined).
+const PLAN_STYLE: &str = ".plan .zone{fill:none;stroke:#555;stroke-width:.4}\
+.plan .zone-label{font:3px sans-serif;fill:#333}\
+.plan .p-free{fill:#e8f5e9;stroke:#2e7d32;stroke-width:.15}\
+.plan .p-inforce{fill:#1565c0;stroke:#0d47a1;stroke-width:.15}\
+.plan .p-expired{fill:#ffb300;stroke:#6d4c00;stroke-width:.3}\
+.plan .p-reprise{fill:#c62828;stroke:#000;stroke-width:.4;stroke-dasharray:.6 .4}\
+.plan a:focus rect,.plan a:hover rect{stroke:#000;stroke-width:.6}";
+
+/// The SVG of a plan; each cell links to its place's record.
+pub fn svg(plan: &Plan, tr: Tr<'_>) -> Markup {
+    let margin = 4;
+    html! {
+        svg.plan #plan xmlns="http://www.w3.org/2000/svg" role="img"
+            viewBox={ (-margin) " " (-margin) " " (plan.width + 2 * margin) " " (plan.height + 2 * margin) }
+            preserveAspectRatio="xMidYMid meet"
+            aria-label=(tr.pick("Plan du cimetière", "Cemetery plan")) {
+            style { (PreEscaped(PLAN_STYLE)) }
+            @for z in &plan.zones {
+                rect.zone x=(z.x) y=(z.y) width=(z.w) height=(z.h) {}
+                text.zone-label x=(z.x) y=(z.y - 1) { (z.code) @if let Some(n) = &z.nom { " — " (n) } }
+            }
+            @for c in &plan.places {
+                a href={ "/desk/m/cimetiere/emplacement/" (c.id) } data-place=(c.id) data-state=(c.state.code()) {
+                    rect class=(state_class(c.state)) x=(c.x) y=(c.y) width=(c.w) height=(c.h) {
+                        title { (c.label) " — " (c.state.label_in(tr.lang)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn legend(counts: &HashMap<PlaceState, usize>, tr: Tr<'_>) -> Markup {
+    html! {
+        table.mlist #plan-legend {
+            caption { (tr.w("Légende")) }
+            thead { tr { th scope="col" { (tr.pick("État", "State")) } th.num scope="col" { (tr.pick("Emplacements", "Plots")) } } }
+            tbody {
+                @for s in PlaceState::ALL {
+                    tr data-state=(s.code()) {
+                        td { svg width="14" height="14" aria-hidden="true" { style { (PreEscaped(PLAN_STYLE.replace(".plan ", ".legend-swatch "))) } g.legend-swatch { rect class=(state_class(*s)) x="1" y="1" width="12" height="12" {} } } " " (s.label_in(tr.lang)) }
+                        td.num { (counts.get(s).copied().unwrap_or(0)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The cemetery asked for (or the first one).
+fn chosen(yard_all: &[(i64, String)], asked: Option<&str>) -> Result<Option<i64>, ApiError> {
+    match asked.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(yard_all.first().map(|(id, _)| *id)),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|id| yard_all.iter().any(|(i, _)| i == id))
+            .map(Some)
+            .ok_or_else(|| bad("cimetiere", format!("pas de cimetière n° « {s} »"))),
+    }
+}
+
+async fn cemeteries(
+    state: &AppState,
+    m: &module_engine::Module,
+) -> Result<Vec<(i64, String)>, ApiError> {
+    let e = m
+        .entity("cimetiere")
+        .ok_or_else(|| ApiError::not_found("cimetières absents du module"))?;
+    let mut conn = state.store.acquire().await?;
+    Ok(crate::store::records::all(&mut conn, m, e)
+        .await?
+        .iter()
+        .map(|r| (r.id, crate::modules::title(e, &r.values)))
+        .collect())
+}
+
+fn picker(tr: Tr<'_>, all: &[(i64, String)], current: i64, action: &str, extra: Markup) -> Markup {
+    html! {
+        form.filters method="get" action=(action) {
+            div.ff {
+                label for="cimetiere" { (tr.t("Cimetière")) }
+                select #cimetiere name="cimetiere" {
+                    @for (id, l) in all { option value=(id) selected[*id == current] { (l) } }
+                }
+            }
+            (extra)
+            button type="submit" { (tr.w("Afficher")) }
+        }
+    }
+}
+
+async fn plan_screen(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<Params>,
+) -> Response {
+    let run = async {
+        let t = readable(&state, &p, "emplacement").await?;
+        let tr = Tr::here(t.module);
+        let all = cemeteries(&state, t.module).await?;
+        let Some(id) = chosen(&all, q.cimetiere.as_deref())? else {
+            return Err(ApiError::not_found(tr.pick(
+                "aucun cimetière : créez-en un dans « Cimetières »",
+                "no cemetery: create one in « Cemeteries »",
+            )));
+        };
+        let today = day(&q)?;
+        let yard = load(&state, t.module, Some(id)).await?;
+        let states = place_states(
+            &yard.places,
+            &yard.concessions,
+            &yard.burials,
+            &yard.reprises,
+            today,
+        );
+        let Some(cem) = yard.cemeteries.first() else {
+            return Err(ApiError::not_found("cimetière introuvable"));
+        };
+        let plan = plan_layout(cem, &yard.zones, &yard.places, &states);
+        let mut counts: HashMap<PlaceState, usize> = HashMap::new();
+        for s in states.values() {
+            *counts.entry(*s).or_default() += 1;
+        }
+        let title = format!("{} — {}", tr.pick("Plan", "Plan"), cem.nom);
+        let path = format!("/desk/m/cimetiere/plan?cimetiere={id}");
+        Ok::<_, ApiError>(layout(
+            &title,
+            &p,
+            html! {
+                (breadcrumb(tr, tr.pick("Plan", "Plan"), &path))
+                h1 { (title) }
+                (picker(tr, &all, id, "/desk/m/cimetiere/plan", html! {}))
+                p role="status" #plan-status {
+                    (yard.places.len()) " " (tr.pick("emplacements au", "plots on")) " " (if tr.lang == module_engine::Lang::En { today.to_string() } else { today.fr() }) " ; "
+                    (tr.pick("un clic sur un emplacement ouvre sa fiche.", "click a plot to open its record."))
+                }
+                div.plan-wrap { (svg(&plan, tr)) }
+                (legend(&counts, tr))
+                p {
+                    a href={ "/desk/m/cimetiere/places-libres?cimetiere=" (id) } { (tr.pick("Places libres par zone", "Free plots by section")) } " · "
+                    a href={ "/desk/m/cimetiere/echeances" } { (tr.pick("Concessions arrivant à échéance", "Concessions expiring")) } " · "
+                    a href={ "/desk/m/cimetiere/registre" } { (tr.pick("Registre des inhumations", "Burial register")) }
+                }
+            },
+        ))
+    };
+    run.await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| error_page(&p, &e))
+}
+
+/// The expiring concessions of `yard` (every cemetery): (id, act number,
+/// place, holder, current end).
+pub fn expiring_rows(
+    yard: &Yard,
+    today: Date,
+    months: i32,
+) -> Vec<(i64, String, String, String, Date)> {
+    expiring(&yard.concessions, today, months)
+        .into_iter()
+        .filter_map(|(id, end)| {
+            let h = yard.concessions.iter().find(|h| h.id() == id)?;
+            let c = &h.concession;
+            let place = yard.place(c.emplacement);
+            let zone = place.and_then(|p| yard.zone(p.zone));
+            let where_ = match (zone, place) {
+                (Some(z), Some(p)) => format!("{} {}", z.code, p.numero),
+                (_, Some(p)) => p.numero.clone(),
+                _ => String::new(),
+            };
+            let holder = match &c.titulaire_prenom {
+                Some(pr) => format!("{pr} {}", c.titulaire_nom),
+                None => c.titulaire_nom.clone(),
+            };
+            Some((id, c.numero_acte.clone(), where_, holder, end))
+        })
+        .collect()
+}
+
+async fn expiring_screen(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<Params>,
+) -> Response {
+    let run = async {
+        let t = readable(&state, &p, "concession").await?;
+        let tr = Tr::here(t.module);
+        let today = day(&q)?;
+        let months = months(&q)?;
+        let yard = load(&state, t.module, None).await?;
+        let rows = expiring_rows(&yard, today, months);
+        let shown = |d: Date| {
+            if tr.lang == module_engine::Lang::En {
+                d.to_string()
+            } else {
+                d.fr()
+            }
+        };
+        let title = tr.pick("Concessions arrivant à échéance", "Concessions expiring");
+        let letters =
+            format!("/desk/m/cimetiere/documents/avis-echeance.pdf?mois={months}&date={today}");
+        Ok::<_, ApiError>(layout(
+            title,
+            &p,
+            html! {
+                (breadcrumb(tr, title, &format!("/desk/m/cimetiere/echeances?mois={months}")))
+                h1 { (title) }
+                form.filters method="get" action="/desk/m/cimetiere/echeances" {
+                    div.ff { label for="mois" { (tr.pick("Dans les mois à venir", "Within the coming months")) } input #mois type="number" min="1" max="120" name="mois" value=(months); }
+                    div.ff { label for="date" { (tr.pick("À partir du", "From")) } input #date type="date" name="date" value=(today); }
+                    button type="submit" { (tr.w("Afficher")) }
+                }
+                p role="status" #expiring-count {
+                    (rows.len()) " " (tr.pick("concession(s) arrivent à échéance du", "concession(s) expire from")) " " (shown(today)) " "
+                    (tr.pick("au", "to")) " " (shown(today.add_months(months))) "."
+                }
+                @if !rows.is_empty() {
+                    p { a.button href=(letters) { (tr.pick("Lettres aux titulaires (PDF, une par concession)", "Letters to the holders (PDF, one per concession)")) } }
+                    table.mlist #expiring {
+                        thead { tr {
+                            th scope="col" { (tr.pick("Échéance", "Expiry")) } th scope="col" { (tr.pick("Acte", "Deed")) }
+                            th scope="col" { (tr.pick("Emplacement", "Plot")) } th scope="col" { (tr.pick("Titulaire", "Holder")) }
+                        } }
+                        tbody {
+                            @for (id, acte, where_, holder, end) in &rows {
+                                tr data-id=(id) {
+                                    td { (shown(*end)) }
+                                    td { a href={ "/desk/m/cimetiere/concession/" (id) } { (acte) } }
+                                    td { (where_) }
+                                    td { (holder) }
+                                }
+                            }
+                        }
+                    }
+                }
+                p.help { (tr.pick(
+                    "L'échéance tient compte des renouvellements. Le titulaire peut renouveler jusqu'à deux ans après l'échéance (art. L2223-15 du CGCT).",
+                    "The expiry takes the renewals into account. The holder may renew up to two years after it (art. L2223-15 of the CGCT)."
+                )) }
+            },
+        ))
+    };
+    run.await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| error_page(&p, &e))
+}
+
+/// The year asked (`?annee=`, from 1800 to 2200), or this year.
+pub fn year(q: &Params, today: Date) -> Result<i32, ApiError> {
+    match q.annee.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(today.year()),
+        Some(s) => s
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (1800..=2200).contains(y))
+            .ok_or_else(|| bad("annee", format!("une année de 1800 à 2200, pas « {s} »"))),
+    }
+}
+
+async fn register_screen(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<Params>,
+) -> Response {
+    let run = async {
+        let t = readable(&state, &p, "inhumation").await?;
+        let tr = Tr::here(t.module);
+        let today = day(&q)?;
+        let y = year(&q, today)?;
+        let lines = super::documents::register_lines(&state, t.module, y, tr).await?;
+        let title = format!(
+            "{} {y}",
+            tr.pick("Registre des inhumations", "Burial register")
+        );
+        Ok::<_, ApiError>(layout(
+            &title,
+            &p,
+            html! {
+                (breadcrumb(tr, tr.pick("Registre des inhumations", "Burial register"), &format!("/desk/m/cimetiere/registre?annee={y}")))
+                h1 { (title) }
+                form.filters method="get" action="/desk/m/cimetiere/registre" {
+                    div.ff { label for="annee" { (tr.pick("Année", "Year")) } input #annee type="number" name="annee" value=(y); }
+                    button type="submit" { (tr.w("Afficher")) }
+                }
+                p role="status" #register-count { (lines.len()) " " (tr.pick("inhumation(s)", "burial(s)")) " · "
+                    a href={ "/desk/m/cimetiere/documents/registre.pdf?annee=" (y) } { "PDF" } }
+                @if !lines.is_empty() {
+                    table.mlist #register {
+                        thead { tr { @for h in super::documents::register_columns(tr) { th scope="col" { (h.0) } } } }
+                        tbody { @for (id, cells) in &lines { tr data-id=(id) { @for c in cells { td { (c) } } } } }
+                    }
+                }
+            },
+        ))
+    };
+    run.await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| error_page(&p, &e))
+}
+
+async fn free_screen(
+    State(state): State<AppState>,
+    Extension(p): Extension<Principal>,
+    Query(q): Query<Params>,
+) -> Response {
+    let run = async {
+        let t = readable(&state, &p, "emplacement").await?;
+        let tr = Tr::here(t.module);
+        let all = cemeteries(&state, t.module).await?;
+        let only = match q
+            .cimetiere
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => None,
+            Some(_) => chosen(&all, q.cimetiere.as_deref())?,
+        };
+        let today = day(&q)?;
+        let yard = load(&state, t.module, only).await?;
+        let rows = free_places_by_zone(
+            &yard.zones,
+            &yard.places,
+            &yard.concessions,
+            &yard.burials,
+            &yard.reprises,
+            today,
+        );
+        let name = |id: i64| {
+            all.iter()
+                .find(|(i, _)| *i == id)
+                .map(|(_, n)| n.clone())
+                .unwrap_or_default()
+        };
+        let (places, free, cap, left) = rows.iter().fold((0, 0, 0, 0), |a, r| {
+            (
+                a.0 + r.places,
+                a.1 + r.free,
+                a.2 + r.capacity,
+                a.3 + r.remaining,
+            )
+        });
+        let title = tr.pick("Places libres par zone", "Free plots by section");
+        Ok::<_, ApiError>(layout(
+            title,
+            &p,
+            html! {
+                (breadcrumb(tr, title, "/desk/m/cimetiere/places-libres"))
+                h1 { (title) }
+                table.mlist #free-places {
+                    thead { tr {
+                        th scope="col" { (tr.t("Cimetière")) } th scope="col" { (tr.pick("Zone", "Section")) }
+                        th.num scope="col" { (tr.pick("Emplacements", "Plots")) } th.num scope="col" { (tr.pick("Libres", "Free")) }
+                        th.num scope="col" { (tr.pick("Capacité", "Capacity")) } th.num scope="col" { (tr.pick("Encore possibles", "Still possible")) }
+                    } }
+                    tbody {
+                        @for r in &rows {
+                            tr data-zone=(r.zone) {
+                                td { (name(r.cimetiere)) } td { (r.code) } td.num { (r.places) } td.num { (r.free) } td.num { (r.capacity) } td.num { (r.remaining) }
+                            }
+                        }
+                        tr.total { th scope="row" colspan="2" { (tr.w("Total")) } td.num { (places) } td.num { (free) } td.num { (cap) } td.num { (left) } }
+                    }
+                }
+                p.help { (tr.pick(
+                    "« Encore possibles » : inhumations que les emplacements peuvent encore recevoir (capacité d'une place libre, capacité restante d'une concession en cours ; rien pour une concession échue, en reprise, ou une fosse du terrain commun dans ses cinq ans).",
+                    "« Still possible »: burials the plots may still receive (a free plot's capacity, what is left in a concession in force; nothing for an expired one, one being taken back, or a common-ground grave within its five years)."
+                )) }
+            },
+        ))
+    };
+    run.await
+        .map(IntoResponse::into_response)
+        .unwrap_or_else(|e| error_page(&p, &e))
+}
