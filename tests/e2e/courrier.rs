@@ -21,7 +21,7 @@ use crate::helpers::{Backend, TOKEN, TestApp, add_user, login, spawn_app};
 use crate::module_roles::as_session;
 use crate::modules::call;
 
-async fn enable(app: &TestApp) {
+pub(crate) async fn enable(app: &TestApp) {
     let catalog = urne::modules::builtin();
     let m = catalog
         .module("courrier")

@@ -8,6 +8,7 @@ mod api;
 mod attachments;
 mod backup;
 mod browser;
+mod catalogue_browser;
 mod cimetiere;
 mod cluster;
 mod contours;

@@ -107,7 +107,7 @@ const PLAN_STYLE: &str = ".plan .zone{fill:none;stroke:#555;stroke-width:.4}\
 pub fn svg(plan: &Plan, tr: Tr<'_>) -> Markup {
     let margin = 4;
     html! {
-        svg.plan #plan xmlns="http://www.w3.org/2000/svg" role="img"
+        svg.plan #plan xmlns="http://www.w3.org/2000/svg" role="group"
             viewBox={ (-margin) " " (-margin) " " (plan.width + 2 * margin) " " (plan.height + 2 * margin) }
             preserveAspectRatio="xMidYMid meet"
             aria-label=(tr.pick("Plan du cimetière", "Cemetery plan")) {
@@ -118,9 +118,8 @@ pub fn svg(plan: &Plan, tr: Tr<'_>) -> Markup {
             }
             @for c in &plan.places {
                 a href={ "/desk/m/cimetiere/emplacement/" (c.id) } data-place=(c.id) data-state=(c.state.code()) {
-                    rect class=(state_class(c.state)) x=(c.x) y=(c.y) width=(c.w) height=(c.h) {
-                        title { (c.label) " — " (c.state.label_in(tr.lang)) }
-                    }
+                    title { (c.label) " — " (c.state.label_in(tr.lang)) }
+                    rect class=(state_class(c.state)) x=(c.x) y=(c.y) width=(c.w) height=(c.h) {}
                 }
             }
         }
