@@ -196,7 +196,9 @@ async fn concessions_burials_renewals_and_reprises(backend: Backend) {
         .await
         .expect("letters");
     assert_eq!(r.status(), 200);
-    assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF"));
+    let pdf = r.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    crate::courrier::keep(&format!("cimetiere-lettres-{backend:?}.pdf"), &pdf);
     let bad = refused(&app, "renouvellement", json!({"concession": c3["id"], "date": today, "nature": "temporaire", "duree": 15, "date_debut": today})).await;
     assert!(
         !bad.is_empty(),
@@ -339,6 +341,9 @@ async fn concessions_burials_renewals_and_reprises(backend: Backend) {
         .await
         .expect("register");
     assert_eq!(r.status(), 200);
+    let pdf = r.bytes().await.expect("pdf");
+    assert!(pdf.starts_with(b"%PDF"));
+    crate::courrier::keep(&format!("cimetiere-registre-en-{backend:?}.pdf"), &pdf);
     let (_, html) = page(&app, "/desk/m/cimetiere/places-libres").await;
     assert!(html.contains("id=\"free-places\""));
     let (s, _) = page(&app, "/desk/m/cimetiere/registre?annee=abc").await;

@@ -103,6 +103,14 @@ async fn bytes(app: &TestApp, path: &str) -> (u16, String, Vec<u8>) {
     )
 }
 
+/// Keeps a document in `$URNE_SCREENSHOTS`, to be looked at.
+pub(crate) fn keep(name: &str, bytes: &[u8]) {
+    if let Some(dir) = std::env::var_os("URNE_SCREENSHOTS") {
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(std::path::Path::new(&dir).join(name), bytes);
+    }
+}
+
 fn today() -> String {
     urne::time::today_paris()
 }
@@ -507,6 +515,7 @@ async fn the_mail_registry_end_to_end(backend: Backend) {
     .await;
     assert_eq!((s, kind.as_str()), (200, "application/pdf"));
     assert!(pdf.starts_with(b"%PDF"));
+    keep(&format!("courrier-registre-{backend:?}.pdf"), &pdf);
     let (s, kind, pdf) = bytes(
         &app,
         &format!("/desk/m/courrier/documents/bordereau.pdf?service={tech}"),
@@ -514,6 +523,7 @@ async fn the_mail_registry_end_to_end(backend: Backend) {
     .await;
     assert_eq!((s, kind.as_str()), (200, "application/pdf"));
     assert!(pdf.starts_with(b"%PDF"));
+    keep(&format!("courrier-bordereau-{backend:?}.pdf"), &pdf);
     for bad in [
         "registre.pdf?sens=lateral",
         "registre.pdf?date=demain",
