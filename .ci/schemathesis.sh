@@ -47,7 +47,7 @@ token="schemathesis-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 base="http://127.0.0.1:$port"
 # The modules on, so that their entities' documented operations are real.
-for m in scrutin elec; do "$target_dir/debug/urne" module enable "$m" --database-url "sqlite://$work/urne.db?mode=rwc"; done
+for m in scrutin elec courrier cimetiere; do "$target_dir/debug/urne" module enable "$m" --database-url "sqlite://$work/urne.db?mode=rwc"; done
 URNE_API_TOKEN="$token" "$target_dir/debug/urne" serve \
   --listen "127.0.0.1:$port" --database-url "sqlite://$work/urne.db?mode=rwc" \
   >"$work/server.log" 2>&1 &

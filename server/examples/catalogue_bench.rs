@@ -322,6 +322,117 @@ async fn run_backend(backend: &'static str, url: &str, args: &Args) -> anyhow::R
             })
             .await?,
         );
+
+        // openCimetière.
+        let cim = catalogue::cimetiere::module();
+        {
+            let (_guard, mut tx) = store.begin_write().await?;
+            urne::store::records::set_enabled(&mut tx, store.backend(), &cim, true, "bench")
+                .await?;
+            tx.commit().await?;
+        }
+        let g = catalogue::cimetiere::fixture::generate(args.seed, args.places, args.burials);
+        imports.extend(import_all(&store, &cim, g.csv(), &known, backend).await?);
+        set_states(
+            &store,
+            &module_engine::sql::table(&cim, cim.entity("reprise").context("reprise")?),
+            g.reprises.iter().map(|r| (r.id, r.etat.code())),
+        )
+        .await?;
+        vacuum(&store, &cim).await?;
+        let zones: Vec<i64> = (0..n + WARM_UP)
+            .map(|_| g.zones[rng.random_range(0..g.zones.len())].id)
+            .collect();
+        let places: Vec<&catalogue::cimetiere::records::Place> = (0..n + WARM_UP)
+            .map(|_| &g.places[rng.random_range(0..g.places.len())])
+            .collect();
+        let dead: Vec<String> = (0..n + WARM_UP)
+            .map(|_| {
+                g.defunts[rng.random_range(0..g.defunts.len())]
+                    .nom
+                    .to_lowercase()
+            })
+            .collect();
+        let cems: Vec<i64> = (0..n + WARM_UP)
+            .map(|_| g.cemeteries[rng.random_range(0..g.cemeteries.len())].id)
+            .collect();
+        cases.push(
+            case(&http, &base, "places: first page (JSON)", n, |_| {
+                "/api/m/cimetiere/emplacement".into()
+            })
+            .await?,
+        );
+        cases.push(
+            case(&http, &base, "places of a zone (JSON)", n, |i| {
+                format!("/api/m/cimetiere/emplacement?zone={}", zones[i])
+            })
+            .await?,
+        );
+        cases.push(
+            case(
+                &http,
+                &base,
+                "a place by its number (JSON search)",
+                n,
+                |i| {
+                    format!(
+                        "/api/m/cimetiere/emplacement?q={}",
+                        urlencode(&places[i].numero)
+                    )
+                },
+            )
+            .await?,
+        );
+        cases.push(
+            case(&http, &base, "burials of a place (JSON)", n, |i| {
+                format!("/api/m/cimetiere/inhumation?emplacement={}", places[i].id)
+            })
+            .await?,
+        );
+        cases.push(
+            case(&http, &base, "a deceased by name (JSON search)", n, |i| {
+                format!("/api/m/cimetiere/defunt?q={}", urlencode(&dead[i]))
+            })
+            .await?,
+        );
+        cases.push(
+            case(&http, &base, "burial register of a year (desk)", n, |i| {
+                format!("/desk/m/cimetiere/registre?annee={}", 2000 + (i % 26))
+            })
+            .await?,
+        );
+        let slow = n.min(50);
+        cases.push(
+            case(&http, &base, "plan of a cemetery (desk, SVG)", slow, |i| {
+                format!("/desk/m/cimetiere/plan?cimetiere={}", cems[i])
+            })
+            .await?,
+        );
+        cases.push(
+            case(
+                &http,
+                &base,
+                "free places by zone, every cemetery (desk)",
+                slow,
+                |_| "/desk/m/cimetiere/places-libres".into(),
+            )
+            .await?,
+        );
+        cases.push(
+            case(
+                &http,
+                &base,
+                "concessions expiring within 12 months (desk)",
+                slow,
+                |_| {
+                    format!(
+                        "/desk/m/cimetiere/echeances?mois=12&date={}",
+                        catalogue::cimetiere::fixture::TODAY
+                    )
+                },
+            )
+            .await?,
+        );
         Ok(Report {
             backend,
             imports: std::mem::take(&mut imports),

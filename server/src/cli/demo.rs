@@ -47,6 +47,7 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         crate::store::records::set_enabled(&mut tx, store.backend(), m, true, "demo").await?;
         tx.commit().await?;
     }
+    seed_catalogue(&store, &catalog).await?;
     let token = random_token();
     let running = spawn(
         &args.listen,
@@ -85,6 +86,8 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     };
     println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
     println!("  Bureaux (openScrutin): {base}/desk/m/scrutin/tableau");
+    println!("  Courrier (openCourrier) : {base}/desk/m/courrier/corbeille");
+    println!("  Cimetières (openCimetière) : {base}/desk/m/cimetiere/plan");
     println!();
     tokio::spawn(staff_when_defined(
         base.clone(),
@@ -115,6 +118,48 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         tokio::select! {
             r = running.wait() => r?,
             () = shutdown_signal() => {}
+        }
+    }
+    Ok(())
+}
+
+/// openCourrier and openCimetière on, with a registry and a cemetery from
+/// the catalogue's fixture programs (imported as `urne module import`
+/// would: every row checked), so their screens have something to show.
+async fn seed_catalogue(store: &Store, catalog: &module_engine::Catalog) -> anyhow::Result<()> {
+    let known = crate::store::records::Known::default();
+    let files = [
+        (
+            catalogue::courrier::NAME,
+            catalogue::courrier::fixture::registry(2026, 2_000, 4_000).csv(),
+        ),
+        (
+            catalogue::cimetiere::NAME,
+            catalogue::cimetiere::fixture::generate(2026, 3_000, 6_000).csv(),
+        ),
+    ];
+    for (name, csvs) in files {
+        let Some(m) = catalog.module(name) else {
+            continue;
+        };
+        {
+            let (_guard, mut tx) = store.begin_write().await?;
+            crate::store::records::set_enabled(&mut tx, store.backend(), m, true, "demo").await?;
+            tx.commit().await?;
+        }
+        for (entity, csv) in csvs {
+            let Some(e) = m.entity(entity) else { continue };
+            crate::modules::import::import(
+                store,
+                m,
+                e,
+                csv.as_bytes(),
+                &known,
+                "demo",
+                &mut |_, _| {},
+            )
+            .await
+            .map_err(|err| anyhow::anyhow!("demo data {name}.{entity}: {err:?}"))?;
         }
     }
     Ok(())

@@ -120,12 +120,13 @@ pub async fn import(
     let (_guard, mut tx) = store.begin_write().await?;
     let now = crate::store::now_millis();
     let half = rows.len() as u64;
+    let mut ranks = records::Ranks::new();
     for (i, (line, values)) in rows.iter().enumerate() {
         // A numbered entity (a registry) numbers the rows in file order.
         let numbered;
         let values = match &e.numbering {
             Some(n) => {
-                numbered = records::number(&mut tx, m, e, n, values).await?;
+                numbered = records::number(&mut tx, m, e, n, values, &mut ranks).await?;
                 &numbered
             }
             None => values,

@@ -503,7 +503,7 @@ pub async fn insert(
     let numbered;
     let values = match &e.numbering {
         Some(n) => {
-            numbered = number(&mut *conn, m, e, n, values).await?;
+            numbered = number(&mut *conn, m, e, n, values, &mut Ranks::new()).await?;
             &numbered[..]
         }
         None => values,
@@ -529,12 +529,17 @@ pub async fn insert(
 /// The values of a new record with its registration number: the year of
 /// its date (today, in Paris, when left empty, and the date set to it),
 /// the next rank of that year in its scope, and `year-rank`.
+/// The next ranks given in one transaction, by year and scope: an import
+/// reads each scope's largest rank once, then counts on.
+pub type Ranks = std::collections::HashMap<String, i64>;
+
 pub async fn number(
     conn: &mut AnyConnection,
     m: &Module,
     e: &Entity,
     n: &module_engine::Numbering,
     values: &[Value],
+    ranks: &mut Ranks,
 ) -> Result<Vec<Value>, StoreError> {
     let mut values = values.to_vec();
     let at = |name: &str| e.field_index(name).filter(|i| *i < values.len());
@@ -551,7 +556,15 @@ pub async fn number(
         .and_then(|t| t.parse::<i64>().ok())
         .unwrap_or_default();
     let rank = match sql::next_rank(m, e, &values, year) {
-        Some(q) => count(&mut *conn, &q).await?,
+        Some(q) => {
+            let key = format!("{:?}", q.params);
+            let next = match ranks.get(&key) {
+                Some(n) => *n,
+                None => count(&mut *conn, &q).await?,
+            };
+            ranks.insert(key, next + 1);
+            next
+        }
         None => 1,
     };
     values[y] = Value::Int(year);

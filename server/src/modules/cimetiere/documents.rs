@@ -15,7 +15,7 @@ use module_engine::sql::Param;
 use module_engine::{Lang, Module};
 
 use super::screens::{Params, day, expiring_rows, months, year};
-use super::{burial_of, defunt_of, load, place_of, readable};
+use super::{burial_of, defunt_of, place_of, readable};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::modules::lang::Tr;
@@ -46,13 +46,15 @@ pub fn register_columns(tr: Tr<'_>) -> Vec<(&'static str, f32)> {
     ]
 }
 
-/// The burials of year `y`, in date order: (id, cells).
+/// The burials of year `y`, in date order: (id, cells) of those in
+/// `range` (a screen's page; everything for the PDF), and how many in all.
 pub async fn register_lines(
     state: &AppState,
     m: &Module,
     y: i32,
     tr: Tr<'_>,
-) -> Result<Vec<(i64, Vec<String>)>, ApiError> {
+    range: std::ops::Range<usize>,
+) -> Result<(Vec<(i64, Vec<String>)>, usize), ApiError> {
     let entity = |n: &str| {
         m.entity(n)
             .ok_or_else(|| ApiError::not_found(format!("entité {n} absente du module")))
@@ -81,6 +83,12 @@ pub async fn register_lines(
         .filter_map(|r| burial_of(be, r.id, &r.values))
         .collect();
     burials.sort_by_key(|b| (b.date, b.id));
+    let total = burials.len();
+    let burials: Vec<_> = burials
+        .into_iter()
+        .skip(range.start)
+        .take(range.end.saturating_sub(range.start))
+        .collect();
     let ids = |f: &dyn Fn(&catalogue::cimetiere::records::Burial) -> Option<i64>| {
         let mut v: Vec<i64> = burials.iter().filter_map(f).collect();
         v.sort_unstable();
@@ -90,7 +98,7 @@ pub async fn register_lines(
     let defunts = records::get_many(&mut conn, m, de, &ids(&|b| Some(b.defunt))).await?;
     let places = records::get_many(&mut conn, m, pe, &ids(&|b| Some(b.emplacement))).await?;
     let concessions = records::get_many(&mut conn, m, ce, &ids(&|b| b.concession)).await?;
-    Ok(burials
+    let lines = burials
         .iter()
         .map(|b| {
             let d = defunts
@@ -123,7 +131,8 @@ pub async fn register_lines(
             ];
             (b.id, cells)
         })
-        .collect())
+        .collect();
+    Ok((lines, total))
 }
 
 fn pdf(bytes: Vec<u8>, name: &str) -> Response {
@@ -154,7 +163,7 @@ pub async fn download(
                 let t = readable(&state, &p, "inhumation").await?;
                 let tr = Tr::here(t.module);
                 let y = year(&q, day(&q)?)?;
-                let lines = register_lines(&state, t.module, y, tr).await?;
+                let (lines, _) = register_lines(&state, t.module, y, tr, 0..usize::MAX).await?;
                 crate::modules::audit_export(
                     &state,
                     &p,
@@ -220,7 +229,7 @@ pub async fn download(
                 }
                 let today = day(&q)?;
                 let months = months(&q)?;
-                let yard = load(&state, t.module, None).await?;
+                let yard = super::terms(&state, t.module, today, months).await?;
                 let rows = expiring_rows(&yard, today, months);
                 let mut blocks = Vec::new();
                 for (id, _, where_, _, end) in &rows {

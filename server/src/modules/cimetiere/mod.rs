@@ -263,11 +263,16 @@ pub async fn load(state: &AppState, m: &Module, only: Option<i64>) -> Result<Yar
             .map(ConcessionHistory::new)
             .collect();
     let re = of("renouvellement")?;
+    let index: std::collections::HashMap<i64, usize> = histories
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id(), i))
+        .collect();
     for r in rows(&mut conn, m, "renouvellement", &reprises.0, &params).await? {
         if let Some(n) = renewal_of(re, r.id, &r.values)
-            && let Some(h) = histories.iter_mut().find(|h| h.id() == n.concession)
+            && let Some(i) = index.get(&n.concession)
         {
-            h.renewals.push(n);
+            histories[*i].renewals.push(n);
         }
     }
     let be = of("inhumation")?;
@@ -284,6 +289,11 @@ pub async fn load(state: &AppState, m: &Module, only: Option<i64>) -> Result<Yar
         .filter_map(|r| reprise_of(rpe, r.id, &r.values))
         .collect();
     let se = of("etape_reprise")?;
+    let steps_index: std::collections::HashMap<i64, usize> = reprise_list
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id, i))
+        .collect();
     for r in rows(
         &mut conn,
         m,
@@ -294,9 +304,9 @@ pub async fn load(state: &AppState, m: &Module, only: Option<i64>) -> Result<Yar
     .await?
     {
         if let Some(s) = step_of(se, r.id, &r.values)
-            && let Some(rp) = reprise_list.iter_mut().find(|x| x.id == s.reprise)
+            && let Some(i) = steps_index.get(&s.reprise)
         {
-            rp.steps.push(s);
+            reprise_list[*i].steps.push(s);
         }
     }
     Ok(Yard {
@@ -306,6 +316,68 @@ pub async fn load(state: &AppState, m: &Module, only: Option<i64>) -> Result<Yar
         concessions: histories,
         burials,
         reprises: reprise_list,
+    })
+}
+
+/// The concessions with their renewals, and the places and zones of
+/// those expiring from `today` to `months` later: what the expiring list
+/// and its letters need, without the burials and the other places.
+pub async fn terms(
+    state: &AppState,
+    m: &Module,
+    today: Date,
+    months: i32,
+) -> Result<Yard, ApiError> {
+    let (ce, re, pe, ze) = (
+        entity(m, "concession")?,
+        entity(m, "renouvellement")?,
+        entity(m, "emplacement")?,
+        entity(m, "zone")?,
+    );
+    let mut conn = state.store.acquire().await?;
+    let mut histories: Vec<ConcessionHistory> = rows(&mut conn, m, "concession", "1 = 1", &[])
+        .await?
+        .iter()
+        .filter_map(|r| concession_of(ce, r.id, &r.values))
+        .map(ConcessionHistory::new)
+        .collect();
+    let index: std::collections::HashMap<i64, usize> = histories
+        .iter()
+        .enumerate()
+        .map(|(i, h)| (h.id(), i))
+        .collect();
+    for r in rows(&mut conn, m, "renouvellement", "1 = 1", &[]).await? {
+        if let Some(n) = renewal_of(re, r.id, &r.values)
+            && let Some(i) = index.get(&n.concession)
+        {
+            histories[*i].renewals.push(n);
+        }
+    }
+    let due = catalogue::cimetiere::plan::expiring(&histories, today, months);
+    let mut place_ids: Vec<i64> = due
+        .iter()
+        .filter_map(|(id, _)| index.get(id).map(|i| histories[*i].place()))
+        .collect();
+    place_ids.sort_unstable();
+    place_ids.dedup();
+    let places: Vec<Place> = records::get_many(&mut conn, m, pe, &place_ids)
+        .await?
+        .iter()
+        .filter_map(|r| place_of(pe, r.id, &r.values))
+        .collect();
+    let mut zone_ids: Vec<i64> = places.iter().map(|p| p.zone).collect();
+    zone_ids.sort_unstable();
+    zone_ids.dedup();
+    let zones = records::get_many(&mut conn, m, ze, &zone_ids)
+        .await?
+        .iter()
+        .filter_map(|r| zone_of(ze, r.id, &r.values))
+        .collect();
+    Ok(Yard {
+        zones,
+        places,
+        concessions: histories,
+        ..Yard::default()
     })
 }
 

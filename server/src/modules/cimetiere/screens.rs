@@ -45,7 +45,11 @@ pub struct Params {
     pub date: Option<String>,
     pub mois: Option<String>,
     pub annee: Option<String>,
+    pub page: Option<String>,
 }
+
+/// Burials per page of the register's screen (the PDF has the whole year).
+const REGISTER_PAGE: usize = 200;
 
 pub fn bad(field: &str, message: String) -> ApiError {
     ApiError::Fields(vec![module_engine::FieldError {
@@ -288,7 +292,7 @@ async fn expiring_screen(
         let tr = Tr::here(t.module);
         let today = day(&q)?;
         let months = months(&q)?;
-        let yard = load(&state, t.module, None).await?;
+        let yard = super::terms(&state, t.module, today, months).await?;
         let rows = expiring_rows(&yard, today, months);
         let shown = |d: Date| {
             if tr.lang == module_engine::Lang::En {
@@ -368,7 +372,17 @@ async fn register_screen(
         let tr = Tr::here(t.module);
         let today = day(&q)?;
         let y = year(&q, today)?;
-        let lines = super::documents::register_lines(&state, t.module, y, tr).await?;
+        let page = q
+            .page
+            .as_deref()
+            .and_then(|s| s.trim().parse::<usize>().ok())
+            .filter(|n| *n >= 1)
+            .unwrap_or(1);
+        let from = (page - 1) * REGISTER_PAGE;
+        let (lines, total) =
+            super::documents::register_lines(&state, t.module, y, tr, from..from + REGISTER_PAGE)
+                .await?;
+        let pages = total.div_ceil(REGISTER_PAGE).max(1);
         let title = format!(
             "{} {y}",
             tr.pick("Registre des inhumations", "Burial register")
@@ -383,14 +397,22 @@ async fn register_screen(
                     div.ff { label for="annee" { (tr.pick("Année", "Year")) } input #annee type="number" name="annee" value=(y); }
                     button type="submit" { (tr.w("Afficher")) }
                 }
-                p role="status" #register-count { (lines.len()) " " (tr.pick("inhumation(s)", "burial(s)")) " · "
-                    a href={ "/desk/m/cimetiere/documents/registre.pdf?annee=" (y) } { "PDF" } }
+                p role="status" #register-count { (total) " " (tr.pick("inhumation(s)", "burial(s)"))
+                    @if pages > 1 { " — " (tr.w("page")) " " (page) " " (tr.w("sur")) " " (pages) }
+                    " · " a href={ "/desk/m/cimetiere/documents/registre.pdf?annee=" (y) } { "PDF" } }
                 @if !lines.is_empty() {
                     table.mlist #register {
                         thead { tr { @for h in super::documents::register_columns(tr) { th scope="col" { (h.0) } } } }
                         tbody { @for (id, cells) in &lines { tr data-id=(id) { @for c in cells { td { (c) } } } } }
-                    }
-                }
+                            }
+                        }
+                        @if pages > 1 {
+                            nav.pages aria-label="Pages" {
+                                @if page > 1 { a rel="prev" href={ "?annee=" (y) "&page=" (page - 1) } { "← " (tr.w("précédente")) } }
+                                " " (page) " / " (pages) " "
+                                @if page < pages { a rel="next" href={ "?annee=" (y) "&page=" (page + 1) } { (tr.w("suivante")) " →" } }
+                            }
+                        }
             },
         ))
     };

@@ -44,6 +44,10 @@ fn breadcrumb(here: &str) -> Markup {
     }
 }
 
+/// Lines shown of each table of the inbox (the status counts them all;
+/// the search and the lists page through the rest).
+const SHOWN: usize = 200;
+
 fn record_link(id: i64) -> String {
     format!("/desk/m/courrier/courrier/{id}")
 }
@@ -145,7 +149,7 @@ async fn inbox_screen(
                     table.mlist #overdue {
                         thead { tr { th scope="col" { "Échéance" } th scope="col" { "Tâche" } th scope="col" { "Courrier" } } }
                         tbody {
-                            @for task in &late {
+                            @for task in late.iter().take(SHOWN) {
                                 tr data-task=(task.id) {
                                     td.late { (task.echeance.fr()) }
                                     td { a href={ "/desk/m/courrier/tache/" (task.id) } { (task.libelle) } }
@@ -162,6 +166,7 @@ async fn inbox_screen(
                         }
                     }
                 }
+                @if late.len() > SHOWN { p.form-warning { "Les " (SHOWN) " tâches en retard les plus anciennes sont affichées, sur " (late.len()) "." } }
                 h2 { "Courriers" }
                 @if lines.is_empty() {
                     p #inbox-empty { "Rien à traiter pour ce service." }
@@ -174,7 +179,7 @@ async fn inbox_screen(
                                 th scope="col" { "Échéance" } th scope="col" { "Tâches" }
                             } }
                             tbody {
-                                @for l in &lines {
+                                @for l in lines.iter().take(SHOWN) {
                                     tr data-id=(l.mail.id) class=(if l.overdue || l.late_tasks > 0 { "late" } else { "" }) {
                                         td { a href=(record_link(l.mail.id)) { (l.mail.numero.to_string()) } }
                                         td { (l.mail.date.fr()) }
@@ -188,6 +193,9 @@ async fn inbox_screen(
                                 }
                             }
                         }
+                    }
+                    @if lines.len() > SHOWN {
+                        p.form-warning { "Les " (SHOWN) " premiers courriers sont affichés, sur " (lines.len()) "." }
                     }
                     @if mails.len() as i64 >= MAX_ROWS {
                         p.form-warning { "Seuls les " (MAX_ROWS) " premiers courriers sont affichés." }
