@@ -41,6 +41,8 @@ use rand::{Rng, SeedableRng};
 use urne::store::Store;
 
 const TARGET_MS: f64 = 50.0;
+/// `--only`.
+static ONLY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
 const WARM_UP: usize = 5;
 
 #[derive(Debug, Parser)]
@@ -63,6 +65,9 @@ struct Args {
     no_postgres: bool,
     #[arg(long, default_value_t = 2026)]
     seed: u64,
+    /// Only the cases whose name contains this (all by default).
+    #[arg(long, default_value = "")]
+    only: String,
 }
 
 fn histogram() -> anyhow::Result<Histogram<u64>> {
@@ -101,6 +106,13 @@ async fn case(
     requests: usize,
     mut path: impl FnMut(usize) -> String,
 ) -> anyhow::Result<Case> {
+    let only = ONLY.get().map_or("", String::as_str);
+    if !name.contains(only) {
+        return Ok(Case {
+            name: format!("{name} (not run)"),
+            ms: [0.0; 4],
+        });
+    }
     let mut h = histogram()?;
     for i in 0..requests + WARM_UP {
         let (took, _) = get(http, &format!("{base}{}", path(i))).await?;
@@ -476,6 +488,7 @@ fn print(r: &Report) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    let _ = ONLY.set(args.only.clone());
     if args.courriers == 0 || args.requests == 0 {
         bail!("--courriers and --requests must be positive");
     }

@@ -160,9 +160,8 @@ async fn a_service_s_inbox_in_the_browser() {
         b.text("#overdue").await.is_some(),
         "the overdue tasks' table"
     );
-    for v in b.serious_accessibility_violations().await {
-        panic!("inbox: {v}");
-    }
+    let violations = b.serious_accessibility_violations().await;
+    assert!(violations.is_empty(), "inbox: {violations:?}");
     shots(&b, &dir, "courrier-inbox").await;
 
     // Open the first courrier; it is « Enregistré » (imported): assign it.
@@ -245,9 +244,8 @@ async fn a_cemetery_plan_in_the_browser() {
             "{state} in {counts}"
         );
     }
-    for v in b.serious_accessibility_violations().await {
-        panic!("plan: {v}");
-    }
+    let violations = b.serious_accessibility_violations().await;
+    assert!(violations.is_empty(), "plan: {violations:?}");
     shots(&b, &dir, "cimetiere-plan").await;
     // A click on a place opens its record.
     let place = b

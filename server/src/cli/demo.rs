@@ -131,11 +131,11 @@ async fn seed_catalogue(store: &Store, catalog: &module_engine::Catalog) -> anyh
     let files = [
         (
             catalogue::courrier::NAME,
-            catalogue::courrier::fixture::registry(2026, 2_000, 4_000).csv(),
+            catalogue::courrier::fixture::registry(2026, 300, 600).csv(),
         ),
         (
             catalogue::cimetiere::NAME,
-            catalogue::cimetiere::fixture::generate(2026, 3_000, 6_000).csv(),
+            catalogue::cimetiere::fixture::generate(2026, 800, 1_500).csv(),
         ),
     ];
     for (name, csvs) in files {

@@ -134,17 +134,23 @@ pub async fn service_work(
         module_engine::sql::table(m, et),
     );
     let mut conn = state.store.acquire().await?;
+    // A union of ids, each part on its index (an OR of the four would
+    // scan the whole registry on SQLite).
+    let tc = module_engine::sql::table(m, ec);
     let cond = format!(
-        "f_etat <> 'clos' AND (f_service = $1 OR f_relais = $1 \
-         OR id IN (SELECT f_courrier FROM {td} WHERE f_service = $1) \
-         OR id IN (SELECT f_courrier FROM {tt} WHERE f_service = $1 AND {OPEN_TASK}))"
+        "f_etat <> 'clos' AND id IN (SELECT id FROM {tc} WHERE f_service = $1 \
+         UNION SELECT id FROM {tc} WHERE f_relais = $1 \
+         UNION SELECT f_courrier FROM {td} WHERE f_service = $1 \
+         UNION SELECT f_courrier FROM {tt} WHERE f_service = $1 AND {OPEN_TASK})"
     );
     let rows = records::find(&mut conn, m, ec, &cond, vec![Param::int(service)], MAX_ROWS).await?;
+    // Only the diffusions of open courriers: a service's whole history of
+    // diffusions is read for nothing otherwise.
     let diffusions = records::find(
         &mut conn,
         m,
         ed,
-        "f_service = $1",
+        &format!("f_service = $1 AND f_courrier IN (SELECT id FROM {tc} WHERE f_etat <> 'clos')"),
         vec![Param::int(service)],
         MAX_ROWS * 4,
     )
