@@ -52,6 +52,7 @@ use super::{
     Date, Etape, EtatReprise, Motif, Nature, NatureInhumation, TypePlace, burial::ROTATION_YEARS,
 };
 use crate::elec::fixture::COMMUNE;
+use crate::elec::fixture::Rng;
 use crate::elec::fixture::names::{BIRTHPLACES, FEMALE, MALE, STREET_NAMES, SURNAMES};
 
 /// The day the fixture is made for: nothing is dated after it.
@@ -79,45 +80,15 @@ pub struct Fixture {
     pub reprises: Vec<Reprise>,
 }
 
-/// SplitMix64.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
-
-    /// True `per_mille` times in a thousand.
-    fn chance(&mut self, per_mille: u64) -> bool {
-        self.below(1000) < per_mille
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
-    }
-
-    fn weighted<T: Copy>(&mut self, items: &[(T, u64)]) -> T {
-        let total: u64 = items.iter().map(|(_, w)| w).sum();
-        let mut x = self.below(total);
-        for (item, w) in items {
-            if x < *w {
-                return *item;
-            }
-            x -= w;
-        }
-        items[items.len() - 1].0
-    }
-
+/// Days drawn with the catalogue's shared SplitMix64 (`elec::fixture::Rng`).
+trait Days {
     /// A day in `from..until` (`from` when the span is empty).
+    fn day(&mut self, from: Date, until: Date) -> Date;
+    /// A day in `from..=to`.
+    fn day_to(&mut self, from: Date, to: Date) -> Date;
+}
+
+impl Days for Rng {
     fn day(&mut self, from: Date, until: Date) -> Date {
         let span = until.days() - from.days();
         if span <= 0 {
@@ -127,7 +98,6 @@ impl Rng {
         }
     }
 
-    /// A day in `from..=to`.
     fn day_to(&mut self, from: Date, to: Date) -> Date {
         self.day(from, to.add_days(1))
     }
