@@ -33,6 +33,7 @@ pub mod error;
 pub mod export;
 pub mod follow;
 pub mod hub;
+pub mod lang;
 pub mod modules;
 pub mod pages;
 pub mod print;

@@ -23,7 +23,7 @@ pub(crate) fn layout(title: &str, p: &Principal, content: Markup) -> Markup {
 
 /// The desk's page frame; without a principal (the login page), no account box.
 pub fn frame(title: &str, p: Option<&Principal>, content: Markup) -> Markup {
-    let lang = crate::modules::lang::current();
+    let lang = crate::lang::current();
     let w = |fr| module_engine::i18n::word(lang, fr);
     html! {
         (DOCTYPE)

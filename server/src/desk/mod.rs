@@ -122,6 +122,6 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         .merge(crate::modules::cimetiere::screens::routes())
         .merge(crate::modules::desk::routes())
         .route_layer(requires!(state, Need::SignedIn))
-        .layer(axum::middleware::from_fn(crate::modules::lang::with_lang));
+        .layer(axum::middleware::from_fn(crate::lang::with_lang));
     open.merge(desk).merge(admin).merge(modules)
 }

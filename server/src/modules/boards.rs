@@ -26,7 +26,7 @@ pub fn links(m: &Module) -> Vec<(String, String)> {
             ),
         ],
         super::cimetiere::NAME => {
-            let tr = super::lang::Tr::here(m);
+            let tr = crate::lang::Tr::here(m);
             vec![
                 (
                     "/desk/m/cimetiere/plan".into(),

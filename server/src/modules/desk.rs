@@ -18,10 +18,10 @@ use module_engine::value::input_text;
 use module_engine::{Entity, Field, FieldError, Kind, Module, Right, Value};
 
 use super::api::{export_table, query_pairs, ref_titles, run_action, spreadsheet, title};
-use super::lang::Tr;
 use super::{Target, enabled_module, fetch, known, open, parse_id, readable};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::lang::Tr;
 use crate::state::AppState;
 use crate::store::records::{self, StoredRecord};
 use crate::ui::{csrf_of, error_page, layout};

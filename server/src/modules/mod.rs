@@ -20,7 +20,7 @@ pub mod desk;
 pub mod elec;
 pub mod files;
 pub mod import;
-pub mod lang;
+
 pub mod scrutin;
 pub mod search;
 

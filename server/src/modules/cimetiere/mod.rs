@@ -10,6 +10,8 @@
 //! French or English.
 
 pub mod documents;
+pub mod params;
+pub mod register;
 pub mod screens;
 
 use catalogue::cimetiere::records::{

@@ -13,16 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
 use catalogue::cimetiere::plan::{
-    PlaceState, Plan, expiring, free_places_by_zone, layout as plan_layout, place_states,
+    PlaceState, Plan, free_places_by_zone, layout as plan_layout, place_states,
 };
 use catalogue::date::Date;
 use maud::{Markup, html};
-use serde::Deserialize;
 
-use super::{Yard, load, readable};
+use super::params::{Params, bad, day, expiring_rows, months, year};
+use super::{load, readable};
 use crate::auth::Principal;
 use crate::error::ApiError;
-use crate::modules::lang::Tr;
+use crate::lang::Tr;
 use crate::state::AppState;
 use crate::ui::{error_page, layout};
 
@@ -38,43 +38,8 @@ pub fn routes() -> Router<AppState> {
         )
 }
 
-/// The parameters of the screens.
-#[derive(Debug, Deserialize, Default)]
-pub struct Params {
-    pub cimetiere: Option<String>,
-    pub date: Option<String>,
-    pub mois: Option<String>,
-    pub annee: Option<String>,
-    pub page: Option<String>,
-}
-
 /// Burials per page of the register's screen (the PDF has the whole year).
 const REGISTER_PAGE: usize = 200;
-
-pub fn bad(field: &str, message: String) -> ApiError {
-    ApiError::Fields(vec![module_engine::FieldError {
-        field: field.into(),
-        rule: "range",
-        message,
-    }])
-}
-
-/// `?date=` or today.
-pub fn day(q: &Params) -> Result<Date, ApiError> {
-    crate::modules::courrier::day_or_today(q.date.as_deref(), "date")
-}
-
-/// `?mois=` (1 to 120 months ahead; 12 by default).
-pub fn months(q: &Params) -> Result<i32, ApiError> {
-    match q.mois.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(12),
-        Some(s) => s
-            .parse::<i32>()
-            .ok()
-            .filter(|n| (1..=120).contains(n))
-            .ok_or_else(|| bad("mois", format!("entre 1 et 120 mois, pas « {s} »"))),
-    }
-}
 
 fn breadcrumb(tr: Tr<'_>, here: &str, path: &str) -> Markup {
     let (other, href) = tr.switch(path);
@@ -254,34 +219,6 @@ async fn plan_screen(
         .unwrap_or_else(|e| error_page(&p, &e))
 }
 
-/// The expiring concessions of `yard` (every cemetery): (id, act number,
-/// place, holder, current end).
-pub fn expiring_rows(
-    yard: &Yard,
-    today: Date,
-    months: i32,
-) -> Vec<(i64, String, String, String, Date)> {
-    expiring(&yard.concessions, today, months)
-        .into_iter()
-        .filter_map(|(id, end)| {
-            let h = yard.concessions.iter().find(|h| h.id() == id)?;
-            let c = &h.concession;
-            let place = yard.place(c.emplacement);
-            let zone = place.and_then(|p| yard.zone(p.zone));
-            let where_ = match (zone, place) {
-                (Some(z), Some(p)) => format!("{} {}", z.code, p.numero),
-                (_, Some(p)) => p.numero.clone(),
-                _ => String::new(),
-            };
-            let holder = match &c.titulaire_prenom {
-                Some(pr) => format!("{pr} {}", c.titulaire_nom),
-                None => c.titulaire_nom.clone(),
-            };
-            Some((id, c.numero_acte.clone(), where_, holder, end))
-        })
-        .collect()
-}
-
 async fn expiring_screen(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -350,18 +287,6 @@ async fn expiring_screen(
         .unwrap_or_else(|e| error_page(&p, &e))
 }
 
-/// The year asked (`?annee=`, from 1800 to 2200), or this year.
-pub fn year(q: &Params, today: Date) -> Result<i32, ApiError> {
-    match q.annee.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(today.year()),
-        Some(s) => s
-            .parse::<i32>()
-            .ok()
-            .filter(|y| (1800..=2200).contains(y))
-            .ok_or_else(|| bad("annee", format!("une année de 1800 à 2200, pas « {s} »"))),
-    }
-}
-
 async fn register_screen(
     State(state): State<AppState>,
     Extension(p): Extension<Principal>,
@@ -380,8 +305,7 @@ async fn register_screen(
             .unwrap_or(1);
         let from = (page - 1) * REGISTER_PAGE;
         let (lines, total) =
-            super::documents::register_lines(&state, t.module, y, tr, from..from + REGISTER_PAGE)
-                .await?;
+            super::register::lines(&state, t.module, y, tr, from..from + REGISTER_PAGE).await?;
         let pages = total.div_ceil(REGISTER_PAGE).max(1);
         let title = format!(
             "{} {y}",
@@ -402,7 +326,7 @@ async fn register_screen(
                     " · " a href={ "/desk/m/cimetiere/documents/registre.pdf?annee=" (y) } { "PDF" } }
                 @if !lines.is_empty() {
                     table.mlist #register {
-                        thead { tr { @for h in super::documents::register_columns(tr) { th scope="col" { (h.0) } } } }
+                        thead { tr { @for h in super::register::columns(tr) { th scope="col" { (h.0) } } } }
                         tbody { @for (id, cells) in &lines { tr data-id=(id) { @for c in cells { td { (c) } } } } }
                             }
                         }
