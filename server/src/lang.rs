@@ -105,7 +105,7 @@ impl<'a> Tr<'a> {
                 .iter()
                 .find(|(c, _)| c == code)
                 .map_or_else(|| code.clone(), |(_, l)| self.t(l).to_string()),
-            (Kind::Bool, Value::Int(n)) => self.w(if *n != 0 { "Oui" } else { "Non" }).to_string(),
+            (Kind::Bool, Value::Int(n)) => self.w(if *n != 0 { "oui" } else { "non" }).to_string(),
             (Kind::Date, Value::Text(iso)) if self.lang == Lang::En => iso.clone(),
             _ => module_engine::value::display(f, v),
         }

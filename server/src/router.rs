@@ -296,7 +296,8 @@ mod tests {
             serde_json::from_str(&body_text(response).await).expect("json");
         assert_eq!(served["openapi"], "3.1.0");
         // Served: the handlers' paths, `/api/search`, and two per module
-        // entity (the list and the record), generated from the catalogue.
+        // entity (the list and the record) and two more per entity with
+        // attachments (its files, one file), generated from the catalogue.
         let entities: usize = state
             .config
             .modules
@@ -304,9 +305,21 @@ mod tests {
             .iter()
             .map(|m| m.entities.len())
             .sum();
+        let with_files: usize = state
+            .config
+            .modules
+            .modules()
+            .iter()
+            .map(|m| {
+                m.entities
+                    .iter()
+                    .filter(|e| e.attachments.is_some())
+                    .count()
+            })
+            .sum();
         assert_eq!(
             served["paths"].as_object().map(|p| p.len()),
-            Some(paths.len() + 1 + 2 * entities)
+            Some(paths.len() + 1 + 2 * entities + 2 * with_files)
         );
         assert!(served["paths"]["/api/m/scrutin/affectation/{record_id}"]["put"].is_object());
         let _ = std::fs::remove_dir_all(dir);

@@ -768,8 +768,8 @@ fn the_module_command_switches_openscrutin() {
         ok && out.contains("scrutin") && out.contains(" activé "),
         "{out}"
     );
-    let (ok, out) = urne(&["module", "enable", "cimetiere"]);
-    assert!(!ok && out.contains("module inconnu : cimetiere"), "{out}");
+    let (ok, out) = urne(&["module", "enable", "cantine"]);
+    assert!(!ok && out.contains("module inconnu : cantine"), "{out}");
     let (ok, out) = urne(&["module", "disable", "scrutin"]);
     assert!(ok && out.contains("données conservées"), "{out}");
 }
