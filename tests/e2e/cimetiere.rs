@@ -11,7 +11,6 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use urne::store::records;
 
 use crate::attachments::audit_actions;
 use crate::both_backends;
@@ -19,15 +18,7 @@ use crate::helpers::{Backend, TOKEN, TestApp, spawn_app};
 use crate::modules::call;
 
 pub(crate) async fn enable(app: &TestApp) {
-    let catalog = urne::modules::builtin();
-    let m = catalog
-        .module("cimetiere")
-        .expect("openCimetière is built in");
-    let (_g, mut tx) = app.store.begin_write().await.expect("tx");
-    records::set_enabled(&mut tx, app.store.backend(), m, true, "test")
-        .await
-        .expect("enable");
-    tx.commit().await.expect("commit");
+    crate::modules::enable_builtin(app, "cimetiere").await;
 }
 
 async fn post(app: &TestApp, entity: &str, body: Value) -> Value {

@@ -13,7 +13,6 @@
 use catalogue::courrier::fixture;
 use reqwest::Method;
 use serde_json::{Value, json};
-use urne::store::records;
 
 use crate::attachments::audit_actions;
 use crate::both_backends;
@@ -22,15 +21,7 @@ use crate::module_roles::as_session;
 use crate::modules::call;
 
 pub(crate) async fn enable(app: &TestApp) {
-    let catalog = urne::modules::builtin();
-    let m = catalog
-        .module("courrier")
-        .expect("openCourrier is built in");
-    let (_g, mut tx) = app.store.begin_write().await.expect("tx");
-    records::set_enabled(&mut tx, app.store.backend(), m, true, "test")
-        .await
-        .expect("enable");
-    tx.commit().await.expect("commit");
+    crate::modules::enable_builtin(app, "courrier").await;
 }
 
 async fn post(app: &TestApp, entity: &str, body: Value) -> Value {

@@ -144,6 +144,19 @@ pub(crate) async fn enable(app: &TestApp) {
     tx.commit().await.expect("commit");
 }
 
+/// Switches on the built-in module `name` (openCourrier, openCimetière…).
+pub(crate) async fn enable_builtin(app: &TestApp, name: &str) {
+    let catalog = urne::modules::builtin();
+    let m = catalog
+        .module(name)
+        .unwrap_or_else(|| panic!("{name} is built in"));
+    let (_g, mut tx) = app.store.begin_write().await.expect("tx");
+    records::set_enabled(&mut tx, app.store.backend(), m, true, "test")
+        .await
+        .expect("enable");
+    tx.commit().await.expect("commit");
+}
+
 pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,

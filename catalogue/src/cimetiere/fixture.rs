@@ -52,8 +52,8 @@ use super::{
     Date, Etape, EtatReprise, Motif, Nature, NatureInhumation, TypePlace, burial::ROTATION_YEARS,
 };
 use crate::elec::fixture::COMMUNE;
-use crate::elec::fixture::Rng;
 use crate::elec::fixture::names::{BIRTHPLACES, FEMALE, MALE, STREET_NAMES, SURNAMES};
+use crate::elec::fixture::{Rng, field, opt, table};
 
 /// The day the fixture is made for: nothing is dated after it.
 pub const TODAY: Date = match Date::new(2026, 9, 1) {
@@ -954,31 +954,8 @@ fn shuffle<T>(rng: &mut Rng, items: &mut [T]) {
 // CSV.
 
 /// A field for a `;`-separated file, quoted when it must be.
-fn field(s: &str) -> String {
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn opt<T: ToString>(v: &Option<T>) -> String {
-    v.as_ref()
-        .map_or_else(String::new, |x| field(&x.to_string()))
-}
-
 fn money(v: Option<i64>) -> String {
     v.map_or_else(String::new, |c| module_engine::value::format_decimal(c, 2))
-}
-
-fn table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
-    let mut out = header.join(";");
-    out.push('\n');
-    for row in rows {
-        out.push_str(&row.join(";"));
-        out.push('\n');
-    }
-    out
 }
 
 impl Fixture {
