@@ -221,6 +221,26 @@ pub async fn audit_export(
     Ok(())
 }
 
+/// A module's PDF document as the answer: shown in the browser, saved as
+/// `name.pdf`.
+pub fn pdf(bytes: Vec<u8>, name: &str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/pdf".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{name}.pdf\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
 /// A record's title: its title fields, shown and joined.
 pub fn title(e: &Entity, values: &[module_engine::Value]) -> String {
     let parts: Vec<String> = e

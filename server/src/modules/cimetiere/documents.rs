@@ -8,8 +8,7 @@
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::params::{Params, day, expiring_rows, months, year};
 use super::readable;
@@ -17,24 +16,11 @@ use super::register::{self, shown};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::lang::Tr;
+use crate::modules::pdf;
 use crate::print::Paper;
 use crate::print::documents::{Block, Document, render};
 use crate::state::AppState;
 use crate::ui::error_page;
-
-fn pdf(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
-}
 
 pub async fn download(
     State(state): State<AppState>,

@@ -7,14 +7,14 @@
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use catalogue::courrier::{Sens, day_register, slip};
 use serde::Deserialize;
 
 use super::{day_or_today, readable, registered, services};
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::modules::pdf;
 use crate::print::Paper;
 use crate::print::documents::{Block, Document, render};
 use crate::state::AppState;
@@ -28,20 +28,6 @@ pub struct Params {
     pub service: Option<String>,
     pub du: Option<String>,
     pub au: Option<String>,
-}
-
-fn pdf(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 fn bad(field: &str, message: String) -> ApiError {

@@ -6,8 +6,7 @@
 
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use catalogue::scrutin::{HoursRow, hours, hours_total};
 use module_engine::export::{Cell, Table};
 use module_engine::value::format_decimal;
@@ -16,6 +15,7 @@ use super::{Tour, Which, chosen, clock, readable_module};
 use crate::auth::Principal;
 use crate::error::ApiError;
 use crate::modules::api::spreadsheet;
+use crate::modules::pdf;
 use crate::print::Paper;
 use crate::print::documents::{Block, Document, render};
 use crate::state::AppState;
@@ -317,20 +317,6 @@ fn hours_document(state: &AppState, t: &Tour, table: &Table) -> Document {
             ]),
         ],
     }
-}
-
-fn pdf(bytes: Vec<u8>, name: &str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{name}.pdf\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
 }
 
 /// `?bureau=` for one bureau's composition.
