@@ -1,7 +1,9 @@
 //! Following the server: one task per election, for as long as the kiosk runs.
 //!
 //! Each task fetches the election's definition once (and its contours at
-//! each connection), then holds the public WebSocket open, resuming from the last sequence number it applied. Every
+//! each connection, asking again until the server gives them), then holds
+//! the public WebSocket open, resuming from the last sequence number it
+//! applied. Every
 //! frame goes to the mirror (saved to disk) and to the kiosk's local hub, so
 //! the screens attached to the kiosk update at once. When the link drops the
 //! screens keep their figures; the task retries with exponential backoff
@@ -105,13 +107,16 @@ async fn fetch_contours(
 }
 
 /// Brings the mirror's contours up to the server's (a new import since the
-/// last connection), on disk and on the local screens.
-async fn refresh_contours(shared: &Shared, m: &mut Mirror) {
+/// last connection), on disk and on the local screens. False when the
+/// server could not be asked (a busy server's timeout): the caller asks
+/// again while the link is up rather than waiting for the next connection.
+async fn refresh_contours(shared: &Shared, m: &mut Mirror) -> bool {
     let Some(map) = fetch_contours(shared, &m.election.id).await else {
-        return;
+        tracing::warn!(election = %m.election.id, "cannot fetch the contours, asking again");
+        return false;
     };
     if map == m.map {
-        return;
+        return true;
     }
     m.map = map;
     if let Err(e) = m.save(&shared.state_dir) {
@@ -120,7 +125,11 @@ async fn refresh_contours(shared: &Shared, m: &mut Mirror) {
     if let Some(topic) = shared.hub.get(&m.election.id) {
         topic.set_map(m.map.clone());
     }
+    true
 }
+
+/// How long to wait before asking again for contours the server did not give.
+const CONTOURS_RETRY: Duration = Duration::from_secs(2);
 
 /// Pushes the mirror's new state to the local hub after a frame.
 fn to_hub(shared: &Shared, mirror: &Mirror, msg: &Message<'_>) {
@@ -184,10 +193,22 @@ pub async fn follow(shared: Arc<Shared>, id: String) {
         match connect_async(&url).await {
             Ok((mut ws, _)) => {
                 shared.set_up(true);
-                refresh_contours(&shared, m).await;
+                let mut contours_known = refresh_contours(&shared, m).await;
                 backoff = MIN_BACKOFF;
                 tracing::info!(election = %id, since = ?m.since(), "following the server");
-                while let Some(msg) = ws.next().await {
+                loop {
+                    let next = if contours_known {
+                        ws.next().await
+                    } else {
+                        tokio::select! {
+                            msg = ws.next() => msg,
+                            () = tokio::time::sleep(CONTOURS_RETRY) => {
+                                contours_known = refresh_contours(&shared, m).await;
+                                continue;
+                            }
+                        }
+                    };
+                    let Some(msg) = next else { break };
                     let Ok(msg) = msg else { break };
                     let WsMessage::Text(text) = msg else { continue };
                     let Ok(frame) = Message::decode(text.as_str()) else {
