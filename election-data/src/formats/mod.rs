@@ -533,13 +533,18 @@ impl CommuneMeta {
         format!("{}{}", self.departement_code, self.commune_code)
     }
 
-    /// What an election definition tells: the commune is the root perimeter,
-    /// whose code is taken as the commune's INSEE code when it has the shape
-    /// of one (`13004`, `2A004`, `97411`); the département's label comes from
-    /// the official list. Otherwise the codes are empty.
+    /// What an election definition tells: the commune is the root perimeter
+    /// (a territory's first commune), whose code is taken as the commune's
+    /// INSEE code when it has the shape of one (`13004`, `2A004`, `97411`);
+    /// the département's label comes from the official list. Otherwise the
+    /// codes are empty.
     pub fn from_election(election: &Election) -> CommuneMeta {
-        let (code, label) = election
-            .root()
+        CommuneMeta::of(election.communes().first().copied())
+    }
+
+    /// [`CommuneMeta::from_election`] for one commune perimeter.
+    fn of(commune: Option<&crate::model::Perimeter>) -> CommuneMeta {
+        let (code, label) = commune
             .map(|r| (r.code.as_str(), r.name.clone()))
             .unwrap_or_default();
         let (departement_code, commune_code) = split_insee(code).unwrap_or_default();
@@ -744,6 +749,21 @@ impl ResultsFile {
         }
     }
 
+    /// The commune codes to print for a bureau: [`ResultsFile::meta`] for a
+    /// one-commune election; in a territory, the bureau's commune (its
+    /// INSEE code and name), with the département's label as read when it
+    /// is the file's département, else the official one.
+    pub fn commune_meta(&self, bureau: &crate::model::Bureau) -> CommuneMeta {
+        if !self.election.is_territory() {
+            return self.meta.clone();
+        }
+        let mut m = CommuneMeta::of(self.election.commune_of(bureau));
+        if m.departement_code == self.meta.departement_code {
+            m.departement_label = self.meta.departement_label.clone();
+        }
+        m
+    }
+
     /// The person of a candidate: the recorded one, else split from the name.
     pub fn person(&self, number: u32) -> Person {
         self.people.get(&number).cloned().unwrap_or_else(|| {
@@ -915,6 +935,9 @@ pub fn perimeter_kind_slug(kind: PerimeterKind) -> &'static str {
         PerimeterKind::Canton => "canton",
         PerimeterKind::Quartier => "quartier",
         PerimeterKind::Village => "village",
+        PerimeterKind::Epci => "epci",
+        PerimeterKind::Departement => "departement",
+        PerimeterKind::Territoire => "territoire",
     }
 }
 
@@ -925,6 +948,9 @@ pub fn parse_perimeter_kind(s: &str) -> Option<PerimeterKind> {
         PerimeterKind::Canton,
         PerimeterKind::Quartier,
         PerimeterKind::Village,
+        PerimeterKind::Epci,
+        PerimeterKind::Departement,
+        PerimeterKind::Territoire,
     ]
     .into_iter()
     .find(|k| perimeter_kind_slug(*k) == s)

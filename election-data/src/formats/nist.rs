@@ -345,6 +345,9 @@ fn unit_kind(kind: PerimeterKind) -> (&'static str, Option<&'static str>) {
         PerimeterKind::Canton => ("other", Some("canton")),
         PerimeterKind::Quartier => ("ward", None),
         PerimeterKind::Village => ("village", None),
+        PerimeterKind::Epci => ("other", Some("epci")),
+        PerimeterKind::Departement => ("county", None),
+        PerimeterKind::Territoire => ("other", Some("territoire")),
     }
 }
 
@@ -355,6 +358,9 @@ fn perimeter_kind(kind: &str, other: Option<&str>) -> Option<PerimeterKind> {
         ("other", Some("canton")) => Some(PerimeterKind::Canton),
         ("ward", _) => Some(PerimeterKind::Quartier),
         ("village", _) => Some(PerimeterKind::Village),
+        ("other", Some("epci")) => Some(PerimeterKind::Epci),
+        ("county", _) => Some(PerimeterKind::Departement),
+        ("other", Some("territoire")) => Some(PerimeterKind::Territoire),
         _ => None,
     }
 }

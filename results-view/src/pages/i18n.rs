@@ -75,6 +75,9 @@ impl Lang {
                 PerimeterKind::Canton => "Canton",
                 PerimeterKind::Quartier => "District",
                 PerimeterKind::Village => "Village",
+                PerimeterKind::Epci => "Inter-municipality",
+                PerimeterKind::Departement => "Département",
+                PerimeterKind::Territoire => "Territory",
             },
         }
     }
