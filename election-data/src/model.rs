@@ -587,7 +587,8 @@ impl Election {
     /// Whether the election covers a territory of several communes rather
     /// than one commune (its root is not a commune).
     pub fn is_territory(&self) -> bool {
-        self.root().is_some_and(|r| r.kind != PerimeterKind::Commune)
+        self.root()
+            .is_some_and(|r| r.kind != PerimeterKind::Commune)
     }
 
     /// The commune a bureau votes in: the root of a one-commune election,

@@ -78,10 +78,10 @@ fn header() -> &'static [&'static str] {
 /// Writes the file.
 pub fn encode(results: &ResultsFile) -> Vec<u8> {
     let e = &results.election;
-    let m = &results.meta;
     let mut out = String::new();
     write_record(&mut out, header(), ',');
     for (b, pv) in results.arrived() {
+        let m = &results.commune_meta(b);
         let circ = e
             .perimeters
             .iter()
@@ -110,7 +110,7 @@ pub fn encode(results: &ResultsFile) -> Vec<u8> {
                 m.commune_label.clone(),
                 circ_code.clone(),
                 circ_label.clone(),
-                b.code.clone(),
+                e.bureau_number(b).to_string(),
                 b.name.clone(),
                 pv.inscrits.to_string(),
                 pv.votants.to_string(),

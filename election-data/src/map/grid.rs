@@ -67,8 +67,15 @@ pub fn grid(election: &Election, codes: &[String]) -> TileGrid {
         let n = i32::try_from(members.len()).unwrap_or(i32::MAX);
         let cols = ((f64::from(n)).sqrt().ceil() as i32).clamp(1, ROW_TILES);
         let rows = (n + cols - 1) / cols;
-        // At least as wide as a short caption.
-        let block_w = (cols * step).max(3 * step);
+        // At least as wide as its caption (14-pixel type, about 9 units a
+        // letter), so that a long commune name is not cut by the next block.
+        let caption = election
+            .perimeter(&perimeter)
+            .map_or(0, |p| p.name.chars().count());
+        let caption_w = i32::try_from(caption)
+            .unwrap_or(i32::MAX / 16)
+            .saturating_mul(9);
+        let block_w = (cols * step).max(3 * step).max(caption_w);
         if x > 0 && x + block_w > ROW_TILES * step {
             x = 0;
             y += row_h + 2 * GAP;

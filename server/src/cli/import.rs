@@ -211,13 +211,25 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             };
             let decoded = read_ministry(&file, &import)?;
             let results = decoded.map_err(|e| report(&file, e))?;
+            let e = &results.election;
+            let place = match e.root() {
+                Some(root) if e.is_territory() => format!(
+                    "{} « {} », {} communes",
+                    root.kind.label_fr().to_lowercase(),
+                    root.name,
+                    e.communes().len()
+                ),
+                _ => format!(
+                    "commune {} ({})",
+                    results.meta.commune_label,
+                    results.meta.insee()
+                ),
+            };
             println!(
-                "{} : commune {} ({}), {} bureaux, {} candidats",
-                results.election.id,
-                results.meta.commune_label,
-                results.meta.insee(),
-                results.election.bureaux.len(),
-                results.election.candidates.len()
+                "{} : {place}, {} bureaux, {} candidats",
+                e.id,
+                e.bureaux.len(),
+                e.candidates.len()
             );
             if election.dry_run {
                 println!("vérification seule : rien n'a été enregistré");

@@ -588,12 +588,7 @@ impl<'i> Decoder<'i> {
         let (dep_label, commune_label) = (r.base(Base::DepLabel), r.base(Base::CommuneLabel));
         // Every row of a commune names it and its département alike; the
         // last commune is the likeliest (a file is sorted by commune).
-        match self
-            .communes
-            .iter()
-            .rev()
-            .find(|(m, _)| m.insee() == insee)
-        {
+        match self.communes.iter().rev().find(|(m, _)| m.insee() == insee) {
             Some((m, first)) => {
                 let (column, was) = if m.departement_label != dep_label {
                     (Base::DepLabel, &m.departement_label)

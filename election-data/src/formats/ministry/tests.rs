@@ -289,7 +289,10 @@ fn several_communes_are_one_territory_and_one_is_kept_by_its_code() {
     let root = e.root().expect("root");
     // The fixture's commune is split between two circonscriptions: the
     // territory is their département, both circonscriptions below it.
-    assert_eq!((root.code.as_str(), root.kind), ("DEP-13", PerimeterKind::Departement));
+    assert_eq!(
+        (root.code.as_str(), root.kind),
+        ("DEP-13", PerimeterKind::Departement)
+    );
     assert!(e.perimeter("CIRC-16").is_some());
     let communes: Vec<_> = e.communes().iter().map(|c| c.code.as_str()).collect();
     assert_eq!(communes, ["13004", "13005"]);
@@ -486,7 +489,10 @@ fn a_national_file_is_streamed_and_filtered_by_territory() {
     let brest = e.bureaux.last().expect("Brest");
     assert_eq!(brest.code, "29019-0001");
     let of_brest = e.perimeters_of(brest);
-    assert!(of_brest.contains("CIRC-02") && of_brest.contains("29019"), "{of_brest:?}");
+    assert!(
+        of_brest.contains("CIRC-02") && of_brest.contains("29019"),
+        "{of_brest:?}"
+    );
     assert_eq!(r.commune_meta(brest).departement_label, "Finistère");
     imp.filter = Filter {
         communes: vec!["13004".into()],
@@ -516,7 +522,11 @@ fn a_circonscription_of_three_communes_is_one_election() {
     let root = e.root().expect("root");
     assert_eq!(
         (root.code.as_str(), root.name.as_str(), root.kind),
-        ("CIRC-02", "2ème circonscription", PerimeterKind::Circonscription)
+        (
+            "CIRC-02",
+            "2ème circonscription",
+            PerimeterKind::Circonscription
+        )
     );
     let communes: Vec<_> = e.communes().iter().map(|c| c.name.as_str()).collect();
     assert_eq!(communes, ["Brest", "Guipavas", "Plougastel-Daoulas"]);
