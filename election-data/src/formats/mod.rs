@@ -785,6 +785,12 @@ impl ResultsFile {
 
     /// The sum of the arrived PVs, every candidate of the ballot included.
     pub fn totals(&self) -> ProcesVerbal {
+        self.totals_where(|_| true)
+    }
+
+    /// The sum of the arrived PVs of the bureaux `keep` accepts (a
+    /// territory's commune).
+    pub fn totals_where(&self, keep: impl Fn(&crate::model::Bureau) -> bool) -> ProcesVerbal {
         let mut t = ProcesVerbal {
             inscrits: 0,
             votants: 0,
@@ -802,7 +808,7 @@ impl ResultsFile {
                 .collect(),
             turnout: Vec::new(),
         };
-        for (_, pv) in self.arrived() {
+        for (_, pv) in self.arrived().filter(|(b, _)| keep(b)) {
             t.inscrits += pv.inscrits;
             t.votants += pv.votants;
             t.blancs += pv.blancs;

@@ -414,18 +414,26 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
                 .map(|b| bureau_id(&b.code)),
         );
         let is_root = p.parent.is_none();
+        // A commune's codes: the election's for a one-commune night, its
+        // own INSEE code for each commune of a territory.
+        let commune = match p.kind {
+            PerimeterKind::Commune if is_root => Some((m.commune_code.clone(), m.insee())),
+            PerimeterKind::Commune => {
+                super::split_insee(&p.code).map(|(_, code)| (code, p.code.clone()))
+            }
+            _ => None,
+        };
         units.push(ReportingUnit {
             ty: ty("ReportingUnit"),
             id: perimeter_id(&p.code),
             kind: kind.into(),
             other_type: other.map(str::to_string),
             name: p.name.clone(),
-            number: is_root.then(|| m.commune_code.clone()),
-            external_identifier: if is_root {
-                vec![ext("national-level", None, &m.insee())]
-            } else {
-                Vec::new()
-            },
+            number: commune.as_ref().map(|(code, _)| code.clone()),
+            external_identifier: commune
+                .as_ref()
+                .map(|(_, insee)| vec![ext("national-level", None, insee)])
+                .unwrap_or_default(),
             composing,
             contact: None,
             voters_registered: is_root.then(|| super::nn(totals.inscrits)),

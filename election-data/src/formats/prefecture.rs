@@ -9,8 +9,8 @@
 //! ```text
 //! Election
 //!   Scrutin: Type (CAN, DEP, EUR, LEG, MUN, PRE, REF, REG), Annee, Libelle, Date (AAAA-MM-JJ)
-//!   Departement: CodDpt, LibDpt
-//!     Commune: CodSubCom (code in the département), CodCommune (INSEE), LibSubCom,
+//!   Departement: CodDpt, LibDpt (one per département of a territory)
+//!     Commune (one per commune of a territory): CodSubCom (code in the département), CodCommune (INSEE), LibSubCom,
 //!              Cantons/Canton {CodCan, LibCan}*, Circonscriptions/Circonscription {CodCirLg, LibCirLg}*,
 //!              NbBurVot (bureaux of the commune)
 //!       Tours/Tour: NumTour, NbBurVotParvenus (bureaux counted)
@@ -49,8 +49,8 @@
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
-use super::{ResultsFile, Sexe, kind_code, nn, pct_fr};
-use crate::model::{Bureau, PerimeterKind, ProcesVerbal};
+use super::{CommuneMeta, ResultsFile, Sexe, kind_code, nn, pct_fr};
+use crate::model::{Bureau, Perimeter, PerimeterKind, ProcesVerbal};
 use crate::seats::Allocation;
 
 /// Prefix of the code of a canton perimeter.
@@ -83,17 +83,26 @@ pub fn final_seats(results: &ResultsFile) -> Option<BTreeMap<u32, u32>> {
         .then(|| a.lists.iter().map(|l| (l.id, l.seats)).collect())
 }
 
-/// `(code, label)` of the perimeters of `kind`, code without `prefix`.
+/// `(code, label)` of the perimeters of `kind`, code without `prefix`,
+/// that hold one of the bureaux `keep` accepts (a one-commune election's
+/// perimeters all, even those without a bureau).
 fn perimeters_of_kind(
     results: &ResultsFile,
     kind: PerimeterKind,
     prefix: &str,
+    keep: &dyn Fn(&Bureau) -> bool,
 ) -> Vec<(String, String)> {
-    results
-        .election
-        .perimeters
+    let e = &results.election;
+    let territory = e.is_territory();
+    e.perimeters
         .iter()
         .filter(|p| p.kind == kind)
+        .filter(|p| {
+            !territory
+                || e.bureaux
+                    .iter()
+                    .any(|b| keep(b) && e.perimeters_of(b).contains(&p.code))
+        })
         .map(|p| {
             (
                 p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string(),
@@ -206,9 +215,11 @@ fn resultats(
 
 /// Writes the prefecture file. `seats` (panel number → seats won) adds
 /// `NbSieges` to the commune's lists; pass it once the allocation is final.
+/// A territory of several communes gives one `Commune` per commune (under
+/// one `Departement` per département, in the order of the definition),
+/// each with its own totals and bureaux, as the ministry's XML nests them.
 pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<u8> {
     let e = &results.election;
-    let m = &results.meta;
     let mut x = Xml::new();
     x.open("Election", &[]);
     x.open("Scrutin", &[]);
@@ -217,14 +228,63 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
     x.text("Libelle", &e.label);
     x.text("Date", &e.date);
     x.close("Scrutin");
-    x.open("Departement", &[]);
-    x.text("CodDpt", &m.departement_code);
-    x.text("LibDpt", &m.departement_label);
+    if e.is_territory() {
+        // Communes by département, each département where its first commune is.
+        let mut deps: Vec<(CommuneMeta, Vec<(&Perimeter, CommuneMeta)>)> = Vec::new();
+        for commune in e.communes() {
+            let Some(first) = e
+                .bureaux
+                .iter()
+                .find(|b| e.commune_of(b).is_some_and(|c| c.code == commune.code))
+            else {
+                continue;
+            };
+            let m = results.commune_meta(first);
+            match deps
+                .iter_mut()
+                .find(|(d, _)| d.departement_code == m.departement_code)
+            {
+                Some((_, v)) => v.push((commune, m)),
+                None => deps.push((m.clone(), vec![(commune, m)])),
+            }
+        }
+        for (dep, communes) in &deps {
+            x.open("Departement", &[]);
+            x.text("CodDpt", &dep.departement_code);
+            x.text("LibDpt", &dep.departement_label);
+            for (commune, m) in communes {
+                let of_commune = |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
+                write_commune(&mut x, results, m, &of_commune, None);
+            }
+            x.close("Departement");
+        }
+    } else {
+        let m = &results.meta;
+        x.open("Departement", &[]);
+        x.text("CodDpt", &m.departement_code);
+        x.text("LibDpt", &m.departement_label);
+        write_commune(&mut x, results, m, &|_| true, seats);
+        x.close("Departement");
+    }
+    x.close("Election");
+    x.finish()
+}
+
+/// One `Commune` element: its codes, cantons and circonscriptions, totals
+/// and the bureaux `in_commune` keeps.
+fn write_commune(
+    x: &mut Xml,
+    results: &ResultsFile,
+    m: &CommuneMeta,
+    in_commune: &dyn Fn(&Bureau) -> bool,
+    seats: Option<&BTreeMap<u32, u32>>,
+) {
+    let e = &results.election;
     x.open("Commune", &[]);
     x.text("CodSubCom", &m.commune_code);
     x.text("CodCommune", &m.insee());
     x.text("LibSubCom", &m.commune_label);
-    let cantons = perimeters_of_kind(results, PerimeterKind::Canton, CANTON_PREFIX);
+    let cantons = perimeters_of_kind(results, PerimeterKind::Canton, CANTON_PREFIX, in_commune);
     if !cantons.is_empty() {
         x.open("Cantons", &[]);
         for (code, name) in &cantons {
@@ -239,6 +299,7 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
         results,
         PerimeterKind::Circonscription,
         super::CIRCONSCRIPTION_PREFIX,
+        in_commune,
     );
     if !circs.is_empty() {
         x.open("Circonscriptions", &[]);
@@ -250,18 +311,20 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
         }
         x.close("Circonscriptions");
     }
-    x.text("NbBurVot", &e.bureaux.len().to_string());
+    let bureaux = e.bureaux.iter().filter(|b| in_commune(b)).count();
+    x.text("NbBurVot", &bureaux.to_string());
     x.open("Tours", &[]);
     x.open("Tour", &[]);
     x.text("NumTour", &e.round.to_string());
-    x.text("NbBurVotParvenus", &results.arrived().count().to_string());
-    let totals = results.totals();
-    mentions(&mut x, &totals);
-    resultats(&mut x, results, &totals, seats);
+    let arrived: Vec<_> = results.arrived().filter(|(b, _)| in_commune(b)).collect();
+    x.text("NbBurVotParvenus", &arrived.len().to_string());
+    let totals = results.totals_where(in_commune);
+    mentions(x, &totals);
+    resultats(x, results, &totals, seats);
     x.open("Bureaux", &[]);
-    for (b, pv) in results.arrived() {
+    for (b, pv) in arrived {
         x.open("Bureau", &[]);
-        x.text("CodBurVot", &b.code);
+        x.text("CodBurVot", e.bureau_number(b));
         x.text("LibBurVot", &b.name);
         if let Some(c) = bureau_perimeter(results, b, PerimeterKind::Canton, CANTON_PREFIX) {
             x.text("CodCan", &c);
@@ -274,17 +337,14 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
         ) {
             x.text("CodCirLg", &c);
         }
-        mentions(&mut x, pv);
-        resultats(&mut x, results, pv, None);
+        mentions(x, pv);
+        resultats(x, results, pv, None);
         x.close("Bureau");
     }
     x.close("Bureaux");
     x.close("Tour");
     x.close("Tours");
     x.close("Commune");
-    x.close("Departement");
-    x.close("Election");
-    x.finish()
 }
 
 #[cfg(test)]
@@ -303,6 +363,48 @@ mod tests {
 
     fn number(n: &Node, path: &[&str]) -> i64 {
         n.path(path).and_then(|n| n.text.parse().ok()).unwrap_or(-1)
+    }
+
+    #[test]
+    fn a_territory_gives_one_commune_element_per_commune() {
+        let text = include_str!("../../fixtures/ministry/circonscription-2022.csv");
+        let imp = crate::formats::ministry::MinistryImport {
+            header: crate::formats::ElectionHeader {
+                id: "leg".into(),
+                label: "Législatives".into(),
+                kind: ElectionKind::Legislatives,
+                round: 1,
+                date: "2022-06-12".into(),
+            },
+            filter: crate::formats::ministry::Filter::default(),
+        };
+        let r = crate::formats::ministry::decode(text.as_bytes(), &imp, &mut |_, _| {})
+            .expect("circonscription");
+        let root = parse(&encode(&r, None)).expect("XML");
+        let dep = root.child("Departement").expect("Departement");
+        assert_eq!(dep.child("LibDpt").map(|n| n.text.as_str()), Some("Finistère"));
+        let communes: Vec<_> = dep.children_named("Commune").collect();
+        let codes: Vec<_> = communes
+            .iter()
+            .filter_map(|c| c.child("CodCommune").map(|n| n.text.as_str()))
+            .collect();
+        assert_eq!(codes, ["29019", "29075", "29190"]);
+        assert_eq!(number(communes[1], &["NbBurVot"]), 2);
+        let guipavas = r.totals_where(|b| b.code.starts_with("29075-"));
+        assert_eq!(
+            number(communes[1], &["Tours", "Tour", "Mentions", "Votants", "Nombre"]),
+            guipavas.votants
+        );
+        let first = communes[1]
+            .path(&["Tours", "Tour", "Bureaux", "Bureau", "CodBurVot"])
+            .map(|n| n.text.as_str());
+        assert_eq!(first, Some("0001"), "numbered within the commune");
+        assert_eq!(
+            communes[1]
+                .path(&["Circonscriptions", "Circonscription", "CodCirLg"])
+                .map(|n| n.text.as_str()),
+            Some("02")
+        );
     }
 
     #[test]
