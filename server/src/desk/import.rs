@@ -189,13 +189,13 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems], c: &ContoursForm) -> M
                     (text_input("seats", "Sièges à pourvoir", &f.seats, "scrutins de liste ; laisser vide sinon"))
                 }
                 fieldset {
-                    legend { "Commune" }
-                    (text_input("commune_code", "Code INSEE", &f.commune_code, "13004"))
+                    legend { "Commune ou territoire" }
+                    (text_input("commune_code", "Code INSEE (ou code du territoire)", &f.commune_code, "13004 ; pour plusieurs communes, un code comme EPCI-BMO"))
                     (text_input("commune_name", "Nom", &f.commune_name, ""))
                 }
                 fieldset {
                     legend { "Fichiers" }
-                    p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier…)" } br;
+                    p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier… ; code commune et commune pour un territoire de plusieurs communes)" } br;
                         input id="bureaux" name="bureaux" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
                     p { label for="candidates" { "Candidats ou listes (n° panneau, nom, prénom, sexe, nuance, couleur)" } br;
                         input id="candidates" name="candidates" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
