@@ -35,6 +35,16 @@ use crate::model::{Election, ElectionKind, PerimeterKind, ProcesVerbal};
 /// ministry's code (shared by the ministry, prefecture and open-data files).
 pub const CIRCONSCRIPTION_PREFIX: &str = "CIRC-";
 
+/// The ministry's code of a circonscription perimeter: `02` for `CIRC-02`
+/// and for `CIRC-29-02` (a territory of several départements keys its
+/// circonscriptions by département).
+pub fn circonscription_code(perimeter: &str) -> &str {
+    let code = perimeter
+        .strip_prefix(CIRCONSCRIPTION_PREFIX)
+        .unwrap_or(perimeter);
+    code.rsplit_once('-').map_or(code, |(_, c)| c)
+}
+
 pub mod eml;
 pub mod ministry;
 pub mod nist;

@@ -82,16 +82,14 @@ pub fn encode(results: &ResultsFile) -> Vec<u8> {
     write_record(&mut out, header(), ',');
     for (b, pv) in results.arrived() {
         let m = &results.commune_meta(b);
+        let within = e.perimeters_of(b);
         let circ = e
             .perimeters
             .iter()
-            .find(|p| p.kind == PerimeterKind::Circonscription && b.perimeters.contains(&p.code));
+            .find(|p| p.kind == PerimeterKind::Circonscription && within.contains(&p.code));
         let (circ_code, circ_label) = circ.map_or((String::new(), String::new()), |p| {
             (
-                p.code
-                    .strip_prefix(super::ministry::CIRCONSCRIPTION_PREFIX)
-                    .unwrap_or(&p.code)
-                    .to_string(),
+                super::circonscription_code(&p.code).to_string(),
                 p.name.clone(),
             )
         });

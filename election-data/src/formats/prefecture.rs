@@ -103,13 +103,17 @@ fn perimeters_of_kind(
                     .iter()
                     .any(|b| keep(b) && e.perimeters_of(b).contains(&p.code))
         })
-        .map(|p| {
-            (
-                p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string(),
-                p.name.clone(),
-            )
-        })
+        .map(|p| (local_code(p, prefix), p.name.clone()))
         .collect()
+}
+
+/// A canton's or circonscription's code in the file, without its prefix
+/// (and a circonscription's without its département).
+fn local_code(p: &Perimeter, prefix: &str) -> String {
+    if p.kind == PerimeterKind::Circonscription {
+        return super::circonscription_code(&p.code).to_string();
+    }
+    p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string()
 }
 
 fn bureau_perimeter(
@@ -124,7 +128,7 @@ fn bureau_perimeter(
         .flat_map(|p| e.ancestors(p).unwrap_or_default())
         .filter_map(|c| e.perimeter(c))
         .find(|p| p.kind == kind)
-        .map(|p| p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string())
+        .map(|p| local_code(p, prefix))
 }
 
 fn mentions(x: &mut Xml, pv: &ProcesVerbal) {

@@ -68,10 +68,7 @@ fn circonscription_of(election: &Election, bureau: &Bureau) -> (String, String) 
             if let Some(per) = election.perimeter(a)
                 && per.kind == PerimeterKind::Circonscription
             {
-                let code = per
-                    .code
-                    .strip_prefix(CIRCONSCRIPTION_PREFIX)
-                    .unwrap_or(&per.code);
+                let code = super::circonscription_code(&per.code);
                 return (code.to_string(), per.name.clone());
             }
         }

@@ -641,7 +641,11 @@ impl<'i> Decoder<'i> {
         let mut perimeters = Vec::new();
         let mut new_circ = None;
         if !circ_code.is_empty() {
-            let pcode = format!("{CIRCONSCRIPTION_PREFIX}{circ_code}");
+            // Keyed by département too (two départements' 02 are two
+            // circonscriptions); [`Decoder::tree`] drops the département from
+            // the codes when the file kept only one.
+            let dep_code = values::pad_code(r.base(Base::DepCode), 2);
+            let pcode = format!("{CIRCONSCRIPTION_PREFIX}{dep_code}-{circ_code}");
             if !is_code(&pcode) {
                 let msg = format!("code de circonscription invalide « {circ_code} »");
                 r.errs
@@ -873,7 +877,32 @@ impl Decoder<'_> {
         let mut pvs = std::mem::take(&mut self.pvs);
         let mut lines = std::mem::take(&mut self.bureau_lines);
         let bureaux = std::mem::take(&mut self.bureaux);
-        let circs = std::mem::take(&mut self.circs);
+        // (the circonscriptions' codes are settled first, below)
+        let mut circs = std::mem::take(&mut self.circs);
+        let mut bureaux = bureaux;
+        let deps: BTreeSet<String> = self
+            .communes
+            .iter()
+            .map(|(m, _)| m.departement_code.clone())
+            .collect();
+        if deps.len() <= 1 {
+            // One département: the circonscription is its code alone.
+            let short = |code: &str| match code
+                .strip_prefix(CIRCONSCRIPTION_PREFIX)
+                .and_then(|rest| rest.split_once('-'))
+            {
+                Some((_, circ)) => format!("{CIRCONSCRIPTION_PREFIX}{circ}"),
+                None => code.to_string(),
+            };
+            for c in &mut circs {
+                c.code = short(&c.code);
+            }
+            for (_, b) in &mut bureaux {
+                for p in &mut b.perimeters {
+                    *p = short(p);
+                }
+            }
+        }
         let mut out_pvs = BTreeMap::new();
         let mut out_lines = BTreeMap::new();
         if let [(meta, _)] = self.communes.as_slice() {
@@ -912,11 +941,6 @@ impl Decoder<'_> {
                 .collect();
             return (perimeters, bureaux, out_pvs, out_lines);
         }
-        let deps: BTreeSet<&str> = self
-            .communes
-            .iter()
-            .map(|(m, _)| m.departement_code.as_str())
-            .collect();
         let (root, mut perimeters, circ_root) = match (circs.as_slice(), deps.len()) {
             ([circ], _) => (circ.code.clone(), vec![circ.clone()], true),
             (_, 1) => {

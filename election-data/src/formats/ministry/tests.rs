@@ -489,9 +489,16 @@ fn a_national_file_is_streamed_and_filtered_by_territory() {
     let brest = e.bureaux.last().expect("Brest");
     assert_eq!(brest.code, "29019-0001");
     let of_brest = e.perimeters_of(brest);
+    // Two départements: each circonscription keyed by its département.
     assert!(
-        of_brest.contains("CIRC-02") && of_brest.contains("29019"),
+        of_brest.contains("CIRC-29-02") && of_brest.contains("29019"),
         "{of_brest:?}"
+    );
+    assert!(e.perimeter("CIRC-13-15").is_some());
+    let rows = encode_string(&r);
+    assert!(
+        rows.contains("\n29;Finistère;02;2ème circonscription;019;Brest;0001;"),
+        "{rows}"
     );
     assert_eq!(r.commune_meta(brest).departement_label, "Finistère");
     imp.filter = Filter {
