@@ -486,6 +486,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             pvs,
             people: BTreeMap::new(),
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         },
         issued_at,
     })

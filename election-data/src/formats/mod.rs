@@ -710,6 +710,10 @@ pub struct ResultsFile {
     /// (short label, outcome, seats), by panel number, kept so that the file
     /// is written again as it was read. Empty for the results of a night.
     pub printed: BTreeMap<u32, Printed>,
+    /// The départements' labels as a territory's file printed them, by
+    /// code, so that it is written again as it was read (empty otherwise:
+    /// the official labels are used).
+    pub departements: BTreeMap<String, String>,
 }
 
 /// What the ministry's file prints about a candidate or a list beyond the
@@ -756,6 +760,7 @@ impl ResultsFile {
             pvs,
             people: BTreeMap::new(),
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         }
     }
 
@@ -768,7 +773,9 @@ impl ResultsFile {
             return self.meta.clone();
         }
         let mut m = CommuneMeta::of(self.election.commune_of(bureau));
-        if m.departement_code == self.meta.departement_code {
+        if let Some(label) = self.departements.get(&m.departement_code) {
+            m.departement_label = label.clone();
+        } else if m.departement_code == self.meta.departement_code {
             m.departement_label = self.meta.departement_label.clone();
         }
         m

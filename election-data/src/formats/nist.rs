@@ -789,6 +789,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             pvs,
             people,
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         },
         generated_at: report.generated_date,
     })

@@ -438,6 +438,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
         pvs,
         people,
         printed: BTreeMap::new(),
+        departements: BTreeMap::new(),
     })
 }
 

@@ -168,6 +168,7 @@ prop_compose! {
             pvs,
             people: persons,
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         }
     }
 }

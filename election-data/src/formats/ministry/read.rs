@@ -610,6 +610,20 @@ impl<'i> Decoder<'i> {
                         .push(FormatError::at(line, r.base_name(Base::CommuneCode), msg));
                     return;
                 }
+                // One label per département, whichever commune's row.
+                if let Some((other, first)) = self
+                    .communes
+                    .iter()
+                    .find(|(m, _)| m.departement_code == dep && m.departement_label != dep_label)
+                {
+                    let msg = format!(
+                        "le département {dep} s'appelle « {} » ligne {first}",
+                        other.departement_label
+                    );
+                    r.errs
+                        .push(FormatError::at(line, r.base_name(Base::DepLabel), msg));
+                    return;
+                }
                 let meta = CommuneMeta {
                     departement_code: dep,
                     departement_label: dep_label.to_string(),
@@ -793,6 +807,43 @@ impl<'i> Decoder<'i> {
             }
             return Err(FormatErrors(self.errs));
         }
+        // A territory's communes are perimeters: each needs its name.
+        if self.communes.len() > 1 {
+            for (m, line) in &self.communes {
+                // The INSEE code identifies a territory's commune: it must
+                // split back into the département and commune codes read.
+                let parts = Some((m.departement_code.clone(), m.commune_code.clone()));
+                if crate::formats::split_insee(&m.insee()) != parts {
+                    self.errs.push(FormatError::line(
+                        *line,
+                        format!(
+                            "département « {} » et commune « {} » ne font pas un code INSEE (5 caractères, comme 29019) : il identifie chaque commune d'un territoire",
+                            m.departement_code, m.commune_code
+                        ),
+                    ));
+                }
+                if m.commune_label.trim().is_empty() {
+                    self.errs.push(FormatError::line(
+                        *line,
+                        format!(
+                            "la commune {} n'a pas de libellé : il faut le nom de chaque commune d'un territoire",
+                            m.insee()
+                        ),
+                    ));
+                }
+            }
+            if !self.errs.is_empty() {
+                return Err(FormatErrors(self.errs));
+            }
+        }
+        let departements = if self.communes.len() > 1 {
+            self.communes
+                .iter()
+                .map(|(m, _)| (m.departement_code.clone(), m.departement_label.clone()))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
         let (perimeters, bureaux, pvs, bureau_lines) = self.tree();
         let Some((groups, _)) = self.ballot else {
             return Err(FormatErrors::one(FormatError::file(
@@ -849,6 +900,7 @@ impl<'i> Decoder<'i> {
                     pvs,
                     people,
                     printed,
+                    departements,
                 },
             ),
         )

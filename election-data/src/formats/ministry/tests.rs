@@ -390,6 +390,31 @@ proptest! {
         bytes.truncate(cut.max(1) % (n + 1));
         let _ = decode(&bytes, imp, &mut |_, _| {});
     }
+
+    /// A territory's file with a cell of its codes or labels changed (a
+    /// commune, a département, a circonscription): refused, or one election
+    /// written again as read, whatever communes and départements it makes.
+    #[test]
+    fn a_mutated_territory_is_refused_or_round_trips(
+        line in 1usize..8,
+        column in 0usize..7,
+        value in prop::sample::select(vec!["", "29", "13", "2A", "019", "75", "0001", "Brest", "Autre", "03", "29075"]),
+    ) {
+        let text = include_str!("../../../fixtures/ministry/circonscription-2022.csv");
+        let imp = import_for(ElectionKind::Legislatives, "2022-06-12");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut cells: Vec<String> = lines[line].split(';').map(str::to_string).collect();
+        cells[column] = value.to_string();
+        lines[line] = cells.join(";");
+        let mutated = lines.join("\n") + "\n";
+        if let Ok((layout, r)) = decode_layout(mutated.as_bytes(), &imp, &mut |_, _| {}) {
+            prop_assert_eq!(r.election.check(), Ok(()));
+            let again = encode_as(&r, layout);
+            let back = decode(again.as_bytes(), &imp, &mut |_, _| {});
+            prop_assert!(back.is_ok(), "{:?}", back.err());
+            prop_assert_eq!(back.ok(), Some(r));
+        }
+    }
 }
 
 #[test]
