@@ -571,6 +571,13 @@ fn a_circonscription_of_three_communes_is_one_election() {
     // the same election.
     let again = decode(copy.as_bytes(), &imp, &mut |_, _| {}).expect("spreadsheet copy");
     assert_eq!(again, r);
+    // And as .xlsx and .ods.
+    let xlsx = include_bytes!("../../../fixtures/ministry/circonscription-2022.xlsx");
+    let ods = include_bytes!("../../../fixtures/ministry/circonscription-2022.ods");
+    for (what, bytes) in [("xlsx", &xlsx[..]), ("ods", &ods[..])] {
+        let s = decode(bytes, &imp, &mut |_, _| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(s, r, "{what}");
+    }
     // One commune of the circonscription by its INSEE code: a commune's
     // election, its bureaux numbered as in the file.
     let mut one = imp.clone();
