@@ -715,6 +715,32 @@ mod tests {
     }
 
     #[test]
+    fn a_territory_of_communes_is_sound_and_its_rules_are_checked() {
+        let e = crate::fixtures::sample_circonscription();
+        assert_eq!(e.check(), Ok(()));
+        assert!(e.is_territory());
+        assert_eq!(e.communes().len(), 4);
+        let b = e.bureau("29075-0002").expect("bureau");
+        assert_eq!(e.commune_of(b).map(|c| c.name.as_str()), Some("Guipavas"));
+        assert_eq!(e.bureau_number(b), "0002");
+        let by = e.bureaux_by_perimeter();
+        assert_eq!(by["29019"].len(), 9);
+        assert_eq!(by["CIRC-29-02"].len(), 20);
+        // A bureau outside every commune, a commune inside a commune.
+        let mut bad = e.clone();
+        bad.bureaux[0].perimeters = vec!["CIRC-29-02".into()];
+        bad.perimeters[5].parent = Some("29019".into());
+        let errs = bad.check().expect_err("refused");
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"bureaux[0].perimeters"), "{errs:?}");
+        assert!(fields.contains(&"perimeters[5].parent"), "{errs:?}");
+        // A one-commune election has its commune at the root only.
+        let one = crate::fixtures::sample_commune();
+        assert!(!one.is_territory());
+        assert_eq!(one.communes().len(), 1);
+    }
+
+    #[test]
     fn definition_errors_name_the_field() {
         let mut e = crate::fixtures::sample_commune();
         e.id = "Bad Id".into();

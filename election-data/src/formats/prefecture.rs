@@ -396,7 +396,7 @@ mod tests {
             .iter()
             .filter_map(|c| c.child("CodCommune").map(|n| n.text.as_str()))
             .collect();
-        assert_eq!(codes, ["29019", "29075", "29190"]);
+        assert_eq!(codes, ["29019", "29075", "29189"]);
         assert_eq!(number(communes[1], &["NbBurVot"]), 2);
         let guipavas = r.totals_where(|b| b.code.starts_with("29075-"));
         assert_eq!(
