@@ -64,7 +64,9 @@ pub fn with_insee(mut election: Election, insee: &str) -> Election {
 /// turnout hours. The demo plays it beside the sample commune.
 pub fn sample_circonscription() -> Election {
     let root = "CIRC-29-02";
-    let communes: [(&str, &str, &[(&str, &str, usize)]); 4] = [
+    // (INSEE, name, its quartiers: (code, name, bureaux); "" for none).
+    type Quartiers = &'static [(&'static str, &'static str, usize)];
+    let communes: [(&str, &str, Quartiers); 4] = [
         (
             "29019",
             "Brest",
