@@ -23,7 +23,7 @@ use election_data::map::BureauMap;
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::{BureauRecord, BureauState, Tally};
 use results_view::live::{BureauLive, BureauMeta, LiveElection};
-use results_view::protocol::Message;
+use results_view::protocol::{Message, Trend};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -33,6 +33,9 @@ pub struct MirrorBureau {
     pub state: BureauState,
     pub version: i64,
     pub tally: Tally,
+    /// The early trend shown until the result (the centaine published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 /// What applying a frame did.
@@ -107,6 +110,7 @@ impl Mirror {
                                 state: b.state,
                                 version: b.version,
                                 tally: b.tally.clone().into_owned(),
+                                trend: b.trend.clone(),
                             },
                         )
                     })
@@ -138,6 +142,9 @@ impl Mirror {
                         mine.state = b.state;
                         mine.version = b.version;
                         b.tally.apply(&mut mine.tally);
+                        if let Some(t) = &b.trend {
+                            mine.trend = t.clone();
+                        }
                     }
                     for (code, t) in &d.perimeters {
                         if let Some(mine) = self.perimeters.get_mut(code) {
@@ -185,6 +192,7 @@ impl Mirror {
                         second: None,
                         published: pv,
                         centaines: Vec::new(),
+                        trend: b.trend.as_ref().map(|t| t.centaine(&self.election)),
                     },
                 )
             })
