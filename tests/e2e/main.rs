@@ -39,4 +39,5 @@ mod sessions;
 mod store;
 mod throttle;
 mod tls;
+mod trend;
 mod workers;

@@ -117,10 +117,17 @@ pub fn table(c: &Ctx<'_>, t: &TrendSum, big: bool) -> Markup {
             caption.visually-hidden { (w.caption) }
             thead { tr {
                 th scope="col" { (c.candidate_word()) }
-                @if big { td {} }
-                th.num scope="col" { (x.voix) }
-                th.num scope="col" { (x.pct_exprimes) }
-                @if !big { th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } } }
+                // The big screen's order: share first, voix after (as its
+                // results); the pages': voix, share, bar (as theirs).
+                @if big {
+                    td {}
+                    th.num scope="col" { (x.pct_exprimes) }
+                    th.num.voix scope="col" { (x.voix) }
+                } @else {
+                    th.num scope="col" { (x.voix) }
+                    th.num scope="col" { (x.pct_exprimes) }
+                    th scope="col" class="bar-col" { span.visually-hidden { (x.chart) } }
+                }
             } }
             tbody {
                 @for s in &t.scores {
@@ -129,10 +136,11 @@ pub fn table(c: &Ctx<'_>, t: &TrendSum, big: bool) -> Markup {
                             th scope="row" { span.swatch style={ "background:" (cand.colour) } {} (cand.name) }
                             @if big {
                                 td.barcell aria-hidden="true" { span.bar style={ "width:" (bar_scaled(s.pct, max)) "%;background:" (cand.colour) } {} }
-                            }
-                            td.num.voix[big] { (count(s.voix)) }
-                            td.num { (pct_whole_l(s.pct, c.lang)) }
-                            @if !big {
+                                td.num { (pct_whole_l(s.pct, c.lang)) }
+                                td.num.voix { (count(s.voix)) }
+                            } @else {
+                                td.num { (count(s.voix)) }
+                                td.num { (pct_whole_l(s.pct, c.lang)) }
                                 td.bar-col aria-hidden="true" { span.bar style={ "width:" (bar_scaled(s.pct, max)) "%;background:" (cand.colour) } {} }
                             }
                         }
