@@ -293,6 +293,55 @@ mod tests {
     }
 
     #[test]
+    fn the_trend_is_mirrored_until_the_result_replaces_it() {
+        use election_data::model::CandidateVoix;
+        use election_data::validate::Centaine;
+        use results_view::hub::{Topic, View};
+        let e = election_data::fixtures::sample_commune();
+        let code = e.bureaux[0].code.clone();
+        let topic = Topic::new(LiveElection::new(e.clone()));
+        let mut voix: Vec<CandidateVoix> = e
+            .candidates
+            .iter()
+            .map(|c| CandidateVoix {
+                candidate: c.number,
+                voix: 0,
+            })
+            .collect();
+        voix[2].voix = 98;
+        let c = Centaine {
+            at: 100,
+            blancs: 1,
+            nuls: 1,
+            voix,
+        };
+        let mut row = topic.read().bureau(&code);
+        row.meta.version = 1;
+        row.centaines = vec![c.clone()];
+        row.trend = Some(c.clone());
+        topic.publish(&code, row.clone(), 1);
+        let mut m = mirror();
+        let text = topic.snapshot(View::Public).text;
+        let snap: Value = serde_json::from_str(text.as_str()).expect("json");
+        assert_eq!(m.apply(&snap), Applied::Advanced);
+        let live = m.to_live();
+        assert_eq!(live.public_view(0).trend(&code), Some(&c));
+        // The result is published: the delta withdraws the trend.
+        let pv = election_data::fixtures::sample_pv(&e, &e.bureaux[0], 1);
+        row.meta.version = 2;
+        row.meta.state = BureauState::Published;
+        row.record.pv = Some(pv.clone());
+        row.published = Some(pv);
+        row.trend = None;
+        topic.publish(&code, row, 2);
+        let frame = topic.ring(View::Public).pop().expect("a frame");
+        let delta: Value = serde_json::from_str(frame.text.as_str()).expect("json");
+        assert_eq!(m.apply(&delta), Applied::Advanced);
+        assert_eq!(m.bureaux[&code].trend, None);
+        assert_eq!(m.to_live().public_view(0).trend(&code), None);
+    }
+
+    #[test]
     fn saves_and_loads_atomically() {
         let dir =
             std::env::temp_dir().join(format!("urne-kiosk-{}", uuid::Uuid::new_v4().simple()));

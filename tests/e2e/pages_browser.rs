@@ -689,3 +689,79 @@ async fn screenshots_of_the_trend_and_of_long_list_names() {
     b.close().await;
     app.running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
+    let Some(b) = browser("a_trend_reaches_open_pages_live_and_the_result_replaces_it").await
+    else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, "trend_live")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    let (code, c100, pv) = crate::trend::centaine_json(2, 12, 100);
+    let base = format!("/api/elections/{id}/bureaux/{code}");
+    let (s, r) = app
+        .put(
+            &format!("{base}/centaines"),
+            &json!({ "centaines": [c100] }),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let label = "Tendance sur les 100 premiers bulletins";
+    let commune = b.current_tab().await;
+    b.goto(&format!("{}/elections/{id}", app.base)).await;
+    let screen = b.new_tab().await;
+    b.switch_to(screen.clone()).await;
+    b.goto(&format!("{}/elections/{id}/ecran?periode=2", app.base))
+        .await;
+    for tab in [&commune, &screen] {
+        b.switch_to(tab.clone()).await;
+        b.wait_until(
+            "return !!document.querySelector('[data-live-status]:not(.offline)');",
+            "the live script",
+            SECS,
+        )
+        .await;
+        mark(&b).await;
+    }
+    // The desk publishes the trend: both pages show it, without a reload.
+    let (s, r) = app.post(&format!("{base}/trend"), &json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    b.switch_to(commune.clone()).await;
+    b.wait_for_text("#trend", label, SECS).await;
+    assert_not_reloaded(&b).await;
+    b.switch_to(screen.clone()).await;
+    b.wait_for_text(
+        &format!("#slides .slide[data-code=\"t-{code}\"]"),
+        label,
+        SECS,
+    )
+    .await;
+    assert_not_reloaded(&b).await;
+    // The result published: the trend gives way to it.
+    app.enter_and_publish(&id, &code, &pv).await;
+    b.switch_to(commune.clone()).await;
+    b.wait_until(
+        "var t = document.querySelector('#trend'); return !!t && t.textContent === '';",
+        "the trend block emptied",
+        SECS,
+    )
+    .await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "1", SECS)
+        .await;
+    assert_not_reloaded(&b).await;
+    b.switch_to(screen).await;
+    b.wait_until(
+        &format!(
+            "return !document.querySelector('#slides .slide[data-code=\"t-{code}\"]') && \
+             !!document.querySelector('#slides .slide[data-code=\"{code}\"]');"
+        ),
+        "the big screen shows the result instead of the trend",
+        SECS,
+    )
+    .await;
+    b.close().await;
+    app.running.shutdown().await;
+}
