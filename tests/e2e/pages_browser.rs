@@ -700,6 +700,8 @@ async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
         .await
         .expect("sqlite");
     let id = app.define_sample().await;
+    // A bureau already published: the big screen rotates through results.
+    publish(&app, &id, 0).await;
     let (code, c100, pv) = crate::trend::centaine_json(2, 12, 100);
     let base = format!("/api/elections/{id}/bureaux/{code}");
     let (s, r) = app
@@ -714,7 +716,8 @@ async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
     b.goto(&format!("{}/elections/{id}", app.base)).await;
     let screen = b.new_tab().await;
     b.switch_to(screen.clone()).await;
-    b.goto(&format!("{}/elections/{id}/ecran?periode=2", app.base))
+    // A slow rotation: only the jump to a new trend can put it on screen.
+    b.goto(&format!("{}/elections/{id}/ecran?periode=600", app.base))
         .await;
     for tab in [&commune, &screen] {
         b.switch_to(tab.clone()).await;
@@ -734,7 +737,7 @@ async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
     assert_not_reloaded(&b).await;
     b.switch_to(screen.clone()).await;
     b.wait_for_text(
-        &format!("#slides .slide[data-code=\"t-{code}\"]"),
+        &format!("#slides .slide.current[data-code=\"t-{code}\"]"),
         label,
         SECS,
     )
@@ -749,14 +752,14 @@ async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
         SECS,
     )
     .await;
-    b.wait_for_text("[data-banner] [data-f=arrived]", "1", SECS)
+    b.wait_for_text("[data-banner] [data-f=arrived]", "2", SECS)
         .await;
     assert_not_reloaded(&b).await;
     b.switch_to(screen).await;
     b.wait_until(
         &format!(
             "return !document.querySelector('#slides .slide[data-code=\"t-{code}\"]') && \
-             !!document.querySelector('#slides .slide[data-code=\"{code}\"]');"
+             !!document.querySelector('#slides .slide.current[data-code=\"{code}\"]');"
         ),
         "the big screen shows the result instead of the trend",
         SECS,
