@@ -89,6 +89,8 @@ pub enum EntryKind {
     Unpublish,
     /// The latest centaine published as an early trend.
     PublishTrend,
+    /// The early trend withdrawn by the desk (published by mistake).
+    WithdrawTrend,
 }
 
 impl EntryKind {
@@ -102,6 +104,7 @@ impl EntryKind {
             EntryKind::Publish => "publish",
             EntryKind::Unpublish => "unpublish",
             EntryKind::PublishTrend => "publish_trend",
+            EntryKind::WithdrawTrend => "withdraw_trend",
         }
     }
 }
@@ -231,6 +234,7 @@ pub fn authorize(
             Published => Err(Refusal::WrongState { state }),
             _ => Ok(state),
         },
+        Action::WithdrawTrend => Ok(state),
     }
 }
 
@@ -478,6 +482,13 @@ impl Dossier {
                 dossier.trend = Some(latest.clone());
                 EntryKind::PublishTrend
             }
+            Action::WithdrawTrend => {
+                if self.trend.is_none() {
+                    return Err(Refusal::NoTrend.into());
+                }
+                dossier.trend = None;
+                EntryKind::WithdrawTrend
+            }
             Action::Enter | Action::Turnout | Action::Centaines => {
                 return Err(Refused::NotAStep(action));
             }
@@ -552,6 +563,9 @@ pub enum Action {
     /// Publish the latest centaine as an early trend, before the result.
     #[serde(rename = "publish_trend")]
     PublishTrend,
+    /// Withdraw the early trend (published by mistake).
+    #[serde(rename = "withdraw_trend")]
+    WithdrawTrend,
 }
 
 /// Why an action is refused.
@@ -574,6 +588,8 @@ pub enum Refusal {
     NoCentaines,
     /// A trend asked for a bureau whose result is already public.
     ResultPublished,
+    /// No trend to withdraw.
+    NoTrend,
 }
 
 impl Refusal {
@@ -600,6 +616,7 @@ impl Refusal {
             Refusal::ResultPublished => {
                 "le résultat de ce bureau est déjà publié : il remplace la tendance".into()
             }
+            Refusal::NoTrend => "aucune tendance publiée pour ce bureau".into(),
         }
     }
 
@@ -883,11 +900,11 @@ mod tests {
         /// version to the store, and only publish/unpublish touch the
         /// published figures.
         #[test]
-        fn transitions_keep_the_version_and_the_public_figures(seed in 0u64..500, role in 0usize..4, own: bool, action in 0usize..7) {
+        fn transitions_keep_the_version_and_the_public_figures(seed in 0u64..500, role in 0usize..4, own: bool, action in 0usize..8) {
             let e = sample_commune();
             let b = &e.bureaux[(seed as usize) % e.bureaux.len()];
             let role = [Role::Admin, Role::Desk, Role::President, Role::Public][role];
-            let action = [Action::Turnout, Action::Enter, Action::Validate, Action::Publish, Action::Unpublish, Action::Centaines, Action::PublishTrend][action];
+            let action = [Action::Turnout, Action::Enter, Action::Validate, Action::Publish, Action::Unpublish, Action::Centaines, Action::PublishTrend, Action::WithdrawTrend][action];
             let actor = Actor { role, own };
             let pv = sample_pv(&e, b, seed);
             let d = commit(Dossier::default().enter(&e, b, DESK, submission(pv.clone(), 1)).expect("enter"), 1);
@@ -1017,7 +1034,19 @@ mod workflow_tests {
             3,
         );
         assert_eq!(d.public_trend().map(|c| c.at), Some(100));
-        let d = commit(d.step(&e, DESK, Action::PublishTrend, None).expect("t"), 4);
+        // Withdrawn (a mistake), then published again.
+        assert_eq!(
+            d.step(&e, president, Action::WithdrawTrend, None),
+            Err(Refused::Workflow(Refusal::Forbidden))
+        );
+        let w = commit(d.step(&e, DESK, Action::WithdrawTrend, None).expect("w"), 4);
+        assert!(w.public_trend().is_none());
+        assert_eq!(w.centaines.len(), 2, "the centaines stay");
+        assert_eq!(
+            w.step(&e, DESK, Action::WithdrawTrend, None),
+            Err(Refused::Workflow(Refusal::NoTrend))
+        );
+        let d = commit(w.step(&e, DESK, Action::PublishTrend, None).expect("t"), 5);
         assert_eq!(d.public_trend().map(|c| c.at), Some(200));
         // The PV comes without centaines: the stored ones are kept, and
         // checked against it.

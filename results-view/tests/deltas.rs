@@ -26,6 +26,8 @@ enum Op {
     Unpublish,
     /// A centaine published as the early trend (seed: the one published).
     Trend(u64),
+    /// The trend withdrawn by the desk.
+    WithdrawTrend,
 }
 
 fn step(e: &Election, mut row: BureauLive, bureau: usize, op: Op) -> BureauLive {
@@ -58,6 +60,7 @@ fn step(e: &Election, mut row: BureauLive, bureau: usize, op: Op) -> BureauLive 
             row.centaines = vec![c.clone()];
             row.trend = Some(c);
         }
+        Op::WithdrawTrend => row.trend = None,
     }
     row
 }
@@ -193,6 +196,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0u64..50).prop_map(Op::Publish),
         Just(Op::Unpublish),
         (0u64..50).prop_map(Op::Trend),
+        Just(Op::WithdrawTrend),
     ]
 }
 

@@ -103,6 +103,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(api::bureaux::validate))
         .routes(routes!(api::bureaux::publish))
         .routes(routes!(api::bureaux::publish_trend))
+        .routes(routes!(api::bureaux::withdraw_trend))
         .routes(routes!(api::bureaux::unpublish))
         .routes(routes!(api::users::change_password))
         .route_layer(requires!(state, Need::SignedIn));
@@ -275,6 +276,7 @@ mod tests {
             "/api/elections/{id}/bureaux/{code}/turnout",
             "/api/elections/{id}/bureaux/{code}/centaines",
             "/api/elections/{id}/bureaux/{code}/trend",
+            "/api/elections/{id}/bureaux/{code}/trend/withdraw",
             "/api/elections/{id}/bureaux/{code}/validate",
             "/api/elections/{id}/bureaux/{code}/publish",
             "/api/elections/{id}/bureaux/{code}/unpublish",

@@ -280,7 +280,38 @@ async fn the_desk_enters_centaines_alone_and_publishes_the_trend_with_its_forms(
         .await
         .expect("html");
     assert!(home.contains("tendance 100 publiée"), "{home}");
+    assert!(home.contains("Retirer la tendance"), "{home}");
     let commune = page(&app, &format!("/elections/{id}")).await;
     assert!(commune.contains(MARK));
+    // Withdrawn (published by mistake): gone from the public pages, the
+    // centaines kept; the API says when there is nothing to withdraw.
+    let r = http
+        .post(format!(
+            "{}/desk/elections/{id}/bureaux/{code}/trend-withdraw",
+            app.base
+        ))
+        .header("cookie", &desk.cookie)
+        .form(&[("csrf", desk.csrf.as_str())])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 303);
+    let commune = page(&app, &format!("/elections/{id}")).await;
+    assert!(!commune.contains(MARK));
+    let (s, r) = app
+        .post(
+            &format!("/api/elections/{id}/bureaux/{code}/trend/withdraw"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 409, "{r}");
+    assert_eq!(r["refusal"]["reason"], "no_trend", "{r}");
+    let stored = app.store.load_all().await.expect("load");
+    let d = stored[0]
+        .bureaux
+        .iter()
+        .find(|b| b.code == code)
+        .expect("stored");
+    assert_eq!((d.centaines.len(), d.trend.is_none()), (1, true));
     app.running.shutdown().await;
 }

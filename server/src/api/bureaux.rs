@@ -1,5 +1,5 @@
 //! A bureau's figures and workflow: put the PV, the turnout and the
-//! centaines, validate, publish, unpublish, publish the early trend, and
+//! centaines, validate, publish, unpublish, publish or withdraw the early trend, and
 //! the president's one-time login code.
 //!
 //! The handlers read the request (body, `If-Match`, `Idempotency-Key`) and
@@ -339,6 +339,12 @@ workflow_action!(
     Action::PublishTrend,
     "/elections/{id}/bureaux/{code}/trend",
     "Publishes a bureau's latest centaine as an early trend (desk), until its result is published: refused (409) without centaines (`no_centaines`) or once the result is public (`result_published`, `wrong_state`)."
+);
+workflow_action!(
+    withdraw_trend,
+    Action::WithdrawTrend,
+    "/elections/{id}/bureaux/{code}/trend/withdraw",
+    "Withdraws a bureau's early trend from the public view (desk; a trend published by mistake): 409 `no_trend` when none is published."
 );
 workflow_action!(
     unpublish,

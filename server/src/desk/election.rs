@@ -1,7 +1,7 @@
 //! One election at the desk: every bureau with its state, version,
 //! double-entry check and early trend, and the workflow buttons (validate,
-//! publish, withdraw, publish the trend of the centaines, one-time code for
-//! the president).
+//! publish, withdraw, publish or withdraw the trend of the centaines,
+//! one-time code for the president).
 
 use axum::Extension;
 use axum::extract::{Path, State};
@@ -130,6 +130,9 @@ pub(super) async fn election(
                                 @if trend_offered(&bl) {
                                     (action_button(&e.id, &b.code, "trend", "Publier la tendance", bl.meta.version, csrf))
                                 }
+                                @if bl.public_trend().is_some() {
+                                    (action_button(&e.id, &b.code, "trend-withdraw", "Retirer la tendance", bl.meta.version, csrf))
+                                }
                                 (action_button(&e.id, &b.code, "code", "Code président", bl.meta.version, csrf))
                             }
                         }
@@ -165,6 +168,7 @@ pub(super) async fn bureau_action(
         "publish" => Action::Publish,
         "unpublish" => Action::Unpublish,
         "trend" => Action::PublishTrend,
+        "trend-withdraw" => Action::WithdrawTrend,
         "code" => {
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);
