@@ -46,7 +46,7 @@ pub(super) fn trend_status(b: &BureauLive) -> Markup {
     html! {
         @if let Some(at) = public {
             span.ok { "tendance " (at) " publiée" }
-            @if latest.is_some_and(|l| l != at) { " — " span.warn { (latest.unwrap_or(0)) " saisies" } }
+            @if let Some(l) = latest.filter(|l| *l != at) { " — " span.warn { "centaine " (l) " saisie" } }
         } @else if let Some(at) = latest {
             @if b.published.is_none() { span.warn { "centaine " (at) " saisie" } }
         }

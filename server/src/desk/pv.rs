@@ -170,7 +170,11 @@ pub(super) fn render_pv_form(
                     @if has_warnings_only {
                         label.confirm { input type="checkbox" name="confirm" value="true"; " Je confirme ces chiffres" }
                     }
+                    // The PV's button first: the one Enter submits.
                     button type="submit" { "Enregistrer le procès-verbal" }
+                    @if entry == 1 {
+                        " " button.secondary type="submit" name="only" value="centaines" { "Enregistrer les centaines seules" }
+                    }
                 }
                 @if !e.turnout_hours.is_empty() {
                     section {
@@ -347,8 +351,7 @@ pub(super) fn centaines_section(e: &Election, shown: &Shown) -> Markup {
                 }
             }
             @for v in errors { p.error data-rule=(v.rule.code()) { (v.message) } }
-            p { button type="submit" name="only" value="centaines" formnovalidate { "Enregistrer les centaines seules" } }
-            p.hint { "Pendant le dépouillement, avant le procès-verbal : les chiffres ci-dessus ne sont pas lus, seules les centaines sont enregistrées (le bureau reste dans son état)." }
+            p.hint { "Pendant le dépouillement, avant le procès-verbal : « Enregistrer les centaines seules » (sous le formulaire) n'enregistre que les centaines ; le bureau reste dans son état." }
         }
     }
 }
