@@ -631,7 +631,35 @@ async fn screenshots_of_the_trend_and_of_long_list_names() {
         )
         .await;
     }
+    // Twenty candidates: the big screen says « et 8 autres » and shows them next.
+    let mut many = election_data::fixtures::large_territory(6, 20);
+    many.id = "vingt-candidats".into();
+    let (s, r) = app
+        .post(
+            "/api/elections",
+            &serde_json::to_value(&many).expect("json"),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let pv = election_data::fixtures::sample_pv(&many, &many.bureaux[0], 3);
+    app.enter_and_publish(
+        &many.id,
+        &many.bureaux[0].code,
+        &serde_json::to_value(pv).expect("json"),
+    )
+    .await;
+    let first = many.bureaux[0].code.clone();
     let shots = [
+        (
+            "ecran-20-candidates-1",
+            format!("/elections/{}/ecran?diapo={first}", many.id),
+            "",
+        ),
+        (
+            "ecran-20-candidates-2",
+            format!("/elections/{}/ecran?diapo={first}~2", many.id),
+            "",
+        ),
         ("trend-commune", format!("/elections/{id}"), "#trend"),
         (
             "trend-bureau",

@@ -90,9 +90,12 @@ fn scores_head(c: &Ctx<'_>) -> Markup {
 }
 
 /// The commune's totals: results once any bureau arrived, turnout before.
+/// The first [`PER_SLIDE`] candidates, and « et N autres » beyond (the
+/// bureaux' slides show them all in turn; the pages list them all).
 fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     let x = c.t;
     let results = !c.embargo && t.arrived > 0;
+    let n = c.e.candidates.len();
     html! {
         section.totals #totals data-refresh="" aria-labelledby="h-totals" data-tally={ "p:" (root) } {
             h2 #h-totals { (x.screen_commune) }
@@ -103,7 +106,10 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 table.big-scores {
                     caption.visually-hidden { (x.scores_caption) }
                     (scores_head(c))
-                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, (0, usize::MAX), true)) }
+                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, (0, PER_SLIDE), true)) }
+                }
+                @if n > PER_SLIDE {
+                    p.more { (c.lang.trend().and_more[0]) (n - PER_SLIDE) (c.lang.trend().and_more[1]) }
                 }
             } @else {
                 @if c.embargo { p.embargo { (x.embargo[0]) (x.embargo[1]) } }
@@ -331,6 +337,14 @@ mod tests {
             let html = ecran(&live, lang, 0).expect("page").into_string();
             assert_eq!(rows_of(&html, &code), PER_SLIDE);
             assert_eq!(rows_of(&html, &format!("{code}~2")), 20 - PER_SLIDE);
+            // The commune's totals beside them say it too.
+            let totals = html
+                .split("id=\"totals\"")
+                .nth(1)
+                .and_then(|t| t.split("</section>").next())
+                .unwrap_or("");
+            assert_eq!(totals.matches("<th scope=\"row\">").count(), PER_SLIDE);
+            assert!(totals.contains(more), "{totals}");
             assert!(
                 html.contains(&format!("<p class=\"more\">{more}</p>")),
                 "{html}"
