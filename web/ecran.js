@@ -4,8 +4,11 @@
 // screen is complete without this script. Here we only rotate: one slide
 // every `?periode=N` seconds (default: data-period), keep the current slide
 // across the live refreshes done by live.js, and jump to a bureau as soon
-// as it is published. "f" or the button toggles full screen. The map of the
-// night is the last slide (data-code="map"); ?diapo=map starts on it.
+// as it is published, or to its early trend (data-code="t-CODE") as soon as
+// one appears. A bureau with many candidates has several slides (CODE,
+// CODE~2…), shown in turn like the others. "f" or the button toggles full
+// screen. The map of the night is the last slide (data-code="map");
+// ?diapo=map starts on it.
 (function () {
   "use strict";
   var main = document.querySelector("main.ecran");
@@ -15,6 +18,7 @@
   if (!(period >= 2 && period <= 600)) period = 8;
   var current = null; // data-code of the slide on screen
   var next = null;    // a bureau just published, shown next
+  var trends = [];    // bureaux that changed without a trend slide yet
   var timer = null;
 
   function slides() { return Array.prototype.slice.call(main.querySelectorAll("#slides .slide")); }
@@ -44,13 +48,22 @@
     timer = setInterval(advance, period * 1000);
   }
 
+  function slide(code) { return main.querySelector('#slides .slide[data-code="' + code + '"]'); }
+
   document.addEventListener("urne:change", function (ev) {
-    if (ev.detail && ev.detail.state === "published") next = ev.detail.bureau;
+    if (!ev.detail) return;
+    if (ev.detail.state === "published") next = ev.detail.bureau;
+    else if (!slide("t-" + ev.detail.bureau)) trends.push("t-" + ev.detail.bureau);
   });
   document.addEventListener("urne:refreshed", function () {
-    // New slides came in: show the bureau that just arrived right away.
-    if (next && main.querySelector('#slides .slide[data-code="' + next + '"]')) {
+    // New slides came in: show the bureau that just arrived (or its new
+    // trend) right away.
+    var fresh = trends.filter(function (t) { return slide(t); });
+    trends = [];
+    if (next && slide(next)) {
       var n = next; next = null; show(n); restart();
+    } else if (fresh.length) {
+      show(fresh[fresh.length - 1]); restart();
     } else {
       show(current);
     }

@@ -3,9 +3,11 @@
 //!
 //! A [`Dossier`] is one bureau's current state: workflow state, version,
 //! the current record (PV and turnout), the second entry of a double entry,
-//! the published PV and the running tallies. It is the row the server stores
+//! the published PV, the running tallies (centaines) and the centaine
+//! published as an early trend. It is the row the server stores
 //! and the row its live state holds. Each transition — [`Dossier::enter`],
-//! [`Dossier::turnout`], [`Dossier::step`] (validate, publish, unpublish) —
+//! [`Dossier::turnout`], [`Dossier::centaines`], [`Dossier::step`]
+//! (validate, publish, unpublish, publish the trend) —
 //! checks who acts ([`authorize`]), the version the client
 //! corrects and the figures, and returns either a [`Transition`] (the new
 //! dossier and the entry to log) or a typed [`Refused`]. Nothing here does IO:
@@ -14,7 +16,10 @@
 //! The workflow: a bureau goes not arrived → entered → validated →
 //! published. A correction is a new entry: it sends a validated or
 //! published bureau back to entered, and the public keeps seeing the last
-//! published figures until the desk publishes again. With double entry, the
+//! published figures until the desk publishes again. The centaines may be
+//! entered before the PV (the count is still going on); the desk may then
+//! publish the latest one as an early trend ([`Action::PublishTrend`]),
+//! until the result itself is published, which replaces it. With double entry, the
 //! PV is typed twice independently and the bureau can be validated only
 //! when both entries are identical. Roles ([`Role`]): the desk may do
 //! everything on every bureau; a bureau president may enter only their own
@@ -26,7 +31,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{Bureau, Election, ProcesVerbal, TurnoutReading};
 use crate::tally::{BureauRecord, BureauState};
-use crate::validate::{Centaine, Violation, check_centaines, check_pv, check_turnout};
+use crate::validate::{
+    Centaine, Violation, check_centaines, check_centaines_before_pv, check_pv, check_turnout,
+};
 
 /// Workflow data of a bureau beside its figures.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,8 +65,12 @@ pub struct Dossier {
     pub second: Option<ProcesVerbal>,
     /// The figures the public sees.
     pub published: Option<ProcesVerbal>,
-    /// Running tallies entered with the PV (optional).
+    /// Running tallies, entered with the PV or before it (optional).
     pub centaines: Vec<Centaine>,
+    /// The centaine the public sees as an early trend: a copy of the latest
+    /// one when the desk published it, until the result is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Centaine>,
 }
 
 /// What kind of write an entry is.
@@ -71,9 +82,15 @@ pub enum EntryKind {
     SecondPv,
     /// Turnout readings during the day.
     Turnout,
+    /// Running tallies alone, before (or without) the PV.
+    Centaines,
     Validate,
     Publish,
     Unpublish,
+    /// The latest centaine published as an early trend.
+    PublishTrend,
+    /// The early trend withdrawn by the desk (published by mistake).
+    WithdrawTrend,
 }
 
 impl EntryKind {
@@ -82,9 +99,12 @@ impl EntryKind {
             EntryKind::Pv => "pv",
             EntryKind::SecondPv => "pv2",
             EntryKind::Turnout => "turnout",
+            EntryKind::Centaines => "centaines",
             EntryKind::Validate => "validate",
             EntryKind::Publish => "publish",
             EntryKind::Unpublish => "unpublish",
+            EntryKind::PublishTrend => "publish_trend",
+            EntryKind::WithdrawTrend => "withdraw_trend",
         }
     }
 }
@@ -107,8 +127,9 @@ pub struct PvSubmission {
     pub version: Option<i64>,
     /// 1, or 2 for the second entry of a double entry.
     pub entry: u8,
-    /// Optional running tallies (first entry only).
-    pub centaines: Vec<Centaine>,
+    /// Optional running tallies (first entry only); `None` keeps the ones
+    /// already stored (entered before the PV), checked against this PV.
+    pub centaines: Option<Vec<Centaine>>,
 }
 
 /// The entry as logged: what was received, after validation.
@@ -123,6 +144,9 @@ pub enum Payload {
     },
     Turnout {
         turnout: Vec<TurnoutReading>,
+    },
+    Centaines {
+        centaines: Vec<Centaine>,
     },
     Step {
         action: &'static str,
@@ -178,7 +202,7 @@ pub fn authorize(
     match role {
         Role::Public => return Err(Refusal::Forbidden),
         Role::President => {
-            if !matches!(action, Action::Enter | Action::Turnout) {
+            if !matches!(action, Action::Enter | Action::Turnout | Action::Centaines) {
                 return Err(Refusal::Forbidden);
             }
             if !own {
@@ -191,7 +215,7 @@ pub fn authorize(
         Role::Desk | Role::Admin => {}
     }
     match action {
-        Action::Turnout => Ok(state),
+        Action::Turnout | Action::Centaines => Ok(state),
         Action::Enter => Ok(Entered),
         Action::Validate => match state {
             Entered => Ok(Validated),
@@ -205,6 +229,12 @@ pub fn authorize(
             Published => Ok(Validated),
             _ => Err(Refusal::WrongState { state }),
         },
+        // The state does not move: the trend is beside the workflow.
+        Action::PublishTrend => match state {
+            Published => Err(Refusal::WrongState { state }),
+            _ => Ok(state),
+        },
+        Action::WithdrawTrend => Ok(state),
     }
 }
 
@@ -296,8 +326,12 @@ impl Dossier {
             self.record.pv.as_ref()
         };
         let mut report = check_pv(election, bureau, &checked, previous);
+        let centaines = input
+            .centaines
+            .clone()
+            .unwrap_or_else(|| self.centaines.clone());
         if !second {
-            let c = check_centaines(election, &input.pv, &input.centaines);
+            let c = check_centaines(election, &input.pv, &centaines);
             report.errors.extend(c.errors);
             report.warnings.extend(c.warnings);
         }
@@ -318,7 +352,7 @@ impl Dossier {
             dossier.second = Some(pv.clone());
         } else {
             dossier.record.pv = Some(pv.clone());
-            dossier.centaines = input.centaines.clone();
+            dossier.centaines = centaines.clone();
         }
         Ok(Transition {
             dossier,
@@ -331,7 +365,7 @@ impl Dossier {
                 entry: input.entry,
                 pv,
                 confirm: input.confirm,
-                centaines: input.centaines,
+                centaines: if second { Vec::new() } else { centaines },
             },
             warnings: report.warnings,
         })
@@ -366,8 +400,48 @@ impl Dossier {
         })
     }
 
+    /// Enters (or corrects) the running tallies alone, before the PV or
+    /// beside it: checked against the stored PV when there is one, against
+    /// the bureau's roll otherwise. The state does not move, and a trend
+    /// already published stays as published until the desk publishes again.
+    pub fn centaines(
+        &self,
+        election: &Election,
+        bureau: &Bureau,
+        actor: Actor,
+        centaines: Vec<Centaine>,
+        version: Option<i64>,
+    ) -> Result<Transition, Refused> {
+        let next = self.admit(actor, Action::Centaines, version)?;
+        let report = match &self.record.pv {
+            Some(pv) => check_centaines(election, pv, &centaines),
+            None => check_centaines_before_pv(election, bureau, &centaines),
+        };
+        if report.is_blocking() {
+            return Err(Refused::Violations {
+                errors: report.errors,
+                warnings: report.warnings,
+            });
+        }
+        let mut dossier = self.clone();
+        dossier.meta.state = next;
+        dossier.centaines = centaines.clone();
+        Ok(Transition {
+            dossier,
+            kind: EntryKind::Centaines,
+            payload: Payload::Centaines { centaines },
+            warnings: report.warnings,
+        })
+    }
+
+    /// The trend the public may see: the published centaine, while the
+    /// result is not published.
+    pub fn public_trend(&self) -> Option<&Centaine> {
+        self.trend.as_ref().filter(|_| self.published.is_none())
+    }
+
     /// Validates (both entries must agree with double entry), publishes or
-    /// unpublishes the bureau.
+    /// unpublishes the bureau, or publishes its latest centaine as a trend.
     pub fn step(
         &self,
         election: &Election,
@@ -375,7 +449,7 @@ impl Dossier {
         action: Action,
         version: Option<i64>,
     ) -> Result<Transition, Refused> {
-        if matches!(action, Action::Enter | Action::Turnout) {
+        if matches!(action, Action::Enter | Action::Turnout | Action::Centaines) {
             return Err(Refused::NotAStep(action));
         }
         let next = self.admit(actor, action, version)?;
@@ -390,13 +464,34 @@ impl Dossier {
             }
             Action::Publish => {
                 dossier.published = self.record.pv.clone();
+                // The result replaces the early trend.
+                dossier.trend = None;
                 EntryKind::Publish
             }
             Action::Unpublish => {
                 dossier.published = None;
                 EntryKind::Unpublish
             }
-            Action::Enter | Action::Turnout => return Err(Refused::NotAStep(action)),
+            Action::PublishTrend => {
+                if self.published.is_some() {
+                    return Err(Refusal::ResultPublished.into());
+                }
+                let Some(latest) = self.centaines.last() else {
+                    return Err(Refusal::NoCentaines.into());
+                };
+                dossier.trend = Some(latest.clone());
+                EntryKind::PublishTrend
+            }
+            Action::WithdrawTrend => {
+                if self.trend.is_none() {
+                    return Err(Refusal::NoTrend.into());
+                }
+                dossier.trend = None;
+                EntryKind::WithdrawTrend
+            }
+            Action::Enter | Action::Turnout | Action::Centaines => {
+                return Err(Refused::NotAStep(action));
+            }
         };
         Ok(Transition {
             dossier,
@@ -463,6 +558,14 @@ pub enum Action {
     Publish,
     /// Withdraw a published bureau from the public results.
     Unpublish,
+    /// Enter the running tallies (centaines) alone.
+    Centaines,
+    /// Publish the latest centaine as an early trend, before the result.
+    #[serde(rename = "publish_trend")]
+    PublishTrend,
+    /// Withdraw the early trend (published by mistake).
+    #[serde(rename = "withdraw_trend")]
+    WithdrawTrend,
 }
 
 /// Why an action is refused.
@@ -481,6 +584,12 @@ pub enum Refusal {
     SecondEntryMissing,
     /// Double entry: the two entries differ on these fields.
     EntriesDiffer { fields: Vec<String> },
+    /// A trend asked for a bureau without centaines.
+    NoCentaines,
+    /// A trend asked for a bureau whose result is already public.
+    ResultPublished,
+    /// No trend to withdraw.
+    NoTrend,
 }
 
 impl Refusal {
@@ -500,6 +609,14 @@ impl Refusal {
                 "double saisie : les deux saisies diffèrent ({})",
                 fields.join(", ")
             ),
+            Refusal::NoCentaines => {
+                "centaines : aucune centaine saisie pour ce bureau, pas de tendance à publier"
+                    .into()
+            }
+            Refusal::ResultPublished => {
+                "le résultat de ce bureau est déjà publié : il remplace la tendance".into()
+            }
+            Refusal::NoTrend => "aucune tendance publiée pour ce bureau".into(),
         }
     }
 
@@ -570,7 +687,7 @@ mod tests {
             confirm: true,
             version: None,
             entry,
-            centaines: Vec::new(),
+            centaines: None,
         }
     }
 
@@ -783,17 +900,18 @@ mod tests {
         /// version to the store, and only publish/unpublish touch the
         /// published figures.
         #[test]
-        fn transitions_keep_the_version_and_the_public_figures(seed in 0u64..500, role in 0usize..4, own: bool, action in 0usize..5) {
+        fn transitions_keep_the_version_and_the_public_figures(seed in 0u64..500, role in 0usize..4, own: bool, action in 0usize..8) {
             let e = sample_commune();
             let b = &e.bureaux[(seed as usize) % e.bureaux.len()];
             let role = [Role::Admin, Role::Desk, Role::President, Role::Public][role];
-            let action = [Action::Turnout, Action::Enter, Action::Validate, Action::Publish, Action::Unpublish][action];
+            let action = [Action::Turnout, Action::Enter, Action::Validate, Action::Publish, Action::Unpublish, Action::Centaines, Action::PublishTrend, Action::WithdrawTrend][action];
             let actor = Actor { role, own };
             let pv = sample_pv(&e, b, seed);
             let d = commit(Dossier::default().enter(&e, b, DESK, submission(pv.clone(), 1)).expect("enter"), 1);
             let out = match action {
                 Action::Enter => d.enter(&e, b, actor, submission(pv, 1)),
                 Action::Turnout => d.turnout(&e, b, actor, Vec::new(), None),
+                Action::Centaines => d.centaines(&e, b, actor, Vec::new(), None),
                 step => d.step(&e, actor, step, None),
             };
             if let Ok(t) = out {
@@ -832,6 +950,210 @@ mod tests {
 mod workflow_tests {
     use super::*;
     use crate::fixtures::{sample_commune, sample_pv};
+    use crate::model::CandidateVoix;
+
+    const DESK: Actor = Actor {
+        role: Role::Desk,
+        own: false,
+    };
+
+    fn commit(t: Transition, at: i64) -> Dossier {
+        let v = t.dossier.meta.version + 1;
+        t.dossier.stamped(v, at)
+    }
+
+    /// The first `at` ballots of `pv`: 1 blanc, 1 nul, the rest in proportion.
+    fn centaine_of(pv: &ProcesVerbal, at: i64) -> Centaine {
+        let mut left = at - 2;
+        let mut voix: Vec<CandidateVoix> = pv
+            .voix
+            .iter()
+            .map(|v| {
+                let n = (v.voix * (at - 2) / pv.exprimes).min(left);
+                left -= n;
+                CandidateVoix {
+                    candidate: v.candidate,
+                    voix: n,
+                }
+            })
+            .collect();
+        if let Some(top) = (0..voix.len()).max_by_key(|&i| pv.voix[i].voix) {
+            voix[top].voix += left;
+        }
+        Centaine {
+            at,
+            blancs: 1,
+            nuls: 1,
+            voix,
+        }
+    }
+
+    #[test]
+    fn centaines_come_first_then_the_trend_then_the_result() {
+        let e = sample_commune();
+        let b = &e.bureaux[0];
+        let pv = sample_pv(&e, b, 3);
+        let c100 = centaine_of(&pv, 100);
+        let president = Actor {
+            role: Role::President,
+            own: true,
+        };
+        // No centaine yet: no trend.
+        let d = Dossier::default();
+        assert_eq!(
+            d.step(&e, DESK, Action::PublishTrend, None),
+            Err(Refused::Workflow(Refusal::NoCentaines))
+        );
+        // The president enters the first centaine before the PV: checked
+        // against the roll, the bureau stays not arrived.
+        let t = d
+            .centaines(&e, b, president, vec![c100.clone()], None)
+            .expect("centaines");
+        assert_eq!(t.kind, EntryKind::Centaines);
+        assert_eq!(t.dossier.meta.state, BureauState::NotArrived);
+        let d = commit(t, 1);
+        // Presidents may not publish a trend; the desk may.
+        assert_eq!(
+            d.step(&e, president, Action::PublishTrend, None),
+            Err(Refused::Workflow(Refusal::Forbidden))
+        );
+        let d = commit(
+            d.step(&e, DESK, Action::PublishTrend, Some(1))
+                .expect("trend"),
+            2,
+        );
+        assert_eq!(d.meta.state, BureauState::NotArrived);
+        assert_eq!(d.public_trend(), Some(&c100));
+        assert_eq!(d.public_state(), BureauState::NotArrived);
+        // The 200th ballot: entered, the public still sees the 100 until
+        // the desk publishes again.
+        let c200 = centaine_of(&pv, 200);
+        let d = commit(
+            d.centaines(&e, b, DESK, vec![c100.clone(), c200.clone()], None)
+                .expect("200"),
+            3,
+        );
+        assert_eq!(d.public_trend().map(|c| c.at), Some(100));
+        // Withdrawn (a mistake), then published again.
+        assert_eq!(
+            d.step(&e, president, Action::WithdrawTrend, None),
+            Err(Refused::Workflow(Refusal::Forbidden))
+        );
+        let w = commit(d.step(&e, DESK, Action::WithdrawTrend, None).expect("w"), 4);
+        assert!(w.public_trend().is_none());
+        assert_eq!(w.centaines.len(), 2, "the centaines stay");
+        assert_eq!(
+            w.step(&e, DESK, Action::WithdrawTrend, None),
+            Err(Refused::Workflow(Refusal::NoTrend))
+        );
+        let d = commit(w.step(&e, DESK, Action::PublishTrend, None).expect("t"), 5);
+        assert_eq!(d.public_trend().map(|c| c.at), Some(200));
+        // The PV comes without centaines: the stored ones are kept, and
+        // checked against it.
+        let input = PvSubmission {
+            pv: pv.clone(),
+            confirm: true,
+            version: None,
+            entry: 1,
+            centaines: None,
+        };
+        let d = commit(d.enter(&e, b, DESK, input).expect("pv"), 5);
+        assert_eq!(d.centaines, vec![c100.clone(), c200]);
+        assert_eq!(d.meta.state, BureauState::Entered);
+        assert!(
+            d.public_trend().is_some(),
+            "still the trend until published"
+        );
+        let d = commit(d.step(&e, DESK, Action::Validate, None).expect("v"), 6);
+        let d = commit(d.step(&e, DESK, Action::Publish, None).expect("p"), 7);
+        // The result replaces the trend, and no trend comes back over it.
+        assert!(d.trend.is_none() && d.public_trend().is_none());
+        assert_eq!(
+            d.step(&e, DESK, Action::PublishTrend, None),
+            Err(Refused::Workflow(Refusal::WrongState {
+                state: BureauState::Published
+            }))
+        );
+        // A correction sends the bureau back to entered, its result public:
+        // still no trend.
+        let input = PvSubmission {
+            pv,
+            confirm: true,
+            version: None,
+            entry: 1,
+            centaines: Some(Vec::new()),
+        };
+        let d = commit(d.enter(&e, b, DESK, input).expect("c"), 8);
+        assert!(d.centaines.is_empty(), "an empty list clears them");
+        let d = Dossier {
+            centaines: vec![c100],
+            ..d
+        };
+        assert_eq!(
+            d.step(&e, DESK, Action::PublishTrend, None),
+            Err(Refused::Workflow(Refusal::ResultPublished))
+        );
+    }
+
+    #[test]
+    fn centaines_before_the_pv_are_bounded_by_the_roll_and_by_the_pv_after() {
+        let e = sample_commune();
+        let b = &e.bureaux[0];
+        let pv = sample_pv(&e, b, 3);
+        let d = Dossier::default();
+        let mut bad = centaine_of(&pv, 100);
+        bad.blancs += 1;
+        match d.centaines(&e, b, DESK, vec![bad], None) {
+            Err(Refused::Violations { errors, .. }) => {
+                assert_eq!(errors[0].field, "centaines[100]");
+                assert_eq!(errors[0].rule, crate::validate::Rule::CentaineSum);
+            }
+            other => panic!("refused expected: {other:?}"),
+        }
+        // Beyond the roll: refused, naming the roll.
+        let far = (i64::from(b.inscrits) / 100 + 1) * 100;
+        let mut beyond = centaine_of(&pv, 100);
+        beyond.at = far;
+        beyond.voix[0].voix += far - 100;
+        match d.centaines(&e, b, DESK, vec![beyond], None) {
+            Err(Refused::Violations { errors, .. }) => {
+                assert!(
+                    errors
+                        .iter()
+                        .any(|v| v.rule == crate::validate::Rule::CentaineStep
+                            && v.message.contains("inscrits")),
+                    "{errors:?}"
+                );
+            }
+            other => panic!("refused expected: {other:?}"),
+        }
+        // A PV that contradicts the stored centaines is refused: more nuls
+        // in the first 100 than in the whole count.
+        let mut c100 = centaine_of(&pv, 100);
+        let extra = pv.nuls + 1 - c100.nuls;
+        c100.nuls += extra;
+        let top = (0..c100.voix.len())
+            .max_by_key(|&i| c100.voix[i].voix)
+            .unwrap_or(0);
+        assert!(c100.voix[top].voix >= extra);
+        c100.voix[top].voix -= extra;
+        let d = commit(
+            d.centaines(&e, b, DESK, vec![c100], None)
+                .expect("plausible before the PV"),
+            1,
+        );
+        let input = PvSubmission {
+            pv,
+            confirm: true,
+            version: None,
+            entry: 1,
+            centaines: None,
+        };
+        assert!(matches!(
+            d.enter(&e, b, DESK, input),
+            Err(Refused::Violations { .. })
+        ));
+    }
 
     #[test]
     fn double_entry_needs_two_equal_entries() {

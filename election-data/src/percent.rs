@@ -26,6 +26,27 @@ impl Percent {
         Some(Percent(u32::try_from(num / den).unwrap_or(u32::MAX)))
     }
 
+    /// `part / whole × 100` rounded half-up to a whole percent (held as
+    /// hundredths, a multiple of 100); `None` when `whole` is 0. For small
+    /// samples, where two decimals would claim a precision the figures do
+    /// not have (a trend on the first 100 ballots).
+    pub fn whole_of(part: u64, whole: u64) -> Option<Percent> {
+        if whole == 0 {
+            return None;
+        }
+        // round_half_up(part × 100 / whole) = ⌊(2 × part × 100 + whole) / (2 × whole)⌋
+        let num = 2 * u128::from(part) * 100 + u128::from(whole);
+        let den = 2 * u128::from(whole);
+        let units = u32::try_from(num / den).unwrap_or(u32::MAX / 100);
+        Some(Percent(units.saturating_mul(100)))
+    }
+
+    /// The whole percent (`3788` hundredths → 37; truncated, see
+    /// [`Percent::whole_of`] for a rounded one).
+    pub const fn units(self) -> u32 {
+        self.0 / 100
+    }
+
     /// Builds a percentage from its hundredths (`3788` → `37.88`).
     pub const fn from_hundredths(h: u32) -> Percent {
         Percent(h)
@@ -73,6 +94,17 @@ impl<'de> Deserialize<'de> for Percent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whole_percentages_round_half_up() {
+        assert_eq!(Percent::whole_of(1, 8), Some(Percent(1300))); // 12.5 → 13
+        assert_eq!(Percent::whole_of(1249, 10_000), Some(Percent(1200))); // 12.49 → 12
+        assert_eq!(Percent::whole_of(34, 97), Some(Percent(3500))); // 35.05 → 35
+        assert_eq!(Percent::whole_of(97, 97), Some(Percent(10_000)));
+        assert_eq!(Percent::whole_of(0, 97), Some(Percent(0)));
+        assert_eq!(Percent::whole_of(1, 0), None);
+        assert_eq!(Percent::whole_of(1, 8).map(Percent::units), Some(13));
+    }
 
     #[test]
     fn reads_back_what_it_writes() {

@@ -366,34 +366,66 @@ impl Centaine {
 /// and voix add up to that number; and no count ever goes down from one
 /// centaine to the next or to the final PV.
 pub fn check_centaines(election: &Election, pv: &ProcesVerbal, centaines: &[Centaine]) -> Report {
+    check_running(election, Ceiling::Pv(pv), centaines)
+}
+
+/// Checks centaines entered before the procès-verbal (the count is still
+/// going on): the same rules as [`check_centaines`], with the bureau's
+/// roll bounding the ballots counted instead of the votants; the final PV,
+/// when it comes, is checked against them again.
+pub fn check_centaines_before_pv(
+    election: &Election,
+    bureau: &Bureau,
+    centaines: &[Centaine],
+) -> Report {
+    check_running(
+        election,
+        Ceiling::Roll(i64::from(bureau.inscrits)),
+        centaines,
+    )
+}
+
+/// What bounds the centaines: the final PV, or (before it) the roll.
+#[derive(Clone, Copy)]
+enum Ceiling<'a> {
+    Pv(&'a ProcesVerbal),
+    Roll(i64),
+}
+
+fn check_running(election: &Election, ceiling: Ceiling<'_>, centaines: &[Centaine]) -> Report {
     let mut r = Report::default();
     let mut previous: Option<&Centaine> = None;
+    let (bound, bound_name) = match ceiling {
+        Ceiling::Pv(pv) => (pv.votants, "aux votants"),
+        Ceiling::Roll(n) => (n, "aux inscrits de la liste"),
+    };
+    // The final count of a figure, when the PV is known.
+    let last = |f: &dyn Fn(&ProcesVerbal) -> i64| match ceiling {
+        Ceiling::Pv(pv) => Some(f(pv)),
+        Ceiling::Roll(_) => None,
+    };
     for c in centaines {
         let field = format!("centaines[{}]", c.at);
-        if c.at <= 0
-            || c.at % 100 != 0
-            || previous.is_some_and(|p| c.at <= p.at)
-            || c.at > pv.votants
-        {
+        if c.at <= 0 || c.at % 100 != 0 || previous.is_some_and(|p| c.at <= p.at) || c.at > bound {
             r.push(
                 &field,
                 Rule::CentaineStep,
                 format!(
-                    "la centaine {} doit être un multiple de 100, croissant, au plus égal aux votants ({})",
-                    c.at, pv.votants
+                    "la centaine {} doit être un multiple de 100, croissant, au plus égal {bound_name} ({bound})",
+                    c.at
                 ),
             );
         }
         let mut counts = vec![(
             "blancs".to_string(),
             c.blancs,
-            pv.blancs,
+            last(&|pv| pv.blancs),
             previous.map(|p| p.blancs),
         )];
         counts.push((
             "nuls".to_string(),
             c.nuls,
-            pv.nuls,
+            last(&|pv| pv.nuls),
             previous.map(|p| p.nuls),
         ));
         for v in &c.voix {
@@ -412,7 +444,7 @@ pub fn check_centaines(election: &Election, pv: &ProcesVerbal, centaines: &[Cent
             counts.push((
                 format!("voix[{}]", cand.number),
                 c.voix_of(cand.number),
-                pv.voix_of(cand.number),
+                last(&|pv| pv.voix_of(cand.number)),
                 previous.map(|p| p.voix_of(cand.number)),
             ));
         }
@@ -425,15 +457,18 @@ pub fn check_centaines(election: &Election, pv: &ProcesVerbal, centaines: &[Cent
                     Rule::NonNegative,
                     format!("{name} de la centaine {} doit être positif ou nul", c.at),
                 );
-            } else if *value > *last || before.is_some_and(|b| *value < b) {
-                r.push(
-                    format!("{field}.{name}"),
-                    Rule::CentaineAboveFinal,
-                    format!(
-                        "{name} à la centaine {} ({value}) doit être entre la centaine précédente et le résultat final ({last})",
+            } else if last.is_some_and(|l| *value > l) || before.is_some_and(|b| *value < b) {
+                let message = match last {
+                    Some(l) => format!(
+                        "{name} à la centaine {} ({value}) doit être entre la centaine précédente et le résultat final ({l})",
                         c.at
                     ),
-                );
+                    None => format!(
+                        "{name} à la centaine {} ({value}) ne peut pas être inférieur à la centaine précédente",
+                        c.at
+                    ),
+                };
+                r.push(format!("{field}.{name}"), Rule::CentaineAboveFinal, message);
             }
         }
         let sum: i128 = counts.iter().map(|(_, v, _, _)| i128::from(*v)).sum();

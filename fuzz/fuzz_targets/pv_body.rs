@@ -128,7 +128,7 @@ fuzz_target!(|data: &[u8]| {
                 confirm: true,
                 version: None,
                 entry: 1,
-                centaines: Vec::new(),
+                centaines: None,
             },
         );
         if let Ok(t) = prepared {
@@ -155,7 +155,7 @@ fuzz_target!(|data: &[u8]| {
         confirm: entry.confirm,
         version: entry.version,
         entry: entry.entry,
-        centaines: entry.centaines,
+        centaines: Some(entry.centaines),
     };
     if let Ok(t) = dossier.enter(election, bureau, actor, input) {
         // Turnout readings are merged with the stored ones before the

@@ -23,7 +23,7 @@ use election_data::map::BureauMap;
 use election_data::model::{CandidateVoix, Election, ProcesVerbal, TurnoutReading};
 use election_data::tally::{BureauRecord, BureauState, Tally};
 use results_view::live::{BureauLive, BureauMeta, LiveElection};
-use results_view::protocol::Message;
+use results_view::protocol::{Message, Trend};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -33,6 +33,9 @@ pub struct MirrorBureau {
     pub state: BureauState,
     pub version: i64,
     pub tally: Tally,
+    /// The early trend shown until the result (the centaine published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 /// What applying a frame did.
@@ -107,6 +110,7 @@ impl Mirror {
                                 state: b.state,
                                 version: b.version,
                                 tally: b.tally.clone().into_owned(),
+                                trend: b.trend.clone(),
                             },
                         )
                     })
@@ -138,6 +142,9 @@ impl Mirror {
                         mine.state = b.state;
                         mine.version = b.version;
                         b.tally.apply(&mut mine.tally);
+                        if let Some(t) = &b.trend {
+                            mine.trend = t.clone();
+                        }
                     }
                     for (code, t) in &d.perimeters {
                         if let Some(mine) = self.perimeters.get_mut(code) {
@@ -185,6 +192,7 @@ impl Mirror {
                         second: None,
                         published: pv,
                         centaines: Vec::new(),
+                        trend: b.trend.as_ref().map(|t| t.centaine(&self.election)),
                     },
                 )
             })
@@ -282,6 +290,55 @@ mod tests {
         assert_eq!(m.apply(&json!({"type": "seq", "seq": 7})), Applied::Gap);
         assert_eq!(m.since(), Some(5));
         assert_eq!(m.apply(&json!({"type": "hello"})), Applied::Ignored);
+    }
+
+    #[test]
+    fn the_trend_is_mirrored_until_the_result_replaces_it() {
+        use election_data::model::CandidateVoix;
+        use election_data::validate::Centaine;
+        use results_view::hub::{Topic, View};
+        let e = election_data::fixtures::sample_commune();
+        let code = e.bureaux[0].code.clone();
+        let topic = Topic::new(LiveElection::new(e.clone()));
+        let mut voix: Vec<CandidateVoix> = e
+            .candidates
+            .iter()
+            .map(|c| CandidateVoix {
+                candidate: c.number,
+                voix: 0,
+            })
+            .collect();
+        voix[2].voix = 98;
+        let c = Centaine {
+            at: 100,
+            blancs: 1,
+            nuls: 1,
+            voix,
+        };
+        let mut row = topic.read().bureau(&code);
+        row.meta.version = 1;
+        row.centaines = vec![c.clone()];
+        row.trend = Some(c.clone());
+        topic.publish(&code, row.clone(), 1);
+        let mut m = mirror();
+        let text = topic.snapshot(View::Public).text;
+        let snap: Value = serde_json::from_str(text.as_str()).expect("json");
+        assert_eq!(m.apply(&snap), Applied::Advanced);
+        let live = m.to_live();
+        assert_eq!(live.public_view(0).trend(&code), Some(&c));
+        // The result is published: the delta withdraws the trend.
+        let pv = election_data::fixtures::sample_pv(&e, &e.bureaux[0], 1);
+        row.meta.version = 2;
+        row.meta.state = BureauState::Published;
+        row.record.pv = Some(pv.clone());
+        row.published = Some(pv);
+        row.trend = None;
+        topic.publish(&code, row, 2);
+        let frame = topic.ring(View::Public).pop().expect("a frame");
+        let delta: Value = serde_json::from_str(frame.text.as_str()).expect("json");
+        assert_eq!(m.apply(&delta), Applied::Advanced);
+        assert_eq!(m.bureaux[&code].trend, None);
+        assert_eq!(m.to_live().public_view(0).trend(&code), None);
     }
 
     #[test]

@@ -38,7 +38,7 @@ use tokio::sync::broadcast;
 use tokio_tungstenite_axum::tungstenite::Utf8Bytes;
 
 use crate::live::{self, BureauLive, ChangeSet, LiveElection, PublicView};
-use crate::protocol::{self, DeltaBureau, Message, SnapshotBureau};
+use crate::protocol::{self, DeltaBureau, Message, SnapshotBureau, Trend};
 use crate::time::now_millis;
 use election_data::tally::{BureauState, ElectionResults, Tally};
 use election_data::tally_delta::TallyDelta;
@@ -247,6 +247,7 @@ fn touched(
 /// The delta message of one change: what differs between the tallies
 /// before and after, as `hide` shows them to this view's audience.
 fn delta_message<'a>(
+    e: &election_data::model::Election,
     id: &'a str,
     seq: i64,
     embargo: bool,
@@ -264,10 +265,20 @@ fn delta_message<'a>(
         Some(old) => TallyDelta::between(&hide(view, old), &hide(view, new)),
         None => TallyDelta::full(&hide(view, new)),
     };
+    // The trend is a ballot figure: hidden during an embargo (the snapshot
+    // sent when it ends carries it).
+    let trend = match view {
+        Some(v) if v.embargo => None,
+        _ => change
+            .trend
+            .as_ref()
+            .map(|t| t.as_ref().map(|c| Trend::of(e, c))),
+    };
     let bureau = DeltaBureau {
         state: change.state,
         version: change.version,
         tally: diff(before.0.as_ref(), &change.tally),
+        trend,
     };
     protocol::Delta {
         election: Cow::Borrowed(id),
@@ -314,6 +325,10 @@ pub fn snapshot_frame(live: &LiveElection, view: View, now: i64) -> Frame {
                     state,
                     version: b.map_or(0, |b| b.meta.version),
                     tally: visible(tally),
+                    trend: b
+                        .and_then(|b| b.public_trend())
+                        .filter(|_| desk || !public.embargo)
+                        .map(|c| Trend::of(&live.election, c)),
                 },
             )
         })
@@ -484,6 +499,7 @@ impl Topic {
             seq,
             FrameKind::Change,
             encode(&Message::Delta(delta_message(
+                &st.live.election,
                 &self.id,
                 seq,
                 false,
@@ -501,6 +517,7 @@ impl Topic {
         } else {
             let text = match &change.public {
                 Some(delta) => encode(&Message::Delta(delta_message(
+                    &st.live.election,
                     &self.id,
                     seq,
                     embargo,

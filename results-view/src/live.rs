@@ -9,6 +9,11 @@
 //! correction does not withdraw the published figures until the desk
 //! publishes again) and, during an embargo, shows participation only.
 //! Both are kept up to date incrementally by election-data's [`Aggregator`].
+//!
+//! A bureau's early trend (the centaine the desk published before the
+//! result) is beside the tallies, never in them: no perimeter total counts
+//! it. It is part of the public view (a change of it is a public change),
+//! hidden during an embargo like every ballot figure.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -17,6 +22,7 @@ use std::sync::Arc;
 use election_data::map::BureauMap;
 use election_data::model::{Election, ProcesVerbal};
 use election_data::tally::{Aggregator, BureauRecord, BureauState, ElectionResults, Tally};
+use election_data::validate::Centaine;
 use serde::{Deserialize, Serialize};
 
 pub use crate::time::parse_rfc3339_millis;
@@ -32,6 +38,9 @@ pub struct Delta {
     pub version: i64,
     pub tally: Tally,
     pub perimeters: BTreeMap<String, Tally>,
+    /// The bureau's public trend, when it changed (`Some(None)`: withdrawn).
+    #[serde(default)]
+    pub trend: Option<Option<Centaine>>,
 }
 
 /// What one committed change altered, per view.
@@ -151,7 +160,13 @@ impl LiveElection {
             .map(BureauLive::public_record)
             .unwrap_or_default();
         let public_record = new.public_record();
-        let public_changed = old_public != public_record;
+        let old_trend = self
+            .bureaux
+            .get(code)
+            .and_then(|b| b.public_trend().cloned());
+        let new_trend = new.public_trend().cloned();
+        let trend = (old_trend != new_trend).then_some(new_trend);
+        let public_changed = old_public != public_record || trend.is_some();
         self.desk_records
             .insert(code.to_string(), new.record.clone());
         self.public_records.insert(code.to_string(), public_record);
@@ -168,6 +183,7 @@ impl LiveElection {
             version: meta.version,
             tally,
             perimeters,
+            trend: trend.clone(),
         };
         let public = public_changed.then(|| {
             let (tally, perimeters) = self.aggregator.update(
@@ -182,6 +198,7 @@ impl LiveElection {
                 version: meta.version,
                 tally,
                 perimeters,
+                trend,
             }
         });
         ChangeSet { desk, public }
@@ -261,6 +278,15 @@ impl<'a> PublicView<'a> {
         } else {
             Cow::Borrowed(d)
         }
+    }
+
+    /// A bureau's early trend as the public may see it now: the centaine
+    /// the desk published, until its result is; none during an embargo.
+    pub fn trend(&self, code: &str) -> Option<&'a Centaine> {
+        if self.embargo {
+            return None;
+        }
+        self.live.bureaux.get(code)?.public_trend()
     }
 
     /// The public tally of a bureau.

@@ -6,7 +6,7 @@
 //! instead of picking fields out of untyped JSON. `web/live.js` reads the
 //! same JSON; its shape is part of the public contract (`docs/feed.md`):
 //!
-//! - `{"type":"snapshot","election","seq","embargo","bureaux":{code:{state,version,tally}},"perimeters":{code:tally}}`:
+//! - `{"type":"snapshot","election","seq","embargo","bureaux":{code:{state,version,tally,trend?}},"perimeters":{code:tally}}`:
 //!   everything, with names' keys and percentages;
 //! - `{"type":"delta","election","from","seq","embargo","bureaux":{code:{state,version,…}},"perimeters":{code:{…}}}`:
 //!   the changes `from..=seq` (one change, or several coalesced), only the
@@ -14,15 +14,74 @@
 //!   percentages);
 //! - `{"type":"seq","election","seq"}`: the sequence moved on, nothing of this view changed.
 //!
+//! A bureau's early trend (the centaine the desk published before its
+//! result, [`Trend`]) travels beside its tally, never in it: `trend` in a
+//! snapshot, `tr` in a delta when it changed (`null`: withdrawn, replaced by
+//! the result).
+//!
 //! Borrowed fields ([`Cow`]) let the hub encode without copying the tallies;
 //! decoding always yields owned data (`Message<'static>`).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use election_data::model::{CandidateVoix, Election};
 use election_data::tally::{BureauState, Tally};
 use election_data::tally_delta::TallyDelta;
+use election_data::validate::Centaine;
 use serde::{Deserialize, Serialize};
+
+/// A bureau's early trend, its integers only: the first `at` ballots
+/// counted, `b` blancs and `n` nuls among them, and `v` every candidate's
+/// voix in ballot-panel order. Percentages are the reader's, over
+/// `at − b − n` (the pages round them half-up to whole percents).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trend {
+    pub at: i64,
+    pub b: i64,
+    pub n: i64,
+    pub v: Vec<i64>,
+}
+
+impl Trend {
+    /// The wire form of a centaine, voix in the election's panel order.
+    pub fn of(e: &Election, c: &Centaine) -> Trend {
+        Trend {
+            at: c.at,
+            b: c.blancs,
+            n: c.nuls,
+            v: e.candidates
+                .iter()
+                .map(|cand| {
+                    c.voix
+                        .iter()
+                        .filter(|v| v.candidate == cand.number)
+                        .map(|v| v.voix)
+                        .sum()
+                })
+                .collect(),
+        }
+    }
+
+    /// The centaine back, with the election's candidates (a voix missing
+    /// from `v` counts 0).
+    pub fn centaine(&self, e: &Election) -> Centaine {
+        Centaine {
+            at: self.at,
+            blancs: self.b,
+            nuls: self.n,
+            voix: e
+                .candidates
+                .iter()
+                .enumerate()
+                .map(|(i, cand)| CandidateVoix {
+                    candidate: cand.number,
+                    voix: self.v.get(i).copied().unwrap_or(0),
+                })
+                .collect(),
+        }
+    }
+}
 
 /// One bureau in a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -30,6 +89,9 @@ pub struct SnapshotBureau<'a> {
     pub state: BureauState,
     pub version: i64,
     pub tally: Cow<'a, Tally>,
+    /// The early trend the public sees, until the result is published.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 /// The whole state of one view of an election.
@@ -51,6 +113,24 @@ pub struct DeltaBureau {
     pub version: i64,
     #[serde(flatten)]
     pub tally: TallyDelta,
+    /// `tr`, when the bureau's trend changed: the new one, or `null` when
+    /// it was withdrawn (the result replaced it). Absent: unchanged.
+    #[serde(
+        default,
+        rename = "tr",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub trend: Option<Option<Trend>>,
+}
+
+/// A field that is present, even as `null`, is `Some`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// The committed changes `from..=seq`: every bureau they touched and every
@@ -81,6 +161,9 @@ impl Delta<'_> {
             mine.state = b.state;
             mine.version = b.version;
             mine.tally.merge(&b.tally);
+            if b.trend.is_some() {
+                mine.trend = b.trend.clone();
+            }
         }
         for (code, t) in &later.perimeters {
             self.perimeters.entry(code.clone()).or_default().merge(t);
@@ -104,6 +187,9 @@ impl Snapshot<'_> {
                 mine.state = b.state;
                 mine.version = b.version;
                 b.tally.apply(mine.tally.to_mut());
+                if let Some(t) = &b.trend {
+                    mine.trend = t.clone();
+                }
             }
         }
         for (code, t) in &d.perimeters {
@@ -241,6 +327,7 @@ mod tests {
                     state: BureauState::Published,
                     version: 2,
                     tally: TallyDelta::full(&tally),
+                    trend: None,
                 },
             )]),
             perimeters: BTreeMap::from([("c".to_string(), TallyDelta::full(&tally))]),
@@ -259,5 +346,58 @@ mod tests {
             })
         );
         assert!(Message::decode(r#"{"type":"hello"}"#).is_err());
+    }
+
+    #[test]
+    fn a_trend_travels_set_withdrawn_or_not_at_all() {
+        let e = election_data::fixtures::sample_commune();
+        let mut c = Centaine {
+            at: 100,
+            blancs: 2,
+            nuls: 1,
+            voix: Vec::new(),
+        };
+        c.voix = e
+            .candidates
+            .iter()
+            .map(|cand| CandidateVoix {
+                candidate: cand.number,
+                voix: 0,
+            })
+            .collect();
+        c.voix[0].voix = 97;
+        let t = Trend::of(&e, &c);
+        assert_eq!(t.v.len(), e.candidates.len());
+        assert_eq!(t.centaine(&e), c);
+        let delta = |tr| {
+            Message::Delta(Delta {
+                election: "x".into(),
+                from: 3,
+                seq: 3,
+                embargo: false,
+                bureaux: BTreeMap::from([(
+                    "1".to_string(),
+                    DeltaBureau {
+                        state: BureauState::NotArrived,
+                        version: 4,
+                        tally: TallyDelta::default(),
+                        trend: tr,
+                    },
+                )]),
+                perimeters: BTreeMap::new(),
+            })
+        };
+        for tr in [None, Some(None), Some(Some(t.clone()))] {
+            let m = delta(tr);
+            let text = m.encode();
+            assert_eq!(Message::decode(&text).ok(), Some(m), "{text}");
+        }
+        assert!(delta(None).encode().contains(r#""version":4}"#));
+        assert!(delta(Some(None)).encode().contains(r#""tr":null"#));
+        assert!(
+            delta(Some(Some(t)))
+                .encode()
+                .contains(r#""tr":{"at":100,"b":2,"n":1,"v":[97,0,"#)
+        );
     }
 }

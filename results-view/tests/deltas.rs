@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use election_data::fixtures::{large_territory, sample_commune, sample_pv, sample_turnout};
-use election_data::model::Election;
+use election_data::model::{CandidateVoix, Election};
 use election_data::tally::BureauState;
+use election_data::validate::Centaine;
 use proptest::prelude::*;
 use results_view::hub::{Frame, FrameKind, Topic, View, coalesce};
 use results_view::live::{BureauLive, LiveElection};
-use results_view::protocol::{Message, Snapshot};
+use results_view::protocol::{Message, Snapshot, Trend};
 
 /// What a night does to a bureau.
 #[derive(Debug, Clone, Copy)]
@@ -23,6 +24,10 @@ enum Op {
     Publish(u64),
     /// The published figures withdrawn.
     Unpublish,
+    /// A centaine published as the early trend (seed: the one published).
+    Trend(u64),
+    /// The trend withdrawn by the desk.
+    WithdrawTrend,
 }
 
 fn step(e: &Election, mut row: BureauLive, bureau: usize, op: Op) -> BureauLive {
@@ -42,13 +47,51 @@ fn step(e: &Election, mut row: BureauLive, bureau: usize, op: Op) -> BureauLive 
             row.meta.state = BureauState::Published;
             row.record.pv = Some(pv.clone());
             row.published = Some(pv);
+            // The result replaces the trend.
+            row.trend = None;
         }
         Op::Unpublish => {
             row.meta.state = BureauState::Validated;
             row.published = None;
         }
+        Op::Trend(seed) => {
+            let at = 100 * (1 + (seed % 3) as i64);
+            let c = centaine(e, at, seed);
+            row.centaines = vec![c.clone()];
+            row.trend = Some(c);
+        }
+        Op::WithdrawTrend => row.trend = None,
     }
     row
+}
+
+/// A running tally of `at` ballots spread over the candidates by `seed`.
+fn centaine(e: &Election, at: i64, seed: u64) -> Centaine {
+    let n = e.candidates.len() as i64;
+    let mut left = at - 3;
+    let voix = e
+        .candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let share = if i as i64 == n - 1 {
+                left
+            } else {
+                ((seed as i64 + i as i64 * 7) % 13).min(left)
+            };
+            left -= share;
+            CandidateVoix {
+                candidate: c.number,
+                voix: share,
+            }
+        })
+        .collect();
+    Centaine {
+        at,
+        blancs: 2,
+        nuls: 1,
+        voix,
+    }
 }
 
 fn snapshot_of(frame: &Frame) -> Snapshot<'static> {
@@ -59,8 +102,15 @@ fn snapshot_of(frame: &Frame) -> Snapshot<'static> {
 }
 
 /// The figures of a snapshot (the public `version` is the desk's and moves
-/// with entries the public does not see, without a frame).
-fn figures(s: &Snapshot<'_>) -> (i64, bool, Vec<(String, BureauState, String)>, String) {
+/// with entries the public does not see, without a frame), trends included.
+type Figures = (
+    i64,
+    bool,
+    Vec<(String, BureauState, String, Option<Trend>)>,
+    String,
+);
+
+fn figures(s: &Snapshot<'_>) -> Figures {
     let bureaux = s
         .bureaux
         .iter()
@@ -69,6 +119,7 @@ fn figures(s: &Snapshot<'_>) -> (i64, bool, Vec<(String, BureauState, String)>, 
                 k.to_string(),
                 b.state,
                 serde_json::to_string(&b.tally).unwrap_or_default(),
+                b.trend.clone(),
             )
         })
         .collect();
@@ -144,6 +195,8 @@ fn op() -> impl Strategy<Value = Op> {
         (0u64..50).prop_map(Op::Enter),
         (0u64..50).prop_map(Op::Publish),
         Just(Op::Unpublish),
+        (0u64..50).prop_map(Op::Trend),
+        Just(Op::WithdrawTrend),
     ]
 }
 
@@ -219,6 +272,39 @@ fn a_delta_leaves_out_what_did_not_change() {
     }
     let perimeters: BTreeMap<_, _> = d.perimeters.into_iter().collect();
     assert_eq!(perimeters.len(), 3, "{text}");
+}
+
+#[test]
+fn a_trend_reaches_the_public_and_the_result_replaces_it() {
+    let e = sample_commune();
+    let code = e.bureaux[2].code.clone();
+    let (_, frames) = play(&e, &[(2, Op::Trend(4)), (2, Op::Publish(4))]);
+    let Ok(Message::Delta(d)) = Message::decode(frames[0].0.text.as_str()) else {
+        panic!("a delta for the trend");
+    };
+    let b = &d.bureaux[&code];
+    assert_eq!(b.state, BureauState::NotArrived);
+    assert_eq!(
+        b.trend.as_ref().and_then(|t| t.as_ref()).map(|t| t.at),
+        Some(200)
+    );
+    // Nothing of the results moved: no perimeter, no integer.
+    assert!(d.perimeters.is_empty() && b.tally.is_empty(), "{:?}", d);
+    let trend = |s: &Snapshot<'_>| s.bureaux.get(code.as_str()).and_then(|b| b.trend.clone());
+    assert_eq!(trend(&snapshot_of(&frames[0].1)).map(|t| t.at), Some(200));
+    // The result published: the trend goes, in the delta and the snapshot.
+    let Ok(Message::Delta(d)) = Message::decode(frames[1].0.text.as_str()) else {
+        panic!("a delta for the result");
+    };
+    assert_eq!(d.bureaux[&code].trend, Some(None));
+    assert_eq!(trend(&snapshot_of(&frames[1].1)), None);
+    // During an embargo the trend does not travel.
+    let mut embargoed = e.clone();
+    embargoed.embargo = Some("2999-01-01T00:00:00Z".into());
+    let (first, frames) = play(&embargoed, &[(2, Op::Trend(4))]);
+    assert!(!frames[0].0.text.as_str().contains("\"tr\""));
+    assert_eq!(trend(&snapshot_of(&frames[0].1)), None);
+    assert_eq!(trend(&snapshot_of(&first)), None);
 }
 
 #[test]

@@ -99,8 +99,11 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
     let signed_in = OpenApiRouter::new()
         .routes(routes!(api::bureaux::put_pv))
         .routes(routes!(api::bureaux::put_turnout))
+        .routes(routes!(api::bureaux::put_centaines))
         .routes(routes!(api::bureaux::validate))
         .routes(routes!(api::bureaux::publish))
+        .routes(routes!(api::bureaux::publish_trend))
+        .routes(routes!(api::bureaux::withdraw_trend))
         .routes(routes!(api::bureaux::unpublish))
         .routes(routes!(api::users::change_password))
         .route_layer(requires!(state, Need::SignedIn));
@@ -271,6 +274,9 @@ mod tests {
             "/api/elections/{id}/print/bureau/{code}",
             "/api/elections/{id}/bureaux/{code}/pv",
             "/api/elections/{id}/bureaux/{code}/turnout",
+            "/api/elections/{id}/bureaux/{code}/centaines",
+            "/api/elections/{id}/bureaux/{code}/trend",
+            "/api/elections/{id}/bureaux/{code}/trend/withdraw",
             "/api/elections/{id}/bureaux/{code}/validate",
             "/api/elections/{id}/bureaux/{code}/publish",
             "/api/elections/{id}/bureaux/{code}/unpublish",

@@ -174,7 +174,7 @@ described!(
         "properties": {
             "reason": {
                 "type": "string",
-                "description": "forbidden, not_your_bureau, locked, wrong_state, second_entry_missing, entries_differ"
+                "description": "forbidden, not_your_bureau, locked, wrong_state, second_entry_missing, entries_differ, no_centaines, result_published, no_trend"
             },
             "state": { "type": "string" },
             "fields": { "type": "array", "items": { "type": "string" } }

@@ -20,7 +20,7 @@ use election_data::bureau::{Actor, Dossier, PvSubmission, Refused, Transition};
 use election_data::formats::ResultsFile;
 use election_data::model::{Election, TurnoutReading};
 use election_data::tally::{BureauState, Tally, tally_bureaux};
-use election_data::validate::Violation;
+use election_data::validate::{Centaine, Violation};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
@@ -125,6 +125,10 @@ enum Change {
         readings: Vec<TurnoutReading>,
         version: Option<i64>,
     },
+    Centaines {
+        centaines: Vec<Centaine>,
+        version: Option<i64>,
+    },
     Step {
         action: Action,
         version: Option<i64>,
@@ -160,7 +164,22 @@ pub async fn enter_turnout(
     write(&state.store, &topic, principal, code, change, idem.as_ref()).await
 }
 
-/// Validates, publishes or unpublishes a bureau.
+/// Enters a bureau's running tallies (centaines) alone, before its PV.
+pub async fn enter_centaines(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    code: &str,
+    centaines: Vec<Centaine>,
+    version: Option<i64>,
+    idem: Option<IdemKey>,
+) -> Result<Answer, ApiError> {
+    let topic = state.election(id)?;
+    let change = Change::Centaines { centaines, version };
+    write(&state.store, &topic, principal, code, change, idem.as_ref()).await
+}
+
+/// Validates, publishes or unpublishes a bureau, or publishes its trend.
 pub async fn transition(
     state: &AppState,
     principal: &Principal,
@@ -273,6 +292,9 @@ fn apply(
         Change::Pv(input) => old.enter(election, bureau, actor, input)?,
         Change::Turnout { readings, version } => {
             old.turnout(election, bureau, actor, readings, version)?
+        }
+        Change::Centaines { centaines, version } => {
+            old.centaines(election, bureau, actor, centaines, version)?
         }
         Change::Step { action, version } => old.step(election, actor, action, version)?,
     })
@@ -412,7 +434,7 @@ pub async fn import_published(
             confirm: true,
             version: None,
             entry: 1,
-            centaines: Vec::new(),
+            centaines: None,
         };
         let entered = dossier.enter(e, b, admin, input).map_err(refused)?;
         dossier = record(&mut tx, &e.id, &b.code, &dossier, &entered, author)

@@ -40,4 +40,5 @@ mod store;
 mod territory;
 mod throttle;
 mod tls;
+mod trend;
 mod workers;

@@ -380,11 +380,25 @@ async fn main_pages_have_no_serious_accessibility_violation() {
     report_turnout(&app, &id, 6).await;
     let code = publish(&app, &id, 0).await;
     publish(&app, &id, 4).await;
+    // An early trend on the pages and the big screen too.
+    let (trend, c100, _) = crate::trend::centaine_json(5, 45, 100);
+    let base = format!("/api/elections/{id}/bureaux/{trend}");
+    let (s, r) = app
+        .put(
+            &format!("{base}/centaines"),
+            &json!({ "centaines": [c100] }),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let (s, r) = app.post(&format!("{base}/trend"), &json!({})).await;
+    assert_eq!(s, 200, "{r}");
     let mut problems = Vec::new();
     for path in [
         format!("/elections/{id}"),
         format!("/elections/{id}/bureaux/{code}"),
+        format!("/elections/{id}/bureaux/{trend}"),
         format!("/elections/{id}/ecran"),
+        format!("/elections/{id}/ecran?diapo=t-{trend}"),
         format!("/elections/{id}/participation"),
         format!("/elections/{id}/candidats/7"),
         format!("/en/elections/{id}"),
@@ -476,6 +490,309 @@ async fn screenshots_of_the_public_display() {
             format!("screenshots written to {}\n", dir.display()).as_bytes(),
         );
     }
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+/// The candidates' names the current slide of bureau `code` shows whole
+/// inside the rotation panel and the window, and whether it says « et N
+/// autres »; null while another slide is on screen.
+const SEEN_ON_SLIDE: &str = "var code = arguments[0];\
+    var panel = document.querySelector('#slides'); if (!panel) return null;\
+    var box = panel.getBoundingClientRect();\
+    var s = document.querySelector('#slides .slide.current');\
+    if (!s || (s.dataset.code !== code && s.dataset.code.indexOf(code + '~') !== 0)) return null;\
+    var seen = [];\
+    s.querySelectorAll('tbody th[scope=row]').forEach(function (th) {\
+      var r = th.getBoundingClientRect();\
+      if (r.height > 0 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1 && r.bottom <= window.innerHeight + 1)\
+        seen.push(th.textContent.trim());\
+    });\
+    var more = s.querySelector('p.more');\
+    return { code: s.dataset.code, seen: seen, more: more ? more.textContent : null };";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_big_screen_shows_every_candidate_of_a_bureau() {
+    let Some(b) = browser("the_big_screen_shows_every_candidate_of_a_bureau").await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, "ecran_every_candidate")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    let e = election_data::fixtures::sample_commune();
+    assert_eq!(e.candidates.len(), 12);
+    let code = publish(&app, &id, 3).await;
+    for (w, h) in [(1920u32, 1080u32), (1280, 720)] {
+        b.resize(w, h).await;
+        b.goto(&format!(
+            "{}/elections/{id}/ecran?periode=2&diapo={code}",
+            app.base
+        ))
+        .await;
+        // Every candidate on screen at some point of the rotation: at once
+        // on one slide, or over the bureau's slides, the first saying how
+        // many more come.
+        let mut seen = std::collections::BTreeSet::new();
+        let mut slides = std::collections::BTreeSet::new();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        while seen.len() < e.candidates.len() {
+            let v = b.execute(SEEN_ON_SLIDE, vec![json!(code)]).await;
+            if let Some(names) = v["seen"].as_array() {
+                let slide = v["code"].as_str().unwrap_or("").to_string();
+                if slide == code && names.len() < e.candidates.len() {
+                    let more = e.candidates.len() - names.len();
+                    assert!(
+                        v["more"]
+                            .as_str()
+                            .is_some_and(|m| m.contains(&format!("et {more} autres"))),
+                        "at {w}x{h} the first slide shows {} candidates and does not say « et {more} autres »: {v}",
+                        names.len()
+                    );
+                }
+                slides.insert(slide);
+                seen.extend(names.iter().filter_map(|n| n.as_str().map(str::to_string)));
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "at {w}x{h}, seen {seen:?} on slides {slides:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for cand in &e.candidates {
+            assert!(
+                seen.iter().any(|s| s.contains(&cand.name)),
+                "{} never shown at {w}x{h}",
+                cand.name
+            );
+        }
+        // Twelve candidates fit one slide: no « et N autres ».
+        assert_eq!(slides.len(), 1, "{slides:?}");
+    }
+    // Without JavaScript the page is complete: the first slide is in the HTML.
+    let (_, html) = app.get_text(&format!("/elections/{id}/ecran")).await;
+    for cand in &e.candidates {
+        assert!(html.contains(&cand.name), "{}", cand.name);
+    }
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+/// Screenshots of the early trend (commune page, bureau page, big screen)
+/// and of the chart of a list with a long name, into `$URNE_SCREENSHOTS`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn screenshots_of_the_trend_and_of_long_list_names() {
+    let Some(b) = browser("screenshots_of_the_trend_and_of_long_list_names").await else {
+        return;
+    };
+    let dir = std::env::var_os("URNE_SCREENSHOTS").map_or_else(
+        || std::env::temp_dir().join(format!("urne-shots-{}", uuid::Uuid::new_v4().simple())),
+        PathBuf::from,
+    );
+    let app = spawn_app(Backend::Sqlite, "screenshots_trend")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    report_turnout(&app, &id, 34).await;
+    for i in 0..3 {
+        publish(&app, &id, i).await;
+    }
+    let mut trend_code = String::new();
+    for (i, at) in [(5usize, 100i64), (6, 200)] {
+        let (code, c, _) = crate::trend::centaine_json(i, 40 + i as u64, at);
+        let list = if at == 200 {
+            let (_, c100, _) = crate::trend::centaine_json(i, 40 + i as u64, 100);
+            json!([c100, c])
+        } else {
+            json!([c])
+        };
+        let base = format!("/api/elections/{id}/bureaux/{code}");
+        let (s, r) = app
+            .put(&format!("{base}/centaines"), &json!({ "centaines": list }))
+            .await;
+        assert_eq!(s, 200, "{r}");
+        let (s, r) = app.post(&format!("{base}/trend"), &json!({})).await;
+        assert_eq!(s, 200, "{r}");
+        trend_code = code;
+    }
+    // A long list name for the chart.
+    let mut m = election_data::fixtures::sample_municipales();
+    m.candidates[0].name = "Valbonne en commun (Claire Durand-Lefèvre et ses colistiers)".into();
+    let (s, r) = app
+        .post("/api/elections", &serde_json::to_value(&m).expect("json"))
+        .await;
+    assert_eq!(s, 201, "{r}");
+    for i in 0..4 {
+        let pv = election_data::fixtures::sample_pv(&m, &m.bureaux[i], i as u64);
+        app.enter_and_publish(
+            &m.id,
+            &m.bureaux[i].code,
+            &serde_json::to_value(pv).expect("json"),
+        )
+        .await;
+    }
+    // Twenty candidates: the big screen says « et 8 autres » and shows them next.
+    let mut many = election_data::fixtures::large_territory(6, 20);
+    many.id = "vingt-candidats".into();
+    let (s, r) = app
+        .post(
+            "/api/elections",
+            &serde_json::to_value(&many).expect("json"),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    let pv = election_data::fixtures::sample_pv(&many, &many.bureaux[0], 3);
+    app.enter_and_publish(
+        &many.id,
+        &many.bureaux[0].code,
+        &serde_json::to_value(pv).expect("json"),
+    )
+    .await;
+    let first = many.bureaux[0].code.clone();
+    let shots = [
+        (
+            "ecran-20-candidates-1",
+            format!("/elections/{}/ecran?diapo={first}", many.id),
+            "",
+        ),
+        (
+            "ecran-20-candidates-2",
+            format!("/elections/{}/ecran?diapo={first}~2", many.id),
+            "",
+        ),
+        ("trend-commune", format!("/elections/{id}"), "#trend"),
+        (
+            "trend-bureau",
+            format!("/elections/{id}/bureaux/{trend_code}"),
+            "#trend",
+        ),
+        (
+            "trend-ecran",
+            format!("/elections/{id}/ecran?diapo=t-{trend_code}"),
+            "",
+        ),
+        (
+            "long-list-chart",
+            format!("/elections/{}", m.id),
+            "#h-charts",
+        ),
+    ];
+    for (w, h) in [(1920u32, 1080u32), (360, 800)] {
+        b.resize(w, h).await;
+        for (name, path, anchor) in &shots {
+            b.goto(&format!("{}{path}", app.base)).await;
+            b.wait_until(
+                "return !!document.querySelector('[data-live-status]:not(.offline)');",
+                "the live script",
+                SECS,
+            )
+            .await;
+            if !anchor.is_empty() {
+                b.execute(
+                    "var e = document.querySelector(arguments[0]); if (e) e.scrollIntoView(); return true;",
+                    vec![json!(anchor)],
+                )
+                .await;
+            }
+            let file = dir.join(format!("{name}-{w}x{h}.png"));
+            b.screenshot(&file).await;
+            let png = std::fs::read(&file).expect("png");
+            assert!(
+                png.starts_with(b"\x89PNG") && png.len() > 5_000,
+                "{}",
+                file.display()
+            );
+        }
+    }
+    // The chart never cuts the beginning of the name, and the full name is
+    // the bar's title.
+    let (_, html) = app.get_text(&format!("/elections/{}", m.id)).await;
+    assert!(
+        html.contains("<title>Valbonne en commun (Claire Durand-Lefèvre et ses colistiers) : ")
+    );
+    assert!(!html.contains("lbonne en commun (Cla…"));
+    if std::env::var_os("URNE_SCREENSHOTS").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    b.close().await;
+    app.running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trend_reaches_open_pages_live_and_the_result_replaces_it() {
+    let Some(b) = browser("a_trend_reaches_open_pages_live_and_the_result_replaces_it").await
+    else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, "trend_live")
+        .await
+        .expect("sqlite");
+    let id = app.define_sample().await;
+    // A bureau already published: the big screen rotates through results.
+    publish(&app, &id, 0).await;
+    let (code, c100, pv) = crate::trend::centaine_json(2, 12, 100);
+    let base = format!("/api/elections/{id}/bureaux/{code}");
+    let (s, r) = app
+        .put(
+            &format!("{base}/centaines"),
+            &json!({ "centaines": [c100] }),
+        )
+        .await;
+    assert_eq!(s, 200, "{r}");
+    let label = "Tendance sur les 100 premiers bulletins";
+    let commune = b.current_tab().await;
+    b.goto(&format!("{}/elections/{id}", app.base)).await;
+    let screen = b.new_tab().await;
+    b.switch_to(screen.clone()).await;
+    // A slow rotation: only the jump to a new trend can put it on screen.
+    b.goto(&format!("{}/elections/{id}/ecran?periode=600", app.base))
+        .await;
+    for tab in [&commune, &screen] {
+        b.switch_to(tab.clone()).await;
+        b.wait_until(
+            "return !!document.querySelector('[data-live-status]:not(.offline)');",
+            "the live script",
+            SECS,
+        )
+        .await;
+        mark(&b).await;
+    }
+    // The desk publishes the trend: both pages show it, without a reload.
+    let (s, r) = app.post(&format!("{base}/trend"), &json!({})).await;
+    assert_eq!(s, 200, "{r}");
+    b.switch_to(commune.clone()).await;
+    b.wait_for_text("#trend", label, SECS).await;
+    assert_not_reloaded(&b).await;
+    b.switch_to(screen.clone()).await;
+    b.wait_for_text(
+        &format!("#slides .slide.current[data-code=\"t-{code}\"]"),
+        label,
+        SECS,
+    )
+    .await;
+    assert_not_reloaded(&b).await;
+    // The result published: the trend gives way to it.
+    app.enter_and_publish(&id, &code, &pv).await;
+    b.switch_to(commune.clone()).await;
+    b.wait_until(
+        "var t = document.querySelector('#trend'); return !!t && t.textContent === '';",
+        "the trend block emptied",
+        SECS,
+    )
+    .await;
+    b.wait_for_text("[data-banner] [data-f=arrived]", "2", SECS)
+        .await;
+    assert_not_reloaded(&b).await;
+    b.switch_to(screen).await;
+    b.wait_until(
+        &format!(
+            "return !document.querySelector('#slides .slide[data-code=\"t-{code}\"]') && \
+             !!document.querySelector('#slides .slide.current[data-code=\"{code}\"]');"
+        ),
+        "the big screen shows the result instead of the trend",
+        SECS,
+    )
+    .await;
     b.close().await;
     app.running.shutdown().await;
 }

@@ -3,7 +3,11 @@
 //! A full-screen page meant for a projector seen from ten metres: a header
 //! with the election and "N bureaux sur M", the commune's totals in large
 //! type, and a rotating panel through the bureaux that have arrived (newest
-//! first), or through the turnout readings of the day before any result.
+//! first), or through the turnout readings of the day before any result,
+//! then through the early trends of the bureaux not yet published (each
+//! marked « tendance sur les N premiers bulletins », see [`super::trend`]).
+//! A bureau slide shows every candidate, up to [`PER_SLIDE`]; beyond, the
+//! bureau takes several slides in turn, the first saying « et N autres ».
 //! Like every public page it is a pure function of the live state, rendered
 //! once per change and complete on its own: the first slide is visible in
 //! the HTML, so the screen is never blank, even before the scripts run.
@@ -25,14 +29,34 @@ use crate::live::LiveElection;
 /// Seconds each slide stays on screen unless `?periode=` says otherwise.
 pub const DEFAULT_PERIOD: u32 = 8;
 
-/// Candidates shown per bureau slide.
-const TOP: usize = 8;
+/// Candidates shown on one bureau slide: as many rows as the commune's
+/// totals beside it show in the same type. A bureau with more candidates
+/// takes several slides.
+pub const PER_SLIDE: usize = 12;
 
-fn score_rows(c: &Ctx<'_>, t: &Tally, limit: usize, live_cells: bool) -> Markup {
+/// The slides (pages) of `n` candidates: `(first, count)` of each.
+fn pages(n: usize) -> Vec<(usize, usize)> {
+    (0..n.max(1))
+        .step_by(PER_SLIDE)
+        .map(|first| (first, PER_SLIDE.min(n.saturating_sub(first))))
+        .collect()
+}
+
+/// The data-code of a bureau's slide `page` (the first is the bare code,
+/// which `web/ecran.js` jumps to when the bureau is published).
+fn slide_code(code: &str, page: usize) -> String {
+    if page == 0 {
+        code.to_string()
+    } else {
+        format!("{code}~{}", page + 1)
+    }
+}
+
+fn score_rows(c: &Ctx<'_>, t: &Tally, (skip, limit): (usize, usize), live_cells: bool) -> Markup {
     let e: &Election = c.e;
     let max = max_share(&t.scores);
     html! {
-        @for s in t.ranking().iter().take(limit) {
+        @for s in t.ranking().iter().skip(skip).take(limit) {
             @if let Some(cand) = e.candidate(s.candidate) {
                 @if live_cells {
                     tr data-cand=(cand.number) data-voix=(s.voix) {
@@ -66,9 +90,12 @@ fn scores_head(c: &Ctx<'_>) -> Markup {
 }
 
 /// The commune's totals: results once any bureau arrived, turnout before.
+/// The first [`PER_SLIDE`] candidates, and « et N autres » beyond (the
+/// bureaux' slides show them all in turn; the pages list them all).
 fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     let x = c.t;
     let results = !c.embargo && t.arrived > 0;
+    let n = c.e.candidates.len();
     html! {
         section.totals #totals data-refresh="" aria-labelledby="h-totals" data-tally={ "p:" (root) } {
             h2 #h-totals { @if c.e.is_territory() { (x.screen_territory) } @else { (x.screen_commune) } }
@@ -79,7 +106,10 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 table.big-scores {
                     caption.visually-hidden { (x.scores_caption) }
                     (scores_head(c))
-                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, usize::MAX, true)) }
+                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, (0, PER_SLIDE), true)) }
+                }
+                @if n > PER_SLIDE {
+                    p.more { (c.lang.trend().and_more[0]) (n - PER_SLIDE) (c.lang.trend().and_more[1]) }
                 }
             } @else {
                 @if c.embargo { p.embargo { (x.embargo[0]) (x.embargo[1]) } }
@@ -125,25 +155,36 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
         super::map::Mode::Participation
     };
     let map = results || t.turnout.iter().any(|p| p.bureaux > 0);
+    let members = live.aggregator.members(root).to_vec();
+    let trends = super::trend::trends_of(c, &members);
+    let w = c.lang.trend();
+    let n = c.e.candidates.len();
+    let turnout_slides = !results && t.turnout.iter().any(|p| p.bureaux > 0);
     html! {
         section.rotation #slides data-refresh="" aria-roledescription="carousel" aria-label=(x.bureaux) {
             @if results {
                 @for (i, (code, _)) in arrived.iter().enumerate() {
                     @if let (Some(b), Some(bt)) = (c.e.bureau(code), live.public.bureaux.get(*code)) {
-                        article.slide.current[i == 0] data-code=(code) aria-roledescription="slide" {
-                            h2 {
-                                span.code { (c.e.bureau_number(b)) } " " (b.name)
-                                @if let Some(m) = c.e.commune_of(b).filter(|_| c.e.is_territory()) { " — " (m.name) }
-                            }
-                            p.turnout-line { (x.participation) " " strong { (c.pct(bt.rates.participation)) } }
-                            table.big-scores {
-                                (scores_head(c))
-                                tbody { (score_rows(c, bt, TOP, false)) }
+                        @for (page, (first, count)) in pages(n).into_iter().enumerate() {
+                            article.slide.current[i == 0 && page == 0] data-code=(slide_code(code, page)) aria-roledescription="slide" {
+                                h2 {
+                                    span.code { (c.e.bureau_number(b)) } " " (b.name)
+                                    @if let Some(m) = c.e.commune_of(b).filter(|_| c.e.is_territory()) { " — " (m.name) }
+                                    @if page > 0 { " " span.more-of { "(" (w.continued) ", " (first + 1) "–" (first + count) " / " (n) ")" } }
+                                }
+                                p.turnout-line { (x.participation) " " strong { (c.pct(bt.rates.participation)) } }
+                                table.big-scores {
+                                    (scores_head(c))
+                                    tbody { (score_rows(c, bt, (first, count), false)) }
+                                }
+                                @if page == 0 && n > count {
+                                    p.more { (w.and_more[0]) (n - count) (w.and_more[1]) }
+                                }
                             }
                         }
                     }
                 }
-            } @else if t.turnout.iter().any(|p| p.bureaux > 0) {
+            } @else if turnout_slides {
                 @for (i, p) in t.turnout.iter().enumerate() {
                     article.slide.current[i == 0] data-code={ "h-" (p.hour) } aria-roledescription="slide" {
                         h2 { (x.screen_turnout_at) " " (p.hour) }
@@ -167,10 +208,20 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                         }
                     }
                 }
-            } @else {
+            } @else if trends.is_empty() {
                 article.slide.current data-code="waiting" {
                     h2 { (x.screen_waiting) }
                     p.sub { (c.e.label) " — " (date_l(&c.e.date, c.lang)) }
+                }
+            }
+            // The early trends of the bureaux not yet published, after the
+            // results (or first, before any result or turnout).
+            @for (i, (b, trend)) in trends.iter().enumerate() {
+                @let first = i == 0 && !results && !turnout_slides;
+                article.slide.trend-slide.current[first] data-code={ "t-" (b.code) } aria-roledescription="slide" {
+                    h2 { span.code { (c.e.bureau_number(b)) } " " (b.name) @if let Some(m) = c.e.commune_of(b).filter(|_| c.e.is_territory()) { " — " (m.name) } }
+                    p.trend-badge { (super::trend::label(c, trend.at)) }
+                    (super::trend::table(c, &super::trend::sum(c, &[*trend]), true))
                 }
             }
             @if map {
@@ -229,4 +280,83 @@ pub fn ecran(live: &LiveElection, lang: Lang, now: i64) -> Option<Markup> {
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::BureauLive;
+    use election_data::fixtures::{large_territory, sample_commune, sample_pv};
+
+    fn published(e: Election, n: usize) -> LiveElection {
+        let rows: Vec<_> = e
+            .bureaux
+            .iter()
+            .take(n)
+            .enumerate()
+            .map(|(i, b)| {
+                let pv = sample_pv(&e, b, i as u64);
+                let mut d = BureauLive::default();
+                d.meta.state = BureauState::Published;
+                d.meta.updated_at = i as i64;
+                d.record.pv = Some(pv.clone());
+                d.published = Some(pv);
+                (b.code.clone(), d)
+            })
+            .collect();
+        LiveElection::restore(e, 1, rows)
+    }
+
+    /// The candidates' rows of the slide `code`.
+    fn rows_of(html: &str, code: &str) -> usize {
+        let start = html
+            .find(&format!("data-code=\"{code}\""))
+            .expect("the slide");
+        let end = html[start..]
+            .find("</article>")
+            .map_or(html.len(), |e| start + e);
+        html[start..end].matches("<th scope=\"row\">").count()
+    }
+
+    #[test]
+    fn every_candidate_of_a_bureau_is_on_its_slide() {
+        let e = sample_commune();
+        let code = e.bureaux[0].code.clone();
+        let live = published(e, 1);
+        let html = ecran(&live, Lang::Fr, 0).expect("page").into_string();
+        assert_eq!(rows_of(&html, &code), 12);
+        assert!(!html.contains("class=\"more\""), "no « et N autres »");
+        assert!(!html.contains(&format!("data-code=\"{code}~2\"")));
+    }
+
+    #[test]
+    fn a_bureau_with_more_candidates_takes_several_slides() {
+        let e = large_territory(3, 20);
+        let code = e.bureaux[0].code.clone();
+        let live = published(e, 1);
+        for (lang, more) in [(Lang::Fr, "et 8 autres"), (Lang::En, "and 8 more")] {
+            let html = ecran(&live, lang, 0).expect("page").into_string();
+            assert_eq!(rows_of(&html, &code), PER_SLIDE);
+            assert_eq!(rows_of(&html, &format!("{code}~2")), 20 - PER_SLIDE);
+            // The commune's totals beside them say it too.
+            let totals = html
+                .split("id=\"totals\"")
+                .nth(1)
+                .and_then(|t| t.split("</section>").next())
+                .unwrap_or("");
+            assert_eq!(totals.matches("<th scope=\"row\">").count(), PER_SLIDE);
+            assert!(totals.contains(more), "{totals}");
+            assert!(
+                html.contains(&format!("<p class=\"more\">{more}</p>")),
+                "{html}"
+            );
+            // The first page is the one on screen without the script.
+            assert!(html.contains(&format!(
+                "<article class=\"slide current\" data-code=\"{code}\""
+            )));
+        }
+        assert_eq!(pages(20), vec![(0, 12), (12, 8)]);
+        assert_eq!(pages(12), vec![(0, 12)]);
+        assert_eq!(pages(25), vec![(0, 12), (12, 12), (24, 1)]);
+    }
 }

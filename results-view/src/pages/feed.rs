@@ -2,7 +2,8 @@
 //!
 //! One JSON document per election with everything a newsroom needs to
 //! publish: the election, its candidates, the perimeter tree, every bureau
-//! with its state and arrival time, and the public tally of every level,
+//! with its state and arrival time (and its early trend, apart from the
+//! tallies, while its result is not published), and the public tally of every level,
 //! with "N bureaux sur M" and the embargo flag. It is the public view (only
 //! published bureaux; participation only during an embargo), built once per
 //! change and served from the page cache. `?since=N` returns only the
@@ -70,6 +71,9 @@ struct FeedBureau<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     published_at: Option<String>,
     tally: Tally,
+    /// The early trend (a centaine the desk published), until the result.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trend: Option<crate::protocol::Trend>,
 }
 
 #[derive(Serialize)]
@@ -162,6 +166,9 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                         .filter(|x| published && x.meta.updated_at > 0)
                         .map(|x| rfc3339(x.meta.updated_at)),
                     tally: visible(live.public.bureaux.get(&b.code)?),
+                    trend: public
+                        .trend(&b.code)
+                        .map(|c| crate::protocol::Trend::of(e, c)),
                 })
             })
             .collect(),

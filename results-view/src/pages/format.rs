@@ -26,6 +26,15 @@ pub fn pct_l(p: Option<Percent>, lang: Lang) -> String {
     }
 }
 
+/// A whole percentage (`35 %` / `35%`); `–` when undefined.
+pub fn pct_whole_l(p: Option<Percent>, lang: Lang) -> String {
+    match (p, lang) {
+        (None, _) => "–".to_string(),
+        (Some(p), Lang::Fr) => format!("{}\u{a0}%", p.units()),
+        (Some(p), Lang::En) => format!("{}%", p.units()),
+    }
+}
+
 /// `2027-04-11` → `11 avril 2027` / `11 April 2027`.
 pub fn date_l(iso: &str, lang: Lang) -> String {
     match lang {

@@ -135,6 +135,70 @@ impl Lang {
     }
 }
 
+/// The words of the early trend (the centaines published before a
+/// bureau's result) and of the big screen's candidate pages.
+#[derive(Debug)]
+pub struct TrendText {
+    /// Heading of the trend block of a commune or area.
+    pub heading: &'static str,
+    /// « tendance sur les » … « 100 » … « premiers bulletins ».
+    pub on_first: [&'static str; 2],
+    /// Why the trend is apart from the results.
+    pub not_results: &'static str,
+    /// « Ensemble des » N « bureaux en tendance ».
+    pub sum_of: [&'static str; 2],
+    /// « ballots » after a number of ballots summed.
+    pub ballots: &'static str,
+    /// Caption of a trend table.
+    pub caption: &'static str,
+    /// The bureaux with a trend, by bureau.
+    pub by_bureau: &'static str,
+    pub leads: &'static str,
+    /// On a bureau's page: the result will replace the trend.
+    pub replaced: &'static str,
+    /// The big screen: « et » N « autres » candidates on the next slide(s).
+    pub and_more: [&'static str; 2],
+    /// The big screen: « suite » of a bureau's candidates.
+    pub continued: &'static str,
+}
+
+impl Lang {
+    pub fn trend(self) -> &'static TrendText {
+        match self {
+            Lang::Fr => &TREND_FR,
+            Lang::En => &TREND_EN,
+        }
+    }
+}
+
+static TREND_FR: TrendText = TrendText {
+    heading: "Tendance des centaines",
+    on_first: ["Tendance sur les ", " premiers bulletins"],
+    not_results: "Bureaux pas encore publiés : premiers bulletins dépouillés, ce n'est pas un résultat. La tendance n'entre pas dans les totaux ci-dessus et disparaît à la publication du bureau.",
+    sum_of: ["Ensemble des ", " bureaux en tendance"],
+    ballots: "bulletins",
+    caption: "Voix et pourcentages des exprimés de la tendance",
+    by_bureau: "Par bureau",
+    leads: "en tête",
+    replaced: "Ce n'est pas le résultat du bureau : il remplacera cette tendance dès sa publication.",
+    and_more: ["et ", " autres"],
+    continued: "suite",
+};
+
+static TREND_EN: TrendText = TrendText {
+    heading: "Early trend (running tallies)",
+    on_first: ["Trend on the first ", " ballots"],
+    not_results: "Polling stations not yet published: first ballots counted, not a result. The trend is not in the totals above and goes away when the station is published.",
+    sum_of: ["All ", " polling stations with a trend"],
+    ballots: "ballots",
+    caption: "Votes and share of valid votes in the trend",
+    by_bureau: "By polling station",
+    leads: "leads",
+    replaced: "This is not the station's result: the result will replace this trend as soon as it is published.",
+    and_more: ["and ", " more"],
+    continued: "continued",
+};
+
 /// The sentences and labels of the public pages.
 #[derive(Debug)]
 pub struct Text {

@@ -27,6 +27,7 @@ pub mod head;
 pub mod i18n;
 pub mod map;
 pub mod static_dir;
+pub mod trend;
 pub mod view;
 
 use std::sync::Arc;

@@ -125,6 +125,8 @@ pub fn live_state(c: &Ctx<'_>) -> Markup {
                         }),
                         version: b.map_or(0, |b| b.meta.version),
                         tally: TallyDelta::full(&c.view.tally(t)),
+                        // Trends are redrawn by the page refresh, not patched.
+                        trend: None,
                     },
                 )
             })
@@ -607,6 +609,7 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
             (banner(x, code, live.public.perimeters.get(code).unwrap_or(t)))
             (nav(&c, &page))
             @if c.embargo { (embargo_notice(&c)) }
+            (super::trend::perimeter_block(&c, &members))
             div.grid data-tally={ "p:" (code) } {
                 @if !c.embargo { (scores(&c, t)) }
                 (figures(&c, t))
@@ -721,6 +724,7 @@ pub fn bureau(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Option<M
                     " — " (c.int(u64::from(b.inscrits))) " " (x.on_roll)
                 }
                 @if c.embargo { (embargo_notice(&c)) }
+                (super::trend::bureau_block(&c, code))
                 div.grid {
                     @if !c.embargo { (scores(&c, t)) }
                     (figures(&c, t))

@@ -1,5 +1,6 @@
-//! A bureau's figures and workflow: put the PV and the turnout, validate,
-//! publish, unpublish, and the president's one-time login code.
+//! A bureau's figures and workflow: put the PV, the turnout and the
+//! centaines, validate, publish, unpublish, publish or withdraw the early trend, and
+//! the president's one-time login code.
 //!
 //! The handlers read the request (body, `If-Match`, `Idempotency-Key`) and
 //! call the write path ([`crate::write`]); the role each route
@@ -53,10 +54,24 @@ pub struct PvEntry {
     pub entry: u8,
     /// Running tallies after 100, 200… ballots (optional): for each,
     /// blancs + nuls + Σ voix = at, and no count decreases from one
-    /// centaine to the next or to the final PV.
+    /// centaine to the next or to the final PV. Absent: the centaines
+    /// already stored (`PUT …/centaines`) are kept and checked against
+    /// this PV; `[]` removes them.
     #[serde(default)]
+    #[schema(value_type = Option<Vec<schemas::Centaine>>, nullable = false)]
+    pub centaines: Option<Vec<election_data::validate::Centaine>>,
+}
+
+/// Body of `PUT …/centaines`: the running tallies alone, before the PV.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CentainesEntry {
+    /// Every centaine counted so far (100, 200…), replacing those stored.
     #[schema(value_type = Vec<schemas::Centaine>)]
     pub centaines: Vec<election_data::validate::Centaine>,
+    /// The version this entry replaces (also accepted as `If-Match`).
+    #[serde(default)]
+    pub version: Option<i64>,
 }
 
 fn first_entry() -> u8 {
@@ -74,7 +89,7 @@ pub struct TurnoutEntry {
     pub version: Option<i64>,
 }
 
-/// Body of the workflow actions (validate, publish, unpublish): optional,
+/// Body of the workflow actions (validate, publish, unpublish, trend): optional,
 /// `{}` or `{"version": n}`, or nothing at all.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -183,6 +198,53 @@ pub async fn put_turnout(
         .map(|a| json_body(a.into_body()))
 }
 
+/// Enters a bureau's running tallies (centaines) alone, before its PV is
+/// counted; the bureau's state does not move.
+#[utoipa::path(put, path = "/elections/{id}/bureaux/{code}/centaines", tag = "bureaux",
+    params(
+        ("id" = String, Path, description = "The election's id"),
+        ("code" = String, Path, description = "The bureau's code"),
+        ("If-Match" = Option<String>, Header, nullable = false, pattern = r#"^(\*|"[0-9]{1,15}"|[0-9]{1,15})$"#,
+            description = "The version corrected (`\"3\"`); `*` for any"),
+        ("Idempotency-Key" = Option<String>, Header, nullable = false, min_length = 1, max_length = 200,
+            pattern = "^[!-~]+$", description = "Replays of the same request answer the first answer"),
+    ),
+    request_body = CentainesEntry,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Stored; the bureau's results (unchanged)", body = Accepted),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 415, body = ErrorBody),
+        (status = 422, description = "A field of the wrong type (`invalid_field`) or centaines that break a rule (`invalid_pv`, each violation naming `centaines[N]…`)", body = ErrorBody),
+    ))]
+pub async fn put_centaines(
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+    Path((id, code)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiJson(entry): ApiJson<CentainesEntry>,
+) -> Result<Response, ApiError> {
+    let version = if_match(&headers)?.or(entry.version);
+    let idem = idempotency(
+        &headers,
+        &format!("{id}/{code}/centaines/{}", principal.name),
+        &(&entry.centaines, version),
+    )?;
+    write::enter_centaines(
+        &state,
+        &principal,
+        &id,
+        &code,
+        entry.centaines,
+        version,
+        idem,
+    )
+    .await
+    .map(|a| json_body(a.into_body()))
+}
+
 async fn transition(
     state: AppState,
     principal: Principal,
@@ -271,6 +333,18 @@ workflow_action!(
     Action::Publish,
     "/elections/{id}/bureaux/{code}/publish",
     "Publishes a validated bureau: its figures become public."
+);
+workflow_action!(
+    publish_trend,
+    Action::PublishTrend,
+    "/elections/{id}/bureaux/{code}/trend",
+    "Publishes a bureau's latest centaine as an early trend (desk), until its result is published: refused (409) without centaines (`no_centaines`) or once the result is public (`result_published`, `wrong_state`)."
+);
+workflow_action!(
+    withdraw_trend,
+    Action::WithdrawTrend,
+    "/elections/{id}/bureaux/{code}/trend/withdraw",
+    "Withdraws a bureau's early trend from the public view (desk; a trend published by mistake): 409 `no_trend` when none is published."
 );
 workflow_action!(
     unpublish,

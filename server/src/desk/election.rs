@@ -1,5 +1,6 @@
-//! One election at the desk: every bureau with its state, version and
-//! double-entry check, and the workflow buttons (validate, publish, withdraw,
+//! One election at the desk: every bureau with its state, version,
+//! double-entry check and early trend, and the workflow buttons (validate,
+//! publish, withdraw, publish or withdraw the trend of the centaines,
 //! one-time code for the president).
 
 use axum::Extension;
@@ -36,6 +37,28 @@ pub(super) fn entry_status(e: &Election, b: &BureauLive) -> Markup {
         (Some(_), None) => html! { span.warn { "2e saisie manquante" } },
         _ => html! {},
     }
+}
+
+/// The trend column: the centaines entered, the one the public sees.
+pub(super) fn trend_status(b: &BureauLive) -> Markup {
+    let latest = b.centaines.last().map(|c| c.at);
+    let public = b.public_trend().map(|c| c.at);
+    html! {
+        @if let Some(at) = public {
+            span.ok { "tendance " (at) " publiée" }
+            @if let Some(l) = latest.filter(|l| *l != at) { " — " span.warn { "centaine " (l) " saisie" } }
+        } @else if let Some(at) = latest {
+            @if b.published.is_none() { span.warn { "centaine " (at) " saisie" } }
+        }
+    }
+}
+
+/// Whether the desk may publish the bureau's trend now.
+fn trend_offered(b: &BureauLive) -> bool {
+    b.published.is_none()
+        && b.centaines
+            .last()
+            .is_some_and(|c| b.public_trend().is_none_or(|t| t != c))
 }
 
 pub(super) fn action_button(
@@ -83,7 +106,7 @@ pub(super) async fn election(
             table.desk-table {
                 thead { tr {
                     th scope="col" { "Bureau" } th scope="col" { "État" } th scope="col" { "Version" }
-                    th scope="col" { "Votants" } th scope="col" { "Participation" } th scope="col" { "Contrôle" } th scope="col" { "Actions" }
+                    th scope="col" { "Votants" } th scope="col" { "Participation" } th scope="col" { "Contrôle" } th scope="col" { "Tendance" } th scope="col" { "Actions" }
                 } }
                 tbody {
                     @for b in &e.bureaux {
@@ -96,12 +119,19 @@ pub(super) async fn election(
                             td.num { @if let Some(pv) = &bl.record.pv { (int(pv.votants.max(0) as u64)) } }
                             td.num { @if let Some(t) = t { @if t.arrived > 0 { (pct(t.rates.participation)) } } }
                             td { (entry_status(e, &bl)) }
+                            td { (trend_status(&bl)) }
                             td.actions {
                                 @match bl.meta.state {
                                     BureauState::Entered => { (action_button(&e.id, &b.code, "validate", "Valider", bl.meta.version, csrf)) }
                                     BureauState::Validated => { (action_button(&e.id, &b.code, "publish", "Publier", bl.meta.version, csrf)) }
                                     BureauState::Published => { (action_button(&e.id, &b.code, "unpublish", "Retirer", bl.meta.version, csrf)) }
                                     BureauState::NotArrived => {}
+                                }
+                                @if trend_offered(&bl) {
+                                    (action_button(&e.id, &b.code, "trend", "Publier la tendance", bl.meta.version, csrf))
+                                }
+                                @if bl.public_trend().is_some() {
+                                    (action_button(&e.id, &b.code, "trend-withdraw", "Retirer la tendance", bl.meta.version, csrf))
                                 }
                                 (action_button(&e.id, &b.code, "code", "Code président", bl.meta.version, csrf))
                             }
@@ -137,6 +167,8 @@ pub(super) async fn bureau_action(
         "validate" => Action::Validate,
         "publish" => Action::Publish,
         "unpublish" => Action::Unpublish,
+        "trend" => Action::PublishTrend,
+        "trend-withdraw" => Action::WithdrawTrend,
         "code" => {
             if let Err(e) = p.require_desk() {
                 return error_page(&p, &e);

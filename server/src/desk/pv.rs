@@ -1,5 +1,6 @@
-//! A bureau's procès-verbal form: entry and correction, centaines, every
-//! violation shown next to its field, confirmation of warnings.
+//! A bureau's procès-verbal form: entry and correction, centaines (with the
+//! PV, or alone before it: the count is still going on), every violation
+//! shown next to its field, confirmation of warnings.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,8 @@ use crate::write::{self, PvInput};
 pub(super) struct FormQuery {
     entry: Option<u8>,
     ok: Option<i64>,
+    /// The version the centaines alone were stored as.
+    centaines: Option<i64>,
 }
 
 /// Values to show in the PV form: as typed (after a refusal) or as stored.
@@ -167,7 +170,11 @@ pub(super) fn render_pv_form(
                     @if has_warnings_only {
                         label.confirm { input type="checkbox" name="confirm" value="true"; " Je confirme ces chiffres" }
                     }
+                    // The PV's button first: the one Enter submits.
                     button type="submit" { "Enregistrer le procès-verbal" }
+                    @if entry == 1 {
+                        " " button.secondary type="submit" name="only" value="centaines" { "Enregistrer les centaines seules" }
+                    }
                 }
                 @if !e.turnout_hours.is_empty() {
                     section {
@@ -239,7 +246,10 @@ pub(super) async fn pv_form(
         warnings: Vec::new(),
         message: q
             .ok
-            .map(|v| format!("Procès-verbal enregistré (version {v}).")),
+            .map(|v| format!("Procès-verbal enregistré (version {v})."))
+            .or(q
+                .centaines
+                .map(|v| format!("Centaines enregistrées (version {v})."))),
         staff,
     };
     render_pv_form(&p, &live, &code, entry, &shown, StatusCode::OK)
@@ -341,6 +351,7 @@ pub(super) fn centaines_section(e: &Election, shown: &Shown) -> Markup {
                 }
             }
             @for v in errors { p.error data-rule=(v.rule.code()) { (v.message) } }
+            p.hint { "Pendant le dépouillement, avant le procès-verbal : « Enregistrer les centaines seules » (sous le formulaire) n'enregistre que les centaines ; le bureau reste dans son état." }
         }
     }
 }
@@ -396,6 +407,13 @@ pub(super) async fn pv_submit(
         .and_then(|s| s.parse().ok())
         .unwrap_or(1u8);
     let mut errors = Vec::new();
+    let mut shown_fields = fields.clone();
+    shown_fields.retain(|k, _| {
+        k != "csrf" && k != "version" && k != "entry" && k != "confirm" && k != "only"
+    });
+    if entry == 1 && fields.get("only").is_some_and(|v| v == "centaines") {
+        return centaines_submit(&state, &p, &id, &code, &fields, shown_fields).await;
+    }
     let pv = ProcesVerbal {
         inscrits: parse_count(&fields, "inscrits", &mut errors),
         votants: parse_count(&fields, "votants", &mut errors),
@@ -412,8 +430,6 @@ pub(super) async fn pv_submit(
             .collect(),
         turnout: Vec::new(),
     };
-    let mut shown_fields = fields.clone();
-    shown_fields.retain(|k, _| k != "csrf" && k != "version" && k != "entry" && k != "confirm");
     if !errors.is_empty() {
         let live = topic.read();
         let shown = Shown {
@@ -456,7 +472,7 @@ pub(super) async fn pv_submit(
         confirm: fields.get("confirm").is_some_and(|v| v == "true"),
         version: fields.get("version").and_then(|v| v.parse().ok()),
         entry,
-        centaines,
+        centaines: Some(centaines),
     };
     match write::enter_pv(&state, &p, &id, &code, input, None).await {
         Ok(answer) => {
@@ -485,5 +501,50 @@ pub(super) async fn pv_submit(
             )
         }
         Err(e) => error_page(&p, &e),
+    }
+}
+
+/// The centaines alone, from the PV form's second button: stored through the
+/// write path's own transition, the PV's fields left aside.
+async fn centaines_submit(
+    state: &AppState,
+    p: &Principal,
+    id: &str,
+    code: &str,
+    fields: &BTreeMap<String, String>,
+    shown_fields: BTreeMap<String, String>,
+) -> Response {
+    let topic = match state.election(id) {
+        Ok(t) => t,
+        Err(e) => return error_page(p, &e),
+    };
+    let election = topic.read().election.clone();
+    let mut errors = Vec::new();
+    let centaines = parse_centaines(&election, fields, &mut errors);
+    let version = fields.get("version").and_then(|v| v.parse().ok());
+    let refused = |errors, warnings| {
+        let live = topic.read();
+        let shown = Shown {
+            fields: shown_fields.clone(),
+            errors,
+            warnings,
+            message: None,
+            staff: Vec::new(),
+        };
+        render_pv_form(p, &live, code, 1, &shown, StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    if !errors.is_empty() {
+        return refused(errors, Vec::new());
+    }
+    match write::enter_centaines(state, p, id, code, centaines, version, None).await {
+        Ok(answer) => {
+            let version = answer.version().unwrap_or(0);
+            Redirect::to(&format!(
+                "/desk/elections/{id}/bureaux/{code}?entry=1&centaines={version}"
+            ))
+            .into_response()
+        }
+        Err(ApiError::Violations { errors, warnings }) => refused(errors, warnings),
+        Err(e) => error_page(p, &e),
     }
 }

@@ -22,6 +22,7 @@ pub struct Columns {
     second: Option<String>,
     published: Option<String>,
     centaines: String,
+    trend: Option<String>,
 }
 
 impl Columns {
@@ -36,6 +37,7 @@ impl Columns {
             second: opt(&d.second, "second_pv")?,
             published: opt(&d.published, "published_pv")?,
             centaines: to_json(&d.centaines, "centaines")?,
+            trend: d.trend.as_ref().map(|t| to_json(t, "trend")).transpose()?,
         })
     }
 
@@ -43,12 +45,13 @@ impl Columns {
     pub fn audit_json(&self) -> String {
         let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "null".into());
         format!(
-            r#"{{"centaines":{},"published":{},"pv":{},"second":{},"state":"{}","turnout":{},"version":{}}}"#,
+            r#"{{"centaines":{},"published":{},"pv":{},"second":{},"state":"{}","trend":{},"turnout":{},"version":{}}}"#,
             self.centaines,
             opt(&self.published),
             opt(&self.pv),
             opt(&self.second),
             self.state.code(),
+            opt(&self.trend),
             self.turnout,
             self.version,
         )
@@ -82,8 +85,8 @@ pub async fn put(
             return Err(conflict());
         }
         sqlx::query(
-            "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, second_pv, published_pv, updated_at, centaines) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "INSERT INTO bureau_results (election_id, bureau_code, version, state, pv, turnout, second_pv, published_pv, updated_at, centaines, trend) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(election_id)
         .bind(bureau_code)
@@ -95,6 +98,7 @@ pub async fn put(
         .bind(c.published.as_deref())
         .bind(new.meta.updated_at)
         .bind(c.centaines.as_str())
+        .bind(c.trend.as_deref())
         .execute(&mut *conn)
         .await
         .map_err(|err| match &err {
@@ -105,7 +109,7 @@ pub async fn put(
     } else {
         let done = sqlx::query(
             "UPDATE bureau_results SET version = $1, state = $2, pv = $3, turnout = $4, second_pv = $5, \
-             published_pv = $6, updated_at = $7, centaines = $11 \
+             published_pv = $6, updated_at = $7, centaines = $11, trend = $12 \
              WHERE election_id = $8 AND bureau_code = $9 AND version = $10",
         )
         .bind(new.meta.version)
@@ -119,6 +123,7 @@ pub async fn put(
         .bind(bureau_code)
         .bind(expected_version)
         .bind(c.centaines.as_str())
+        .bind(c.trend.as_deref())
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() != 1 {
@@ -134,7 +139,7 @@ pub async fn load(
     election_id: &str,
 ) -> Result<Vec<StoredBureau>, StoreError> {
     let rows = sqlx::query(
-        "SELECT bureau_code, version, state, pv, turnout, updated_at, second_pv, published_pv, centaines FROM bureau_results \
+        "SELECT bureau_code, version, state, pv, turnout, updated_at, second_pv, published_pv, centaines, trend FROM bureau_results \
          WHERE election_id = $1 ORDER BY bureau_code",
     )
     .bind(election_id)
@@ -161,6 +166,10 @@ pub async fn load(
             let centaines: String = row.try_get(8)?;
             let centaines =
                 serde_json::from_str(&centaines).map_err(|e| corrupt("centaines", &e))?;
+            let trend: Option<String> = row.try_get(9)?;
+            let trend = trend
+                .map(|t| serde_json::from_str(&t).map_err(|e| corrupt("trend", &e)))
+                .transpose()?;
             let dossier = Dossier {
                 meta: BureauMeta {
                     state,
@@ -171,6 +180,7 @@ pub async fn load(
                 second,
                 published,
                 centaines,
+                trend,
             };
             Ok(StoredBureau { code, dossier })
         })

@@ -485,6 +485,11 @@ mod tests {
                 "module grants",
                 "7ecdf8fde4bb1040253709a1f2a2d856c2744431a6a1bf706376332a6f0e6c4b0c98c014c3c346edf3297a5a5c35e9d9",
             ),
+            (
+                9,
+                "trend",
+                "d24501696e8f897e04512ed691c31319c2e8352b022e4a8103a60cf3152b2bf2daa93e556f643f501ea27f62f3aeddfa",
+            ),
         ];
         let found: Vec<(i64, String, String)> = MIGRATIONS
             .iter()

@@ -46,7 +46,7 @@ fn pv_change(pv: election_data::ProcesVerbal) -> Change {
         confirm: true,
         version: None,
         entry: 1,
-        centaines: Vec::new(),
+        centaines: None,
     })
 }
 
