@@ -74,24 +74,28 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         name: "Territoire".into(),
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     perimeters.extend((0..2).map(|c| Perimeter {
         code: circ(c),
         name: format!("Circonscription {}", c + 1),
         kind: PerimeterKind::Circonscription,
         parent: Some("TERRITOIRE".into()),
+        population: None,
     }));
     perimeters.extend((0..8).map(|k| Perimeter {
         code: canton(k),
         name: format!("Canton {}", k + 1),
         kind: PerimeterKind::Canton,
         parent: Some(circ(k)),
+        population: None,
     }));
     perimeters.extend((0..bureaux.div_ceil(5)).map(|a| Perimeter {
         code: area(a * 5),
         name: format!("Secteur {}", a + 1),
         kind: PerimeterKind::Quartier,
         parent: Some(canton(a)),
+        population: None,
     }));
     e.perimeters = perimeters;
     let mut rng = SplitMix::new(bureaux as u64);
@@ -110,6 +114,8 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
             name: format!("Candidat {}", i + 1),
             nuance: None,
             colour: "#777777".into(),
+            list_size: None,
+            cc_list_size: None,
         })
         .collect();
     e

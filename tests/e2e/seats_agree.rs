@@ -116,7 +116,7 @@ async fn pages_prefecture_file_and_pdf_show_the_same_seats() {
             .expect("topic")
             .read()
             .provisional_seats(urne::store::now_millis())
-            .map(|a| a.lists.iter().map(|l| (l.id, l.seats)).collect());
+            .map(|a| a.council.lists.iter().map(|l| (l.id, l.seats)).collect());
 
         // The prefecture file, as downloaded.
         let r = app

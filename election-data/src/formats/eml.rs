@@ -241,6 +241,8 @@ fn read_votes(block: &Node) -> Result<(Vec<Candidate>, ProcesVerbal), FormatErro
                         .map_or_else(String::new, |n| n.text.clone()),
                     nuance: None,
                     colour: default_colour(None).to_string(),
+                    list_size: None,
+                    cc_list_size: None,
                 });
                 voix.push(CandidateVoix {
                     candidate: number,
@@ -479,6 +481,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
         name: commune_name,
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     let election = checked_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
     Ok(Feed {

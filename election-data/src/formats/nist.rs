@@ -621,6 +621,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             name: u.name.clone(),
             kind,
             parent: None,
+            population: None,
         });
     }
     for p in &mut perimeters {
@@ -738,6 +739,8 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             name: from_itext(&c.ballot_name),
             nuance: party.and_then(|p| p.abbreviation.clone()),
             colour,
+            list_size: None,
+            cc_list_size: None,
         });
     }
     let ids = &election.external_identifier;

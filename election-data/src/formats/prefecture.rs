@@ -23,7 +23,8 @@
 //!           CodNuaCand?, NbVoix, RapportExprime, RapportInscrit
 //! Liste:    NumPanneauListe, LibLis, NomTeteListe, PrenomTeteListe, CiviliteTeteListe?,
 //!           CodNuaListe?, NbVoix, RapportExprime, RapportInscrit, NbSieges (commune level,
-//!           only when a seat allocation is given)
+//!           only when a seat allocation is given), NbSiegesCC (the same, for the
+//!           community council elected on the municipal ballot)
 //! ```
 //!
 //! Ratios are percentages with a decimal comma and two decimals, rounded
@@ -44,23 +45,30 @@
 //! entry point, [`crate::seats::for_election`], whose documentation says which
 //! method each kind follows and why régionales have none here.
 //!
-//! Régionales therefore carry no `NbSieges`.
+//! Régionales therefore carry no `NbSieges`. The municipales of a commune of
+//! 1,000 and more with `cc_seats` carry the community seats of the same
+//! allocation in `NbSiegesCC`, beside `NbSieges` for the municipal council.
+//! The ministry's published XML names the community seats with the `CC`
+//! suffix in its CSV (`Sièges CC`, `Sièges au CC`); the XML element name
+//! `NbSiegesCC` follows that suffix, and we could not check it against a
+//! published municipal XML file.
 
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
 use super::{ResultsFile, Sexe, kind_code, nn, pct_fr};
 use crate::model::{Bureau, PerimeterKind, ProcesVerbal};
-use crate::seats::Allocation;
+use crate::seats::{Allocation, Councils};
 
 /// Prefix of the code of a canton perimeter.
 pub const CANTON_PREFIX: &str = "CANTON-";
 
 /// The seats of the counted bureaux' totals, through the one entry point
-/// [`crate::seats::for_election`]; `None` for an election without seats. The
-/// allocation may be provisional (bureaux missing) or not final (its
-/// [`crate::seats::Outcome`] says why).
-pub fn seat_allocation(results: &ResultsFile) -> Option<Allocation> {
+/// [`crate::seats::for_election`]: the council and, for the municipales of a
+/// commune of 1,000 and more with `cc_seats`, the community council; `None`
+/// for an election without seats. The allocation may be provisional
+/// (bureaux missing) or not final (its [`crate::seats::Outcome`] says why).
+pub fn seat_allocation(results: &ResultsFile) -> Option<Councils> {
     let totals = results.totals();
     crate::seats::for_election(&results.election, nn(totals.exprimes), |n| {
         nn(totals.voix_of(n))
@@ -72,15 +80,34 @@ pub fn all_counted(results: &ResultsFile) -> bool {
     results.arrived().count() == results.election.bureaux.len()
 }
 
-/// The seats to write in the file (panel number → seats): only when every
-/// bureau is counted and the allocation is final.
-pub fn final_seats(results: &ResultsFile) -> Option<BTreeMap<u32, u32>> {
+/// The seats a file writes, panel number → seats, for each council.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FinalSeats {
+    /// The election's council (`NbSieges`, `Sièges au CM`).
+    pub council: BTreeMap<u32, u32>,
+    /// The community council (`NbSiegesCC`, `Sièges au CC`), when elected
+    /// on the same ballot.
+    pub community: Option<BTreeMap<u32, u32>>,
+}
+
+impl FinalSeats {
+    fn of(c: &Councils) -> FinalSeats {
+        let map = |a: &Allocation| a.lists.iter().map(|l| (l.id, l.seats)).collect();
+        FinalSeats {
+            council: map(&c.council),
+            community: c.community.as_ref().map(map),
+        }
+    }
+}
+
+/// The seats to write in the file: only when every bureau is counted and
+/// every allocation is final.
+pub fn final_seats(results: &ResultsFile) -> Option<FinalSeats> {
     if !all_counted(results) {
         return None;
     }
-    let a = seat_allocation(results)?;
-    a.is_final()
-        .then(|| a.lists.iter().map(|l| (l.id, l.seats)).collect())
+    let c = seat_allocation(results)?;
+    c.is_final().then(|| FinalSeats::of(&c))
 }
 
 /// `(code, label)` of the perimeters of `kind`, code without `prefix`.
@@ -152,12 +179,7 @@ fn civilite(s: Option<Sexe>) -> &'static str {
     }
 }
 
-fn resultats(
-    x: &mut Xml,
-    results: &ResultsFile,
-    pv: &ProcesVerbal,
-    seats: Option<&BTreeMap<u32, u32>>,
-) {
+fn resultats(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal, seats: Option<&FinalSeats>) {
     let lists = results.election.kind.is_list();
     x.open("Resultats", &[]);
     x.open(if lists { "Listes" } else { "Candidats" }, &[]);
@@ -192,8 +214,11 @@ fn resultats(
         x.text("RapportExprime", &pct_fr(voix, pv.exprimes));
         x.text("RapportInscrit", &pct_fr(voix, pv.inscrits));
         if lists {
-            if let Some(s) = seats.and_then(|s| s.get(&c.number)) {
+            if let Some(s) = seats.and_then(|s| s.council.get(&c.number)) {
                 x.text("NbSieges", &s.to_string());
+            }
+            if let Some(s) = seats.and_then(|s| s.community.as_ref()?.get(&c.number)) {
+                x.text("NbSiegesCC", &s.to_string());
             }
             x.close("Liste");
         } else {
@@ -204,9 +229,9 @@ fn resultats(
     x.close("Resultats");
 }
 
-/// Writes the prefecture file. `seats` (panel number → seats won) adds
-/// `NbSieges` to the commune's lists; pass it once the allocation is final.
-pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<u8> {
+/// Writes the prefecture file. `seats` adds `NbSieges` (and `NbSiegesCC`)
+/// to the commune's lists; pass it once the allocation is final.
+pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
     let e = &results.election;
     let m = &results.meta;
     let mut x = Xml::new();
@@ -383,6 +408,10 @@ mod tests {
             .iter()
             .map(|c| (c.number, c.number % 3))
             .collect();
+        let seats = FinalSeats {
+            council: seats,
+            community: None,
+        };
         let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
         assert_eq!(
             root.path(&["Scrutin", "Type"]).map(|n| n.text.as_str()),
@@ -433,10 +462,11 @@ mod tests {
         r.election.round = 2;
         r.election.seats = Some(33);
         let seats = final_seats(&r).expect("final");
-        assert_eq!(seats.values().sum::<u32>(), 33);
-        let a = seat_allocation(&r).expect("allocated");
+        assert_eq!(seats.council.values().sum::<u32>(), 33);
+        assert_eq!(seats.community, None);
+        let a = seat_allocation(&r).expect("allocated").council;
         let winner = a.winner.expect("a winner in round 2");
-        assert!(seats[&winner] >= 17, "bonus of 17 plus its share");
+        assert!(seats.council[&winner] >= 17, "bonus of 17 plus its share");
         let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
         let listes = root
             .path(&[
@@ -454,6 +484,42 @@ mod tests {
             .filter_map(|l| l.child("NbSieges").and_then(|n| n.text.parse::<u32>().ok()))
             .sum();
         assert_eq!(written, 33);
+        assert!(
+            listes
+                .children
+                .iter()
+                .all(|l| l.child("NbSiegesCC").is_none())
+        );
+
+        // With community seats, the same voix fill both councils.
+        let mut both = r.clone();
+        both.election.cc_seats = Some(9);
+        let seats = final_seats(&both).expect("final");
+        let community = seats.community.clone().expect("community seats");
+        assert_eq!(community.values().sum::<u32>(), 9);
+        assert!(community[&winner] >= 5, "bonus of 5 plus its share");
+        let root = parse(&encode(&both, Some(&seats))).expect("well-formed");
+        let listes = root
+            .path(&[
+                "Departement",
+                "Commune",
+                "Tours",
+                "Tour",
+                "Resultats",
+                "Listes",
+            ])
+            .expect("Listes");
+        for l in &listes.children {
+            let n: u32 = l
+                .child("NumPanneauListe")
+                .and_then(|n| n.text.parse().ok())
+                .unwrap_or(0);
+            let cc = l
+                .child("NbSiegesCC")
+                .and_then(|n| n.text.parse::<u32>().ok());
+            assert_eq!(cc, community.get(&n).copied(), "list {n}");
+        }
+
         // Provisional (a bureau missing): nothing final to write.
         let mut partial = r.clone();
         partial.pvs.remove("0001");
@@ -465,7 +531,10 @@ mod tests {
         r.election.kind = ElectionKind::Presidentielle;
         assert_eq!(final_seats(&r), None);
         r.election.kind = ElectionKind::Europeennes;
-        assert_eq!(final_seats(&r).map(|s| s.values().sum::<u32>()), Some(33));
+        assert_eq!(
+            final_seats(&r).map(|s| s.council.values().sum::<u32>()),
+            Some(33)
+        );
         r.election.seats = None;
         assert_eq!(seat_allocation(&r), None);
     }

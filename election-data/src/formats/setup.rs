@@ -305,6 +305,7 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
                         name: pname.to_string(),
                         kind: *kind,
                         parent: Some(root.to_string()),
+                        population: None,
                     });
                 }
             }
@@ -571,6 +572,8 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
             name,
             nuance,
             colour,
+            list_size: None,
+            cc_list_size: None,
         });
     }
     if table.rows.is_empty() {
@@ -597,6 +600,7 @@ pub fn build_election(
         name: commune.1.to_string(),
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     perimeters.extend(bureaux.perimeters.into_iter().map(|mut p| {
         p.parent = Some(commune.0.to_string());

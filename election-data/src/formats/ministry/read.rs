@@ -661,6 +661,7 @@ impl<'i> Decoder<'i> {
                     name: circ_label.to_string(),
                     kind: PerimeterKind::Circonscription,
                     parent: None,
+                    population: None,
                 });
                 perimeters.push(pcode);
             }
@@ -802,6 +803,7 @@ impl<'i> Decoder<'i> {
             },
             kind: PerimeterKind::Commune,
             parent: None,
+            population: None,
         }];
         perimeters.extend(self.circs.into_iter().map(|mut p| {
             p.parent = Some(root.clone());
@@ -814,6 +816,8 @@ impl<'i> Decoder<'i> {
                 name: g.name.clone(),
                 nuance: g.nuance.clone(),
                 colour: default_colour(g.nuance.as_deref()).to_string(),
+                list_size: None,
+                cc_list_size: None,
             })
             .collect();
         let election = checked_election(
