@@ -28,9 +28,15 @@
 //!   when it has `SummaryCounts`.
 //! - `Status`: `unofficial-complete` when every bureau is counted,
 //!   `unofficial-partial` before.
+//! - Seats: the contest's `NumberElected` is the council's seats to fill
+//!   ([`crate::seats::plan`]: the definition's `seats`, or for municipales
+//!   the L.2121-2 size of the commune's population), read back as `seats`.
 //!
-//! Not carried: turnout hours and readings, and a bureau's roll inscrits once
-//! its procès-verbal says otherwise. [`decode`] reads back what [`encode`]
+//! Not carried: turnout hours and readings, a bureau's roll inscrits once
+//! its procès-verbal says otherwise, and the seats *won*: CDF v2 has no
+//! element for a list's seats (`VoteCounts` are votes, `Candidate`'s
+//! `PostElectionStatus` a status, not a number), and no place for the
+//! community seats elected on the same ballot beside the contest's own. [`decode`] reads back what [`encode`]
 //! writes; `encode(decode(bytes)) == bytes` for its output.
 
 use std::collections::BTreeMap;
@@ -268,6 +274,12 @@ struct CandidateContest {
     name: String,
     #[serde(rename = "ElectoralDistrictId")]
     electoral_district_id: String,
+    #[serde(
+        rename = "NumberElected",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    number_elected: Option<u32>,
     #[serde(rename = "VotesAllowed")]
     votes_allowed: u32,
     #[serde(rename = "SubUnitsReported")]
@@ -535,6 +547,7 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
                 id: "contest-1".into(),
                 name: e.label.clone(),
                 electoral_district_id: root_id,
+                number_elected: crate::seats::plan(e, e.root()).map(|p| p.seats),
                 votes_allowed: 1,
                 sub_units_reported: arrived.len() as u64,
                 total_sub_units: e.bureaux.len() as u64,
@@ -770,7 +783,8 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             meta.insee()
         )));
     }
-    let election = assemble_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
+    let mut election = assemble_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
+    election.seats = contest.number_elected;
     Ok(Feed {
         results: ResultsFile {
             meta,
