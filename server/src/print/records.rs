@@ -222,16 +222,23 @@ pub(super) fn results_table(
 ) {
     let e = &r.election;
     let lists = e.kind.is_list();
+    let councils = seats.map_or(0, |s| s.councils.len());
+    // Two seat columns (« Sièges CM », « Sièges CC ») take their room from the names.
+    let (name_w, seats_w) = if councils > 1 { (6.0, 2.2) } else { (7.6, 1.4) };
     let mut cols = vec![
         col("N°", 0.9, Align::Right),
-        col(if lists { "Liste" } else { "Candidat" }, 7.6, Align::Left),
+        col(
+            if lists { "Liste" } else { "Candidat" },
+            name_w,
+            Align::Left,
+        ),
         col("Nuance", 1.6, Align::Left),
         col("Voix", 1.9, Align::Right),
         col("% exprimés", 2.4, Align::Right),
         col("% inscrits", 2.2, Align::Right),
     ];
     for (header, _) in seats.map(|s| s.councils.as_slice()).unwrap_or_default() {
-        cols.push(col(header, 1.6, Align::Right));
+        cols.push(col(header, seats_w, Align::Right));
     }
     let rows: Vec<Row> = e
         .candidates
