@@ -1296,4 +1296,30 @@ mod tests {
             let _ = decode(&bytes);
         }
     }
+
+    #[test]
+    fn number_elected_is_the_council_s_seats() {
+        // Municipales of a commune of 12 400, no seats given: 33 (L.2121-2),
+        // written as NumberElected and read back as the seats.
+        let mut e = crate::fixtures::with_insee(crate::fixtures::sample_municipales(), "13004");
+        e.seats = None;
+        if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+            root.population = Some(12_400);
+        }
+        let r = ResultsFile::sample(e, 5);
+        let bytes = encode(&r, "2026-03-15T20:00:00Z");
+        let v: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v["Election"][0]["Contest"][0]["NumberElected"], 33);
+        let back = decode(&bytes).expect("decodes");
+        assert_eq!(back.results.election.seats, Some(33));
+        assert_eq!(encode(&back.results, &back.generated_at), bytes);
+        // No seats to fill (présidentielle): no NumberElected.
+        let r = ResultsFile::sample(crate::fixtures::with_insee(sample_commune(), "13004"), 5);
+        let v: Value = serde_json::from_slice(&encode(&r, "2027-04-11T20:00:00Z")).expect("json");
+        assert!(
+            v["Election"][0]["Contest"][0]
+                .get("NumberElected")
+                .is_none()
+        );
+    }
 }
