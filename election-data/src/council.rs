@@ -31,6 +31,12 @@
 //!   électoral; the Conseil d'État excludes the *population comptée à part*,
 //!   as blog.landot-avocats.net reports). Which figure it is stays the
 //!   caller's business: the model takes the number given.
+//! - L.273-9 I 1° (community list: the seats plus one under five, plus two
+//!   otherwise), 2° (its candidates in the order of the municipal list) and
+//!   5° (within the first three fifths of it, or, by II, the municipal
+//!   list's order when that is more): text as published by lexbase.fr
+//!   ("Art. L273-9, Code électoral"). The model checks only that a
+//!   community list is no longer than its municipal list.
 //! - Paris (163), Marseille (101) and Lyon (73) have councils fixed by the
 //!   code électoral's own tables, elected by sector: [`municipal_council_size`]
 //!   does not know them; give their `seats` explicitly.

@@ -87,6 +87,12 @@
 //!   the ministry's circular before relying on it.
 //! - L.273-8 has no rule of its own for a community list shorter than its
 //!   seats (a list of L.273-9 size never is); the same continuation applies.
+//!   It is the reading the Conseil constitutionnel gave for the community
+//!   councillors a municipal council elects between renewals (L.5211-6-2:
+//!   "si le nombre de candidats figurant sur une liste est inférieur au nombre
+//!   de sièges qui lui reviennent, les sièges non pourvus sont attribués aux
+//!   plus fortes moyennes suivantes", as quoted by the APVF on 28 June 2017);
+//!   we found no text saying the same of L.273-8 itself.
 //! - A winner whose list is shorter than the bonus (impossible for a list the
 //!   prefecture accepted) takes the bonus up to its candidates, and the rest
 //!   of the bonus joins the proportional seats.
