@@ -558,7 +558,7 @@ impl Election {
                         format!("candidates[{i}].list_size"),
                         "une liste compte au moins un candidat",
                     ));
-                } else if let Some(s) = seats
+                } else if let Some(s) = seats.filter(|_| municipal)
                     && n > council::max_municipal_list(s)
                 {
                     errs.push(def_err(
