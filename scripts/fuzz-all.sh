@@ -61,7 +61,8 @@ if ! cargo fuzz build "${build_args[@]}" --sanitizer "$sanitizer"; then
 fi
 
 # Seeds: fuzz/seeds/TARGET/ (committed), the ministry fixtures of every
-# layout, and two setup files (one in Windows-1252).
+# layout (a circonscription of three communes among them), and three setup
+# files (one in Windows-1252, one of a territory).
 mkdir -p corpus/import_setup corpus/import_ministry
 cp ../election-data/fixtures/ministry-sample.csv corpus/import_ministry/sample.csv
 cp ../election-data/fixtures/ministry/*.csv corpus/import_ministry/
@@ -69,6 +70,9 @@ printf 'N\xb0 Panneau;Nom;Pr\xe9nom;Nuance;Couleur\n1;ARNAUD;Nathalie;EXG;\n' \
     >corpus/import_setup/candidats-cp1252.csv
 printf 'code;nom;adresse;inscrits;canton;quartier\n0001;Mairie;1 place;1005;Nord;Centre\n' \
     >corpus/import_setup/bureaux.csv
+# A territory's bureaux: each row names its commune.
+printf 'code commune;commune;code;nom;quartier\n29019;Brest;0001;Mairie;Centre\n29075;Guipavas;0001;Mairie;Centre\n' \
+    >corpus/import_setup/bureaux-territoire.csv
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

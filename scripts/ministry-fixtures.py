@@ -160,6 +160,35 @@ def municipales_2020():
     return out
 
 
+# A législative circonscription of three communes (Finistère, 2nd), the
+# bureaux numbered within each commune as the ministry does (0001 repeats).
+CIRCONSCRIPTION = ("29", "Finistère", "02", "2ème circonscription")
+CIRC_CANDIDATES = [(1, "F", "LE GALL", "Maëlle", "NUP"), (2, "M", "KERMARREC", "Yann", "ENS"),
+                   (3, "F", "MORVAN", "Anne", "LR"), (4, "M", "QUÉMÉNEUR", "Loïc", "RN")]
+CIRC_COMMUNES = [  # commune code, label, bureaux: (inscrits, voix per candidate, blancs, nuls)
+    ("019", "Brest", [(1320, [210, 305, 98, 140], 14, 6), (1105, [198, 250, 70, 122], 9, 4),
+                      (987, [160, 201, 66, 99], 11, 5)]),
+    ("075", "Guipavas", [(1450, [301, 356, 120, 141], 18, 7), (1210, [244, 301, 97, 133], 12, 3)]),
+    ("189", "Plougastel-Daoulas", [(1389, [270, 344, 130, 111], 15, 9), (1012, [200, 233, 88, 96], 8, 2)]),
+]
+
+
+def circonscription_2022():
+    out = record(LEGACY_BASE + ["N°Panneau", "Sexe", "Nom", "Prénom", "Nuance", "Voix", "% Voix/Ins", "% Voix/Exp"])
+    for code, label, bureaux in CIRC_COMMUNES:
+        for i, (ins, voix, bl, nu) in enumerate(bureaux):
+            ex = sum(voix)
+            vot = ex + bl + nu
+            ab = ins - vot
+            row = list(CIRCONSCRIPTION) + [code, label, f"{i + 1:04d}", ins, ab, pct(ab, ins), vot,
+                                           pct(vot, ins), bl, pct(bl, ins), pct(bl, vot), nu,
+                                           pct(nu, ins), pct(nu, vot), ex, pct(ex, ins), pct(ex, vot)]
+            for (n, sexe, nom, prenom, nuance), v in zip(CIRC_CANDIDATES, voix):
+                row += [n, sexe, nom, prenom, nuance, v, pct(v, ins), pct(v, ex)]
+            out += record(row)
+    return out
+
+
 def spreadsheet(text):
     """What LibreOffice or Excel writes back: shortened decimals, codes
     without leading zeros, CRLF."""
@@ -189,7 +218,8 @@ def main():
                        ("candidats-2024.csv", candidates_2024()),
                        ("listes-2024.csv", lists_2024()),
                        ("europeennes-2019.csv", europeennes_2019()),
-                       ("municipales-2020.csv", municipales_2020())]:
+                       ("municipales-2020.csv", municipales_2020()),
+                       ("circonscription-2022.csv", circonscription_2022())]:
         with open(os.path.join(OUT, name), "w", encoding="utf-8", newline="") as f:
             f.write(text)
         with open(os.path.join(OUT, name.replace(".csv", "-tableur.csv")), "w", encoding="utf-8", newline="") as f:

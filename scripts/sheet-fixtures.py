@@ -132,7 +132,8 @@ def write_zip(out, files):
 def main():
     import os
     os.makedirs(SETUP, exist_ok=True)
-    for name in ["candidats-2014", "candidats-2024", "listes-2024", "europeennes-2019", "municipales-2020"]:
+    for name in ["candidats-2014", "candidats-2024", "listes-2024", "europeennes-2019", "municipales-2020",
+                 "circonscription-2022"]:
         rows = rows_of(f"{MIN}/{name}.csv")
         xlsx(rows, "Résultats", f"{MIN}/{name}.xlsx", True)
         ods(rows, "Résultats", f"{MIN}/{name}.ods", True)

@@ -57,6 +57,109 @@ pub fn with_insee(mut election: Election, insee: &str) -> Election {
     election
 }
 
+/// A territory of several communes: the 2nd circonscription of the
+/// Finistère at the législatives of June 2027, 1st round — part of Brest
+/// (two quartiers) and three whole communes, 20 bureaux numbered within
+/// their commune (`29019-0001`, `29075-0001`…), nine candidates and two
+/// turnout hours. The demo plays it beside the sample commune.
+pub fn sample_circonscription() -> Election {
+    let root = "CIRC-29-02";
+    // (INSEE, name, its quartiers: (code, name, bureaux); "" for none).
+    type Quartiers = &'static [(&'static str, &'static str, usize)];
+    let communes: [(&str, &str, Quartiers); 4] = [
+        (
+            "29019",
+            "Brest",
+            &[
+                ("BELLEVUE", "Bellevue", 5),
+                ("LAMBEZELLEC", "Lambézellec", 4),
+            ],
+        ),
+        ("29075", "Guipavas", &[("", "", 4)]),
+        ("29189", "Plougastel-Daoulas", &[("", "", 4)]),
+        ("29235", "Le Relecq-Kerhuon", &[("", "", 3)]),
+    ];
+    let mut perimeters = vec![Perimeter {
+        code: root.into(),
+        name: "2e circonscription du Finistère".into(),
+        kind: PerimeterKind::Circonscription,
+        parent: None,
+        population: None,
+    }];
+    let mut bureaux = Vec::new();
+    let mut rng = SplitMix::new(2902);
+    for (insee, name, quartiers) in communes {
+        perimeters.push(Perimeter {
+            code: insee.into(),
+            name: name.into(),
+            kind: PerimeterKind::Commune,
+            parent: Some(root.into()),
+            population: None,
+        });
+        let mut n = 0;
+        for (q, qname, count) in quartiers {
+            let quartier = (!q.is_empty()).then(|| format!("Q-{insee}-{q}"));
+            if let Some(code) = &quartier {
+                perimeters.push(Perimeter {
+                    code: code.clone(),
+                    name: (*qname).into(),
+                    kind: PerimeterKind::Quartier,
+                    parent: Some(insee.into()),
+                    population: None,
+                });
+            }
+            for _ in 0..*count {
+                n += 1;
+                bureaux.push(Bureau {
+                    code: format!("{insee}-{n:04}"),
+                    name: format!("Bureau {n:04}"),
+                    address: None,
+                    inscrits: u32::try_from(rng.between(780, 1380)).unwrap_or(1000),
+                    perimeters: vec![quartier.clone().unwrap_or_else(|| insee.to_string())],
+                });
+            }
+        }
+    }
+    let candidates = [
+        ("Maëlle LE GALL", "UG", "#e4007c"),
+        ("Yann KERMARREC", "ENS", "#ffd600"),
+        ("Anne MORVAN", "LR", "#0066cc"),
+        ("Loïc QUÉMÉNEUR", "RN", "#0d378a"),
+        ("Nolwenn CARADEC", "ECO", "#00a86b"),
+        ("Gwenaël LE ROUX", "REG", "#8c564b"),
+        ("Soizic TANGUY", "DVG", "#ff8fab"),
+        ("Erwan BIHAN", "REC", "#4b2e83"),
+        ("Katell PRIGENT", "EXG", "#bb0000"),
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, (name, nuance, colour))| Candidate {
+        number: u32::try_from(i + 1).unwrap_or(u32::MAX),
+        name: (*name).into(),
+        nuance: Some((*nuance).into()),
+        colour: (*colour).into(),
+        list_size: None,
+        cc_list_size: None,
+    })
+    .collect();
+    Election {
+        id: "legislatives-2027-29-02-t1".into(),
+        label: "Législatives 2027 — 2e circonscription du Finistère — 1er tour".into(),
+        kind: crate::model::ElectionKind::Legislatives,
+        round: 1,
+        date: "2027-06-13".into(),
+        turnout_hours: vec!["12:00".into(), "17:00".into()],
+        embargo: None,
+        double_entry: false,
+        seats: None,
+        cc_seats: None,
+        previous: None,
+        perimeters,
+        bureaux,
+        candidates,
+    }
+}
+
 /// A larger territory built on the sample commune's election: `bureaux`
 /// bureaux of 900 to 1,400 inscrits, `candidates` candidates, and a deeper
 /// tree — the territory, 2 circonscriptions, 8 cantons, and a commune-sized

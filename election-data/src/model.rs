@@ -66,6 +66,12 @@ impl ElectionKind {
 }
 
 /// The kinds of grouping a bureau can belong to.
+///
+/// The first five are the perimeters of one commune's night (and the
+/// circonscription or canton a commune is split between); the last three
+/// are territories larger than a commune, which an election may cover as a
+/// whole: an intercommunalité, a département, or any other grouping of
+/// communes (a prefecture's selection).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PerimeterKind {
@@ -74,6 +80,12 @@ pub enum PerimeterKind {
     Canton,
     Quartier,
     Village,
+    /// Établissement public de coopération intercommunale (communauté de
+    /// communes, d'agglomération, urbaine, métropole).
+    Epci,
+    Departement,
+    /// Any other grouping of communes.
+    Territoire,
 }
 
 impl PerimeterKind {
@@ -84,12 +96,30 @@ impl PerimeterKind {
             PerimeterKind::Canton => "Canton",
             PerimeterKind::Quartier => "Quartier",
             PerimeterKind::Village => "Village",
+            PerimeterKind::Epci => "Intercommunalité",
+            PerimeterKind::Departement => "Département",
+            PerimeterKind::Territoire => "Territoire",
         }
+    }
+
+    /// Whether a perimeter of this kind can hold communes: the kinds that
+    /// are grouped of whole communes (a circonscription and a canton may
+    /// also be parts of one commune).
+    pub fn groups_communes(self) -> bool {
+        !matches!(
+            self,
+            PerimeterKind::Commune | PerimeterKind::Quartier | PerimeterKind::Village
+        )
     }
 }
 
-/// A node of the perimeter tree. Exactly one perimeter, of kind `commune`,
-/// has no parent: it is the root and contains every bureau.
+/// A node of the perimeter tree. Exactly one perimeter has no parent: it is
+/// the root and contains every bureau. The root is the commune of a
+/// one-commune night (the simplest case, nothing more to define); for a
+/// territory (a circonscription, a canton, an EPCI, a département, any
+/// grouping) it is that territory, and its communes are perimeters of kind
+/// `commune` whose code is their INSEE code, each with its own perimeters
+/// below (quartiers, villages) and every bureau in exactly one commune.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Perimeter {
     pub code: String,
@@ -109,6 +139,10 @@ pub struct Perimeter {
 /// A polling station.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bureau {
+    /// Unique within the election. A bureau is numbered within its commune
+    /// (the ministry's `Code BV` repeats across communes): in a territory
+    /// of several communes its code is `INSEE-NUMBER` (`29019-0001`), and
+    /// [`Election::bureau_number`] gives the number back.
     pub code: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -386,16 +420,21 @@ impl Election {
             .iter()
             .filter(|p| p.parent.is_none())
             .collect();
-        match roots.as_slice() {
-            [root] if root.kind == PerimeterKind::Commune => {}
-            [_] => errs.push(def_err(
+        let root_kind = match roots.as_slice() {
+            [root] => Some(root.kind),
+            _ => {
+                errs.push(def_err(
+                    "perimeters",
+                    "il faut exactement un périmètre racine (sans parent) : la commune ou le territoire",
+                ));
+                None
+            }
+        };
+        if root_kind.is_some_and(|k| !k.groups_communes() && k != PerimeterKind::Commune) {
+            errs.push(def_err(
                 "perimeters",
-                "le périmètre racine (sans parent) doit être de type commune",
-            )),
-            _ => errs.push(def_err(
-                "perimeters",
-                "il faut exactement un périmètre racine, la commune",
-            )),
+                "le périmètre racine doit être une commune ou un territoire (circonscription, canton, intercommunalité, département, territoire)",
+            ));
         }
         for (i, p) in self.perimeters.iter().enumerate() {
             if let Some(parent) = &p.parent
@@ -417,6 +456,11 @@ impl Election {
                     break;
                 }
             }
+        }
+
+        let territory = root_kind.is_some_and(|k| k != PerimeterKind::Commune);
+        if errs.is_empty() {
+            self.check_communes(territory, &mut errs);
         }
 
         if self.bureaux.is_empty() {
@@ -509,6 +553,12 @@ impl Election {
         let population = self.root().and_then(|r| r.population);
         let municipal = self.kind == ElectionKind::Municipales;
         if let Some(cc) = self.cc_seats {
+            if municipal && self.is_territory() {
+                errs.push(def_err(
+                    "cc_seats",
+                    "les sièges communautaires se donnent pour une élection d'une seule commune : un territoire de plusieurs communes n'en porte pas encore",
+                ));
+            }
             if !municipal {
                 errs.push(def_err(
                     "cc_seats",
@@ -605,6 +655,119 @@ impl Election {
         }
     }
 
+    /// The territory's rules on communes (the tree is sound when called):
+    /// no commune inside a commune, a commune's parent a grouping of
+    /// communes, and in a territory every bureau in exactly one commune.
+    fn check_communes(&self, territory: bool, errs: &mut Vec<DefinitionError>) {
+        for (i, p) in self.perimeters.iter().enumerate() {
+            if p.kind != PerimeterKind::Commune {
+                continue;
+            }
+            let Some(parent) = p.parent.as_deref().and_then(|c| self.perimeter(c)) else {
+                continue;
+            };
+            if !parent.kind.groups_communes() || !territory {
+                errs.push(def_err(
+                    format!("perimeters[{i}].parent"),
+                    format!(
+                        "la commune {} ne peut être dans « {} » ({}) : une commune appartient à un territoire (circonscription, canton, intercommunalité, département, territoire) placé à la racine",
+                        p.code,
+                        parent.name,
+                        parent.kind.label_fr()
+                    ),
+                ));
+            }
+        }
+        if !territory {
+            return;
+        }
+        for (i, b) in self.bureaux.iter().enumerate() {
+            let communes = self.communes_of(b);
+            match communes.as_slice() {
+                [_] => {}
+                [] => errs.push(def_err(
+                    format!("bureaux[{i}].perimeters"),
+                    format!(
+                        "le bureau {} n'est dans aucune commune du territoire : donnez-lui sa commune (code INSEE)",
+                        b.code
+                    ),
+                )),
+                several => errs.push(def_err(
+                    format!("bureaux[{i}].perimeters"),
+                    format!(
+                        "le bureau {} est dans plusieurs communes ({})",
+                        b.code,
+                        several
+                            .iter()
+                            .map(|p| p.code.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )),
+            }
+        }
+    }
+
+    /// The communes among a bureau's perimeters and their ancestors.
+    fn communes_of(&self, bureau: &Bureau) -> Vec<&Perimeter> {
+        let mut out: Vec<&Perimeter> = Vec::new();
+        for p in &bureau.perimeters {
+            for a in self.ancestors(p).unwrap_or_default() {
+                if let Some(per) = self.perimeter(a)
+                    && per.kind == PerimeterKind::Commune
+                    && !out.iter().any(|o| o.code == per.code)
+                {
+                    out.push(per);
+                }
+            }
+        }
+        if out.is_empty()
+            && let Some(root) = self.root().filter(|r| r.kind == PerimeterKind::Commune)
+        {
+            out.push(root);
+        }
+        out
+    }
+
+    /// Whether the election covers a territory of several communes rather
+    /// than one commune (its root is not a commune).
+    pub fn is_territory(&self) -> bool {
+        self.root()
+            .is_some_and(|r| r.kind != PerimeterKind::Commune)
+    }
+
+    /// The commune a bureau votes in: the root of a one-commune election,
+    /// the bureau's commune in a territory.
+    pub fn commune_of(&self, bureau: &Bureau) -> Option<&Perimeter> {
+        self.communes_of(bureau).into_iter().next()
+    }
+
+    /// The election's communes, in definition order: the root alone for a
+    /// one-commune election.
+    pub fn communes(&self) -> Vec<&Perimeter> {
+        if !self.is_territory() {
+            return self.root().into_iter().collect();
+        }
+        self.perimeters
+            .iter()
+            .filter(|p| p.kind == PerimeterKind::Commune)
+            .collect()
+    }
+
+    /// A bureau's number within its commune: its code without the
+    /// `INSEE-` prefix a territory's bureaux carry.
+    pub fn bureau_number<'b>(&self, bureau: &'b Bureau) -> &'b str {
+        self.commune_of(bureau)
+            .and_then(|c| {
+                bureau
+                    .code
+                    .strip_prefix(c.code.as_str())
+                    .and_then(|r| r.strip_prefix('-'))
+            })
+            .filter(|n| !n.is_empty())
+            .unwrap_or(&bureau.code)
+    }
+
     pub fn bureau(&self, code: &str) -> Option<&Bureau> {
         self.bureaux.iter().find(|b| b.code == code)
     }
@@ -694,6 +857,32 @@ mod tests {
         let by = e.bureaux_by_perimeter();
         let root = e.root().map(|r| r.code.clone()).unwrap_or_default();
         assert_eq!(by[&root].len(), e.bureaux.len());
+    }
+
+    #[test]
+    fn a_territory_of_communes_is_sound_and_its_rules_are_checked() {
+        let e = crate::fixtures::sample_circonscription();
+        assert_eq!(e.check(), Ok(()));
+        assert!(e.is_territory());
+        assert_eq!(e.communes().len(), 4);
+        let b = e.bureau("29075-0002").expect("bureau");
+        assert_eq!(e.commune_of(b).map(|c| c.name.as_str()), Some("Guipavas"));
+        assert_eq!(e.bureau_number(b), "0002");
+        let by = e.bureaux_by_perimeter();
+        assert_eq!(by["29019"].len(), 9);
+        assert_eq!(by["CIRC-29-02"].len(), 20);
+        // A bureau outside every commune, a commune inside a commune.
+        let mut bad = e.clone();
+        bad.bureaux[0].perimeters = vec!["CIRC-29-02".into()];
+        bad.perimeters[5].parent = Some("29019".into());
+        let errs = bad.check().expect_err("refused");
+        let fields: Vec<_> = errs.iter().map(|e| e.field.as_str()).collect();
+        assert!(fields.contains(&"bureaux[0].perimeters"), "{errs:?}");
+        assert!(fields.contains(&"perimeters[5].parent"), "{errs:?}");
+        // A one-commune election has its commune at the root only.
+        let one = crate::fixtures::sample_commune();
+        assert!(!one.is_territory());
+        assert_eq!(one.communes().len(), 1);
     }
 
     #[test]

@@ -122,18 +122,20 @@ async fn home(State(shared): State<Arc<Shared>>) -> Markup {
                         p.kiosk-count { (r.arrived) " bureaux sur " (r.total) }
                     }
                     nav.kiosk-buttons aria-label="Résultats" {
-                        a.kiosk-button.primary href={ "/elections/" (e.id) } { "Toute la commune" }
+                        a.kiosk-button.primary href={ "/elections/" (e.id) } {
+                            @if e.is_territory() { "Tout le territoire" } @else { "Toute la commune" }
+                        }
                         a.kiosk-button href={ "/elections/" (e.id) "/carte" } { "Carte des bureaux" }
                         a.kiosk-button href={ "/elections/" (e.id) "/participation" } { "Participation" }
                         a.kiosk-button href={ "/elections/" (e.id) "/ecran?periode=" (shared.rotation_seconds) } { "Grand écran" }
                     }
                     @let sectors: Vec<_> = e.perimeters.iter().filter(|p| p.parent.is_some()).collect();
                     @if !sectors.is_empty() {
-                        h2 { "Quartiers et villages" }
+                        h2 { @if e.is_territory() { "Communes et secteurs" } @else { "Quartiers et villages" } }
                         nav.kiosk-buttons {
                             @for p in &sectors {
                                 a.kiosk-button href={ "/elections/" (e.id) "/perimetres/" (p.code) } {
-                                    @if matches!(p.kind, election_data::PerimeterKind::Canton | election_data::PerimeterKind::Circonscription) {
+                                    @if !matches!(p.kind, election_data::PerimeterKind::Quartier | election_data::PerimeterKind::Village) {
                                         (p.kind.label_fr()) " "
                                     }
                                     (p.name)
@@ -144,7 +146,11 @@ async fn home(State(shared): State<Arc<Shared>>) -> Markup {
                     h2 { "Bureaux de vote" }
                     nav.kiosk-buttons.small {
                         @for b in &e.bureaux {
-                            a.kiosk-button href={ "/elections/" (e.id) "/bureaux/" (b.code) } { "Bureau " (b.code.trim_start_matches('0')) }
+                            a.kiosk-button href={ "/elections/" (e.id) "/bureaux/" (b.code) } {
+                                // A territory's bureaux are numbered within their commune.
+                                @if let Some(m) = e.commune_of(b).filter(|_| e.is_territory()) { (m.name) " — " }
+                                "Bureau " (e.bureau_number(b).trim_start_matches('0'))
+                            }
                         }
                     }
                     h2 { "Candidats" }

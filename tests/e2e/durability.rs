@@ -144,4 +144,15 @@ fn demo_plays_a_whole_night() {
         stdout.contains("34 procès-verbaux acceptés, 1 refusé puis corrigé"),
         "{stdout}"
     );
+    // The municipal election and the circonscription of four communes
+    // play beside it without a refusal.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("/elections/legislatives-2027-29-02-t1"),
+        "{stdout}"
+    );
+    assert!(
+        !stderr.contains("circonscription:") && !stderr.contains("municipales:"),
+        "{stderr}"
+    );
 }

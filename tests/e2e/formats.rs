@@ -11,11 +11,11 @@ use urne::store::Store;
 use crate::both_backends;
 use crate::helpers::{Backend, TOKEN, fresh_database, sample_pv_json, spawn_app, start};
 
-fn temp_dir() -> tempfile::TempDir {
+pub(crate) fn temp_dir() -> tempfile::TempDir {
     crate::helpers::temp_dir("formats")
 }
 
-fn urne(args: &[&str]) -> Output {
+pub(crate) fn urne(args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_urne"))
         .args(args)
         .env_remove("DATABASE_URL")
@@ -243,7 +243,7 @@ async fn setup_import_reports_the_bad_row_and_writes_nothing(backend: Backend) {
 both_backends!(setup_import_reports_the_bad_row_and_writes_nothing);
 
 /// GET an export; checks its two digest headers and returns the bytes.
-async fn download(base: &str, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
+pub(crate) async fn download(base: &str, path: &str, token: Option<&str>) -> (u16, Vec<u8>) {
     let client = reqwest::Client::new();
     let mut req = client.get(format!("{base}{path}"));
     if let Some(t) = token {
@@ -273,7 +273,7 @@ async fn download(base: &str, path: &str, token: Option<&str>) -> (u16, Vec<u8>)
     (status, bytes)
 }
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+pub(crate) fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     let p = dir.join(name);
     std::fs::write(&p, bytes).expect("write");
     p.display().to_string()

@@ -37,6 +37,7 @@ mod seats_agree;
 mod seats_pages;
 mod sessions;
 mod store;
+mod territory;
 mod throttle;
 mod tls;
 mod workers;

@@ -99,10 +99,12 @@ pub fn encode(results: &ResultsFile, issued_at: &str) -> Vec<u8> {
     let e = &results.election;
     let m = &results.meta;
     let root = e.root().map(|r| r.code.clone()).unwrap_or_default();
-    let insee = if m.insee().is_empty() {
-        root.clone()
-    } else {
-        m.insee()
+    // The authority and the contest: the commune, or the territory (its
+    // root perimeter's code and name) for an election over several.
+    let (insee, authority) = match e.root() {
+        Some(r) if e.is_territory() => (r.code.clone(), r.name.clone()),
+        _ if m.insee().is_empty() => (root.clone(), m.commune_label.clone()),
+        _ => (m.insee(), m.commune_label.clone()),
     };
     let mut x = Xml::new();
     x.open(
@@ -115,11 +117,7 @@ pub fn encode(results: &ResultsFile, issued_at: &str) -> Vec<u8> {
     );
     x.text("TransactionId", "1");
     x.open("ManagingAuthority", &[]);
-    x.leaf(
-        "AuthorityIdentifier",
-        &[("Id", insee.as_str())],
-        &m.commune_label,
-    );
+    x.leaf("AuthorityIdentifier", &[("Id", insee.as_str())], &authority);
     x.close("ManagingAuthority");
     x.text("IssueDate", issued_at);
     x.open("Count", &[]);
@@ -138,7 +136,7 @@ pub fn encode(results: &ResultsFile, issued_at: &str) -> Vec<u8> {
     x.open("Contests", &[]);
     x.open("Contest", &[]);
     x.open("ContestIdentifier", &[("Id", insee.as_str())]);
-    x.text("ContestName", &m.commune_label);
+    x.text("ContestName", &authority);
     x.close("ContestIdentifier");
     x.open("TotalVotes", &[]);
     votes(&mut x, results, &results.totals());
@@ -499,6 +497,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             pvs,
             people: BTreeMap::new(),
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         },
         issued_at,
     })

@@ -35,6 +35,16 @@ use crate::model::{Election, ElectionKind, PerimeterKind, ProcesVerbal};
 /// ministry's code (shared by the ministry, prefecture and open-data files).
 pub const CIRCONSCRIPTION_PREFIX: &str = "CIRC-";
 
+/// The ministry's code of a circonscription perimeter: `02` for `CIRC-02`
+/// and for `CIRC-29-02` (a territory of several départements keys its
+/// circonscriptions by département).
+pub fn circonscription_code(perimeter: &str) -> &str {
+    let code = perimeter
+        .strip_prefix(CIRCONSCRIPTION_PREFIX)
+        .unwrap_or(perimeter);
+    code.rsplit_once('-').map_or(code, |(_, c)| c)
+}
+
 pub mod eml;
 pub mod ministry;
 pub mod nist;
@@ -533,13 +543,18 @@ impl CommuneMeta {
         format!("{}{}", self.departement_code, self.commune_code)
     }
 
-    /// What an election definition tells: the commune is the root perimeter,
-    /// whose code is taken as the commune's INSEE code when it has the shape
-    /// of one (`13004`, `2A004`, `97411`); the département's label comes from
-    /// the official list. Otherwise the codes are empty.
+    /// What an election definition tells: the commune is the root perimeter
+    /// (a territory's first commune), whose code is taken as the commune's
+    /// INSEE code when it has the shape of one (`13004`, `2A004`, `97411`);
+    /// the département's label comes from the official list. Otherwise the
+    /// codes are empty.
     pub fn from_election(election: &Election) -> CommuneMeta {
-        let (code, label) = election
-            .root()
+        CommuneMeta::of(election.communes().first().copied())
+    }
+
+    /// [`CommuneMeta::from_election`] for one commune perimeter.
+    fn of(commune: Option<&crate::model::Perimeter>) -> CommuneMeta {
+        let (code, label) = commune
             .map(|r| (r.code.as_str(), r.name.clone()))
             .unwrap_or_default();
         let (departement_code, commune_code) = split_insee(code).unwrap_or_default();
@@ -695,6 +710,10 @@ pub struct ResultsFile {
     /// (short label, outcome, seats), by panel number, kept so that the file
     /// is written again as it was read. Empty for the results of a night.
     pub printed: BTreeMap<u32, Printed>,
+    /// The départements' labels as a territory's file printed them, by
+    /// code, so that it is written again as it was read (empty otherwise:
+    /// the official labels are used).
+    pub departements: BTreeMap<String, String>,
 }
 
 /// What the ministry's file prints about a candidate or a list beyond the
@@ -741,7 +760,25 @@ impl ResultsFile {
             pvs,
             people: BTreeMap::new(),
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         }
+    }
+
+    /// The commune codes to print for a bureau: [`ResultsFile::meta`] for a
+    /// one-commune election; in a territory, the bureau's commune (its
+    /// INSEE code and name), with the département's label as read when it
+    /// is the file's département, else the official one.
+    pub fn commune_meta(&self, bureau: &crate::model::Bureau) -> CommuneMeta {
+        if !self.election.is_territory() {
+            return self.meta.clone();
+        }
+        let mut m = CommuneMeta::of(self.election.commune_of(bureau));
+        if let Some(label) = self.departements.get(&m.departement_code) {
+            m.departement_label = label.clone();
+        } else if m.departement_code == self.meta.departement_code {
+            m.departement_label = self.meta.departement_label.clone();
+        }
+        m
     }
 
     /// The person of a candidate: the recorded one, else split from the name.
@@ -765,6 +802,12 @@ impl ResultsFile {
 
     /// The sum of the arrived PVs, every candidate of the ballot included.
     pub fn totals(&self) -> ProcesVerbal {
+        self.totals_where(|_| true)
+    }
+
+    /// The sum of the arrived PVs of the bureaux `keep` accepts (a
+    /// territory's commune).
+    pub fn totals_where(&self, keep: impl Fn(&crate::model::Bureau) -> bool) -> ProcesVerbal {
         let mut t = ProcesVerbal {
             inscrits: 0,
             votants: 0,
@@ -782,7 +825,7 @@ impl ResultsFile {
                 .collect(),
             turnout: Vec::new(),
         };
-        for (_, pv) in self.arrived() {
+        for (_, pv) in self.arrived().filter(|(b, _)| keep(b)) {
             t.inscrits += pv.inscrits;
             t.votants += pv.votants;
             t.blancs += pv.blancs;
@@ -926,6 +969,9 @@ pub fn perimeter_kind_slug(kind: PerimeterKind) -> &'static str {
         PerimeterKind::Canton => "canton",
         PerimeterKind::Quartier => "quartier",
         PerimeterKind::Village => "village",
+        PerimeterKind::Epci => "epci",
+        PerimeterKind::Departement => "departement",
+        PerimeterKind::Territoire => "territoire",
     }
 }
 
@@ -936,6 +982,9 @@ pub fn parse_perimeter_kind(s: &str) -> Option<PerimeterKind> {
         PerimeterKind::Canton,
         PerimeterKind::Quartier,
         PerimeterKind::Village,
+        PerimeterKind::Epci,
+        PerimeterKind::Departement,
+        PerimeterKind::Territoire,
     ]
     .into_iter()
     .find(|k| perimeter_kind_slug(*k) == s)

@@ -357,6 +357,9 @@ fn unit_kind(kind: PerimeterKind) -> (&'static str, Option<&'static str>) {
         PerimeterKind::Canton => ("other", Some("canton")),
         PerimeterKind::Quartier => ("ward", None),
         PerimeterKind::Village => ("village", None),
+        PerimeterKind::Epci => ("other", Some("epci")),
+        PerimeterKind::Departement => ("county", None),
+        PerimeterKind::Territoire => ("other", Some("territoire")),
     }
 }
 
@@ -367,6 +370,9 @@ fn perimeter_kind(kind: &str, other: Option<&str>) -> Option<PerimeterKind> {
         ("other", Some("canton")) => Some(PerimeterKind::Canton),
         ("ward", _) => Some(PerimeterKind::Quartier),
         ("village", _) => Some(PerimeterKind::Village),
+        ("other", Some("epci")) => Some(PerimeterKind::Epci),
+        ("county", _) => Some(PerimeterKind::Departement),
+        ("other", Some("territoire")) => Some(PerimeterKind::Territoire),
         _ => None,
     }
 }
@@ -420,18 +426,26 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
                 .map(|b| bureau_id(&b.code)),
         );
         let is_root = p.parent.is_none();
+        // A commune's codes: the election's for a one-commune night, its
+        // own INSEE code for each commune of a territory.
+        let commune = match p.kind {
+            PerimeterKind::Commune if is_root => Some((m.commune_code.clone(), m.insee())),
+            PerimeterKind::Commune => {
+                super::split_insee(&p.code).map(|(_, code)| (code, p.code.clone()))
+            }
+            _ => None,
+        };
         units.push(ReportingUnit {
             ty: ty("ReportingUnit"),
             id: perimeter_id(&p.code),
             kind: kind.into(),
             other_type: other.map(str::to_string),
             name: p.name.clone(),
-            number: is_root.then(|| m.commune_code.clone()),
-            external_identifier: if is_root {
-                vec![ext("national-level", None, &m.insee())]
-            } else {
-                Vec::new()
-            },
+            number: commune.as_ref().map(|(code, _)| code.clone()),
+            external_identifier: commune
+                .as_ref()
+                .map(|(_, insee)| vec![ext("national-level", None, insee)])
+                .unwrap_or_default(),
             composing,
             contact: None,
             voters_registered: is_root.then(|| super::nn(totals.inscrits)),
@@ -792,6 +806,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             pvs,
             people,
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         },
         generated_at: report.generated_date,
     })

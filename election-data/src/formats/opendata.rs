@@ -78,20 +78,18 @@ fn header() -> &'static [&'static str] {
 /// Writes the file.
 pub fn encode(results: &ResultsFile) -> Vec<u8> {
     let e = &results.election;
-    let m = &results.meta;
     let mut out = String::new();
     write_record(&mut out, header(), ',');
     for (b, pv) in results.arrived() {
+        let m = &results.commune_meta(b);
+        let within = e.perimeters_of(b);
         let circ = e
             .perimeters
             .iter()
-            .find(|p| p.kind == PerimeterKind::Circonscription && b.perimeters.contains(&p.code));
+            .find(|p| p.kind == PerimeterKind::Circonscription && within.contains(&p.code));
         let (circ_code, circ_label) = circ.map_or((String::new(), String::new()), |p| {
             (
-                p.code
-                    .strip_prefix(super::ministry::CIRCONSCRIPTION_PREFIX)
-                    .unwrap_or(&p.code)
-                    .to_string(),
+                super::circonscription_code(&p.code).to_string(),
                 p.name.clone(),
             )
         });
@@ -110,7 +108,7 @@ pub fn encode(results: &ResultsFile) -> Vec<u8> {
                 m.commune_label.clone(),
                 circ_code.clone(),
                 circ_label.clone(),
-                b.code.clone(),
+                e.bureau_number(b).to_string(),
                 b.name.clone(),
                 pv.inscrits.to_string(),
                 pv.votants.to_string(),
@@ -444,6 +442,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
         pvs,
         people,
         printed: BTreeMap::new(),
+        departements: BTreeMap::new(),
     })
 }
 

@@ -9,8 +9,8 @@
 //! ```text
 //! Election
 //!   Scrutin: Type (CAN, DEP, EUR, LEG, MUN, PRE, REF, REG), Annee, Libelle, Date (AAAA-MM-JJ)
-//!   Departement: CodDpt, LibDpt
-//!     Commune: CodSubCom (code in the département), CodCommune (INSEE), LibSubCom,
+//!   Departement: CodDpt, LibDpt (one per département of a territory)
+//!     Commune (one per commune of a territory): CodSubCom (code in the département), CodCommune (INSEE), LibSubCom,
 //!              Cantons/Canton {CodCan, LibCan}*, Circonscriptions/Circonscription {CodCirLg, LibCirLg}*,
 //!              NbBurVot (bureaux of the commune)
 //!       Tours/Tour: NumTour, NbBurVotParvenus (bureaux counted)
@@ -56,8 +56,8 @@
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
-use super::{ResultsFile, Sexe, kind_code, nn, pct_fr};
-use crate::model::{Bureau, PerimeterKind, ProcesVerbal};
+use super::{CommuneMeta, ResultsFile, Sexe, kind_code, nn, pct_fr};
+use crate::model::{Bureau, Perimeter, PerimeterKind, ProcesVerbal};
 use crate::seats::{Allocation, Councils};
 
 /// Prefix of the code of a canton perimeter.
@@ -110,24 +110,56 @@ pub fn final_seats(results: &ResultsFile) -> Option<FinalSeats> {
     c.is_final().then(|| FinalSeats::of(&c))
 }
 
-/// `(code, label)` of the perimeters of `kind`, code without `prefix`.
+/// The seats of one commune of a territory, from its own bureaux, through
+/// [`crate::seats::for_commune`] (municipales: each commune elects its
+/// council): only when every bureau of the commune is counted and the
+/// allocation is final; `None` for the other kinds.
+pub fn final_commune_seats(results: &ResultsFile, commune: &Perimeter) -> Option<FinalSeats> {
+    let e = &results.election;
+    let in_commune = |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
+    let all = e.bureaux.iter().filter(|b| in_commune(b)).count();
+    if all == 0 || results.arrived().filter(|(b, _)| in_commune(b)).count() != all {
+        return None;
+    }
+    if e.kind != crate::model::ElectionKind::Municipales {
+        return None;
+    }
+    let totals = results.totals_where(in_commune);
+    let c = crate::seats::for_commune(e, commune, nn(totals.exprimes), |n| nn(totals.voix_of(n)))?;
+    c.is_final().then(|| FinalSeats::of(&c))
+}
+
+/// `(code, label)` of the perimeters of `kind`, code without `prefix`,
+/// that hold one of the bureaux `keep` accepts (a one-commune election's
+/// perimeters all, even those without a bureau).
 fn perimeters_of_kind(
     results: &ResultsFile,
     kind: PerimeterKind,
     prefix: &str,
+    keep: &dyn Fn(&Bureau) -> bool,
 ) -> Vec<(String, String)> {
-    results
-        .election
-        .perimeters
+    let e = &results.election;
+    let territory = e.is_territory();
+    e.perimeters
         .iter()
         .filter(|p| p.kind == kind)
-        .map(|p| {
-            (
-                p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string(),
-                p.name.clone(),
-            )
+        .filter(|p| {
+            !territory
+                || e.bureaux
+                    .iter()
+                    .any(|b| keep(b) && e.perimeters_of(b).contains(&p.code))
         })
+        .map(|p| (local_code(p, prefix), p.name.clone()))
         .collect()
+}
+
+/// A canton's or circonscription's code in the file, without its prefix
+/// (and a circonscription's without its département).
+fn local_code(p: &Perimeter, prefix: &str) -> String {
+    if p.kind == PerimeterKind::Circonscription {
+        return super::circonscription_code(&p.code).to_string();
+    }
+    p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string()
 }
 
 fn bureau_perimeter(
@@ -142,7 +174,7 @@ fn bureau_perimeter(
         .flat_map(|p| e.ancestors(p).unwrap_or_default())
         .filter_map(|c| e.perimeter(c))
         .find(|p| p.kind == kind)
-        .map(|p| p.code.strip_prefix(prefix).unwrap_or(&p.code).to_string())
+        .map(|p| local_code(p, prefix))
 }
 
 fn mentions(x: &mut Xml, pv: &ProcesVerbal) {
@@ -231,9 +263,13 @@ fn resultats(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal, seats: Optio
 
 /// Writes the prefecture file. `seats` adds `NbSieges` (and `NbSiegesCC`)
 /// to the commune's lists; pass it once the allocation is final.
+/// A territory of several communes gives one `Commune` per commune (under
+/// one `Departement` per département, in the order of the definition),
+/// each with its own totals and bureaux, as the ministry's XML nests them;
+/// a municipal territory's communes carry their own final seats
+/// ([`final_commune_seats`]) whatever `seats` says.
 pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
     let e = &results.election;
-    let m = &results.meta;
     let mut x = Xml::new();
     x.open("Election", &[]);
     x.open("Scrutin", &[]);
@@ -242,14 +278,65 @@ pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
     x.text("Libelle", &e.label);
     x.text("Date", &e.date);
     x.close("Scrutin");
-    x.open("Departement", &[]);
-    x.text("CodDpt", &m.departement_code);
-    x.text("LibDpt", &m.departement_label);
+    if e.is_territory() {
+        // Communes by département, each département where its first commune is.
+        let mut deps: Vec<(CommuneMeta, Vec<(&Perimeter, CommuneMeta)>)> = Vec::new();
+        for commune in e.communes() {
+            let Some(first) = e
+                .bureaux
+                .iter()
+                .find(|b| e.commune_of(b).is_some_and(|c| c.code == commune.code))
+            else {
+                continue;
+            };
+            let m = results.commune_meta(first);
+            match deps
+                .iter_mut()
+                .find(|(d, _)| d.departement_code == m.departement_code)
+            {
+                Some((_, v)) => v.push((commune, m)),
+                None => deps.push((m.clone(), vec![(commune, m)])),
+            }
+        }
+        for (dep, communes) in &deps {
+            x.open("Departement", &[]);
+            x.text("CodDpt", &dep.departement_code);
+            x.text("LibDpt", &dep.departement_label);
+            for (commune, m) in communes {
+                let of_commune =
+                    |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
+                let own = final_commune_seats(results, commune);
+                write_commune(&mut x, results, m, &of_commune, own.as_ref());
+            }
+            x.close("Departement");
+        }
+    } else {
+        let m = &results.meta;
+        x.open("Departement", &[]);
+        x.text("CodDpt", &m.departement_code);
+        x.text("LibDpt", &m.departement_label);
+        write_commune(&mut x, results, m, &|_| true, seats);
+        x.close("Departement");
+    }
+    x.close("Election");
+    x.finish()
+}
+
+/// One `Commune` element: its codes, cantons and circonscriptions, totals
+/// and the bureaux `in_commune` keeps.
+fn write_commune(
+    x: &mut Xml,
+    results: &ResultsFile,
+    m: &CommuneMeta,
+    in_commune: &dyn Fn(&Bureau) -> bool,
+    seats: Option<&FinalSeats>,
+) {
+    let e = &results.election;
     x.open("Commune", &[]);
     x.text("CodSubCom", &m.commune_code);
     x.text("CodCommune", &m.insee());
     x.text("LibSubCom", &m.commune_label);
-    let cantons = perimeters_of_kind(results, PerimeterKind::Canton, CANTON_PREFIX);
+    let cantons = perimeters_of_kind(results, PerimeterKind::Canton, CANTON_PREFIX, in_commune);
     if !cantons.is_empty() {
         x.open("Cantons", &[]);
         for (code, name) in &cantons {
@@ -264,6 +351,7 @@ pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
         results,
         PerimeterKind::Circonscription,
         super::CIRCONSCRIPTION_PREFIX,
+        in_commune,
     );
     if !circs.is_empty() {
         x.open("Circonscriptions", &[]);
@@ -275,18 +363,20 @@ pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
         }
         x.close("Circonscriptions");
     }
-    x.text("NbBurVot", &e.bureaux.len().to_string());
+    let bureaux = e.bureaux.iter().filter(|b| in_commune(b)).count();
+    x.text("NbBurVot", &bureaux.to_string());
     x.open("Tours", &[]);
     x.open("Tour", &[]);
     x.text("NumTour", &e.round.to_string());
-    x.text("NbBurVotParvenus", &results.arrived().count().to_string());
-    let totals = results.totals();
-    mentions(&mut x, &totals);
-    resultats(&mut x, results, &totals, seats);
+    let arrived: Vec<_> = results.arrived().filter(|(b, _)| in_commune(b)).collect();
+    x.text("NbBurVotParvenus", &arrived.len().to_string());
+    let totals = results.totals_where(in_commune);
+    mentions(x, &totals);
+    resultats(x, results, &totals, seats);
     x.open("Bureaux", &[]);
-    for (b, pv) in results.arrived() {
+    for (b, pv) in arrived {
         x.open("Bureau", &[]);
-        x.text("CodBurVot", &b.code);
+        x.text("CodBurVot", e.bureau_number(b));
         x.text("LibBurVot", &b.name);
         if let Some(c) = bureau_perimeter(results, b, PerimeterKind::Canton, CANTON_PREFIX) {
             x.text("CodCan", &c);
@@ -299,17 +389,14 @@ pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
         ) {
             x.text("CodCirLg", &c);
         }
-        mentions(&mut x, pv);
-        resultats(&mut x, results, pv, None);
+        mentions(x, pv);
+        resultats(x, results, pv, None);
         x.close("Bureau");
     }
     x.close("Bureaux");
     x.close("Tour");
     x.close("Tours");
     x.close("Commune");
-    x.close("Departement");
-    x.close("Election");
-    x.finish()
 }
 
 #[cfg(test)]
@@ -328,6 +415,93 @@ mod tests {
 
     fn number(n: &Node, path: &[&str]) -> i64 {
         n.path(path).and_then(|n| n.text.parse().ok()).unwrap_or(-1)
+    }
+
+    #[test]
+    fn a_municipal_territory_gives_each_commune_its_own_seats() {
+        // The circonscription's communes as a municipal night: each commune's
+        // council from its own population and bureaux (seats::for_commune).
+        let mut e = crate::fixtures::sample_circonscription();
+        e.kind = ElectionKind::Municipales;
+        e.round = 2;
+        let codes: Vec<String> = e.communes().iter().map(|c| c.code.clone()).collect();
+        for (p, population) in e
+            .perimeters
+            .iter_mut()
+            .filter(|p| codes.contains(&p.code))
+            .zip([140_000, 14_000, 600, 3_000])
+        {
+            p.population = Some(population);
+        }
+        assert_eq!(e.check(), Ok(()));
+        let n = e.bureaux.len();
+        let r = ResultsFile::sample(e, n);
+        let root = parse(&encode(&r, None)).expect("well-formed");
+        let mut totals = Vec::new();
+        for dep in root.children.iter().filter(|c| c.name == "Departement") {
+            for commune in dep.children.iter().filter(|c| c.name == "Commune") {
+                let listes = commune
+                    .path(&["Tours", "Tour", "Resultats", "Listes"])
+                    .expect("Listes");
+                let seats: u32 = listes
+                    .children
+                    .iter()
+                    .filter_map(|l| l.child("NbSieges").and_then(|n| n.text.parse::<u32>().ok()))
+                    .sum();
+                totals.push(seats);
+            }
+        }
+        // L.2121-2: 55 (100 000 to 149 999), 33 (10 000 to 19 999), 15 (500
+        // to 1 499), 23 (2 500 to 3 499).
+        assert_eq!(totals, [55, 33, 15, 23]);
+    }
+
+    #[test]
+    fn a_territory_gives_one_commune_element_per_commune() {
+        let text = include_str!("../../fixtures/ministry/circonscription-2022.csv");
+        let imp = crate::formats::ministry::MinistryImport {
+            header: crate::formats::ElectionHeader {
+                id: "leg".into(),
+                label: "Législatives".into(),
+                kind: ElectionKind::Legislatives,
+                round: 1,
+                date: "2022-06-12".into(),
+            },
+            filter: crate::formats::ministry::Filter::default(),
+        };
+        let r = crate::formats::ministry::decode(text.as_bytes(), &imp, &mut |_, _| {})
+            .expect("circonscription");
+        let root = parse(&encode(&r, None)).expect("XML");
+        let dep = root.child("Departement").expect("Departement");
+        assert_eq!(
+            dep.child("LibDpt").map(|n| n.text.as_str()),
+            Some("Finistère")
+        );
+        let communes: Vec<_> = dep.children_named("Commune").collect();
+        let codes: Vec<_> = communes
+            .iter()
+            .filter_map(|c| c.child("CodCommune").map(|n| n.text.as_str()))
+            .collect();
+        assert_eq!(codes, ["29019", "29075", "29189"]);
+        assert_eq!(number(communes[1], &["NbBurVot"]), 2);
+        let guipavas = r.totals_where(|b| b.code.starts_with("29075-"));
+        assert_eq!(
+            number(
+                communes[1],
+                &["Tours", "Tour", "Mentions", "Votants", "Nombre"]
+            ),
+            guipavas.votants
+        );
+        let first = communes[1]
+            .path(&["Tours", "Tour", "Bureaux", "Bureau", "CodBurVot"])
+            .map(|n| n.text.as_str());
+        assert_eq!(first, Some("0001"), "numbered within the commune");
+        assert_eq!(
+            communes[1]
+                .path(&["Circonscriptions", "Circonscription", "CodCirLg"])
+                .map(|n| n.text.as_str()),
+            Some("02")
+        );
     }
 
     #[test]

@@ -66,6 +66,22 @@ const PERIMETER_COLUMNS: [(PerimeterKind, &str, &[&str]); 4] = [
     (PerimeterKind::Quartier, "Q-", &["quartier"]),
     (PerimeterKind::Village, "V-", &["village", "hameau"]),
 ];
+/// The commune of a bureau, in the files of a territory (a prefecture's or
+/// an intercommunalité's night): its INSEE code, and its name.
+const COMMUNE_CODE: &[&str] = &[
+    "code commune",
+    "code de la commune",
+    "code insee",
+    "insee",
+    "code insee commune",
+];
+const COMMUNE_NAME: &[&str] = &[
+    "commune",
+    "libelle commune",
+    "libelle de la commune",
+    "nom commune",
+    "nom de la commune",
+];
 const PANNEAU: &[&str] = &[
     "panneau",
     "n panneau",
@@ -111,11 +127,20 @@ const CC_LIST_SIZE: &[&str] = &[
 ];
 
 /// The bureaux file, read.
+///
+/// With a commune column (`Code commune`, `Code INSEE`…) the file is a
+/// territory's: each row's commune becomes a perimeter (its INSEE code,
+/// named by the `Commune` column), each bureau is coded `INSEE-CODE`
+/// (numbered within its commune), quartiers and villages sit in their
+/// commune and cantons and circonscriptions in the territory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BureauxFile {
     pub bureaux: Vec<Bureau>,
-    /// The perimeters named in the file, children of the commune.
+    /// The perimeters named in the file, children of the root (a
+    /// territory's quartiers and villages: of their commune).
     pub perimeters: Vec<Perimeter>,
+    /// True when the file names each bureau's commune.
+    pub territory: bool,
 }
 
 /// The electoral roll, counted per bureau.
@@ -230,6 +255,8 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
     }
     let address_col = table.column(ADDRESS);
     let inscrits_col = table.column(INSCRITS);
+    let commune_col = table.column(COMMUNE_CODE);
+    let commune_name_col = table.column(COMMUNE_NAME).filter(|_| commune_col.is_some());
     let perimeter_cols: Vec<_> = PERIMETER_COLUMNS
         .iter()
         .filter_map(|(kind, prefix, names)| table.column(names).map(|c| (*kind, *prefix, c)))
@@ -245,9 +272,43 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
         if !check_width(table, line, row, &mut errs) {
             continue;
         }
-        let code = cell(row, code_col);
+        let number = cell(row, code_col);
         let code_h = code_col.map(|c| header_name(table, c)).unwrap_or_default();
         let mut ok = true;
+        // A territory's bureau: its commune first (a perimeter of its own).
+        let commune = match commune_col {
+            None => None,
+            Some(col) => {
+                match commune_of_row(
+                    table,
+                    line,
+                    row,
+                    col,
+                    commune_name_col,
+                    &mut perimeter_names,
+                ) {
+                    Ok((commune, new)) => {
+                        if let Some(p) = new {
+                            perimeters.push(p);
+                        }
+                        Some(commune)
+                    }
+                    Err(e) => {
+                        errs.push(e);
+                        ok = false;
+                        None
+                    }
+                }
+            }
+        };
+        let composed;
+        let code = match &commune {
+            Some(insee) if !number.is_empty() => {
+                composed = format!("{insee}-{number}");
+                composed.as_str()
+            }
+            _ => number,
+        };
         if code.is_empty() {
             errs.push(FormatError::at(line, &code_h, "le code du bureau est vide"));
             ok = false;
@@ -297,8 +358,15 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
             if pname.is_empty() {
                 continue;
             }
-            let pcode = slug_code(prefix, pname);
-            if pcode.len() == prefix.len() {
+            // A territory's quartiers and villages are its communes' own:
+            // « Centre » of two communes are two perimeters.
+            let local = matches!(kind, PerimeterKind::Quartier | PerimeterKind::Village);
+            let prefix_here = match &commune {
+                Some(insee) if local => format!("{prefix}{insee}-"),
+                _ => prefix.to_string(),
+            };
+            let pcode = slug_code(&prefix_here, pname);
+            if pcode.len() == prefix_here.len() {
                 errs.push(FormatError::at(
                     line,
                     header_name(table, *col),
@@ -322,11 +390,15 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
                 Some(_) => {}
                 None => {
                     perimeter_names.insert(pcode.clone(), (pname.to_string(), line));
+                    let parent = match &commune {
+                        Some(insee) if local => insee.clone(),
+                        _ => root.to_string(),
+                    };
                     perimeters.push(Perimeter {
                         code: pcode.clone(),
                         name: pname.to_string(),
                         kind: *kind,
-                        parent: Some(root.to_string()),
+                        parent: Some(parent),
                         population: None,
                     });
                 }
@@ -335,6 +407,9 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
         }
         if ok {
             let address = cell(row, address_col);
+            if let Some(insee) = &commune {
+                own.insert(0, insee.clone());
+            }
             bureaux.push(Bureau {
                 code: code.to_string(),
                 name: name.to_string(),
@@ -347,13 +422,69 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
     if table.rows.is_empty() {
         errs.push(FormatError::file("le fichier ne contient aucun bureau"));
     }
+    // The communes hang from the root like the other perimeters.
+    for p in &mut perimeters {
+        if p.kind == PerimeterKind::Commune {
+            p.parent = Some(root.to_string());
+        }
+    }
     FormatErrors::or(
         errs,
         BureauxFile {
             bureaux,
             perimeters,
+            territory: commune_col.is_some(),
         },
     )
+}
+
+/// A row's commune in a territory's file: its INSEE code (leading zeros
+/// given back) and, the first time it is seen, its perimeter. A commune is
+/// named alike on all its rows.
+fn commune_of_row(
+    table: &Table,
+    line: u64,
+    row: &[String],
+    col: usize,
+    name_col: Option<usize>,
+    seen: &mut BTreeMap<String, (String, u64)>,
+) -> Result<(String, Option<Perimeter>), FormatError> {
+    let raw = cell(row, Some(col));
+    let insee = super::ministry::values::pad_code(raw, 5);
+    let known =
+        super::split_insee(&insee).is_some_and(|(d, _)| super::departement_label(&d).is_some());
+    if !known {
+        return Err(FormatError::at(
+            line,
+            header_name(table, col),
+            format!(
+                "« {raw} » n'est pas un code INSEE de commune (5 caractères d'un département connu, comme 29019 ou 2A004)"
+            ),
+        ));
+    }
+    let name = match cell(row, name_col) {
+        "" => insee.clone(),
+        n => n.to_string(),
+    };
+    match seen.get(&insee) {
+        Some((known, first)) if *known != name => Err(FormatError::at(
+            line,
+            name_col.map_or_else(|| header_name(table, col), |c| header_name(table, c)),
+            format!("la commune {insee} s'appelle « {known} » ligne {first}"),
+        )),
+        Some(_) => Ok((insee, None)),
+        None => {
+            seen.insert(insee.clone(), (name.clone(), line));
+            let p = Perimeter {
+                code: insee.clone(),
+                name,
+                kind: PerimeterKind::Commune,
+                parent: None,
+                population: None,
+            };
+            Ok((insee, Some(p)))
+        }
+    }
 }
 
 /// Reads the electoral roll: with an `inscrits` column, one row per bureau
@@ -373,6 +504,7 @@ fn roll_of(table: &Table) -> Result<Roll, FormatErrors> {
         )));
     };
     let count_col = table.column(INSCRITS);
+    let commune_col = table.column(COMMUNE_CODE);
     let bureau_h = header_name(table, bureau_col);
     let mut errs = Vec::new();
     let mut inscrits: BTreeMap<String, u32> = BTreeMap::new();
@@ -382,8 +514,8 @@ fn roll_of(table: &Table) -> Result<Roll, FormatErrors> {
         if !check_width(table, line, row, &mut errs) {
             continue;
         }
-        let code = cell(row, Some(bureau_col));
-        if code.is_empty() {
+        let number = cell(row, Some(bureau_col));
+        if number.is_empty() {
             errs.push(FormatError::at(
                 line,
                 &bureau_h,
@@ -391,6 +523,25 @@ fn roll_of(table: &Table) -> Result<Roll, FormatErrors> {
             ));
             continue;
         }
+        // A territory's roll names the commune: the bureau is `INSEE-CODE`.
+        let composed;
+        let code = match commune_col {
+            Some(c) => {
+                let raw = cell(row, Some(c));
+                let insee = super::ministry::values::pad_code(raw, 5);
+                if super::split_insee(&insee).is_none() {
+                    errs.push(FormatError::at(
+                        line,
+                        header_name(table, c),
+                        format!("« {raw} » n'est pas un code INSEE de commune"),
+                    ));
+                    continue;
+                }
+                composed = format!("{insee}-{number}");
+                composed.as_str()
+            }
+            None => number,
+        };
         if !is_code(code) {
             errs.push(FormatError::at(
                 line,
@@ -641,13 +792,36 @@ pub struct CommuneFigures {
 }
 
 /// Assembles an election from the decoded files and checks it with
-/// [`Election::check`]; the commune is the root perimeter `(code, name)`,
-/// with `figures`' population, seats and community seats. A problem of
-/// those is reported on its field (`perimeters[0].population`,
-/// `cc_seats`, `candidates[i].cc_list_size`…) with the rule it breaks.
+/// [`Election::check`]. The root perimeter is `(code, name)`: the commune,
+/// or the territory when the bureaux file names their communes, of kind
+/// `territory` ([`PerimeterKind::Territoire`] when not given).
 pub fn build_election(
     header: ElectionHeader,
-    commune: (&str, &str),
+    root: (&str, &str),
+    bureaux: BureauxFile,
+    roll: Option<&Roll>,
+    candidates: CandidatesFile,
+) -> Result<Election, FormatErrors> {
+    build_election_in(
+        header,
+        root,
+        None,
+        CommuneFigures::default(),
+        bureaux,
+        roll,
+        candidates,
+    )
+}
+
+/// [`build_election`] with the kind of a territory's root (a
+/// circonscription, a canton, an EPCI, a département…) and the commune's
+/// `figures`: its population, seats and community seats. A problem of
+/// those is reported on its field (`perimeters[0].population`, `cc_seats`,
+/// `candidates[i].cc_list_size`…) with the rule it breaks.
+pub fn build_election_in(
+    header: ElectionHeader,
+    root: (&str, &str),
+    territory: Option<PerimeterKind>,
     figures: CommuneFigures,
     bureaux: BureauxFile,
     roll: Option<&Roll>,
@@ -657,17 +831,19 @@ pub fn build_election(
     if let Some(roll) = roll {
         apply_roll(&mut list, roll)?;
     }
+    let kind = if bureaux.territory {
+        territory.unwrap_or(PerimeterKind::Territoire)
+    } else {
+        PerimeterKind::Commune
+    };
     let mut perimeters = vec![Perimeter {
-        code: commune.0.to_string(),
-        name: commune.1.to_string(),
-        kind: PerimeterKind::Commune,
+        code: root.0.to_string(),
+        name: root.1.to_string(),
+        kind,
         parent: None,
         population: figures.population,
     }];
-    perimeters.extend(bureaux.perimeters.into_iter().map(|mut p| {
-        p.parent = Some(commune.0.to_string());
-        p
-    }));
+    perimeters.extend(bureaux.perimeters);
     let mut e =
         super::assemble_election(&header, Vec::new(), perimeters, list, candidates.candidates)?;
     e.seats = figures.seats;
@@ -826,34 +1002,69 @@ mod tests {
     }
 
     #[test]
+    fn a_territory_s_files_name_each_bureau_s_commune() {
+        let bureaux = "Code commune;Commune;Code;Nom;Quartier;Canton\n\
+            29019;Brest;0001;Hôtel de ville;Centre;Brest-1\n\
+            29019;Brest;0002;École Jules-Ferry;Centre;Brest-1\n\
+            29075;Guipavas;0001;Mairie;Centre;Brest-1\n";
+        let b = decode_bureaux(bureaux.as_bytes(), "EPCI-BMO").expect("bureaux");
+        assert!(b.territory);
+        let codes: Vec<_> = b.bureaux.iter().map(|b| b.code.as_str()).collect();
+        assert_eq!(codes, ["29019-0001", "29019-0002", "29075-0001"]);
+        // « Centre » of each commune is its own quartier.
+        assert_eq!(
+            b.bureaux[2].perimeters,
+            ["29075", "CANTON-BREST-1", "Q-29075-CENTRE"]
+        );
+        let roll =
+            "Code INSEE;Bureau;Nom\n29019;0001;A\n29019;0002;B\n29019;0002;C\n29075;0001;D\n";
+        let r = decode_roll(roll.as_bytes(), &mut |_, _| {}).expect("roll");
+        let c = decode_candidates(b"panneau;nom\n1;Liste A\n2;Liste B\n").expect("candidates");
+        let e = build_election_in(
+            header(),
+            ("EPCI-BMO", "Brest métropole"),
+            Some(PerimeterKind::Epci),
+            CommuneFigures::default(),
+            b,
+            Some(&r),
+            c,
+        )
+        .expect("election");
+        assert!(e.is_territory());
+        assert_eq!(e.root().map(|p| p.kind), Some(PerimeterKind::Epci));
+        assert_eq!(e.communes().len(), 2);
+        assert_eq!(e.bureaux[1].inscrits, 2);
+        assert_eq!(
+            e.perimeter("Q-29075-CENTRE")
+                .and_then(|p| p.parent.as_deref()),
+            Some("29075")
+        );
+        // A bad INSEE code and a commune renamed are refused with their line.
+        let bad = "Code commune;Commune;Code;Nom\n290;Brest;0001;A\n29019;Brest;0002;B\n29019;Brest-Ville;0003;C\n";
+        let errs = decode_bureaux(bad.as_bytes(), "T").expect_err("bad rows");
+        let shown: Vec<String> = errs.0.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "ligne 2, colonne « Code commune » : « 290 » n'est pas un code INSEE de commune (5 caractères d'un département connu, comme 29019 ou 2A004)",
+                "ligne 4, colonne « Commune » : la commune 29019 s'appelle « Brest » ligne 3"
+            ]
+        );
+    }
+
+    #[test]
     fn builds_a_checked_election() {
         let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
         let c = decode_candidates(b"panneau;nom;nuance\n1;Liste A;DVG\n2;Liste B;DVD\n")
             .expect("candidates");
-        let e = build_election(
-            header(),
-            ("13004", "Valbonne"),
-            CommuneFigures::default(),
-            b,
-            None,
-            c,
-        )
-        .expect("election");
+        let e = build_election(header(), ("13004", "Valbonne"), b, None, c).expect("election");
         assert_eq!(e.check(), Ok(()));
         assert_eq!(e.perimeters.len(), 5);
         let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
         let c = decode_candidates(b"panneau;nom\n1;Liste A\n").expect("candidates");
         let mut h = header();
         h.date = "15/03/2026".into();
-        let errs = build_election(
-            h,
-            ("13004", "Valbonne"),
-            CommuneFigures::default(),
-            b,
-            None,
-            c,
-        )
-        .expect_err("bad date");
+        let errs = build_election(h, ("13004", "Valbonne"), b, None, c).expect_err("bad date");
         assert_eq!(errs.0[0].field.as_deref(), Some("date"));
     }
 
@@ -892,8 +1103,16 @@ mod tests {
             cc_seats: Some(8),
         };
         let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
-        let e = build_election(header(), ("13004", "Valbonne"), figures, b, None, c.clone())
-            .expect("election");
+        let e = build_election_in(
+            header(),
+            ("13004", "Valbonne"),
+            None,
+            figures,
+            b,
+            None,
+            c.clone(),
+        )
+        .expect("election");
         assert_eq!(e.root().and_then(|r| r.population), Some(5_000));
         assert_eq!(e.cc_seats, Some(8));
         // Under 1,000 the community seats are refused, on their field.
@@ -902,7 +1121,7 @@ mod tests {
             ..figures
         };
         let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
-        let errs = build_election(header(), ("13004", "Valbonne"), figures, b, None, c)
+        let errs = build_election_in(header(), ("13004", "Valbonne"), None, figures, b, None, c)
             .expect_err("cc_seats under 1,000");
         let fields: Vec<_> = errs.0.iter().filter_map(|e| e.field.as_deref()).collect();
         assert!(fields.contains(&"cc_seats"), "{fields:?}");

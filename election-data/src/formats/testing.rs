@@ -172,6 +172,7 @@ prop_compose! {
             pvs,
             people: persons,
             printed: BTreeMap::new(),
+            departements: BTreeMap::new(),
         }
     }
 }

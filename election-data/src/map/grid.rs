@@ -1,5 +1,6 @@
 //! The map without contours: one square tile per bureau, grouped by the
-//! perimeter each bureau sits in (its first one: the quartier or village),
+//! perimeter each bureau sits in (its first one: the quartier or village;
+//! its commune on the map of a territory's several communes),
 //! the groups flowed in rows. Every election has a map this way, and the
 //! same shading and links as the real contours.
 
@@ -42,14 +43,28 @@ pub struct TileGrid {
 pub fn grid(election: &Election, codes: &[String]) -> TileGrid {
     let wanted = |c: &str| codes.is_empty() || codes.iter().any(|x| x == c);
     let root = election.root().map(|r| r.code.as_str()).unwrap_or("");
+    // A territory's map shows its communes; one commune's, its quartiers.
+    let commune_of = |b: &crate::model::Bureau| election.commune_of(b).map(|c| c.code.clone());
+    let several_communes = election.is_territory() && {
+        let mut seen = election
+            .bureaux
+            .iter()
+            .filter(|b| wanted(&b.code))
+            .filter_map(commune_of);
+        let first = seen.next();
+        seen.any(|c| Some(c) != first)
+    };
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
     for b in election.bureaux.iter().filter(|b| wanted(&b.code)) {
-        let key = b
-            .perimeters
-            .iter()
-            .find(|p| p.as_str() != root)
-            .cloned()
-            .unwrap_or_default();
+        let key = if several_communes {
+            commune_of(b).unwrap_or_default()
+        } else {
+            b.perimeters
+                .iter()
+                .find(|p| p.as_str() != root)
+                .cloned()
+                .unwrap_or_default()
+        };
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, v)) => v.push(b.code.clone()),
             None => groups.push((key, vec![b.code.clone()])),
@@ -67,8 +82,15 @@ pub fn grid(election: &Election, codes: &[String]) -> TileGrid {
         let n = i32::try_from(members.len()).unwrap_or(i32::MAX);
         let cols = ((f64::from(n)).sqrt().ceil() as i32).clamp(1, ROW_TILES);
         let rows = (n + cols - 1) / cols;
-        // At least as wide as a short caption.
-        let block_w = (cols * step).max(3 * step);
+        // At least as wide as its caption (14-pixel type, about 9 units a
+        // letter), so that a long commune name is not cut by the next block.
+        let caption = election
+            .perimeter(&perimeter)
+            .map_or(0, |p| p.name.chars().count());
+        let caption_w = i32::try_from(caption)
+            .unwrap_or(i32::MAX / 16)
+            .saturating_mul(9);
+        let block_w = (cols * step).max(3 * step).max(caption_w);
         if x > 0 && x + block_w > ROW_TILES * step {
             x = 0;
             y += row_h + 2 * GAP;
@@ -100,6 +122,18 @@ pub fn grid(election: &Election, codes: &[String]) -> TileGrid {
 mod tests {
     use super::*;
     use crate::fixtures::sample_commune;
+
+    #[test]
+    fn a_territory_s_map_groups_its_communes_and_a_commune_its_quartiers() {
+        let e = crate::fixtures::sample_circonscription();
+        let g = grid(&e, &[]);
+        let groups: Vec<_> = g.groups.iter().map(|g| g.perimeter.as_str()).collect();
+        assert_eq!(groups, ["29019", "29075", "29189", "29235"]);
+        let brest: Vec<String> = e.bureaux_by_perimeter()["29019"].clone();
+        let g = grid(&e, &brest);
+        let groups: Vec<_> = g.groups.iter().map(|g| g.perimeter.as_str()).collect();
+        assert_eq!(groups, ["Q-29019-BELLEVUE", "Q-29019-LAMBEZELLEC"]);
+    }
 
     #[test]
     fn every_bureau_has_one_tile_in_its_quartier() {

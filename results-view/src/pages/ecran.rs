@@ -71,7 +71,7 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     let results = !c.embargo && t.arrived > 0;
     html! {
         section.totals #totals data-refresh="" aria-labelledby="h-totals" data-tally={ "p:" (root) } {
-            h2 #h-totals { (x.screen_commune) }
+            h2 #h-totals { @if c.e.is_territory() { (x.screen_territory) } @else { (x.screen_commune) } }
             @if results {
                 p.turnout-line {
                     (x.participation) " " strong data-f="participation" { (c.pct(t.rates.participation)) }
@@ -131,7 +131,10 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 @for (i, (code, _)) in arrived.iter().enumerate() {
                     @if let (Some(b), Some(bt)) = (c.e.bureau(code), live.public.bureaux.get(*code)) {
                         article.slide.current[i == 0] data-code=(code) aria-roledescription="slide" {
-                            h2 { span.code { (b.code) } " " (b.name) }
+                            h2 {
+                                span.code { (c.e.bureau_number(b)) } " " (b.name)
+                                @if let Some(m) = c.e.commune_of(b).filter(|_| c.e.is_territory()) { " — " (m.name) }
+                            }
                             p.turnout-line { (x.participation) " " strong { (c.pct(bt.rates.participation)) } }
                             table.big-scores {
                                 (scores_head(c))

@@ -75,6 +75,9 @@ impl Lang {
                 PerimeterKind::Canton => "Canton",
                 PerimeterKind::Quartier => "District",
                 PerimeterKind::Village => "Village",
+                PerimeterKind::Epci => "Inter-municipality",
+                PerimeterKind::Departement => "Département",
+                PerimeterKind::Territoire => "Territory",
             },
         }
     }
@@ -236,6 +239,8 @@ pub struct Text {
     pub screen_waiting: &'static str,
     pub screen_fullscreen: &'static str,
     pub screen_commune: &'static str,
+    /// The same for an election over a territory of several communes.
+    pub screen_territory: &'static str,
     pub screen_turnout_at: &'static str,
     pub of_registered: &'static str,
     pub seats: &'static str,
@@ -342,6 +347,7 @@ pub static FR: Text = Text {
     screen_waiting: "En attente des premiers résultats",
     screen_fullscreen: "Plein écran",
     screen_commune: "Ensemble de la commune",
+    screen_territory: "Ensemble du territoire",
     screen_turnout_at: "Participation à",
     of_registered: "des inscrits",
     seats: "sièges",
@@ -454,6 +460,7 @@ pub static EN: Text = Text {
     screen_waiting: "Waiting for the first results",
     screen_fullscreen: "Full screen",
     screen_commune: "Whole municipality",
+    screen_territory: "Whole territory",
     screen_turnout_at: "Turnout at",
     of_registered: "of registered voters",
     seats: "seats",

@@ -182,7 +182,9 @@ pub fn svg(c: &Ctx<'_>, codes: &[String], mode: Mode, id: &str) -> String {
             .as_ref()
             .and_then(|g| g.tiles.iter().find(|t| t.bureau == b.code))
         {
-            let number = b.code.trim_start_matches('0');
+            // The bureau's number within its commune (a territory's codes
+            // carry the commune: its block's caption names it).
+            let number = c.e.bureau_number(b).trim_start_matches('0');
             let _ = write!(
                 body,
                 "<text x=\"{}\" y=\"{}\" aria-hidden=\"true\">{}</text>",

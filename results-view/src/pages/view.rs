@@ -354,7 +354,14 @@ pub fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
                             @let state = c.live.bureau(code).public_state();
                             @let t = &c.visible(t);
                             tr data-bureau=(b.code) {
-                                th scope="row" { a href=(c.url(&Page::Bureau(b.code.clone()))) { (b.name) } }
+                                th scope="row" {
+                                    // A territory's bureaux are numbered within their
+                                    // commune: the commune tells them apart.
+                                    @if let Some(commune) = c.e.commune_of(b).filter(|_| c.e.is_territory()) {
+                                        span.commune { (commune.name) " — " }
+                                    }
+                                    a href=(c.url(&Page::Bureau(b.code.clone()))) { (b.name) }
+                                }
                                 td.col-state data-f="state" { span class={ "state " (state.code()) } { (c.lang.state(state)) } }
                                 td.num data-f="participation" { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
                                 td data-f="leader" { (leader(c.e, t).map(|l| l.name.as_str()).unwrap_or("")) }
@@ -722,16 +729,22 @@ pub fn bureau(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Option<M
     let arrived = state != BureauState::NotArrived;
     let perimeters: Vec<&Perimeter> = b.perimeters.iter().filter_map(|p| e.perimeter(p)).collect();
     let page = Page::Bureau(code.to_string());
+    // In a territory, the bureau's commune leads to it.
+    let commune = e.commune_of(b).filter(|_| e.is_territory());
+    let title = match commune {
+        Some(m) => format!("{} — {} — {}", e.label, m.name, b.name),
+        None => format!("{} — {}", e.label, b.name),
+    };
     Some(election_layout(
         &c,
         &page,
-        &format!("{} — {}", e.label, b.name),
+        &title,
         html! {
-            (breadcrumb(&c, &[], &b.name))
+            (breadcrumb(&c, commune.as_slice(), &b.name))
             hgroup {
-                h1 { (b.name) }
+                h1 { (b.name) @if let Some(m) = commune { " — " (m.name) } }
                 p.sub {
-                    (e.label) " — " (x.bureau_no) " " (b.code)
+                    (e.label) " — " (x.bureau_no) " " (e.bureau_number(b))
                     @if let Some(a) = &b.address { br; (a) }
                 }
             }

@@ -1,7 +1,8 @@
 //! `urne demo`: a live election night on the embedded SQLite, nothing else
 //! to set up. Starts the server, then plays the sample commune's
-//! présidentielle (narrated) and its municipal election (quietly, for the
-//! seats) through the public HTTP API ([`super::demo_script`]).
+//! présidentielle (narrated), its municipal election (quietly, for the
+//! seats) and a législative circonscription of four communes (quietly, a
+//! territory) through the public HTTP API ([`super::demo_script`]).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -84,7 +85,21 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         contours: Some(election_data::fixtures::SAMPLE_CONTOURS),
         narrate: false,
     };
+    // And a territory of several communes: a législative circonscription.
+    let circonscription = Script {
+        base: base.clone(),
+        token: token.clone(),
+        duration,
+        seed: args.seed.wrapping_add(2),
+        election: election_data::fixtures::sample_circonscription(),
+        contours: None,
+        narrate: false,
+    };
     println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
+    println!(
+        "  Circonscription (4 communes) : {base}/elections/{}",
+        circonscription.election.id
+    );
     println!("  Bureaux (openScrutin): {base}/desk/m/scrutin/tableau");
     println!("  Courrier (openCourrier) : {base}/desk/m/courrier/corbeille");
     println!("  Cimetières (openCimetière) : {base}/desk/m/cimetiere/plan");
@@ -95,12 +110,15 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         script.election.clone(),
     ));
     let side = tokio::spawn(play(municipales));
+    let territory = tokio::spawn(play(circonscription));
     tokio::select! {
         outcome = play(script) => {
-            match side.await {
-                Ok(Err(e)) => eprintln!("municipales: {e:#}"),
-                Err(e) => eprintln!("municipales: {e}"),
-                Ok(Ok(_)) => {}
+            for (name, task) in [("municipales", side), ("circonscription", territory)] {
+                match task.await {
+                    Ok(Err(e)) => eprintln!("{name}: {e:#}"),
+                    Err(e) => eprintln!("{name}: {e}"),
+                    Ok(Ok(_)) => {}
+                }
             }
             let outcome = outcome?;
             println!();

@@ -64,13 +64,19 @@ pub enum ImportCommand {
     Setup {
         #[command(flatten)]
         election: ElectionArgs,
-        /// Code of the commune (its INSEE code, e.g. 13004).
-        #[arg(long)]
+        /// Code of the commune (its INSEE code, e.g. 13004), or of the
+        /// territory when the bureaux file has a commune column (e.g. EPCI-BMO).
+        #[arg(long, visible_alias = "territory-code")]
         commune_code: String,
-        /// Name of the commune.
-        #[arg(long)]
+        /// Name of the commune, or of the territory.
+        #[arg(long, visible_alias = "territory-name")]
         commune_name: String,
-        /// Bureaux: code, nom, adresse, inscrits, canton, circonscription, quartier, village.
+        /// What the territory is, when the bureaux file names each bureau's
+        /// commune: circonscription, canton, epci, departement or territoire.
+        #[arg(long, value_parser = parse_territory_kind)]
+        territory_kind: Option<election_data::PerimeterKind>,
+        /// Bureaux: code, nom, adresse, inscrits, canton, circonscription,
+        /// quartier, village; and code commune, commune for a territory.
         #[arg(long)]
         bureaux: PathBuf,
         /// Candidates or lists: panneau, nom, prénom, sexe, nuance, couleur,
@@ -166,6 +172,7 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             election,
             commune_code,
             commune_name,
+            territory_kind,
             bureaux,
             candidates,
             roll,
@@ -196,9 +203,10 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
                 seats,
                 cc_seats,
             };
-            let e = setup::build_election(
+            let e = setup::build_election_in(
                 header,
                 (&commune_code, &commune_name),
+                territory_kind,
                 figures,
                 b,
                 r.as_ref(),
@@ -239,13 +247,25 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             };
             let decoded = read_ministry(&file, &import)?;
             let results = decoded.map_err(|e| report(&file, e))?;
+            let e = &results.election;
+            let place = match e.root() {
+                Some(root) if e.is_territory() => format!(
+                    "{} « {} », {} communes",
+                    root.kind.label_fr().to_lowercase(),
+                    root.name,
+                    e.communes().len()
+                ),
+                _ => format!(
+                    "commune {} ({})",
+                    results.meta.commune_label,
+                    results.meta.insee()
+                ),
+            };
             println!(
-                "{} : commune {} ({}), {} bureaux, {} candidats",
-                results.election.id,
-                results.meta.commune_label,
-                results.meta.insee(),
-                results.election.bureaux.len(),
-                results.election.candidates.len()
+                "{} : {place}, {} bureaux, {} candidats",
+                e.id,
+                e.bureaux.len(),
+                e.candidates.len()
             );
             if election.dry_run {
                 println!("vérification seule : rien n'a été enregistré");
@@ -320,6 +340,15 @@ async fn import_contours(
         Err(crate::contours::ImportError::Invalid(errors)) => Err(refused(errors)),
         Err(crate::contours::ImportError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A territory's kind on the command line (the model's names).
+fn parse_territory_kind(s: &str) -> Result<election_data::PerimeterKind, String> {
+    election_data::formats::parse_perimeter_kind(s)
+        .filter(|k| k.groups_communes())
+        .ok_or_else(|| {
+            format!("« {s} » : attendu circonscription, canton, epci, departement ou territoire")
+        })
 }
 
 /// Reads a ministry file: a text file is streamed (bounded memory, only

@@ -192,14 +192,14 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems], c: &ContoursForm) -> M
                     (text_input("cc_seats", "Sièges au conseil communautaire", &f.cc_seats, "municipales, communes de 1 000 habitants et plus : d'après l'arrêté préfectoral ; vide sinon"))
                 }
                 fieldset {
-                    legend { "Commune" }
-                    (text_input("commune_code", "Code INSEE", &f.commune_code, "13004"))
+                    legend { "Commune ou territoire" }
+                    (text_input("commune_code", "Code INSEE (ou code du territoire)", &f.commune_code, "13004 ; pour plusieurs communes, un code comme EPCI-BMO"))
                     (text_input("commune_name", "Nom", &f.commune_name, ""))
                     (text_input("population", "Population légale", &f.population, "population municipale authentifiée par l'INSEE ; vide si inconnue"))
                 }
                 fieldset {
                     legend { "Fichiers" }
-                    p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier…)" } br;
+                    p { label for="bureaux" { "Bureaux de vote (code, nom, adresse, inscrits, canton, quartier… ; code commune et commune pour un territoire de plusieurs communes)" } br;
                         input id="bureaux" name="bureaux" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
                     p { label for="candidates" { "Candidats ou listes (n° panneau, nom, prénom, sexe, nuance, couleur)" } br;
                         input id="candidates" name="candidates" type="file" accept=".csv,text/csv,.xlsx,.ods,.xls"; }
@@ -384,9 +384,10 @@ fn check(state: &AppState, u: &Upload) -> Result<election_data::model::Election,
         .as_ref()
         .or(u.bureaux.as_ref())
         .map_or_else(String::new, |(n, _)| n.clone());
-    setup::build_election(
+    setup::build_election_in(
         header,
         (&f.commune_code, &f.commune_name),
+        None,
         figures,
         bureaux,
         roll.as_ref(),

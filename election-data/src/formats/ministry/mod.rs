@@ -54,7 +54,8 @@ pub struct MinistryImport {
     /// Id, label, kind, round and date: the file does not carry them.
     pub header: ElectionHeader,
     /// The rows to keep (a département, a circonscription, communes by
-    /// INSEE code); what is kept must be a single commune.
+    /// INSEE code): one commune is a commune's election, several a
+    /// territory's (see [`read::Decoder`]).
     pub filter: Filter,
 }
 
@@ -65,10 +66,7 @@ fn circonscription_of(election: &Election, bureau: &Bureau) -> (String, String) 
             if let Some(per) = election.perimeter(a)
                 && per.kind == PerimeterKind::Circonscription
             {
-                let code = per
-                    .code
-                    .strip_prefix(CIRCONSCRIPTION_PREFIX)
-                    .unwrap_or(&per.code);
+                let code = super::circonscription_code(&per.code);
                 return (code.to_string(), per.name.clone());
             }
         }
@@ -99,7 +97,6 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
     let e = &results.election;
     let mut out = String::new();
     write_record(&mut out, &layout.header(e.candidates.len()), ';');
-    let m = &results.meta;
     let pct = |part: i64, whole: i64| {
         let p = pct_fr(part, whole);
         if layout.percent_sign() {
@@ -112,6 +109,7 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
     let list_layout = layout.has(GroupField::ListLabel);
     for (b, pv) in results.arrived() {
         let (circ_code, circ_label) = circonscription_of(e, b);
+        let m = &results.commune_meta(b);
         let abstentions = pv.inscrits - pv.votants;
         let mut row: Vec<String> = Vec::new();
         for (field, _) in layout.base() {
@@ -123,7 +121,7 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
                 Base::CommuneCode if layout.full_commune_code() => m.insee(),
                 Base::CommuneCode => m.commune_code.clone(),
                 Base::CommuneLabel => m.commune_label.clone(),
-                Base::BureauCode => b.code.clone(),
+                Base::BureauCode => e.bureau_number(b).to_string(),
                 Base::Inscrits => pv.inscrits.to_string(),
                 Base::Abstentions => abstentions.to_string(),
                 Base::PctAbsIns => pct(abstentions, pv.inscrits),

@@ -488,15 +488,20 @@ pub struct Decoder<'i> {
     import: &'i MinistryImport,
     header: Vec<String>,
     cols: Columns,
-    communes: Vec<String>,
+    keep: Vec<String>,
     departement: Option<String>,
     circonscription: Option<String>,
     errs: Vec<FormatError>,
-    meta: Option<(CommuneMeta, u64)>,
+    /// The communes kept, in the order of their first row (with its line).
+    communes: Vec<(CommuneMeta, u64)>,
     ballot: Option<(Vec<GroupRead>, u64)>,
-    bureaux: Vec<Bureau>,
-    bureau_lines: BTreeMap<String, u64>,
-    pvs: BTreeMap<String, ProcesVerbal>,
+    /// The bureaux kept, each with its commune's INSEE code; their codes
+    /// are the `Code BV` until [`Decoder::finish`] knows whether several
+    /// communes were kept (then `INSEE-BV`).
+    bureaux: Vec<(String, Bureau)>,
+    /// Keyed by `(INSEE, Code BV)`, as the bureaux.
+    bureau_lines: BTreeMap<(String, String), u64>,
+    pvs: BTreeMap<(String, String), ProcesVerbal>,
     circs: Vec<Perimeter>,
     circ_lines: BTreeMap<String, u64>,
     /// Rows left out by the filter.
@@ -527,12 +532,12 @@ impl<'i> Decoder<'i> {
         Ok(Decoder {
             import,
             header,
-            communes: f.communes.iter().map(|c| values::pad_code(c, 5)).collect(),
+            keep: f.communes.iter().map(|c| values::pad_code(c, 5)).collect(),
             departement: f.departement.as_deref().map(|d| values::pad_code(d, 2)),
             circonscription: f.circonscription.as_deref().map(|c| values::pad_code(c, 2)),
             cols,
             errs: Vec::new(),
-            meta: None,
+            communes: Vec::new(),
             ballot: None,
             bureaux: Vec::new(),
             bureau_lines: BTreeMap::new(),
@@ -576,47 +581,60 @@ impl<'i> Decoder<'i> {
         let Some((dep, commune_code, insee)) = r.commune_codes() else {
             return;
         };
-        if !self.communes.is_empty() && !self.communes.contains(&insee) {
+        if !self.keep.is_empty() && !self.keep.contains(&insee) {
             self.skipped += 1;
             return;
         }
         let (dep_label, commune_label) = (r.base(Base::DepLabel), r.base(Base::CommuneLabel));
-        let same = |m: &CommuneMeta| {
-            m.departement_code == dep
-                && m.commune_code == commune_code
-                && m.departement_label == dep_label
-                && m.commune_label == commune_label
-        };
-        match &self.meta {
-            Some((m, _)) if same(m) => {}
+        // Every row of a commune names it and its département alike; the
+        // last commune is the likeliest (a file is sorted by commune).
+        match self.communes.iter().rev().find(|(m, _)| m.insee() == insee) {
+            Some((m, first)) => {
+                let (column, was) = if m.departement_label != dep_label {
+                    (Base::DepLabel, &m.departement_label)
+                } else {
+                    (Base::CommuneLabel, &m.commune_label)
+                };
+                if m.departement_label != dep_label || m.commune_label != commune_label {
+                    let msg = format!(
+                        "la commune {insee} s'appelle « {was} » ligne {first} : une commune a le même libellé sur toutes ses lignes"
+                    );
+                    r.errs.push(FormatError::at(line, r.base_name(column), msg));
+                    return;
+                }
+            }
             None => {
+                if !is_code(&insee) {
+                    let msg = format!("code INSEE invalide « {insee} »");
+                    r.errs
+                        .push(FormatError::at(line, r.base_name(Base::CommuneCode), msg));
+                    return;
+                }
+                // One label per département, whichever commune's row.
+                if let Some((other, first)) = self
+                    .communes
+                    .iter()
+                    .find(|(m, _)| m.departement_code == dep && m.departement_label != dep_label)
+                {
+                    let msg = format!(
+                        "le département {dep} s'appelle « {} » ligne {first}",
+                        other.departement_label
+                    );
+                    r.errs
+                        .push(FormatError::at(line, r.base_name(Base::DepLabel), msg));
+                    return;
+                }
                 let meta = CommuneMeta {
                     departement_code: dep,
                     departement_label: dep_label.to_string(),
                     commune_code,
                     commune_label: commune_label.to_string(),
                 };
-                self.meta = Some((meta, line));
-            }
-            Some((m, first)) => {
-                let row_meta = CommuneMeta {
-                    departement_code: dep,
-                    departement_label: dep_label.to_string(),
-                    commune_code,
-                    commune_label: commune_label.to_string(),
-                };
-                let msg = format!(
-                    "commune {} ({}) différente de celle de la ligne {first}, {} ({}) : choisissez une commune par son code INSEE",
-                    row_meta.insee(),
-                    row_meta.commune_label,
-                    m.insee(),
-                    m.commune_label
-                );
-                r.errs.push(FormatError::line(line, msg));
-                return;
+                self.communes.push((meta, line));
             }
         }
         let code = values::pad_code(r.base(Base::BureauCode), 4);
+        let key = (insee.clone(), code.clone());
         let mut ok = true;
         if !is_code(&code) {
             let msg = format!(
@@ -625,8 +643,8 @@ impl<'i> Decoder<'i> {
             r.errs
                 .push(FormatError::at(line, r.base_name(Base::BureauCode), msg));
             ok = false;
-        } else if let Some(first) = self.bureau_lines.get(&code) {
-            let msg = format!("le bureau {code} figure déjà ligne {first}");
+        } else if let Some(first) = self.bureau_lines.get(&key) {
+            let msg = format!("le bureau {code} de la commune {insee} figure déjà ligne {first}");
             r.errs
                 .push(FormatError::at(line, r.base_name(Base::BureauCode), msg));
             ok = false;
@@ -637,7 +655,11 @@ impl<'i> Decoder<'i> {
         let mut perimeters = Vec::new();
         let mut new_circ = None;
         if !circ_code.is_empty() {
-            let pcode = format!("{CIRCONSCRIPTION_PREFIX}{circ_code}");
+            // Keyed by département too (two départements' 02 are two
+            // circonscriptions); [`Decoder::tree`] drops the département from
+            // the codes when the file kept only one.
+            let dep_code = values::pad_code(r.base(Base::DepCode), 2);
+            let pcode = format!("{CIRCONSCRIPTION_PREFIX}{dep_code}-{circ_code}");
             if !is_code(&pcode) {
                 let msg = format!("code de circonscription invalide « {circ_code} »");
                 r.errs
@@ -734,9 +756,9 @@ impl<'i> Decoder<'i> {
             self.circ_lines.insert(c.code.clone(), line);
             self.circs.push(c);
         }
-        self.bureau_lines.insert(code.clone(), line);
+        self.bureau_lines.insert(key.clone(), line);
         self.pvs.insert(
-            code.clone(),
+            key,
             ProcesVerbal {
                 inscrits,
                 votants,
@@ -753,20 +775,23 @@ impl<'i> Decoder<'i> {
                 turnout: Vec::new(),
             },
         );
-        self.bureaux.push(Bureau {
-            name: format!("Bureau {code}"),
-            code,
-            address: None,
-            inscrits: roll,
-            perimeters,
-        });
+        self.bureaux.push((
+            insee,
+            Bureau {
+                name: format!("Bureau {code}"),
+                code,
+                address: None,
+                inscrits: roll,
+                perimeters,
+            },
+        ));
     }
 
     /// The election, when every row kept was valid.
     pub fn finish(mut self) -> Result<(Layout, ResultsFile), FormatErrors> {
         let layout = self.cols.layout;
         let filter = &self.import.filter;
-        let Some((meta, _)) = self.meta else {
+        let Some((meta, _)) = self.communes.first().cloned() else {
             self.errs.push(FormatError::file(if filter.is_empty() {
                 "le fichier ne contient aucun bureau".to_string()
             } else {
@@ -783,32 +808,49 @@ impl<'i> Decoder<'i> {
             }
             return Err(FormatErrors(self.errs));
         }
+        // A territory's communes are perimeters: each needs its name.
+        if self.communes.len() > 1 {
+            for (m, line) in &self.communes {
+                // The INSEE code identifies a territory's commune: it must
+                // split back into the département and commune codes read.
+                let parts = Some((m.departement_code.clone(), m.commune_code.clone()));
+                if crate::formats::split_insee(&m.insee()) != parts {
+                    self.errs.push(FormatError::line(
+                        *line,
+                        format!(
+                            "département « {} » et commune « {} » ne font pas un code INSEE (5 caractères, comme 29019) : il identifie chaque commune d'un territoire",
+                            m.departement_code, m.commune_code
+                        ),
+                    ));
+                }
+                if m.commune_label.trim().is_empty() {
+                    self.errs.push(FormatError::line(
+                        *line,
+                        format!(
+                            "la commune {} n'a pas de libellé : il faut le nom de chaque commune d'un territoire",
+                            m.insee()
+                        ),
+                    ));
+                }
+            }
+            if !self.errs.is_empty() {
+                return Err(FormatErrors(self.errs));
+            }
+        }
+        let departements = if self.communes.len() > 1 {
+            self.communes
+                .iter()
+                .map(|(m, _)| (m.departement_code.clone(), m.departement_label.clone()))
+                .collect()
+        } else {
+            BTreeMap::new()
+        };
+        let (perimeters, bureaux, pvs, bureau_lines) = self.tree();
         let Some((groups, _)) = self.ballot else {
             return Err(FormatErrors::one(FormatError::file(
                 "le fichier ne contient aucun bureau",
             )));
         };
-        let insee = meta.insee();
-        let root = if is_code(&insee) {
-            insee
-        } else {
-            "COMMUNE".to_string()
-        };
-        let mut perimeters = vec![Perimeter {
-            code: root.clone(),
-            name: if meta.commune_label.trim().is_empty() {
-                root.clone()
-            } else {
-                meta.commune_label.clone()
-            },
-            kind: PerimeterKind::Commune,
-            parent: None,
-            population: None,
-        }];
-        perimeters.extend(self.circs.into_iter().map(|mut p| {
-            p.parent = Some(root.clone());
-            p
-        }));
         let candidates = groups
             .iter()
             .map(|g| Candidate {
@@ -824,14 +866,14 @@ impl<'i> Decoder<'i> {
             &self.import.header,
             Vec::new(),
             perimeters,
-            self.bureaux,
+            bureaux,
             candidates,
         )?;
         // The procès-verbal rules, bureau by bureau.
         let mut errs = Vec::new();
         for b in &election.bureaux {
-            if let Some(pv) = self.pvs.get(&b.code) {
-                let line = self.bureau_lines.get(&b.code).copied().unwrap_or(0);
+            if let Some(pv) = pvs.get(&b.code) {
+                let line = bureau_lines.get(&b.code).copied().unwrap_or(0);
                 for v in check_pv(&election, b, pv, None).errors {
                     errs.push(FormatError::at(line, v.field, v.message));
                 }
@@ -858,12 +900,174 @@ impl<'i> Decoder<'i> {
                 ResultsFile {
                     meta,
                     election,
-                    pvs: self.pvs,
+                    pvs,
                     people,
                     printed,
+                    departements,
                 },
             ),
         )
+    }
+}
+
+/// What [`Decoder::tree`] gives: the perimeters, the bureaux, their
+/// procès-verbaux and their lines, by the bureaux' final codes.
+type Tree = (
+    Vec<Perimeter>,
+    Vec<Bureau>,
+    BTreeMap<String, ProcesVerbal>,
+    BTreeMap<String, u64>,
+);
+
+impl Decoder<'_> {
+    /// The perimeter tree of what was kept. One commune: the commune is the
+    /// root, its circonscriptions below it, the bureaux keep their `Code BV`
+    /// (the one-commune election of every other import). Several communes:
+    /// the root is the territory — the circonscription when they all sit in
+    /// one, else the département when they all sit in one, else a
+    /// « Territoire » — with each commune (its INSEE code) and each other
+    /// circonscription below it, and each bureau coded `INSEE-BV` in its
+    /// commune (and its circonscription).
+    fn tree(&mut self) -> Tree {
+        let mut pvs = std::mem::take(&mut self.pvs);
+        let mut lines = std::mem::take(&mut self.bureau_lines);
+        let bureaux = std::mem::take(&mut self.bureaux);
+        // (the circonscriptions' codes are settled first, below)
+        let mut circs = std::mem::take(&mut self.circs);
+        let mut bureaux = bureaux;
+        let deps: BTreeSet<String> = self
+            .communes
+            .iter()
+            .map(|(m, _)| m.departement_code.clone())
+            .collect();
+        if deps.len() <= 1 {
+            // One département: the circonscription is its code alone.
+            let short = |code: &str| match code
+                .strip_prefix(CIRCONSCRIPTION_PREFIX)
+                .and_then(|rest| rest.split_once('-'))
+            {
+                Some((_, circ)) => format!("{CIRCONSCRIPTION_PREFIX}{circ}"),
+                None => code.to_string(),
+            };
+            for c in &mut circs {
+                c.code = short(&c.code);
+            }
+            for (_, b) in &mut bureaux {
+                for p in &mut b.perimeters {
+                    *p = short(p);
+                }
+            }
+        }
+        let mut out_pvs = BTreeMap::new();
+        let mut out_lines = BTreeMap::new();
+        if let [(meta, _)] = self.communes.as_slice() {
+            let insee = meta.insee();
+            let root = if is_code(&insee) {
+                insee
+            } else {
+                "COMMUNE".to_string()
+            };
+            let mut perimeters = vec![Perimeter {
+                code: root.clone(),
+                name: if meta.commune_label.trim().is_empty() {
+                    root.clone()
+                } else {
+                    meta.commune_label.clone()
+                },
+                kind: PerimeterKind::Commune,
+                parent: None,
+                population: None,
+            }];
+            perimeters.extend(circs.into_iter().map(|mut p| {
+                p.parent = Some(root.clone());
+                p
+            }));
+            let bureaux = bureaux
+                .into_iter()
+                .map(|(insee, b)| {
+                    let key = (insee, b.code.clone());
+                    if let Some(pv) = pvs.remove(&key) {
+                        out_pvs.insert(b.code.clone(), pv);
+                    }
+                    if let Some(l) = lines.remove(&key) {
+                        out_lines.insert(b.code.clone(), l);
+                    }
+                    b
+                })
+                .collect();
+            return (perimeters, bureaux, out_pvs, out_lines);
+        }
+        let (root, mut perimeters, circ_root) = match (circs.as_slice(), deps.len()) {
+            ([circ], _) => (circ.code.clone(), vec![circ.clone()], true),
+            (_, 1) => {
+                let (m, _) = &self.communes[0];
+                let code = format!("DEP-{}", m.departement_code);
+                let name = if m.departement_label.trim().is_empty() {
+                    format!("Département {}", m.departement_code)
+                } else {
+                    m.departement_label.clone()
+                };
+                (
+                    code.clone(),
+                    vec![Perimeter {
+                        code,
+                        name,
+                        kind: PerimeterKind::Departement,
+                        parent: None,
+                        population: None,
+                    }],
+                    false,
+                )
+            }
+            _ => (
+                "TERRITOIRE".to_string(),
+                vec![Perimeter {
+                    code: "TERRITOIRE".into(),
+                    name: "Territoire".into(),
+                    kind: PerimeterKind::Territoire,
+                    parent: None,
+                    population: None,
+                }],
+                false,
+            ),
+        };
+        if !circ_root {
+            perimeters.extend(circs.into_iter().map(|mut p| {
+                p.parent = Some(root.clone());
+                p
+            }));
+        }
+        perimeters.extend(self.communes.iter().map(|(m, _)| Perimeter {
+            code: m.insee(),
+            name: if m.commune_label.trim().is_empty() {
+                m.insee()
+            } else {
+                m.commune_label.clone()
+            },
+            kind: PerimeterKind::Commune,
+            parent: Some(root.clone()),
+            population: None,
+        }));
+        let bureaux = bureaux
+            .into_iter()
+            .map(|(insee, mut b)| {
+                let key = (insee.clone(), b.code.clone());
+                let code = format!("{insee}-{}", b.code);
+                if let Some(pv) = pvs.remove(&key) {
+                    out_pvs.insert(code.clone(), pv);
+                }
+                if let Some(l) = lines.remove(&key) {
+                    out_lines.insert(code.clone(), l);
+                }
+                b.code = code;
+                if circ_root {
+                    b.perimeters.clear();
+                }
+                b.perimeters.insert(0, insee);
+                b
+            })
+            .collect();
+        (perimeters, bureaux, out_pvs, out_lines)
     }
 }
 

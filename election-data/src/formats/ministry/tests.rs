@@ -4,7 +4,7 @@
 use super::*;
 use crate::formats::testing::{arb_results, header_of};
 use crate::formats::to_windows_1252;
-use crate::model::ElectionKind;
+use crate::model::{ElectionKind, PerimeterKind};
 use proptest::prelude::*;
 
 fn import_for(kind: ElectionKind, date: &str) -> MinistryImport {
@@ -278,13 +278,41 @@ fn windows_1252_and_crlf_are_read_the_same_way() {
 }
 
 #[test]
-fn filters_one_commune_of_a_national_file() {
+fn several_communes_are_one_territory_and_one_is_kept_by_its_code() {
     let mut lines: Vec<&str> = FIXTURE.lines().collect();
     let other = lines[1].replace(";004;Valbonne-sur-Rhône;0001;", ";005;Autre;0001;");
     lines.push(&other);
     let two = lines.join("\n") + "\n";
-    let errs = decode(two.as_bytes(), &import(), &mut |_, _| {}).expect_err("two communes");
-    assert!(errs.0[0].message.contains("code INSEE"), "{}", errs);
+    let r = decode(two.as_bytes(), &import(), &mut |_, _| {}).expect("two communes");
+    let e = &r.election;
+    assert!(e.is_territory());
+    let root = e.root().expect("root");
+    // The fixture's commune is split between two circonscriptions: the
+    // territory is their département, both circonscriptions below it.
+    assert_eq!(
+        (root.code.as_str(), root.kind),
+        ("DEP-13", PerimeterKind::Departement)
+    );
+    assert!(e.perimeter("CIRC-16").is_some());
+    let communes: Vec<_> = e.communes().iter().map(|c| c.code.as_str()).collect();
+    assert_eq!(communes, ["13004", "13005"]);
+    // The ministry's Code BV repeats across communes: each bureau is
+    // numbered within its commune.
+    let last = e.bureaux.last().expect("bureau");
+    assert_eq!(last.code, "13005-0001");
+    assert_eq!(e.bureau_number(last), "0001");
+    assert_eq!(e.commune_of(last).map(|c| c.name.as_str()), Some("Autre"));
+    assert_eq!(e.bureaux_by_perimeter()["13004"].len(), e.bureaux.len() - 1);
+    assert_eq!(encode_string(&r), two, "written again byte for byte");
+    // A commune named differently on two of its rows is refused there.
+    let renamed = two.replacen(";005;Autre;0001;", ";004;Autre;0009;", 1);
+    let errs = decode(renamed.as_bytes(), &import(), &mut |_, _| {}).expect_err("renamed");
+    assert_eq!(
+        shown(&errs),
+        vec![
+            "ligne 5, colonne « Libellé de la commune » : la commune 13004 s'appelle « Valbonne-sur-Rhône » ligne 2 : une commune a le même libellé sur toutes ses lignes"
+        ]
+    );
     let mut one = import();
     one.filter = Filter::commune("13005");
     let r = decode(two.as_bytes(), &one, &mut |_, _| {}).expect("one commune");
@@ -361,6 +389,31 @@ proptest! {
         bytes[pos % n] = byte;
         bytes.truncate(cut.max(1) % (n + 1));
         let _ = decode(&bytes, imp, &mut |_, _| {});
+    }
+
+    /// A territory's file with a cell of its codes or labels changed (a
+    /// commune, a département, a circonscription): refused, or one election
+    /// written again as read, whatever communes and départements it makes.
+    #[test]
+    fn a_mutated_territory_is_refused_or_round_trips(
+        line in 1usize..8,
+        column in 0usize..7,
+        value in prop::sample::select(vec!["", "29", "13", "2A", "019", "75", "0001", "Brest", "Autre", "03", "29075"]),
+    ) {
+        let text = include_str!("../../../fixtures/ministry/circonscription-2022.csv");
+        let imp = import_for(ElectionKind::Legislatives, "2022-06-12");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut cells: Vec<String> = lines[line].split(';').map(str::to_string).collect();
+        cells[column] = value.to_string();
+        lines[line] = cells.join(";");
+        let mutated = lines.join("\n") + "\n";
+        if let Ok((layout, r)) = decode_layout(mutated.as_bytes(), &imp, &mut |_, _| {}) {
+            prop_assert_eq!(r.election.check(), Ok(()));
+            let again = encode_as(&r, layout);
+            let back = decode(again.as_bytes(), &imp, &mut |_, _| {});
+            prop_assert!(back.is_ok(), "{:?}", back.err());
+            prop_assert_eq!(back.ok(), Some(r));
+        }
     }
 }
 
@@ -442,14 +495,37 @@ fn a_national_file_is_streamed_and_filtered_by_territory() {
     assert_eq!(r.meta.insee(), "29019");
     assert_eq!(r.meta.commune_label, "Brest");
     assert_eq!(r.election.bureaux.len(), 1);
-    // Every commune of the 13: two, refused with the line of each.
+    // Every commune of the 13: two, one territory (their département).
     imp.filter = Filter {
         departement: Some("13".into()),
         ..Filter::default()
     };
-    let errs = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect_err("two communes");
-    assert_eq!(errs.0.len(), 1, "{errs}");
-    assert_eq!(errs.0[0].line, Some(6), "the blank line counts: {errs}");
+    let (_, r) = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect("two communes");
+    assert_eq!(r.election.communes().len(), 2);
+    assert_eq!(r.election.bureaux.len(), 4);
+    assert_eq!(r.election.root().map(|p| p.code.as_str()), Some("DEP-13"));
+    // The whole file: two départements, a « Territoire » of three communes
+    // with both circonscriptions below it.
+    imp.filter = Filter::default();
+    let (_, r) = decode_stream(&latin[..], 0, &imp, &mut |_, _| {}).expect("every commune");
+    let e = &r.election;
+    assert_eq!(e.root().map(|p| p.kind), Some(PerimeterKind::Territoire));
+    assert_eq!(e.communes().len(), 3);
+    let brest = e.bureaux.last().expect("Brest");
+    assert_eq!(brest.code, "29019-0001");
+    let of_brest = e.perimeters_of(brest);
+    // Two départements: each circonscription keyed by its département.
+    assert!(
+        of_brest.contains("CIRC-29-02") && of_brest.contains("29019"),
+        "{of_brest:?}"
+    );
+    assert!(e.perimeter("CIRC-13-15").is_some());
+    let rows = encode_string(&r);
+    assert!(
+        rows.contains("\n29;Finistère;02;2ème circonscription;019;Brest;0001;"),
+        "{rows}"
+    );
+    assert_eq!(r.commune_meta(brest).departement_label, "Finistère");
     imp.filter = Filter {
         communes: vec!["13004".into()],
         ..Filter::default()
@@ -466,6 +542,49 @@ fn a_national_file_is_streamed_and_filtered_by_territory() {
         errs.to_string(),
         "1 erreur dans le fichier\n  aucun bureau de la commune 99999 dans le fichier"
     );
+}
+
+#[test]
+fn a_circonscription_of_three_communes_is_one_election() {
+    let text = include_str!("../../../fixtures/ministry/circonscription-2022.csv");
+    let copy = include_str!("../../../fixtures/ministry/circonscription-2022-tableur.csv");
+    let imp = import_for(ElectionKind::Legislatives, "2022-06-12");
+    let r = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect("circonscription");
+    let e = &r.election;
+    let root = e.root().expect("root");
+    assert_eq!(
+        (root.code.as_str(), root.name.as_str(), root.kind),
+        (
+            "CIRC-02",
+            "2ème circonscription",
+            PerimeterKind::Circonscription
+        )
+    );
+    let communes: Vec<_> = e.communes().iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(communes, ["Brest", "Guipavas", "Plougastel-Daoulas"]);
+    let by = e.bureaux_by_perimeter();
+    assert_eq!(by["CIRC-02"].len(), 7);
+    assert_eq!(by["29019"], ["29019-0001", "29019-0002", "29019-0003"]);
+    assert_eq!(by["29075"], ["29075-0001", "29075-0002"]);
+    assert_eq!(encode_string(&r), text, "encode(decode(bytes)) == bytes");
+    // Saved again by a spreadsheet (codes without zeros, 1,1 for 1,10):
+    // the same election.
+    let again = decode(copy.as_bytes(), &imp, &mut |_, _| {}).expect("spreadsheet copy");
+    assert_eq!(again, r);
+    // And as .xlsx and .ods.
+    let xlsx = include_bytes!("../../../fixtures/ministry/circonscription-2022.xlsx");
+    let ods = include_bytes!("../../../fixtures/ministry/circonscription-2022.ods");
+    for (what, bytes) in [("xlsx", &xlsx[..]), ("ods", &ods[..])] {
+        let s = decode(bytes, &imp, &mut |_, _| {}).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(s, r, "{what}");
+    }
+    // One commune of the circonscription by its INSEE code: a commune's
+    // election, its bureaux numbered as in the file.
+    let mut one = imp.clone();
+    one.filter = Filter::commune("29075");
+    let g = decode(text.as_bytes(), &one, &mut |_, _| {}).expect("Guipavas");
+    assert!(!g.election.is_territory());
+    assert_eq!(g.election.bureaux[1].code, "0002");
 }
 
 #[test]
