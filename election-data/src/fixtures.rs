@@ -84,6 +84,7 @@ pub fn sample_circonscription() -> Election {
         name: "2e circonscription du Finistère".into(),
         kind: PerimeterKind::Circonscription,
         parent: None,
+        population: None,
     }];
     let mut bureaux = Vec::new();
     let mut rng = SplitMix::new(2902);
@@ -93,6 +94,7 @@ pub fn sample_circonscription() -> Election {
             name: name.into(),
             kind: PerimeterKind::Commune,
             parent: Some(root.into()),
+            population: None,
         });
         let mut n = 0;
         for (q, qname, count) in quartiers {
@@ -103,6 +105,7 @@ pub fn sample_circonscription() -> Election {
                     name: (*qname).into(),
                     kind: PerimeterKind::Quartier,
                     parent: Some(insee.into()),
+                    population: None,
                 });
             }
             for _ in 0..*count {
@@ -135,6 +138,8 @@ pub fn sample_circonscription() -> Election {
         name: (*name).into(),
         nuance: Some((*nuance).into()),
         colour: (*colour).into(),
+        list_size: None,
+        cc_list_size: None,
     })
     .collect();
     Election {
@@ -147,6 +152,7 @@ pub fn sample_circonscription() -> Election {
         embargo: None,
         double_entry: false,
         seats: None,
+        cc_seats: None,
         previous: None,
         perimeters,
         bureaux,
@@ -171,24 +177,28 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         name: "Territoire".into(),
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     perimeters.extend((0..2).map(|c| Perimeter {
         code: circ(c),
         name: format!("Circonscription {}", c + 1),
         kind: PerimeterKind::Circonscription,
         parent: Some("TERRITOIRE".into()),
+        population: None,
     }));
     perimeters.extend((0..8).map(|k| Perimeter {
         code: canton(k),
         name: format!("Canton {}", k + 1),
         kind: PerimeterKind::Canton,
         parent: Some(circ(k)),
+        population: None,
     }));
     perimeters.extend((0..bureaux.div_ceil(5)).map(|a| Perimeter {
         code: area(a * 5),
         name: format!("Secteur {}", a + 1),
         kind: PerimeterKind::Quartier,
         parent: Some(canton(a)),
+        population: None,
     }));
     e.perimeters = perimeters;
     let mut rng = SplitMix::new(bureaux as u64);
@@ -207,6 +217,8 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
             name: format!("Candidat {}", i + 1),
             nuance: None,
             colour: "#777777".into(),
+            list_size: None,
+            cc_list_size: None,
         })
         .collect();
     e

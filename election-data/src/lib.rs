@@ -12,12 +12,16 @@
 //! - [`percent`]: exact percentages, rounded half-up to two decimals.
 //! - [`tally`]: participation, percentages and aggregation over the perimeter tree.
 //! - [`tally_delta`]: the integers of a tally that changed, as the live wire carries them.
-//! - [`seats`]: seat allocation, with one entry point per election ([`seats::for_election`]).
+//! - [`council`]: the sizes the law fixes: municipal council from the population
+//!   (L.2121-2 CGCT), community lists (L.273-9), the 1,000-inhabitant line.
+//! - [`seats`]: seat allocation, with one entry point per election ([`seats::for_election`]),
+//!   both councils of a municipal ballot ([`seats::Councils`]).
 //! - [`formats`]: the files Urne reads and writes (one module per format).
 //! - [`map`]: the bureaux' shapes (GeoJSON contours, or a tile grid) and how a map shades them.
 //! - [`fixtures`]: the embedded sample commune used by the demo and the tests.
 
 pub mod bureau;
+pub mod council;
 pub mod fixtures;
 pub mod formats;
 pub mod map;

@@ -127,6 +127,13 @@ pub struct Perimeter {
     pub kind: PerimeterKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
+    /// A commune's population as authenticated by INSEE (the *population
+    /// municipale* of the last authenticated census, R.25-1 and L.2121-2
+    /// CGCT): it sets the size of the municipal council (L.2121-2) and
+    /// whether the under-1,000 rules apply. Only on perimeters of kind
+    /// `commune`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub population: Option<u32>,
 }
 
 /// A polling station.
@@ -158,6 +165,15 @@ pub struct Candidate {
     pub nuance: Option<String>,
     /// Display colour, `#rrggbb`.
     pub colour: String,
+    /// Candidates on the list for the municipal council (list ballots);
+    /// None when the list is complete (as many candidates as seats).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_size: Option<u32>,
+    /// Candidates on the list's community list (L.273-9), when the
+    /// election has `cc_seats`; None when complete: the community seats plus
+    /// one under five seats, plus two otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_list_size: Option<u32>,
 }
 
 /// An election (one round) and everything that is fixed before the night.
@@ -185,6 +201,12 @@ pub struct Election {
     /// Seats to fill (list elections).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seats: Option<u32>,
+    /// The commune's seats at the community council (conseil communautaire
+    /// of its EPCI), from the prefectural order: municipales of a commune of
+    /// 1,000 inhabitants and more elect them on the same ballot (L.273-6,
+    /// L.273-8 code électoral).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_seats: Option<u32>,
     /// The previous election of the same kind (or the other round), whose
     /// turnout the participation page shows alongside, when known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -507,7 +529,130 @@ impl Election {
                 ));
             }
         }
+        self.check_councils(&mut errs);
         if errs.is_empty() { Ok(()) } else { Err(errs) }
+    }
+
+    /// The population, the community seats and the lists' lengths: each
+    /// problem names its field and the rule.
+    fn check_councils(&self, errs: &mut Vec<DefinitionError>) {
+        use crate::council;
+        for (i, p) in self.perimeters.iter().enumerate() {
+            match p.population {
+                Some(_) if p.kind != PerimeterKind::Commune => errs.push(def_err(
+                    format!("perimeters[{i}].population"),
+                    "seule une commune a une population légale (périmètre de type commune)",
+                )),
+                Some(0) => errs.push(def_err(
+                    format!("perimeters[{i}].population"),
+                    "la population légale compte au moins un habitant : une commune sans habitant n'élit pas de conseil municipal",
+                )),
+                _ => {}
+            }
+        }
+        let population = self.root().and_then(|r| r.population);
+        let municipal = self.kind == ElectionKind::Municipales;
+        if let Some(cc) = self.cc_seats {
+            if municipal && self.is_territory() {
+                errs.push(def_err(
+                    "cc_seats",
+                    "les sièges communautaires se donnent pour une élection d'une seule commune : un territoire de plusieurs communes n'en porte pas encore",
+                ));
+            }
+            if !municipal {
+                errs.push(def_err(
+                    "cc_seats",
+                    "les sièges au conseil communautaire ne s'élisent qu'avec les municipales (L.273-6 du code électoral)",
+                ));
+            } else if council::under_1000(population) {
+                errs.push(def_err(
+                    "cc_seats",
+                    "sous 1 000 habitants, les conseillers communautaires sont désignés dans l'ordre du tableau (L.273-11), pas élus sur les listes : retirez cc_seats",
+                ));
+            }
+            if cc == 0 || cc > council::MAX_SEATS {
+                errs.push(def_err(
+                    "cc_seats",
+                    format!(
+                        "le nombre de sièges communautaires va de 1 à {}",
+                        council::MAX_SEATS
+                    ),
+                ));
+            }
+        }
+        if let Some(s) = self.seats
+            && s > council::MAX_SEATS
+        {
+            errs.push(def_err(
+                "seats",
+                format!(
+                    "au-delà de {} sièges, la répartition est refusée",
+                    council::MAX_SEATS
+                ),
+            ));
+        }
+        let seats = if municipal {
+            council::municipal_seats(self.seats, population)
+        } else {
+            self.seats.filter(|s| *s > 0)
+        };
+        for (i, c) in self.candidates.iter().enumerate() {
+            if let Some(n) = c.list_size {
+                if !self.kind.is_list() {
+                    errs.push(def_err(
+                        format!("candidates[{i}].list_size"),
+                        "la longueur de liste ne vaut que pour un scrutin de liste",
+                    ));
+                } else if n == 0 {
+                    errs.push(def_err(
+                        format!("candidates[{i}].list_size"),
+                        "une liste compte au moins un candidat",
+                    ));
+                } else if let Some(s) = seats.filter(|_| municipal)
+                    && n > council::max_municipal_list(s)
+                {
+                    errs.push(def_err(
+                        format!("candidates[{i}].list_size"),
+                        format!(
+                            "{n} candidats pour {s} sièges : une liste en compte au plus deux de plus que de sièges (L.260, L.252)"
+                        ),
+                    ));
+                }
+            }
+            if let Some(n) = c.cc_list_size {
+                let field = format!("candidates[{i}].cc_list_size");
+                let Some(cc) = self.cc_seats.filter(|_| municipal) else {
+                    errs.push(def_err(
+                        field,
+                        "une liste communautaire suppose des sièges communautaires (cc_seats) à des municipales",
+                    ));
+                    continue;
+                };
+                let most = council::community_list_size(cc);
+                if n == 0 {
+                    errs.push(def_err(
+                        field,
+                        "une liste communautaire compte au moins un candidat",
+                    ));
+                } else if n > most {
+                    errs.push(def_err(
+                        field,
+                        format!(
+                            "{n} candidats pour {cc} sièges communautaires : la liste en compte {most} (L.273-9 : un de plus sous cinq sièges, deux sinon)"
+                        ),
+                    ));
+                } else if let Some(m) = c.list_size.or(seats)
+                    && n > m
+                {
+                    errs.push(def_err(
+                        field,
+                        format!(
+                            "{n} candidats communautaires pour {m} candidats au conseil municipal : les candidats communautaires figurent sur la liste municipale (L.273-9)"
+                        ),
+                    ));
+                }
+            }
+        }
     }
 
     /// The territory's rules on communes (the tree is sound when called):

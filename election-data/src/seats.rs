@@ -45,6 +45,28 @@
 //!   at the candidates of its community list (L.273-9 asks for the number of
 //!   seats plus one when under five seats, plus two otherwise).
 //!
+//! # One procès-verbal, two councils
+//!
+//! [`plan`] is the one place that decides what a ballot fills. For the
+//! municipales the council's seats are the definition's `seats`, or else
+//! those of the commune's `population` by the L.2121-2 CGCT table
+//! ([`crate::council`], whose doc cites the sources); the population also
+//! chooses the method: [`Method::MunicipalUnder1000`] under 1,000
+//! inhabitants, [`Method::Municipal`] from 1,000 or when no population is
+//! given. A commune of 1,000 and more with `cc_seats` elects its community
+//! councillors on the same ballot (L.273-6): [`for_election`] (the election's
+//! root commune) and [`for_commune`] (one commune of a multi-commune night)
+//! return [`Councils`], the municipal allocation and the
+//! [`Method::Communautaire`] one, from the same exprimés and voix. Lists are
+//! capped at their `list_size` (municipal) and `cc_list_size` (community),
+//! taken as complete when not given.
+//!
+//! `ElectionKind::Communautaires` is kept for the definitions and files
+//! that already use it (setup form, ministry type code `MUN`, older
+//! definitions): no French election since 2014 needs it for a commune of
+//! 1,000 and more, whose community seats come with the municipal ballot.
+//! It allocates its `seats` with [`Method::Communautaire`] alone.
+//!
 //! # Capped lists and vacant seats
 //!
 //! Every method caps a list at its `candidates`. A seat that a full list
@@ -65,6 +87,12 @@
 //!   the ministry's circular before relying on it.
 //! - L.273-8 has no rule of its own for a community list shorter than its
 //!   seats (a list of L.273-9 size never is); the same continuation applies.
+//!   It is the reading the Conseil constitutionnel gave for the community
+//!   councillors a municipal council elects between renewals (L.5211-6-2:
+//!   "si le nombre de candidats figurant sur une liste est inférieur au nombre
+//!   de sièges qui lui reviennent, les sièges non pourvus sont attribués aux
+//!   plus fortes moyennes suivantes", as quoted by the APVF on 28 June 2017);
+//!   we found no text saying the same of L.273-8 itself.
 //! - A winner whose list is shorter than the bonus (impossible for a list the
 //!   prefecture accepted) takes the bonus up to its candidates, and the rest
 //!   of the bonus joins the proportional seats.
@@ -88,12 +116,9 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Election, ElectionKind};
+use crate::model::{Election, ElectionKind, Perimeter, PerimeterKind};
 
-/// More seats than this is refused as an input error: the largest French
-/// assembly elected by list has a few hundred, and the allocation loops once
-/// per seat.
-pub const MAX_SEATS: u32 = 10_000;
+pub use crate::council::MAX_SEATS;
 
 /// The 5 % of the exprimés a list needs for the municipal distribution (L.262).
 pub const MUNICIPAL_THRESHOLD: Threshold = Threshold { num: 5, den: 100 };
@@ -186,8 +211,8 @@ impl Method {
 /// (or one territory's) figures decide the seats, or None:
 ///
 /// - municipales: [`Method::Municipal`] with the election's round (L.262,
-///   communes of 1,000 inhabitants and more; the model does not know the
-///   population, and the under-1,000 rules differ only for incomplete lists);
+///   communes of 1,000 inhabitants and more). [`plan`] refines it with the
+///   commune's population: [`Method::MunicipalUnder1000`] under 1,000;
 /// - communautaires: [`Method::Communautaire`] with the round (L.273-8);
 /// - européennes: [`Method::HighestAverage`] at 5 % of the exprimés (loi
 ///   n° 77-729, art. 3);
@@ -211,41 +236,221 @@ pub fn method_for(kind: ElectionKind, round: u8) -> Option<Method> {
     }
 }
 
-/// The candidates the model assumes on each list of an election allocated
-/// by `method`: lists are taken as complete, since the model keeps no list
-/// length. A council list has as many candidates as seats; a community list
-/// (L.273-9) the seats plus one under five seats, plus two from five.
+/// The candidates of a complete list of an election allocated by `method`
+/// for `seats` seats, when the definition gives no length: a council list
+/// has as many candidates as seats; a community list (L.273-9) the seats
+/// plus one under five seats, plus two from five.
 pub fn assumed_list_size(method: Method, seats: u32) -> u32 {
     match method {
-        Method::Communautaire { .. } => seats.saturating_add(if seats < 5 { 1 } else { 2 }),
+        Method::Communautaire { .. } => crate::council::community_list_size(seats),
         _ => seats,
     }
 }
 
+/// The assembly an allocation fills, for its label.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Body {
+    /// Conseil municipal (municipales).
+    MunicipalCouncil,
+    /// Conseil communautaire: the commune's seats in its EPCI.
+    CommunityCouncil,
+    /// Any other assembly elected by list (européennes).
+    Assembly,
+}
+
+impl Body {
+    /// The French label, as pages, records and files show it.
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Body::MunicipalCouncil => "Conseil municipal",
+            Body::CommunityCouncil => "Conseil communautaire",
+            Body::Assembly => "Sièges",
+        }
+    }
+}
+
+impl Method {
+    /// The assembly the method fills.
+    pub fn body(self) -> Body {
+        match self {
+            Method::Municipal { .. } | Method::MunicipalUnder1000 { .. } => Body::MunicipalCouncil,
+            Method::Communautaire { .. } => Body::CommunityCouncil,
+            Method::HighestAverage { .. } | Method::LargestRemainder { .. } => Body::Assembly,
+        }
+    }
+}
+
+/// What one procès-verbal elects: the method and seats of the election's
+/// council and, for the municipales of a commune of 1,000 and more with
+/// community seats, of the community council too. [`plan`] decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    pub method: Method,
+    pub seats: u32,
+    /// The commune's community seats (L.273-8), allocated by
+    /// [`Method::Communautaire`] from the same voix.
+    pub community_seats: Option<u32>,
+}
+
+/// **The** rule that decides which seats a ballot fills, for `commune` (a
+/// perimeter of kind commune; None for an election that is not per commune):
+///
+/// - municipales: the council's seats are the definition's `seats` when
+///   `commune` is the root (a single-commune election), otherwise those of
+///   the commune's population by the L.2121-2 table
+///   ([`crate::council::municipal_council_size`]). Under 1,000 inhabitants
+///   the method is [`Method::MunicipalUnder1000`], from 1,000 (or with no
+///   population given) [`Method::Municipal`]. The community seats are the
+///   definition's `cc_seats`, for the root commune of 1,000 and more only:
+///   under 1,000 they are not elected (L.273-11). No commune, or neither
+///   seats nor population: None;
+/// - every other kind: [`method_for`] with the definition's `seats`.
+///
+/// `ElectionKind::Communautaires` stays for the definitions and files that
+/// use it: since 2014 a commune of 1,000 and more elects its community
+/// councillors on the municipal ballot (L.273-6), so no separate French
+/// election needs it; it allocates the `seats` it is given by L.273-8,
+/// the lists taken as community lists.
+pub fn plan(election: &Election, commune: Option<&Perimeter>) -> Option<Plan> {
+    let round = election.round;
+    if election.kind != ElectionKind::Municipales {
+        let method = method_for(election.kind, round)?;
+        let seats = election.seats.filter(|s| *s > 0)?;
+        return Some(Plan {
+            method,
+            seats,
+            community_seats: None,
+        });
+    }
+    let commune = commune.filter(|c| c.kind == PerimeterKind::Commune)?;
+    let root = commune.parent.is_none();
+    let given = if root { election.seats } else { None };
+    let seats = crate::council::municipal_seats(given, commune.population)?;
+    let under = crate::council::under_1000(commune.population);
+    let method = if under {
+        Method::MunicipalUnder1000 { round }
+    } else {
+        Method::Municipal { round }
+    };
+    let community_seats = if root && !under {
+        election.cc_seats.filter(|s| *s > 0)
+    } else {
+        None
+    };
+    Some(Plan {
+        method,
+        seats,
+        community_seats,
+    })
+}
+
+/// The seats one procès-verbal decides: the election's council and, for
+/// the municipales of a commune of 1,000 and more with community seats, the
+/// community council, both from the same voix (L.273-8).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Councils {
+    /// The council the election fills: the municipal council (municipales),
+    /// the community council (the `communautaires` kind) or the assembly
+    /// (européennes); its [`Allocation::method`] says which ([`Method::body`]).
+    pub council: Allocation,
+    /// The community council's seats, allocated from the same voix.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub community: Option<Allocation>,
+}
+
+impl Councils {
+    /// The council, then the community council when there is one.
+    pub fn all(&self) -> impl Iterator<Item = &Allocation> {
+        std::iter::once(&self.council).chain(self.community.as_ref())
+    }
+
+    /// Whether every allocation is the result.
+    pub fn is_final(&self) -> bool {
+        self.all().all(Allocation::is_final)
+    }
+}
+
 /// **The** seat allocation of an election from its counted figures: the one
-/// entry point the live pages, the big screen, the prefecture file, the
-/// printed records and the exports all call, so that they cannot disagree.
+/// entry point the live pages, the big screen, the feed, the API, the
+/// prefecture file, the ministry export, the printed records and the EML and
+/// NIST files all call, so that they cannot disagree. It is [`for_commune`]
+/// on the root perimeter when that is a commune; for an election whose root
+/// is not a commune, the municipales have no single council (each commune's
+/// is [`for_commune`]'s) and the other kinds follow [`plan`] without commune.
 ///
 /// `exprimes` and `voix_of` (panel number → voix) are the totals of the
-/// counted bureaux. `None` when the election has no seats to fill (no
-/// `seats`, or a kind [`method_for`] gives no method for). Candidates' ages
-/// are not in the model, so a tie the law settles by age ends as
-/// [`Outcome::NeedsAges`], never a guess. Whether the figures may be shown
-/// (embargo, nothing counted yet) is the caller's business.
+/// counted bureaux. `None` when the election has no seats to fill ([`plan`]).
+/// Candidates' ages are not in the model, so a tie the law settles by age
+/// ends as [`Outcome::NeedsAges`], never a guess. Whether the figures may be
+/// shown (embargo, nothing counted yet) is the caller's business.
 pub fn for_election(
     election: &Election,
     exprimes: u64,
     voix_of: impl Fn(u32) -> u64,
-) -> Option<Allocation> {
-    let seats = election.seats.filter(|s| *s > 0)?;
-    let method = method_for(election.kind, election.round)?;
-    let list_size = assumed_list_size(method, seats);
+) -> Option<Councils> {
+    let root = election.root().filter(|r| r.kind == PerimeterKind::Commune);
+    allocate_plan(election, plan(election, root)?, exprimes, voix_of)
+}
+
+/// The seats of one commune of the election, from that commune's totals:
+/// a multi-commune municipal night allocates each commune's councils from
+/// its own bureaux. `commune` is a perimeter of the election, of kind
+/// commune; see [`plan`] for where its seats come from.
+pub fn for_commune(
+    election: &Election,
+    commune: &Perimeter,
+    exprimes: u64,
+    voix_of: impl Fn(u32) -> u64,
+) -> Option<Councils> {
+    allocate_plan(election, plan(election, Some(commune))?, exprimes, voix_of)
+}
+
+fn allocate_plan(
+    election: &Election,
+    plan: Plan,
+    exprimes: u64,
+    voix_of: impl Fn(u32) -> u64,
+) -> Option<Councils> {
+    let voix: Vec<u64> = election
+        .candidates
+        .iter()
+        .map(|c| voix_of(c.number))
+        .collect();
     let lists: Vec<ListInput> = election
         .candidates
         .iter()
-        .map(|c| ListInput::new(c.number, voix_of(c.number), list_size))
+        .zip(&voix)
+        .map(|(c, &v)| {
+            let size = c
+                .list_size
+                .unwrap_or_else(|| assumed_list_size(plan.method, plan.seats));
+            ListInput::new(c.number, v, size)
+        })
         .collect();
-    Some(allocate(method, seats, exprimes, &lists))
+    let council = allocate(plan.method, plan.seats, exprimes, &lists);
+    let community = plan.community_seats.map(|cc| {
+        let lists: Vec<ListInput> = election
+            .candidates
+            .iter()
+            .zip(&voix)
+            .map(|(c, &v)| {
+                let size = c
+                    .cc_list_size
+                    .unwrap_or_else(|| crate::council::community_list_size(cc));
+                ListInput::new(c.number, v, size)
+            })
+            .collect();
+        allocate(
+            Method::Communautaire {
+                round: election.round,
+            },
+            cc,
+            exprimes,
+            &lists,
+        )
+    });
+    Some(Councils { council, community })
 }
 
 /// An exact average age: the sum of the candidates' ages in days over their
@@ -1578,6 +1783,211 @@ mod tests {
         );
     }
 
+    /// A municipal election of one commune: lists with their voix and
+    /// lengths (`(voix, list_size, cc_list_size)`), nobody else.
+    fn commune_election(
+        population: Option<u32>,
+        seats: Option<u32>,
+        cc_seats: Option<u32>,
+        lists: &[(u64, Option<u32>, Option<u32>)],
+    ) -> Election {
+        let mut e = crate::fixtures::sample_municipales();
+        e.round = 1;
+        e.seats = seats;
+        e.cc_seats = cc_seats;
+        if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+            root.population = population;
+        }
+        e.candidates.truncate(lists.len());
+        for (c, (_, size, cc)) in e.candidates.iter_mut().zip(lists) {
+            c.list_size = *size;
+            c.cc_list_size = *cc;
+        }
+        e
+    }
+
+    fn voix_of(lists: &[(u64, Option<u32>, Option<u32>)]) -> impl Fn(u32) -> u64 + '_ {
+        move |n| lists.get(n as usize - 1).map_or(0, |l| l.0)
+    }
+
+    #[test]
+    fn both_councils_from_one_pv() {
+        // A commune of 12 400 inhabitants: 33 seats (L.2121-2), 8 community
+        // seats. A 5 600, B 3 000, C 1 000, D 400 of 10 000 exprimés; A has
+        // the absolute majority in round 1.
+        // Municipal: bonus 17 to A; 16 seats by average among A, B, C
+        // (D, 4 %, is under 5 %):
+        //   ÷     A       B      C
+        //   1  5600    3000   1000
+        //   2  2800    1500    500
+        //   3  1866.7  1000
+        //   4  1400     750
+        //   5  1120     600
+        //   6   933.3
+        //   7   800
+        //   8   700
+        //   9   622.2
+        //  10   560
+        // The 16 highest: 5600, 3000, 2800, 1866.7, 1500, 1400, 1120,
+        // 1000 B, 1000 C (both), 933.3, 800, 750, 700, 622.2, 600 B, 560 A.
+        // → A 17 + 10 = 27, B 5, C 1, D 0.
+        // Community: 8 seats, bonus 4 to A; 4 by average: 5600 A, 3000 B,
+        // 2800 A, 1866.7 A → A 7, B 1. But A's community list has 6
+        // candidates: its 4th proportional seat goes on to the next average,
+        // 1500 B → A 6, B 2, C 0.
+        let lists = [
+            (5_600, None, Some(6)),
+            (3_000, None, None),
+            (1_000, None, None),
+            (400, None, None),
+        ];
+        let e = commune_election(Some(12_400), None, Some(8), &lists);
+        assert_eq!(e.check(), Ok(()));
+        let c = for_election(&e, 10_000, voix_of(&lists)).expect("seats");
+        assert_eq!(c.council.method, Method::Municipal { round: 1 });
+        assert_eq!(c.council.method.body(), Body::MunicipalCouncil);
+        assert_eq!(c.council.total, 33);
+        assert_eq!(seats(&c.council), vec![(1, 27), (2, 5), (3, 1), (4, 0)]);
+        assert_eq!(c.council.list(1).map(|l| l.bonus), Some(17));
+        let cc = c.community.as_ref().expect("community seats");
+        assert_eq!(cc.method, Method::Communautaire { round: 1 });
+        assert_eq!(cc.method.body(), Body::CommunityCouncil);
+        assert_eq!(seats(cc), vec![(1, 6), (2, 2), (3, 0), (4, 0)]);
+        assert_eq!(cc.list(1).map(|l| (l.bonus, l.proportional)), Some((4, 2)));
+        assert_eq!(cc.outcome, Outcome::Allocated);
+        assert!(c.is_final());
+        // A's short community list is flagged (L.273-9 asks 8 + 2).
+        assert_eq!(cc.warnings.len(), 1);
+        // The same through the commune perimeter.
+        let root = e.root().expect("root").clone();
+        assert_eq!(for_commune(&e, &root, 10_000, voix_of(&lists)), Some(c));
+    }
+
+    #[test]
+    fn the_population_decides_seats_and_method() {
+        let lists = [(300, None, None), (100, None, None)];
+        // Under 1,000: L.2121-2 gives 15 seats to a commune of 999, the
+        // under-1,000 method, and no community seats.
+        let e = commune_election(Some(999), None, None, &lists);
+        let c = for_election(&e, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(c.council.method, Method::MunicipalUnder1000 { round: 1 });
+        assert_eq!((c.council.total, c.community.is_none()), (15, true));
+        // cc_seats under 1,000 is refused by the definition, and never
+        // allocated (L.273-11).
+        let e = commune_election(Some(999), None, Some(3), &lists);
+        assert!(
+            e.check()
+                .is_err_and(|errs| errs.iter().any(|e| e.field == "cc_seats"))
+        );
+        assert!(for_election(&e, 400, voix_of(&lists)).is_some_and(|c| c.community.is_none()));
+        // 1,000: the L.262 method.
+        let e = commune_election(Some(1_000), None, Some(3), &lists);
+        let c = for_election(&e, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(c.council.method, Method::Municipal { round: 1 });
+        assert_eq!(c.council.total, 15);
+        assert_eq!(c.community.map(|a| a.total), Some(3));
+        // Seats given win over the population; no population: as before.
+        let e = commune_election(Some(1_000), Some(19), None, &lists);
+        assert_eq!(
+            for_election(&e, 400, voix_of(&lists)).map(|c| c.council.total),
+            Some(19)
+        );
+        let e = commune_election(None, Some(19), None, &lists);
+        let c = for_election(&e, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(
+            (c.council.method, c.council.total),
+            (Method::Municipal { round: 1 }, 19)
+        );
+        // Neither seats nor population: nothing to allocate.
+        let e = commune_election(None, None, Some(5), &lists);
+        assert_eq!(for_election(&e, 400, voix_of(&lists)), None);
+        // A commune that is not the root takes its seats from its own
+        // population, never the definition's seats or cc_seats.
+        let mut e = commune_election(Some(2_000), Some(29), Some(5), &lists);
+        let mut other = e.perimeters[0].clone();
+        other.code = "OTHER".into();
+        other.parent = Some(e.perimeters[0].code.clone());
+        other.population = Some(600);
+        e.perimeters.push(other.clone());
+        let c = for_commune(&e, &other, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(
+            (c.council.method, c.council.total),
+            (Method::MunicipalUnder1000 { round: 1 }, 15)
+        );
+        assert!(c.community.is_none());
+    }
+
+    #[test]
+    fn other_kinds_keep_one_allocation() {
+        let lists = [(300, None, None), (100, None, None)];
+        let mut e = commune_election(Some(12_000), Some(10), Some(4), &lists);
+        e.kind = ElectionKind::Europeennes;
+        e.cc_seats = None;
+        let c = for_election(&e, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(c.council.method.body(), Body::Assembly);
+        assert_eq!((c.council.total, c.community.is_none()), (10, true));
+        e.kind = ElectionKind::Communautaires;
+        let c = for_election(&e, 400, voix_of(&lists)).expect("seats");
+        assert_eq!(c.council.method, Method::Communautaire { round: 1 });
+        e.kind = ElectionKind::Regionales;
+        assert_eq!(for_election(&e, 400, voix_of(&lists)), None);
+    }
+
+    #[test]
+    fn list_lengths_are_checked_by_the_definition() {
+        let fields = |e: &Election| -> Vec<String> {
+            e.check()
+                .err()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| e.field)
+                .collect()
+        };
+        // 29 seats (5 000 inhabitants): 31 candidates at most.
+        let ok = [(1, Some(31), Some(10)), (1, Some(27), None)];
+        assert!(fields(&commune_election(Some(5_000), None, Some(8), &ok)).is_empty());
+        let long = [(1, Some(32), None), (1, Some(0), None)];
+        assert_eq!(
+            fields(&commune_election(Some(5_000), None, None, &long)),
+            vec!["candidates[0].list_size", "candidates[1].list_size"]
+        );
+        // 8 community seats: 10 community candidates at most, at least 1, and
+        // never more than the municipal list; none without cc_seats.
+        let cc = [
+            (1, None, Some(11)),
+            (1, None, Some(0)),
+            (1, Some(9), Some(10)),
+        ];
+        assert_eq!(
+            fields(&commune_election(Some(5_000), None, Some(8), &cc)),
+            vec![
+                "candidates[0].cc_list_size",
+                "candidates[1].cc_list_size",
+                "candidates[2].cc_list_size"
+            ]
+        );
+        assert_eq!(
+            fields(&commune_election(
+                Some(5_000),
+                None,
+                None,
+                &[(1, None, Some(3))]
+            )),
+            vec!["candidates[0].cc_list_size"]
+        );
+        let mut e = commune_election(Some(0), None, None, &[(1, None, None)]);
+        e.perimeters[1].population = Some(10);
+        assert_eq!(
+            fields(&e),
+            vec!["perimeters[0].population", "perimeters[1].population"]
+        );
+        let e = commune_election(Some(5_000), None, Some(0), &[(1, None, None)]);
+        assert_eq!(fields(&e), vec!["cc_seats"]);
+        let mut e = commune_election(Some(5_000), None, Some(4), &[(1, None, None)]);
+        e.kind = ElectionKind::Europeennes;
+        assert_eq!(fields(&e), vec!["cc_seats"]);
+    }
+
     fn method_strategy() -> impl Strategy<Value = Method> {
         let threshold = prop_oneof![
             Just(Threshold::NONE),
@@ -1681,6 +2091,50 @@ mod tests {
                     prop_assert!(!out.eligible);
                     prop_assert_eq!(out.seats, 0);
                 }
+            }
+        }
+
+        /// The community allocation of a municipal ballot never gives a list
+        /// more seats than its community list has candidates, and its seats,
+        /// vacant and undecided add up to the community seats.
+        #[test]
+        fn community_seats_respect_the_community_lists(
+            population in prop_oneof![Just(None), (1_000u32..400_000).prop_map(Some)],
+            round in 1u8..=2,
+            cc_seats in 1u32..40,
+            lists in proptest::collection::vec((0u64..3000, proptest::option::of(1u32..45)), 1..7),
+            extra in 0u64..300,
+        ) {
+            let mut e = crate::fixtures::sample_municipales();
+            e.round = round;
+            e.seats = population.is_none().then_some(29);
+            e.cc_seats = Some(cc_seats);
+            if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+                root.population = population;
+            }
+            e.candidates.truncate(lists.len());
+            for (c, (_, cc)) in e.candidates.iter_mut().zip(&lists) {
+                c.cc_list_size = *cc;
+            }
+            let exprimes = lists.iter().map(|l| l.0).sum::<u64>() + extra;
+            let voix = |n: u32| lists.get(n as usize - 1).map_or(0, |l| l.0);
+            let c = for_election(&e, exprimes, voix);
+            let c = c.expect("a municipal ballot with seats");
+            let cc = c.community.as_ref().expect("community seats");
+            prop_assert_eq!(cc.total, cc_seats);
+            prop_assert_eq!(cc.attributed() + cc.vacant + cc.undecided, cc_seats);
+            for (out, (c, l)) in cc.lists.iter().zip(e.candidates.iter().zip(&lists)) {
+                let most = l.1.unwrap_or(crate::council::community_list_size(cc_seats));
+                prop_assert!(out.seats <= most, "list {} took {} of {}", c.number, out.seats, most);
+            }
+            // Same voix, same winner, same verdict on the round.
+            prop_assert_eq!(c.council.winner.is_some(), cc.winner.is_some());
+            prop_assert_eq!(
+                c.council.outcome == Outcome::SecondRoundNeeded,
+                cc.outcome == Outcome::SecondRoundNeeded
+            );
+            if cc.outcome == Outcome::Allocated {
+                prop_assert_eq!(cc.attributed(), cc_seats);
             }
         }
 

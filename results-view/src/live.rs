@@ -205,10 +205,12 @@ impl LiveElection {
     }
 
     /// Provisional seats from the published figures, through the one seat
-    /// entry point ([`election_data::seats::for_election`]); None for an
-    /// election without seats, before any published bureau or during an
-    /// embargo.
-    pub fn provisional_seats(&self, now_millis: i64) -> Option<election_data::seats::Allocation> {
+    /// entry point ([`election_data::seats::for_election`]): the council's
+    /// and, for a municipal ballot with community seats, the community
+    /// council's; None for an election without seats, before any published
+    /// bureau or during an embargo. Pages, the big screen, the feed and the
+    /// API's seats all read this.
+    pub fn provisional_seats(&self, now_millis: i64) -> Option<election_data::seats::Councils> {
         let view = self.public_view(now_millis);
         if !view.results_visible() {
             return None;
@@ -338,7 +340,7 @@ mod tests {
             })
             .collect();
         let live = LiveElection::restore(e, 1, rows);
-        let a = live.provisional_seats(0).expect("seats");
+        let a = live.provisional_seats(0).expect("seats").council;
         assert_eq!(a.attributed() + a.vacant + a.undecided, 39);
         // Nobody has half the votes in round 1: no bonus, a second round is needed.
         assert!(!a.is_final() || a.winner.is_some());

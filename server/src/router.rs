@@ -45,6 +45,7 @@ use crate::{assets, desk, hub, pages};
         api::schemas::Role,
         api::schemas::Tally,
         api::schemas::Snapshot,
+        api::schemas::Councils,
         api::schemas::BureauMap,
         api::schemas::ContourError,
         crate::write::Accepted,
@@ -89,6 +90,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         // The desk's view of the results and figures asks for the desk
         // role itself (`?view=desk`, `?source=desk`).
         .routes(routes!(api::elections::results))
+        .routes(routes!(api::elections::seats))
         .routes(routes!(api::feed::feed))
         .routes(routes!(api::exports::download))
         .routes(routes!(api::print::print))
@@ -268,6 +270,7 @@ mod tests {
             "/api/elections",
             "/api/elections/{id}",
             "/api/elections/{id}/results",
+            "/api/elections/{id}/seats",
             "/api/elections/{id}/feed",
             "/api/elections/{id}/export/{format}",
             "/api/elections/{id}/print/{record}",

@@ -201,7 +201,8 @@ described!(
             "turnout_hours": { "type": "array", "items": { "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$" } },
             "embargo": { "type": "string", "description": "RFC 3339 instant before which the public sees participation only." },
             "double_entry": { "type": "boolean" },
-            "seats": { "type": "integer", "minimum": 0, "maximum": 4294967295u64 },
+            "seats": { "type": "integer", "minimum": 0, "maximum": 10000, "description": "Seats to fill (list elections). For municipales, when absent, the L.2121-2 CGCT table gives them from the root commune's population." },
+            "cc_seats": { "type": "integer", "minimum": 1, "maximum": 10000, "description": "Municipales of a commune of 1,000 inhabitants and more: its seats at the community council (prefectural order), allocated from the same voix (L.273-8)." },
             "previous": {
                 "type": "object",
                 "description": "The previous comparable election, for the participation page.",
@@ -222,7 +223,8 @@ described!(
                         "code": { "type": "string" },
                         "name": { "type": "string" },
                         "kind": { "type": "string", "enum": ["commune", "circonscription", "canton", "quartier", "village"] },
-                        "parent": { "type": "string", "description": "Absent for the one root, of kind commune." }
+                        "parent": { "type": "string", "description": "Absent for the one root, of kind commune." },
+                        "population": { "type": "integer", "minimum": 1, "maximum": 4294967295u64, "description": "A commune's INSEE authenticated population (population municipale): sets the municipal council's size (L.2121-2 CGCT) and the under-1,000 rules. Communes only." }
                     }
                 }
             },
@@ -249,7 +251,9 @@ described!(
                         "number": { "type": "integer", "minimum": 1, "maximum": 4294967295u64 },
                         "name": { "type": "string" },
                         "nuance": { "type": "string" },
-                        "colour": { "type": "string", "pattern": "^#[0-9a-fA-F]{6}$" }
+                        "colour": { "type": "string", "pattern": "^#[0-9a-fA-F]{6}$" },
+                        "list_size": { "type": "integer", "minimum": 1, "description": "Candidates on the municipal list (at most the seats plus two); absent: complete." },
+                        "cc_list_size": { "type": "integer", "minimum": 1, "description": "Candidates on the community list, with cc_seats (at most the seats plus one under five, plus two otherwise, L.273-9); absent: complete." }
                     }
                 }
             }
@@ -280,6 +284,58 @@ described!(
     })
 );
 
+fn allocation() -> Value {
+    json!({
+        "type": "object",
+        "required": ["method", "total", "lists", "vacant", "undecided", "outcome", "warnings"],
+        "properties": {
+            "method": {
+                "type": "object",
+                "description": "`{\"method\": \"municipal\" | \"municipal_under1000\" | \"communautaire\", \"round\": 1|2}` or `{\"method\": \"highest_average\" | \"largest_remainder\", \"threshold\": {num, den}}`",
+                "required": ["method"]
+            },
+            "total": { "type": "integer", "description": "Seats to fill." },
+            "lists": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "eligible", "seats", "bonus", "proportional"],
+                    "properties": {
+                        "id": { "type": "integer", "description": "The list's panel number." },
+                        "eligible": { "type": "boolean", "description": "Reached the threshold (5 % for the municipal methods)." },
+                        "seats": { "type": "integer" },
+                        "bonus": { "type": "integer", "description": "Majority bonus seats." },
+                        "proportional": { "type": "integer" }
+                    }
+                }
+            },
+            "winner": { "type": ["integer", "null"], "description": "The list that won the majority bonus." },
+            "vacant": { "type": "integer", "description": "Seats left without a candidate (every admitted list full)." },
+            "undecided": { "type": "integer", "description": "Seats not decided (see outcome)." },
+            "outcome": {
+                "type": "object",
+                "required": ["kind"],
+                "description": "kind: allocated, vacancies, second_round_needed, no_exprimes, no_list_qualified, needs_ages, unbreakable, invalid."
+            },
+            "warnings": { "type": "array", "items": { "type": "object" } }
+        }
+    })
+}
+
+described!(
+    /// The seats of one procès-verbal: the council and, for a municipal
+    /// ballot with community seats, the community council.
+    Councils,
+    json!({
+        "type": "object",
+        "required": ["council"],
+        "properties": {
+            "council": allocation(),
+            "community": allocation()
+        }
+    })
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +353,7 @@ mod tests {
             Election::schema(),
             Tally::schema(),
             Snapshot::schema(),
+            Councils::schema(),
         ] {
             let v = serde_json::to_value(&schema).unwrap_or_default();
             assert!(v.get("type").is_some(), "{v}");

@@ -1,7 +1,9 @@
 //! One seat allocation everywhere: for every list election kind, the seats
 //! of the live pages, the prefecture file's `NbSieges` and the printed
 //! proclamation are the same numbers, because all three go through
-//! `election_data::seats::for_election`.
+//! `election_data::seats::for_election`; and for a municipal ballot that
+//! elects both councils, the municipal and community seats agree on every
+//! page, API, feed, file and record.
 
 use std::collections::BTreeMap;
 
@@ -116,7 +118,7 @@ async fn pages_prefecture_file_and_pdf_show_the_same_seats() {
             .expect("topic")
             .read()
             .provisional_seats(urne::store::now_millis())
-            .map(|a| a.lists.iter().map(|l| (l.id, l.seats)).collect());
+            .map(|a| a.council.lists.iter().map(|l| (l.id, l.seats)).collect());
 
         // The prefecture file, as downloaded.
         let r = app
@@ -164,5 +166,314 @@ async fn pages_prefecture_file_and_pdf_show_the_same_seats() {
         assert_eq!(file, live, "{kind:?}: prefecture file vs pages");
         assert_eq!(printed, live, "{kind:?}: proclamation vs pages");
     }
+    app.running.shutdown().await;
+}
+
+/// Panel number → seats of `tag` (`NbSieges`, `NbSiegesCC`) in the commune
+/// totals of a prefecture file (bureaux' lists carry none).
+fn prefecture_tag(xml: &str, tag: &str) -> BTreeMap<u32, u32> {
+    let inner = |block: &str, name: &str| -> Option<String> {
+        let open = format!("<{name}>");
+        let start = block.find(&open)? + open.len();
+        let end = block[start..].find(&format!("</{name}>"))? + start;
+        Some(block[start..end].to_string())
+    };
+    xml.split("<Liste>")
+        .skip(1)
+        .filter_map(|block| {
+            let block = block.split("</Liste>").next()?;
+            let n = inner(block, "NumPanneauListe")?.parse().ok()?;
+            let s = inner(block, tag)?.parse().ok()?;
+            Some((n, s))
+        })
+        .collect()
+}
+
+/// `{id → seats}` of an allocation as JSON (API, feed).
+fn json_seats(a: &serde_json::Value) -> BTreeMap<u32, u32> {
+    a["lists"]
+        .as_array()
+        .map(|ls| {
+            ls.iter()
+                .filter_map(|l| Some((l["id"].as_u64()? as u32, l["seats"].as_u64()? as u32)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The part of a page after `data-council="{slug}"`, up to the next council.
+fn council_html<'a>(page: &'a str, slug: &str) -> &'a str {
+    let marker = format!("data-council=\"{slug}\"");
+    let after = page.split(&marker).nth(1).unwrap_or_default();
+    after.split("data-council=").next().unwrap_or_default()
+}
+
+/// `{list → seats}` of a council's table on the commune page: each
+/// `<tr data-list="N">` row's first number cell.
+fn page_table_seats(part: &str) -> BTreeMap<u32, u32> {
+    part.split("<tr data-list=\"")
+        .skip(1)
+        .filter_map(|row| {
+            let (n, rest) = row.split_once('"')?;
+            let cell = rest.split("<td class=\"num\">").nth(1)?;
+            Some((n.parse().ok()?, cell.split('<').next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// `{list → seats}` of a council's chips on the big screen.
+fn screen_chip_seats(part: &str) -> BTreeMap<u32, u32> {
+    part.split("class=\"seat-chip\"")
+        .skip(1)
+        .filter_map(|chip| {
+            let after = chip.split("data-list=\"").nth(1)?;
+            let (n, rest) = after.split_once("\">")?;
+            Some((n.parse().ok()?, rest.split('<').next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+/// The ministry export's `Sièges au CM k` / `Sièges au CC k` per panel
+/// number, from its first row (every row repeats the commune's seats).
+fn ministry_seats(csv: &str) -> (BTreeMap<u32, u32>, BTreeMap<u32, u32>) {
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let row: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let col = |name: String| header.iter().position(|h| *h == name);
+    let (mut cm, mut cc) = (BTreeMap::new(), BTreeMap::new());
+    for k in 1..=header.len() {
+        let Some(n) = col(format!("Numéro de panneau {k}")).and_then(|i| row.get(i)) else {
+            break;
+        };
+        let Ok(n) = n.parse::<u32>() else { continue };
+        for (map, name) in [(&mut cm, "Sièges au CM"), (&mut cc, "Sièges au CC")] {
+            if let Some(s) = col(format!("{name} {k}"))
+                .and_then(|i| row.get(i))
+                .and_then(|s| s.parse::<u32>().ok())
+            {
+                map.insert(n, s);
+            }
+        }
+    }
+    (cm, cc)
+}
+
+/// The proclamation's `Sièges CM` and `Sièges CC` columns: on the page
+/// whose table has them, each row's two last cells.
+fn printed_councils(
+    pages: &[Vec<Op>],
+    numbers: &[u32],
+) -> (BTreeMap<u32, u32>, BTreeMap<u32, u32>) {
+    let (mut cm, mut cc) = (BTreeMap::new(), BTreeMap::new());
+    for page in pages {
+        let texts: Vec<(f32, f32, &str)> = page
+            .iter()
+            .filter_map(|o| match o {
+                Op::Text { x, y, text, .. } => Some((*x, *y, text.as_str())),
+                _ => None,
+            })
+            .collect();
+        if !texts.iter().any(|t| t.2 == "Sièges CC") {
+            continue;
+        }
+        let mut rows: BTreeMap<i64, Vec<(f32, &str)>> = BTreeMap::new();
+        for (x, y, t) in &texts {
+            rows.entry((y * 100.0) as i64).or_default().push((*x, t));
+        }
+        for cells in rows.values_mut() {
+            cells.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if cells.len() < 8 {
+                continue;
+            }
+            let (Some(first), [.., m, c]) = (cells.first(), cells.as_slice()) else {
+                continue;
+            };
+            let (Ok(n), Ok(m), Ok(c)) = (
+                first.1.parse::<u32>(),
+                m.1.parse::<u32>(),
+                c.1.parse::<u32>(),
+            ) else {
+                continue;
+            };
+            if numbers.contains(&n) {
+                cm.insert(n, m);
+                cc.insert(n, c);
+            }
+        }
+    }
+    (cm, cc)
+}
+
+/// Issue 14's acceptance: a municipal election of a commune of 12 400
+/// inhabitants (33 seats, from the L.2121-2 table, none given) with 8
+/// community seats. List 1 has a majority in round 1 and a community list
+/// of 6, shorter than the 7 community seats its voix would give it: its
+/// last one goes on to list 2. The municipal and community seats, majority
+/// bonus included, are the same on the commune page, the big screen, the
+/// seats API, the feed, the prefecture file, the ministry export and the
+/// printed proclamation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_councils_agree_everywhere() {
+    let app = spawn_app(Backend::Sqlite, "seats_councils")
+        .await
+        .expect("sqlite");
+    let mut e = election_data::fixtures::sample_municipales();
+    e.id = "municipales-cm-cc".into();
+    e.round = 1;
+    e.seats = None;
+    e.cc_seats = Some(8);
+    e.embargo = None;
+    if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+        root.population = Some(12_400);
+    }
+    e.candidates[0].cc_list_size = Some(6);
+    let (s, b) = app
+        .post("/api/elections", &serde_json::to_value(&e).expect("json"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // Every bureau: list 1 56 %, list 2 30 %, list 3 10 %, list 4 3 %, list 5 the rest.
+    let shares = [56u64, 30, 10, 3];
+    let mut pvs = BTreeMap::new();
+    for (i, bureau) in e.bureaux.iter().enumerate() {
+        let mut pv = election_data::fixtures::sample_pv(&e, bureau, i as u64);
+        let exprimes = u64::try_from(pv.exprimes).expect("exprimés");
+        let mut left = exprimes;
+        for v in &mut pv.voix {
+            let n = match shares.get(v.candidate as usize - 1) {
+                Some(p) => exprimes * p / 100,
+                None => left,
+            };
+            v.voix = i64::try_from(n).expect("voix");
+            left -= n;
+        }
+        app.enter_and_publish(
+            &e.id,
+            &bureau.code,
+            &serde_json::to_value(&pv).expect("json"),
+        )
+        .await;
+        pvs.insert(bureau.code.clone(), pv);
+    }
+
+    // The one allocation (what the pages draw).
+    let councils = app
+        .running
+        .state
+        .hub
+        .get(&e.id)
+        .expect("topic")
+        .read()
+        .provisional_seats(urne::store::now_millis())
+        .expect("seats");
+    let map = |a: &election_data::seats::Allocation| -> BTreeMap<u32, u32> {
+        a.lists.iter().map(|l| (l.id, l.seats)).collect()
+    };
+    let cm = map(&councils.council);
+    let community = councils.community.as_ref().expect("community seats");
+    let cc = map(community);
+    assert!(councils.is_final(), "{councils:?}");
+    assert_eq!(
+        councils.council.total, 33,
+        "L.2121-2: 10 000 to 19 999 inhabitants"
+    );
+    assert_eq!(cm.values().sum::<u32>(), 33);
+    assert_eq!(councils.council.list(1).map(|l| l.bonus), Some(17));
+    assert_eq!(community.total, 8);
+    assert_eq!(community.list(1).map(|l| (l.bonus, l.seats)), Some((4, 6)));
+    assert_eq!(
+        cc.get(&2),
+        Some(&2),
+        "list 1's missing candidate's seat: {cc:?}"
+    );
+    assert_eq!(cc.values().sum::<u32>(), 8);
+    let shown = |m: &BTreeMap<u32, u32>| -> BTreeMap<u32, u32> {
+        m.iter()
+            .filter(|(_, s)| **s > 0)
+            .map(|(k, v)| (*k, *v))
+            .collect()
+    };
+
+    // The commune page and the big screen.
+    let page = app.get_text(&format!("/elections/{}", e.id)).await.1;
+    assert!(page.contains("Conseil municipal : 33 sièges"), "{page}");
+    assert!(page.contains("Conseil communautaire : 8 sièges"));
+    assert_eq!(
+        page_table_seats(council_html(&page, "municipal")),
+        shown(&cm)
+    );
+    assert_eq!(
+        page_table_seats(council_html(&page, "community")),
+        shown(&cc)
+    );
+    let english = app.get_text(&format!("/en/elections/{}", e.id)).await.1;
+    assert!(english.contains("Community council : 8 seats"), "{english}");
+    let screen = app.get_text(&format!("/elections/{}/ecran", e.id)).await.1;
+    assert_eq!(
+        screen_chip_seats(council_html(&screen, "municipal")),
+        shown(&cm)
+    );
+    assert_eq!(
+        screen_chip_seats(council_html(&screen, "community")),
+        shown(&cc)
+    );
+
+    // The seats API and the feed.
+    let (s, api) = app
+        .get_json(&format!("/api/elections/{}/seats", e.id))
+        .await;
+    assert_eq!(s, 200, "{api}");
+    assert_eq!(json_seats(&api["councils"]["council"]), cm);
+    assert_eq!(json_seats(&api["councils"]["community"]), cc);
+    assert_eq!(api["councils"]["community"]["lists"][0]["bonus"], 4);
+    let (s, feed) = app.get_json(&format!("/api/elections/{}/feed", e.id)).await;
+    assert_eq!(s, 200);
+    assert_eq!(json_seats(&feed["councils"]["council"]), cm);
+    assert_eq!(json_seats(&feed["councils"]["community"]), cc);
+    assert_eq!(feed["election"]["cc_seats"], 8);
+
+    // The prefecture file and the ministry export, as downloaded.
+    let download = |format: &'static str| {
+        let url = format!(
+            "{}/api/elections/{}/export/{format}?insee=13004",
+            app.base, e.id
+        );
+        let http = app.http.clone();
+        async move {
+            let r = http
+                .get(url)
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .expect("export");
+            assert_eq!(r.status().as_u16(), 200, "{format}");
+            r.text().await.expect("text")
+        }
+    };
+    let xml = download("prefecture").await;
+    assert_eq!(prefecture_tag(&xml, "NbSieges"), cm);
+    assert_eq!(prefecture_tag(&xml, "NbSiegesCC"), cc);
+    let csv = download("ministere").await;
+    assert_eq!(ministry_seats(&csv), (cm.clone(), cc.clone()), "{csv}");
+
+    // The proclamation: downloadable, and its two seat columns.
+    let r = app
+        .http
+        .get(format!(
+            "{}/api/elections/{}/print/proclamation?insee=13004",
+            app.base, e.id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("print");
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+    let mut results = ResultsFile::new(e.clone(), pvs);
+    results.meta = urne::export::commune_meta(&e, Some("13004")).expect("meta");
+    let (_, pages) =
+        urne::print::layout(&Record::Proclamation, Paper::A4, &results, 0).expect("layout");
+    let numbers: Vec<u32> = e.candidates.iter().map(|c| c.number).collect();
+    assert_eq!(printed_councils(&pages, &numbers), (cm, cc));
     app.running.shutdown().await;
 }

@@ -50,7 +50,8 @@ async fn provisional_seats_follow_each_published_bureau() {
     let a = live
         .read()
         .provisional_seats(urne::store::now_millis())
-        .expect("allocation");
+        .expect("allocation")
+        .council;
     assert_eq!(a.attributed(), 39);
     assert_eq!(a.lists.iter().map(|l| l.bonus).sum::<u32>(), 20);
     let seats_table = commune

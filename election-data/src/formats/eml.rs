@@ -33,6 +33,14 @@
 //! UTF-8, `\n`, two-space indentation; deterministic for given results and
 //! issue date.
 //!
+//! No seats: the 510 (count) message has no element for them. In EML v5 the
+//! positions to fill belong to the election-event messages (110's
+//! `NumberOfPositions`) and the elected to the 520 result (`Elected` on a
+//! `Selection`), which Urne does not write — as we read the schema, without
+//! the OASIS XSDs at hand to check it. The seats of both councils are in the
+//! prefecture file, the ministry export, the feed, the API and NIST's
+//! `NumberElected` (seats to fill).
+//!
 //! [`decode`] reads a message written by [`encode`] back, so that
 //! `encode(decode(bytes)) == bytes`. The message carries less than an
 //! election: the decoded one has only the counted bureaux (named as in the
@@ -239,6 +247,8 @@ fn read_votes(block: &Node) -> Result<(Vec<Candidate>, ProcesVerbal), FormatErro
                         .map_or_else(String::new, |n| n.text.clone()),
                     nuance: None,
                     colour: default_colour(None).to_string(),
+                    list_size: None,
+                    cc_list_size: None,
                 });
                 voix.push(CandidateVoix {
                     candidate: number,
@@ -477,6 +487,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
         name: commune_name,
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     let election = checked_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
     Ok(Feed {

@@ -893,7 +893,18 @@ pub fn checked_election(
     bureaux: Vec<crate::model::Bureau>,
     candidates: Vec<crate::model::Candidate>,
 ) -> Result<Election, FormatErrors> {
-    let election = assemble_election(header, turnout_hours, perimeters, bureaux, candidates)?;
+    checked(assemble_election(
+        header,
+        turnout_hours,
+        perimeters,
+        bureaux,
+        candidates,
+    )?)
+}
+
+/// `election` once [`Election::check`] passes, or its problems as
+/// [`FormatError`]s naming the field.
+pub fn checked(election: Election) -> Result<Election, FormatErrors> {
     election.check().map_err(|errs| {
         FormatErrors(
             errs.into_iter()

@@ -28,9 +28,15 @@
 //!   when it has `SummaryCounts`.
 //! - `Status`: `unofficial-complete` when every bureau is counted,
 //!   `unofficial-partial` before.
+//! - Seats: the contest's `NumberElected` is the council's seats to fill
+//!   ([`crate::seats::plan`]: the definition's `seats`, or for municipales
+//!   the L.2121-2 size of the commune's population), read back as `seats`.
 //!
-//! Not carried: turnout hours and readings, and a bureau's roll inscrits once
-//! its procès-verbal says otherwise. [`decode`] reads back what [`encode`]
+//! Not carried: turnout hours and readings, a bureau's roll inscrits once
+//! its procès-verbal says otherwise, and the seats *won*: CDF v2 has no
+//! element for a list's seats (`VoteCounts` are votes, `Candidate`'s
+//! `PostElectionStatus` a status, not a number), and no place for the
+//! community seats elected on the same ballot beside the contest's own. [`decode`] reads back what [`encode`]
 //! writes; `encode(decode(bytes)) == bytes` for its output.
 
 use std::collections::BTreeMap;
@@ -268,6 +274,12 @@ struct CandidateContest {
     name: String,
     #[serde(rename = "ElectoralDistrictId")]
     electoral_district_id: String,
+    #[serde(
+        rename = "NumberElected",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    number_elected: Option<u32>,
     #[serde(rename = "VotesAllowed")]
     votes_allowed: u32,
     #[serde(rename = "SubUnitsReported")]
@@ -549,6 +561,7 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
                 id: "contest-1".into(),
                 name: e.label.clone(),
                 electoral_district_id: root_id,
+                number_elected: crate::seats::plan(e, e.root()).map(|p| p.seats),
                 votes_allowed: 1,
                 sub_units_reported: arrived.len() as u64,
                 total_sub_units: e.bureaux.len() as u64,
@@ -635,6 +648,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             name: u.name.clone(),
             kind,
             parent: None,
+            population: None,
         });
     }
     for p in &mut perimeters {
@@ -752,6 +766,8 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             name: from_itext(&c.ballot_name),
             nuance: party.and_then(|p| p.abbreviation.clone()),
             colour,
+            list_size: None,
+            cc_list_size: None,
         });
     }
     let ids = &election.external_identifier;
@@ -781,7 +797,8 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             meta.insee()
         )));
     }
-    let election = assemble_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
+    let mut election = assemble_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
+    election.seats = contest.number_elected;
     Ok(Feed {
         results: ResultsFile {
             meta,
@@ -1293,5 +1310,31 @@ mod tests {
         fn decode_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
             let _ = decode(&bytes);
         }
+    }
+
+    #[test]
+    fn number_elected_is_the_council_s_seats() {
+        // Municipales of a commune of 12 400, no seats given: 33 (L.2121-2),
+        // written as NumberElected and read back as the seats.
+        let mut e = crate::fixtures::with_insee(crate::fixtures::sample_municipales(), "13004");
+        e.seats = None;
+        if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+            root.population = Some(12_400);
+        }
+        let r = ResultsFile::sample(e, 5);
+        let bytes = encode(&r, "2026-03-15T20:00:00Z");
+        let v: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(v["Election"][0]["Contest"][0]["NumberElected"], 33);
+        let back = decode(&bytes).expect("decodes");
+        assert_eq!(back.results.election.seats, Some(33));
+        assert_eq!(encode(&back.results, &back.generated_at), bytes);
+        // No seats to fill (présidentielle): no NumberElected.
+        let r = ResultsFile::sample(crate::fixtures::with_insee(sample_commune(), "13004"), 5);
+        let v: Value = serde_json::from_slice(&encode(&r, "2027-04-11T20:00:00Z")).expect("json");
+        assert!(
+            v["Election"][0]["Contest"][0]
+                .get("NumberElected")
+                .is_none()
+        );
     }
 }

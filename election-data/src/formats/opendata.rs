@@ -280,6 +280,8 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
             name: f(21).to_string(),
             nuance: (!f(25).is_empty()).then(|| f(25).to_string()),
             colour: f(26).to_string(),
+            list_size: None,
+            cc_list_size: None,
         };
         let person = Person {
             nom: f(22).to_string(),
@@ -332,6 +334,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
                             name: f(10).to_string(),
                             kind: PerimeterKind::Circonscription,
                             parent: None,
+                            population: None,
                         }),
                     }
                     own.push(pcode);
@@ -419,6 +422,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
         name: head[8].clone(),
         kind: PerimeterKind::Commune,
         parent: None,
+        population: None,
     }];
     perimeters.extend(circs.into_iter().map(|mut p| {
         p.parent = Some(root.clone());

@@ -23,7 +23,8 @@
 //!           CodNuaCand?, NbVoix, RapportExprime, RapportInscrit
 //! Liste:    NumPanneauListe, LibLis, NomTeteListe, PrenomTeteListe, CiviliteTeteListe?,
 //!           CodNuaListe?, NbVoix, RapportExprime, RapportInscrit, NbSieges (commune level,
-//!           only when a seat allocation is given)
+//!           only when a seat allocation is given), NbSiegesCC (the same, for the
+//!           community council elected on the municipal ballot)
 //! ```
 //!
 //! Ratios are percentages with a decimal comma and two decimals, rounded
@@ -44,23 +45,30 @@
 //! entry point, [`crate::seats::for_election`], whose documentation says which
 //! method each kind follows and why régionales have none here.
 //!
-//! Régionales therefore carry no `NbSieges`.
+//! Régionales therefore carry no `NbSieges`. The municipales of a commune of
+//! 1,000 and more with `cc_seats` carry the community seats of the same
+//! allocation in `NbSiegesCC`, beside `NbSieges` for the municipal council.
+//! The ministry's published XML names the community seats with the `CC`
+//! suffix in its CSV (`Sièges CC`, `Sièges au CC`); the XML element name
+//! `NbSiegesCC` follows that suffix, and we could not check it against a
+//! published municipal XML file.
 
 use std::collections::BTreeMap;
 
 use super::xml::Xml;
 use super::{CommuneMeta, ResultsFile, Sexe, kind_code, nn, pct_fr};
 use crate::model::{Bureau, Perimeter, PerimeterKind, ProcesVerbal};
-use crate::seats::Allocation;
+use crate::seats::{Allocation, Councils};
 
 /// Prefix of the code of a canton perimeter.
 pub const CANTON_PREFIX: &str = "CANTON-";
 
 /// The seats of the counted bureaux' totals, through the one entry point
-/// [`crate::seats::for_election`]; `None` for an election without seats. The
-/// allocation may be provisional (bureaux missing) or not final (its
-/// [`crate::seats::Outcome`] says why).
-pub fn seat_allocation(results: &ResultsFile) -> Option<Allocation> {
+/// [`crate::seats::for_election`]: the council and, for the municipales of a
+/// commune of 1,000 and more with `cc_seats`, the community council; `None`
+/// for an election without seats. The allocation may be provisional
+/// (bureaux missing) or not final (its [`crate::seats::Outcome`] says why).
+pub fn seat_allocation(results: &ResultsFile) -> Option<Councils> {
     let totals = results.totals();
     crate::seats::for_election(&results.election, nn(totals.exprimes), |n| {
         nn(totals.voix_of(n))
@@ -72,15 +80,53 @@ pub fn all_counted(results: &ResultsFile) -> bool {
     results.arrived().count() == results.election.bureaux.len()
 }
 
-/// The seats to write in the file (panel number → seats): only when every
-/// bureau is counted and the allocation is final.
-pub fn final_seats(results: &ResultsFile) -> Option<BTreeMap<u32, u32>> {
+/// The seats a file writes, panel number → seats, for each council.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FinalSeats {
+    /// The election's council (`NbSieges`, `Sièges au CM`).
+    pub council: BTreeMap<u32, u32>,
+    /// The community council (`NbSiegesCC`, `Sièges au CC`), when elected
+    /// on the same ballot.
+    pub community: Option<BTreeMap<u32, u32>>,
+}
+
+impl FinalSeats {
+    fn of(c: &Councils) -> FinalSeats {
+        let map = |a: &Allocation| a.lists.iter().map(|l| (l.id, l.seats)).collect();
+        FinalSeats {
+            council: map(&c.council),
+            community: c.community.as_ref().map(map),
+        }
+    }
+}
+
+/// The seats to write in the file: only when every bureau is counted and
+/// every allocation is final.
+pub fn final_seats(results: &ResultsFile) -> Option<FinalSeats> {
     if !all_counted(results) {
         return None;
     }
-    let a = seat_allocation(results)?;
-    a.is_final()
-        .then(|| a.lists.iter().map(|l| (l.id, l.seats)).collect())
+    let c = seat_allocation(results)?;
+    c.is_final().then(|| FinalSeats::of(&c))
+}
+
+/// The seats of one commune of a territory, from its own bureaux, through
+/// [`crate::seats::for_commune`] (municipales: each commune elects its
+/// council): only when every bureau of the commune is counted and the
+/// allocation is final; `None` for the other kinds.
+pub fn final_commune_seats(results: &ResultsFile, commune: &Perimeter) -> Option<FinalSeats> {
+    let e = &results.election;
+    let in_commune = |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
+    let all = e.bureaux.iter().filter(|b| in_commune(b)).count();
+    if all == 0 || results.arrived().filter(|(b, _)| in_commune(b)).count() != all {
+        return None;
+    }
+    if e.kind != crate::model::ElectionKind::Municipales {
+        return None;
+    }
+    let totals = results.totals_where(in_commune);
+    let c = crate::seats::for_commune(e, commune, nn(totals.exprimes), |n| nn(totals.voix_of(n)))?;
+    c.is_final().then(|| FinalSeats::of(&c))
 }
 
 /// `(code, label)` of the perimeters of `kind`, code without `prefix`,
@@ -165,12 +211,7 @@ fn civilite(s: Option<Sexe>) -> &'static str {
     }
 }
 
-fn resultats(
-    x: &mut Xml,
-    results: &ResultsFile,
-    pv: &ProcesVerbal,
-    seats: Option<&BTreeMap<u32, u32>>,
-) {
+fn resultats(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal, seats: Option<&FinalSeats>) {
     let lists = results.election.kind.is_list();
     x.open("Resultats", &[]);
     x.open(if lists { "Listes" } else { "Candidats" }, &[]);
@@ -205,8 +246,11 @@ fn resultats(
         x.text("RapportExprime", &pct_fr(voix, pv.exprimes));
         x.text("RapportInscrit", &pct_fr(voix, pv.inscrits));
         if lists {
-            if let Some(s) = seats.and_then(|s| s.get(&c.number)) {
+            if let Some(s) = seats.and_then(|s| s.council.get(&c.number)) {
                 x.text("NbSieges", &s.to_string());
+            }
+            if let Some(s) = seats.and_then(|s| s.community.as_ref()?.get(&c.number)) {
+                x.text("NbSiegesCC", &s.to_string());
             }
             x.close("Liste");
         } else {
@@ -217,12 +261,14 @@ fn resultats(
     x.close("Resultats");
 }
 
-/// Writes the prefecture file. `seats` (panel number → seats won) adds
-/// `NbSieges` to the commune's lists; pass it once the allocation is final.
+/// Writes the prefecture file. `seats` adds `NbSieges` (and `NbSiegesCC`)
+/// to the commune's lists; pass it once the allocation is final.
 /// A territory of several communes gives one `Commune` per commune (under
 /// one `Departement` per département, in the order of the definition),
-/// each with its own totals and bureaux, as the ministry's XML nests them.
-pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<u8> {
+/// each with its own totals and bureaux, as the ministry's XML nests them;
+/// a municipal territory's communes carry their own final seats
+/// ([`final_commune_seats`]) whatever `seats` says.
+pub fn encode(results: &ResultsFile, seats: Option<&FinalSeats>) -> Vec<u8> {
     let e = &results.election;
     let mut x = Xml::new();
     x.open("Election", &[]);
@@ -259,7 +305,8 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
             for (commune, m) in communes {
                 let of_commune =
                     |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
-                write_commune(&mut x, results, m, &of_commune, None);
+                let own = final_commune_seats(results, commune);
+                write_commune(&mut x, results, m, &of_commune, own.as_ref());
             }
             x.close("Departement");
         }
@@ -282,7 +329,7 @@ fn write_commune(
     results: &ResultsFile,
     m: &CommuneMeta,
     in_commune: &dyn Fn(&Bureau) -> bool,
-    seats: Option<&BTreeMap<u32, u32>>,
+    seats: Option<&FinalSeats>,
 ) {
     let e = &results.election;
     x.open("Commune", &[]);
@@ -368,6 +415,45 @@ mod tests {
 
     fn number(n: &Node, path: &[&str]) -> i64 {
         n.path(path).and_then(|n| n.text.parse().ok()).unwrap_or(-1)
+    }
+
+    #[test]
+    fn a_municipal_territory_gives_each_commune_its_own_seats() {
+        // The circonscription's communes as a municipal night: each commune's
+        // council from its own population and bureaux (seats::for_commune).
+        let mut e = crate::fixtures::sample_circonscription();
+        e.kind = ElectionKind::Municipales;
+        e.round = 2;
+        let codes: Vec<String> = e.communes().iter().map(|c| c.code.clone()).collect();
+        for (p, population) in e
+            .perimeters
+            .iter_mut()
+            .filter(|p| codes.contains(&p.code))
+            .zip([140_000, 14_000, 600, 3_000])
+        {
+            p.population = Some(population);
+        }
+        assert_eq!(e.check(), Ok(()));
+        let n = e.bureaux.len();
+        let r = ResultsFile::sample(e, n);
+        let root = parse(&encode(&r, None)).expect("well-formed");
+        let mut totals = Vec::new();
+        for dep in root.children.iter().filter(|c| c.name == "Departement") {
+            for commune in dep.children.iter().filter(|c| c.name == "Commune") {
+                let listes = commune
+                    .path(&["Tours", "Tour", "Resultats", "Listes"])
+                    .expect("Listes");
+                let seats: u32 = listes
+                    .children
+                    .iter()
+                    .filter_map(|l| l.child("NbSieges").and_then(|n| n.text.parse::<u32>().ok()))
+                    .sum();
+                totals.push(seats);
+            }
+        }
+        // L.2121-2: 55 (100 000 to 149 999), 33 (10 000 to 19 999), 15 (500
+        // to 1 499), 23 (2 500 to 3 499).
+        assert_eq!(totals, [55, 33, 15, 23]);
     }
 
     #[test]
@@ -496,6 +582,10 @@ mod tests {
             .iter()
             .map(|c| (c.number, c.number % 3))
             .collect();
+        let seats = FinalSeats {
+            council: seats,
+            community: None,
+        };
         let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
         assert_eq!(
             root.path(&["Scrutin", "Type"]).map(|n| n.text.as_str()),
@@ -546,10 +636,11 @@ mod tests {
         r.election.round = 2;
         r.election.seats = Some(33);
         let seats = final_seats(&r).expect("final");
-        assert_eq!(seats.values().sum::<u32>(), 33);
-        let a = seat_allocation(&r).expect("allocated");
+        assert_eq!(seats.council.values().sum::<u32>(), 33);
+        assert_eq!(seats.community, None);
+        let a = seat_allocation(&r).expect("allocated").council;
         let winner = a.winner.expect("a winner in round 2");
-        assert!(seats[&winner] >= 17, "bonus of 17 plus its share");
+        assert!(seats.council[&winner] >= 17, "bonus of 17 plus its share");
         let root = parse(&encode(&r, Some(&seats))).expect("well-formed");
         let listes = root
             .path(&[
@@ -567,6 +658,42 @@ mod tests {
             .filter_map(|l| l.child("NbSieges").and_then(|n| n.text.parse::<u32>().ok()))
             .sum();
         assert_eq!(written, 33);
+        assert!(
+            listes
+                .children
+                .iter()
+                .all(|l| l.child("NbSiegesCC").is_none())
+        );
+
+        // With community seats, the same voix fill both councils.
+        let mut both = r.clone();
+        both.election.cc_seats = Some(9);
+        let seats = final_seats(&both).expect("final");
+        let community = seats.community.clone().expect("community seats");
+        assert_eq!(community.values().sum::<u32>(), 9);
+        assert!(community[&winner] >= 5, "bonus of 5 plus its share");
+        let root = parse(&encode(&both, Some(&seats))).expect("well-formed");
+        let listes = root
+            .path(&[
+                "Departement",
+                "Commune",
+                "Tours",
+                "Tour",
+                "Resultats",
+                "Listes",
+            ])
+            .expect("Listes");
+        for l in &listes.children {
+            let n: u32 = l
+                .child("NumPanneauListe")
+                .and_then(|n| n.text.parse().ok())
+                .unwrap_or(0);
+            let cc = l
+                .child("NbSiegesCC")
+                .and_then(|n| n.text.parse::<u32>().ok());
+            assert_eq!(cc, community.get(&n).copied(), "list {n}");
+        }
+
         // Provisional (a bureau missing): nothing final to write.
         let mut partial = r.clone();
         partial.pvs.remove("0001");
@@ -578,7 +705,10 @@ mod tests {
         r.election.kind = ElectionKind::Presidentielle;
         assert_eq!(final_seats(&r), None);
         r.election.kind = ElectionKind::Europeennes;
-        assert_eq!(final_seats(&r).map(|s| s.values().sum::<u32>()), Some(33));
+        assert_eq!(
+            final_seats(&r).map(|s| s.council.values().sum::<u32>()),
+            Some(33)
+        );
         r.election.seats = None;
         assert_eq!(seat_allocation(&r), None);
     }

@@ -4,7 +4,11 @@
 //! name, address, inscrits and the cantons, circonscriptions, quartiers or
 //! villages they sit in), the electoral roll (one row per elector with their
 //! bureau, as openElec exports it, or one row per bureau with its count) and
-//! the candidates or lists (panel number, name, nuance, optional colour).
+//! the candidates or lists (panel number, name, nuance, optional colour and,
+//! for list ballots, the candidates of each municipal list, `Candidats CM`,
+//! and of its community list, `Candidats CC`, empty for a complete list).
+//! The commune's population and community seats come with the election's
+//! identity ([`CommuneFigures`]).
 //! Columns are found by their header, whatever the case, accents or
 //! punctuation (`N° Panneau`, `numero panneau`…), in any order; extra columns
 //! are ignored. Separator (`;` or `,`) and encoding (UTF-8 or Windows-1252)
@@ -103,6 +107,24 @@ const PRENOM: &[&str] = &["prenom", "prenom du candidat"];
 const SEXE: &[&str] = &["sexe", "civilite"];
 const NUANCE: &[&str] = &["nuance", "code nuance"];
 const COLOUR: &[&str] = &["couleur", "colour", "color"];
+const LIST_SIZE: &[&str] = &[
+    "nombre de candidats",
+    "nb candidats",
+    "candidats cm",
+    "candidats au cm",
+    "candidats conseil municipal",
+    "longueur de liste",
+    "list size",
+];
+const CC_LIST_SIZE: &[&str] = &[
+    "candidats cc",
+    "candidats au cc",
+    "nombre de candidats cc",
+    "nb candidats cc",
+    "candidats communautaires",
+    "candidats conseil communautaire",
+    "cc list size",
+];
 
 /// The bureaux file, read.
 ///
@@ -377,6 +399,7 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
                         name: pname.to_string(),
                         kind: *kind,
                         parent: Some(parent),
+                        population: None,
                     });
                 }
             }
@@ -457,6 +480,7 @@ fn commune_of_row(
                 name,
                 kind: PerimeterKind::Commune,
                 parent: None,
+                population: None,
             };
             Ok((insee, Some(p)))
         }
@@ -627,6 +651,8 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
     let sexe_col = table.column(SEXE);
     let nuance_col = table.column(NUANCE);
     let colour_col = table.column(COLOUR);
+    let size_col = table.column(LIST_SIZE);
+    let cc_size_col = table.column(CC_LIST_SIZE);
     let h = |c: Option<usize>| c.map(|c| header_name(table, c)).unwrap_or_default();
     let mut candidates = Vec::new();
     let mut people = BTreeMap::new();
@@ -704,6 +730,28 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
             }
             c
         };
+        let mut size = |col: Option<usize>, what: &str| -> Option<u32> {
+            let raw = cell(row, col);
+            if raw.is_empty() {
+                return None;
+            }
+            match raw.parse::<u32>() {
+                Ok(n) if n >= 1 && raw.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+                _ => {
+                    errs.push(FormatError::at(
+                        line,
+                        h(col),
+                        format!(
+                            "« {raw} » n'est pas un nombre de candidats {what} (entier à partir de 1 ; vide pour une liste complète)"
+                        ),
+                    ));
+                    ok = false;
+                    None
+                }
+            }
+        };
+        let list_size = size(size_col, "de la liste municipale");
+        let cc_list_size = size(cc_size_col, "de la liste communautaire");
         if !ok {
             continue;
         }
@@ -721,12 +769,26 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
             name,
             nuance,
             colour,
+            list_size,
+            cc_list_size,
         });
     }
     if table.rows.is_empty() {
         errs.push(FormatError::file("le fichier ne contient aucun candidat"));
     }
     FormatErrors::or(errs, CandidatesFile { candidates, people })
+}
+
+/// What a town hall knows of its commune beyond the files: its INSEE
+/// population, and the seats of its councils when given (the municipal
+/// council's otherwise follow from the population, L.2121-2 CGCT).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CommuneFigures {
+    pub population: Option<u32>,
+    /// Seats to fill (`seats`).
+    pub seats: Option<u32>,
+    /// The commune's community seats (`cc_seats`).
+    pub cc_seats: Option<u32>,
 }
 
 /// Assembles an election from the decoded files and checks it with
@@ -740,15 +802,27 @@ pub fn build_election(
     roll: Option<&Roll>,
     candidates: CandidatesFile,
 ) -> Result<Election, FormatErrors> {
-    build_election_in(header, root, None, bureaux, roll, candidates)
+    build_election_in(
+        header,
+        root,
+        None,
+        CommuneFigures::default(),
+        bureaux,
+        roll,
+        candidates,
+    )
 }
 
 /// [`build_election`] with the kind of a territory's root (a
-/// circonscription, a canton, an EPCI, a département…).
+/// circonscription, a canton, an EPCI, a département…) and the commune's
+/// `figures`: its population, seats and community seats. A problem of
+/// those is reported on its field (`perimeters[0].population`, `cc_seats`,
+/// `candidates[i].cc_list_size`…) with the rule it breaks.
 pub fn build_election_in(
     header: ElectionHeader,
     root: (&str, &str),
     territory: Option<PerimeterKind>,
+    figures: CommuneFigures,
     bureaux: BureauxFile,
     roll: Option<&Roll>,
     candidates: CandidatesFile,
@@ -767,9 +841,14 @@ pub fn build_election_in(
         name: root.1.to_string(),
         kind,
         parent: None,
+        population: figures.population,
     }];
     perimeters.extend(bureaux.perimeters);
-    super::checked_election(&header, Vec::new(), perimeters, list, candidates.candidates)
+    let mut e =
+        super::assemble_election(&header, Vec::new(), perimeters, list, candidates.candidates)?;
+    e.seats = figures.seats;
+    e.cc_seats = figures.cc_seats;
+    super::checked(e)
 }
 
 #[cfg(test)]
@@ -945,6 +1024,7 @@ mod tests {
             header(),
             ("EPCI-BMO", "Brest métropole"),
             Some(PerimeterKind::Epci),
+            CommuneFigures::default(),
             b,
             Some(&r),
             c,
@@ -986,6 +1066,69 @@ mod tests {
         h.date = "15/03/2026".into();
         let errs = build_election(h, ("13004", "Valbonne"), b, None, c).expect_err("bad date");
         assert_eq!(errs.0[0].field.as_deref(), Some("date"));
+    }
+
+    #[test]
+    fn list_lengths_population_and_community_seats() {
+        let text =
+            "Panneau;Nom;Candidats CM;Candidats CC\n1;Liste A;31;10\n2;Liste B;;\n3;Liste C;0;x\n";
+        let errs = decode_candidates(text.as_bytes()).expect_err("bad sizes");
+        let got: Vec<_> = errs.0.iter().map(|e| (e.line, e.field.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some(4), Some("Candidats CM".into())),
+                (Some(4), Some("Candidats CC".into()))
+            ]
+        );
+        assert!(
+            errs.0[1].message.contains("liste communautaire"),
+            "{}",
+            errs.0[1]
+        );
+        let text = "Panneau;Nom;Nombre de candidats;Candidats communautaires\n1;Liste A;31;10\n2;Liste B;;\n";
+        let c = decode_candidates(text.as_bytes()).expect("valid");
+        assert_eq!(
+            (c.candidates[0].list_size, c.candidates[0].cc_list_size),
+            (Some(31), Some(10))
+        );
+        assert_eq!(
+            (c.candidates[1].list_size, c.candidates[1].cc_list_size),
+            (None, None)
+        );
+        // A commune of 5 000 (29 seats) with 8 community seats: accepted.
+        let figures = CommuneFigures {
+            population: Some(5_000),
+            seats: None,
+            cc_seats: Some(8),
+        };
+        let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
+        let e = build_election_in(
+            header(),
+            ("13004", "Valbonne"),
+            None,
+            figures,
+            b,
+            None,
+            c.clone(),
+        )
+        .expect("election");
+        assert_eq!(e.root().and_then(|r| r.population), Some(5_000));
+        assert_eq!(e.cc_seats, Some(8));
+        // Under 1,000 the community seats are refused, on their field.
+        let figures = CommuneFigures {
+            population: Some(950),
+            ..figures
+        };
+        let b = decode_bureaux(BUREAUX.as_bytes(), "13004").expect("bureaux");
+        let errs = build_election_in(header(), ("13004", "Valbonne"), None, figures, b, None, c)
+            .expect_err("cc_seats under 1,000");
+        let fields: Vec<_> = errs.0.iter().filter_map(|e| e.field.as_deref()).collect();
+        assert!(fields.contains(&"cc_seats"), "{fields:?}");
+        assert!(
+            errs.0.iter().any(|e| e.message.contains("L.273-11")),
+            "{errs:?}"
+        );
     }
 
     proptest! {

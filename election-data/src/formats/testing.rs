@@ -98,6 +98,8 @@ prop_compose! {
                 name: person.display_name(),
                 colour: default_colour(nuance.as_deref()).to_string(),
                 nuance,
+                list_size: None,
+                cc_list_size: None,
             });
             persons.insert(number, person);
         }
@@ -107,6 +109,7 @@ prop_compose! {
             name: commune_label.clone(),
             kind: PerimeterKind::Commune,
             parent: None,
+            population: None,
         }];
         let mut bureaux = Vec::new();
         let mut pvs = BTreeMap::new();
@@ -122,6 +125,7 @@ prop_compose! {
                             name: l.clone(),
                             kind: PerimeterKind::Circonscription,
                             parent: Some(root.clone()),
+                            population: None,
                         });
                     }
                     own.push(pcode);

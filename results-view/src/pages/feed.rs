@@ -35,6 +35,8 @@ struct FeedElection<'a> {
     embargo_until: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     seats: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cc_seats: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -44,6 +46,10 @@ struct FeedCandidate<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     nuance: Option<&'a str>,
     colour: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    list_size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cc_list_size: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -53,6 +59,8 @@ struct FeedPerimeter<'a> {
     kind: election_data::model::PerimeterKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     parent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    population: Option<u32>,
     bureaux: &'a [String],
     tally: Tally,
 }
@@ -88,6 +96,11 @@ struct Snapshot<'a> {
     total: usize,
     complete: bool,
     candidates: Vec<FeedCandidate<'a>>,
+    /// The provisional (or, once complete, final) seats of the council and
+    /// of the community council, from the published figures: the very
+    /// allocation the pages draw ([`LiveElection::provisional_seats`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    councils: Option<election_data::seats::Councils>,
     perimeters: Vec<FeedPerimeter<'a>>,
     bureaux: Vec<FeedBureau<'a>>,
 }
@@ -111,6 +124,7 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
             turnout_hours: &e.turnout_hours,
             embargo_until: e.embargo.as_deref(),
             seats: e.seats,
+            cc_seats: e.cc_seats,
         },
         seq: live.seq,
         embargo,
@@ -125,8 +139,11 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                 name: &c.name,
                 nuance: c.nuance.as_deref(),
                 colour: &c.colour,
+                list_size: c.list_size,
+                cc_list_size: c.cc_list_size,
             })
             .collect(),
+        councils: live.provisional_seats(now),
         perimeters: e
             .perimeters
             .iter()
@@ -136,6 +153,7 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                     name: &p.name,
                     kind: p.kind,
                     parent: p.parent.as_deref(),
+                    population: p.population,
                     bureaux: live.aggregator.members(&p.code),
                     tally: visible(live.public.perimeters.get(&p.code)?),
                 })

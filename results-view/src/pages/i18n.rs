@@ -82,6 +82,20 @@ impl Lang {
         }
     }
 
+    /// The assembly a seat allocation fills: « Conseil municipal »,
+    /// « Conseil communautaire »…
+    pub fn body(self, b: election_data::seats::Body) -> &'static str {
+        use election_data::seats::Body;
+        match self {
+            Lang::Fr => b.label_fr(),
+            Lang::En => match b {
+                Body::MunicipalCouncil => "Municipal council",
+                Body::CommunityCouncil => "Community council",
+                Body::Assembly => "Seats",
+            },
+        }
+    }
+
     pub fn election_kind(self, k: ElectionKind) -> &'static str {
         match self {
             Lang::Fr => k.label_fr(),

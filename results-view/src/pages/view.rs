@@ -15,6 +15,7 @@
 //! rich to patch by hand.
 
 use election_data::model::{Candidate, Election, Perimeter};
+use election_data::seats::Allocation;
 use election_data::tally::{BureauState, Score, Tally};
 use election_data::tally_delta::TallyDelta;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -481,16 +482,18 @@ fn arrivals_chart(c: &Ctx<'_>) -> Markup {
     )
 }
 
-/// "Répartition provisoire des sièges" for list elections with seats: a
-/// hemicycle and a table, recomputed from the published figures on each
-/// change; or the reason no allocation can be made yet (no list has an
+/// "Répartition provisoire des sièges" for list elections with seats: for
+/// each council the ballot fills (« Conseil municipal », and « Conseil
+/// communautaire » when the municipal ballot elects the community seats
+/// too), a hemicycle and a table, recomputed from the published figures on
+/// each change; or the reason no allocation can be made yet (no list has an
 /// absolute majority in round 1, a tie needs the candidates' ages…).
-/// `compact` (the big screen) leaves out the hemicycle.
+/// `compact` (the big screen) shows chips instead of hemicycle and table.
 pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
     if c.embargo {
         return html! {};
     }
-    let Some(a) = c.live.provisional_seats(c.now) else {
+    let Some(councils) = c.live.provisional_seats(c.now) else {
         return html! {};
     };
     let complete = c
@@ -503,9 +506,40 @@ pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
         (Lang::En, false) => "Provisional allocation of seats",
         (Lang::En, true) => "Allocation of seats",
     };
-    let (list_h, seats_h, bonus_h) = match c.lang {
-        Lang::Fr => ("Liste", "Sièges", "dont prime majoritaire"),
-        Lang::En => ("List", "Seats", "of which majority bonus"),
+    html! {
+        section.seats #seats data-refresh="" aria-labelledby="h-seats" {
+            h2 #h-seats { (title) }
+            @for (i, a) in councils.all().enumerate() {
+                (council_seats(c, a, i, compact))
+            }
+        }
+    }
+}
+
+/// One council of [`seats_section`]: its label and seats, its outcome when
+/// not every seat went to a list, chips or hemicycle and table.
+fn council_seats(c: &Ctx<'_>, a: &Allocation, index: usize, compact: bool) -> Markup {
+    let body = a.method.body();
+    let (list_h, seats_h, bonus_h, vacant_h) = match c.lang {
+        Lang::Fr => (
+            "Liste",
+            "Sièges",
+            "dont prime majoritaire",
+            "Sièges vacants",
+        ),
+        Lang::En => ("List", "Seats", "of which majority bonus", "Vacant seats"),
+    };
+    let label = c.lang.body(body);
+    let slug = match body {
+        election_data::seats::Body::MunicipalCouncil => "municipal",
+        election_data::seats::Body::CommunityCouncil => "community",
+        election_data::seats::Body::Assembly => "assembly",
+    };
+    let heading_id = format!("h-seats-{slug}");
+    let chart_id = if index == 0 {
+        "chart-seats".to_string()
+    } else {
+        format!("chart-seats-{slug}")
     };
     // Left to right in the hemicycle: ballot order is as neutral as it gets.
     let parties: Vec<(String, String, u32)> =
@@ -528,16 +562,16 @@ pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
     let mut ranked: Vec<_> = a.lists.iter().filter(|l| l.seats > 0).collect();
     ranked.sort_by(|x, y| y.seats.cmp(&x.seats).then(x.id.cmp(&y.id)));
     html! {
-        section.seats #seats data-refresh="" aria-labelledby="h-seats" {
-            h2 #h-seats { (title) }
-            @if !a.outcome.is_final() {
+        div.council data-council=(slug) data-total=(a.total) {
+            h3 #(heading_id) { (label) " : " (a.total) " " (c.t.seats) }
+            @if !a.outcome.is_final() || a.vacant > 0 {
                 p.seats-outcome role="status" { (a.outcome.message()) }
             }
             @if a.attributed() > 0 && compact {
                 p.seat-chips {
                     @for l in &ranked {
                         @if let Some(cand) = c.e.candidate(l.id) {
-                            span.seat-chip style={ "background:" (cand.colour) } title=(cand.name) {
+                            span.seat-chip style={ "background:" (cand.colour) } title=(cand.name) data-list=(l.id) {
                                 (l.seats)
                                 span.visually-hidden { " " (c.t.seats) " : " (cand.name) }
                             }
@@ -547,20 +581,21 @@ pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
             }
             @if a.attributed() > 0 && !compact {
                 div.seats-grid {
-                    @if !compact {
-                        (figure(c, "chart-seats", title, charts::hemicycle(&parties, c.t.seats, &alt)))
-                    }
+                    (figure(c, &chart_id, label, charts::hemicycle(&parties, c.t.seats, &alt)))
                     table.seats-table {
                         thead { tr { th scope="col" { (list_h) } th.num scope="col" { (seats_h) } th.num scope="col" { (bonus_h) } } }
                         tbody {
                             @for l in &ranked {
                                 @if let Some(cand) = c.e.candidate(l.id) {
-                                    tr {
+                                    tr data-list=(l.id) {
                                         th scope="row" { span.swatch style={ "background:" (cand.colour) } {} (cand.name) }
                                         td.num { (l.seats) }
                                         td.num { @if l.bonus > 0 { (l.bonus) } }
                                     }
                                 }
+                            }
+                            @if a.vacant > 0 {
+                                tr.vacant { th scope="row" { (vacant_h) } td.num { (a.vacant) } td.num {} }
                             }
                         }
                     }

@@ -1,4 +1,5 @@
-//! Elections: list, define (admin), read a definition, read the results.
+//! Elections: list, define (admin), read a definition, read the results,
+//! read the seats (both councils of a municipal ballot).
 
 use std::sync::Arc;
 
@@ -158,4 +159,41 @@ pub async fn results(
         frame.text.as_str().to_owned(),
     )
         .into_response())
+}
+
+/// The seats of the published figures: what the pages, the big screen and
+/// the feed show.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SeatsAnswer {
+    election: String,
+    /// The election's sequence number the seats were computed at.
+    seq: i64,
+    /// Published bureaux, and bureaux in the definition: the seats are
+    /// final once they are equal and every allocation's outcome is final.
+    arrived: usize,
+    total: usize,
+    /// `council` (the municipal council, or the election's assembly) and,
+    /// for the municipales of a commune of 1,000 and more with `cc_seats`,
+    /// `community` (the community council), allocated from the same voix;
+    /// absent for an election without seats, before any published bureau
+    /// and during an embargo.
+    #[schema(value_type = Option<schemas::Councils>)]
+    councils: Option<election_data::seats::Councils>,
+}
+
+/// The provisional (once every bureau is published, final) seats of the
+/// published figures, through the one seat entry point.
+#[utoipa::path(get, path = "/elections/{id}/seats", tag = "elections",
+    params(("id" = String, Path, description = "The election's id")),
+    responses((status = 200, body = SeatsAnswer), (status = 404, body = ErrorBody)))]
+pub async fn seats(ElectionPath(topic): ElectionPath) -> Json<SeatsAnswer> {
+    let live = topic.read();
+    let root = live.public_root_tally();
+    Json(SeatsAnswer {
+        election: live.election.id.clone(),
+        seq: live.seq,
+        arrived: root.map_or(0, |t| t.arrived),
+        total: root.map_or(live.election.bureaux.len(), |t| t.total),
+        councils: live.provisional_seats(crate::store::now_millis()),
+    })
 }

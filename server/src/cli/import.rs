@@ -79,12 +79,25 @@ pub enum ImportCommand {
         /// quartier, village; and code commune, commune for a territory.
         #[arg(long)]
         bureaux: PathBuf,
-        /// Candidates or lists: panneau, nom, prénom, sexe, nuance, couleur.
+        /// Candidates or lists: panneau, nom, prénom, sexe, nuance, couleur,
+        /// candidats CM, candidats CC.
         #[arg(long)]
         candidates: PathBuf,
         /// Electoral roll: one row per elector with its bureau, or bureau and inscrits.
         #[arg(long)]
         roll: Option<PathBuf>,
+        /// The commune's INSEE population (population municipale): for
+        /// municipales it sets the council's seats (L.2121-2 CGCT) unless
+        /// --seats is given, and the under-1,000 rules.
+        #[arg(long)]
+        population: Option<u32>,
+        /// Seats to fill (list ballots).
+        #[arg(long)]
+        seats: Option<u32>,
+        /// Municipales of a commune of 1,000 and more: its seats at the
+        /// community council (prefectural order).
+        #[arg(long)]
+        cc_seats: Option<u32>,
     },
     /// Load a past election with its results from the ministry's
     /// per-bureau file; bureaux are stored as published.
@@ -163,6 +176,9 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             bureaux,
             candidates,
             roll,
+            population,
+            seats,
+            cc_seats,
         } => {
             let header = election.header()?;
             let b = setup::decode_bureaux(&read(&bureaux)?, &commune_code)
@@ -182,10 +198,16 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
                 }
                 None => None,
             };
+            let figures = setup::CommuneFigures {
+                population,
+                seats,
+                cc_seats,
+            };
             let e = setup::build_election_in(
                 header,
                 (&commune_code, &commune_name),
                 territory_kind,
+                figures,
                 b,
                 r.as_ref(),
                 c,

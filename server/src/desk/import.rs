@@ -3,7 +3,7 @@
 //! `GET /desk/import` shows the form; `POST /desk/import` takes a multipart
 //! upload: the bureaux CSV, the candidates CSV, optionally the electoral-roll
 //! CSV, and the election's identity (id, label, kind, round, date, commune,
-//! seats). The files go through the same decoders as `urne import setup`
+//! its population, seats and community seats). The files go through the same decoders as `urne import setup`
 //! (`election_data::formats::setup`: `;` or `,`, UTF-8 or Windows-1252), and
 //! the election is created through the same path as `POST /api/elections`
 //! (store, then hub, then the embargo watch).
@@ -52,6 +52,8 @@ struct Fields {
     commune_code: String,
     commune_name: String,
     seats: String,
+    population: String,
+    cc_seats: String,
 }
 
 /// The problems of one file (or of the form itself).
@@ -186,12 +188,14 @@ fn page(p: &Principal, f: &Fields, problems: &[Problems], c: &ContoursForm) -> M
                         }
                     }
                     (text_input("date", "Date du scrutin", &f.date, "AAAA-MM-JJ"))
-                    (text_input("seats", "Sièges à pourvoir", &f.seats, "scrutins de liste ; laisser vide sinon"))
+                    (text_input("seats", "Sièges à pourvoir", &f.seats, "scrutins de liste ; pour les municipales, vide : d'après la population (L.2121-2 CGCT)"))
+                    (text_input("cc_seats", "Sièges au conseil communautaire", &f.cc_seats, "municipales, communes de 1 000 habitants et plus : d'après l'arrêté préfectoral ; vide sinon"))
                 }
                 fieldset {
                     legend { "Commune ou territoire" }
                     (text_input("commune_code", "Code INSEE (ou code du territoire)", &f.commune_code, "13004 ; pour plusieurs communes, un code comme EPCI-BMO"))
                     (text_input("commune_name", "Nom", &f.commune_name, ""))
+                    (text_input("population", "Population légale", &f.population, "population municipale authentifiée par l'INSEE ; vide si inconnue"))
                 }
                 fieldset {
                     legend { "Fichiers" }
@@ -267,6 +271,8 @@ async fn read_upload(mut multipart: Multipart) -> Result<Upload, String> {
             "commune_code" => f.commune_code = text(),
             "commune_name" => f.commune_name = text(),
             "seats" => f.seats = text(),
+            "population" => f.population = text(),
+            "cc_seats" => f.cc_seats = text(),
             "bureaux" => u.bureaux = file(),
             "candidates" => u.candidates = file(),
             "roll" => u.roll = file(),
@@ -292,19 +298,22 @@ fn check(state: &AppState, u: &Upload) -> Result<election_data::model::Election,
             1
         }
     };
-    let seats = if f.seats.is_empty() {
-        None
-    } else {
-        match f.seats.parse::<u32>() {
+    let mut number = |raw: &str, what: &str| -> Option<u32> {
+        if raw.is_empty() {
+            return None;
+        }
+        match raw.replace([' ', '\u{a0}', '\u{202f}'], "").parse::<u32>() {
             Ok(n) if n > 0 => Some(n),
             _ => {
-                form.push(format!(
-                    "sièges à pourvoir « {} » : un nombre entier positif",
-                    f.seats
-                ));
+                form.push(format!("{what} « {raw} » : un nombre entier positif"));
                 None
             }
         }
+    };
+    let figures = setup::CommuneFigures {
+        seats: number(&f.seats, "sièges à pourvoir"),
+        population: number(&f.population, "population légale"),
+        cc_seats: number(&f.cc_seats, "sièges au conseil communautaire"),
     };
     if f.commune_code.is_empty() || f.commune_name.is_empty() {
         form.push("indiquez le code et le nom de la commune".to_string());
@@ -375,16 +384,16 @@ fn check(state: &AppState, u: &Upload) -> Result<election_data::model::Election,
         .as_ref()
         .or(u.bureaux.as_ref())
         .map_or_else(String::new, |(n, _)| n.clone());
-    let mut e = setup::build_election(
+    setup::build_election_in(
         header,
         (&f.commune_code, &f.commune_name),
+        None,
+        figures,
         bureaux,
         roll.as_ref(),
         candidates,
     )
-    .map_err(|e| vec![problems_of(&format!("Élection ({what})"), e)])?;
-    e.seats = seats;
-    Ok(e)
+    .map_err(|e| vec![problems_of(&format!("Élection ({what})"), e)])
 }
 
 /// `POST /desk/import`.

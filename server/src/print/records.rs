@@ -133,32 +133,74 @@ pub(super) fn mentions(l: &mut Layout, pv: &ProcesVerbal) {
     l.table(&cols, &rows, size);
 }
 
-/// What the records say about seats: the allocation (when it is one) and
-/// the sentences under the results table.
+/// What the records say about seats: each council's allocation (when it is
+/// one: the council, then the community council elected on the same
+/// ballot) and the sentences under the results table.
 pub(super) struct SeatsView {
-    pub(super) seats: Option<Allocation>,
+    /// `(column header, allocation when final)`, council first.
+    pub(super) councils: Vec<(&'static str, Option<Allocation>)>,
     pub(super) notes: Vec<String>,
 }
 
-pub(super) fn seats_view(r: &ResultsFile) -> Option<SeatsView> {
-    let a = prefecture::seat_allocation(r)?;
-    let total = r.election.bureaux.len();
-    let arrived = r.arrived().count();
-    let mut notes = Vec::new();
-    let how = match a.method {
+fn how(method: Method) -> &'static str {
+    match method {
         Method::Municipal { .. } | Method::MunicipalUnder1000 { .. } => {
             "article L.262 du Code électoral : prime majoritaire de la moitié des sièges à la liste arrivée en tête, les autres à la plus forte moyenne entre les listes ayant obtenu au moins 5 % des suffrages exprimés"
         }
         Method::Communautaire { .. } => {
-            "article L.273-8 du Code électoral : règles de l'article L.262 appliquées aux sièges de conseiller communautaire"
+            "article L.273-8 du Code électoral : règles de l'article L.262 appliquées aux sièges de conseiller communautaire, sur les mêmes suffrages"
         }
         Method::HighestAverage { .. } => {
             "représentation proportionnelle à la plus forte moyenne entre les listes ayant obtenu au moins 5 % des suffrages exprimés"
         }
         Method::LargestRemainder { .. } => "représentation proportionnelle au plus fort reste",
-    };
-    let s = if a.total > 1 { "s" } else { "" };
-    notes.push(format!("{} siège{s} à pourvoir ({how}).", a.total));
+    }
+}
+
+pub(super) fn seats_view(r: &ResultsFile) -> Option<SeatsView> {
+    let councils = prefecture::seat_allocation(r)?;
+    let both = councils.community.is_some();
+    let total = r.election.bureaux.len();
+    let arrived = r.arrived().count();
+    let mut notes = Vec::new();
+    let mut columns = Vec::new();
+    for a in councils.all() {
+        let label = a.method.body().label_fr();
+        let header = match (both, a.method.body()) {
+            (false, _) => "Sièges",
+            (true, election_data::seats::Body::CommunityCouncil) => "Sièges CC",
+            (true, _) => "Sièges CM",
+        };
+        let prefix = if both {
+            format!("{label} : ")
+        } else {
+            String::new()
+        };
+        let s = if a.total > 1 { "s" } else { "" };
+        notes.push(format!(
+            "{prefix}{} siège{s} à pourvoir ({}).",
+            a.total,
+            how(a.method)
+        ));
+        if a.is_final() {
+            if let Some(w) = a.winner.and_then(|w| a.list(w)) {
+                let bonus = if both { "prime" } else { "Prime" };
+                notes.push(format!(
+                    "{prefix}{bonus} majoritaire de {} siège{} à la liste n° {}.",
+                    w.bonus,
+                    if w.bonus > 1 { "s" } else { "" },
+                    w.id
+                ));
+            }
+            if a.vacant > 0 {
+                notes.push(format!("{prefix}{}", a.outcome.message()));
+            }
+            columns.push((header, Some(a.clone())));
+        } else {
+            notes.push(format!("{prefix}{}", a.outcome.message()));
+            columns.push((header, None));
+        }
+    }
     if arrived < total {
         notes.push(format!(
             "Répartition provisoire : {arrived} bureau{} dépouillé{} sur {total}.",
@@ -166,26 +208,10 @@ pub(super) fn seats_view(r: &ResultsFile) -> Option<SeatsView> {
             if arrived > 1 { "s" } else { "" }
         ));
     }
-    if a.is_final() {
-        if let Some(w) = a.winner.and_then(|w| a.list(w)) {
-            notes.push(format!(
-                "Prime majoritaire : {} siège{} à la liste n° {}.",
-                w.bonus,
-                if w.bonus > 1 { "s" } else { "" },
-                w.id
-            ));
-        }
-        if a.vacant > 0 {
-            notes.push(a.outcome.message());
-        }
-        Some(SeatsView {
-            seats: Some(a),
-            notes,
-        })
-    } else {
-        notes.push(a.outcome.message());
-        Some(SeatsView { seats: None, notes })
-    }
+    Some(SeatsView {
+        councils: columns,
+        notes,
+    })
 }
 
 pub(super) fn results_table(
@@ -196,17 +222,23 @@ pub(super) fn results_table(
 ) {
     let e = &r.election;
     let lists = e.kind.is_list();
-    let with_seats = seats.is_some();
+    let councils = seats.map_or(0, |s| s.councils.len());
+    // Two seat columns (« Sièges CM », « Sièges CC ») take their room from the names.
+    let (name_w, seats_w) = if councils > 1 { (6.0, 2.2) } else { (7.6, 1.4) };
     let mut cols = vec![
         col("N°", 0.9, Align::Right),
-        col(if lists { "Liste" } else { "Candidat" }, 7.6, Align::Left),
+        col(
+            if lists { "Liste" } else { "Candidat" },
+            name_w,
+            Align::Left,
+        ),
         col("Nuance", 1.6, Align::Left),
         col("Voix", 1.9, Align::Right),
         col("% exprimés", 2.4, Align::Right),
         col("% inscrits", 2.2, Align::Right),
     ];
-    if with_seats {
-        cols.push(col("Sièges", 1.4, Align::Right));
+    for (header, _) in seats.map(|s| s.councils.as_slice()).unwrap_or_default() {
+        cols.push(col(header, seats_w, Align::Right));
     }
     let rows: Vec<Row> = e
         .candidates
@@ -221,8 +253,8 @@ pub(super) fn results_table(
                 pct(v, pv.exprimes),
                 pct(v, pv.inscrits),
             ];
-            if let Some(s) = seats {
-                cells.push(match &s.seats {
+            for (_, a) in seats.map(|s| s.councils.as_slice()).unwrap_or_default() {
+                cells.push(match a {
                     Some(a) => a.seats_of(c.number).to_string(),
                     None => "—".to_string(),
                 });
@@ -597,7 +629,7 @@ mod tests {
         ] {
             assert!(all.contains(word), "{word} missing:\n{all}");
         }
-        let a = prefecture::seat_allocation(&r).expect("seats");
+        let a = prefecture::seat_allocation(&r).expect("seats").council;
         assert!(a.is_final(), "{:?}", a.outcome);
         assert!(all.contains("Prime majoritaire"), "{all}");
     }

@@ -37,8 +37,6 @@ pub mod layout;
 pub mod read;
 pub mod values;
 
-use std::collections::BTreeMap;
-
 pub use layout::Layout;
 use layout::{Base, GroupField};
 pub use read::{Filter, decode_stream};
@@ -88,8 +86,9 @@ pub fn encode_string(results: &ResultsFile) -> String {
 }
 
 /// The seats to print for each list when the file read gave none: the
-/// municipal council's from the one seat entry point, when final.
-fn computed_seats(results: &ResultsFile) -> BTreeMap<u32, u32> {
+/// municipal and community councils' from the one seat entry point
+/// ([`super::prefecture::final_seats`]), when final.
+fn computed_seats(results: &ResultsFile) -> super::prefecture::FinalSeats {
     super::prefecture::final_seats(results).unwrap_or_default()
 }
 
@@ -174,9 +173,18 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
                     GroupField::SiegesCm if results.printed.contains_key(&c.number) => {
                         seat(printed.sieges_cm)
                     }
-                    GroupField::SiegesCm => seat(seats.get(&c.number).copied()),
+                    GroupField::SiegesCm => seat(seats.council.get(&c.number).copied()),
                     GroupField::SiegesSecteur => seat(printed.sieges_secteur),
-                    GroupField::SiegesCc => seat(printed.sieges_cc),
+                    GroupField::SiegesCc if results.printed.contains_key(&c.number) => {
+                        seat(printed.sieges_cc)
+                    }
+                    GroupField::SiegesCc => seat(
+                        seats
+                            .community
+                            .as_ref()
+                            .and_then(|s| s.get(&c.number))
+                            .copied(),
+                    ),
                 });
             }
         }

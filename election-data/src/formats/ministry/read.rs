@@ -683,6 +683,7 @@ impl<'i> Decoder<'i> {
                     name: circ_label.to_string(),
                     kind: PerimeterKind::Circonscription,
                     parent: None,
+                    population: None,
                 });
                 perimeters.push(pcode);
             }
@@ -857,6 +858,8 @@ impl<'i> Decoder<'i> {
                 name: g.name.clone(),
                 nuance: g.nuance.clone(),
                 colour: default_colour(g.nuance.as_deref()).to_string(),
+                list_size: None,
+                cc_list_size: None,
             })
             .collect();
         let election = checked_election(
@@ -973,6 +976,7 @@ impl Decoder<'_> {
                 },
                 kind: PerimeterKind::Commune,
                 parent: None,
+                population: None,
             }];
             perimeters.extend(circs.into_iter().map(|mut p| {
                 p.parent = Some(root.clone());
@@ -1010,6 +1014,7 @@ impl Decoder<'_> {
                         name,
                         kind: PerimeterKind::Departement,
                         parent: None,
+                        population: None,
                     }],
                     false,
                 )
@@ -1021,6 +1026,7 @@ impl Decoder<'_> {
                     name: "Territoire".into(),
                     kind: PerimeterKind::Territoire,
                     parent: None,
+                    population: None,
                 }],
                 false,
             ),
@@ -1040,6 +1046,7 @@ impl Decoder<'_> {
             },
             kind: PerimeterKind::Commune,
             parent: Some(root.clone()),
+            population: None,
         }));
         let bureaux = bureaux
             .into_iter()

@@ -586,3 +586,29 @@ fn a_circonscription_of_three_communes_is_one_election() {
     assert!(!g.election.is_territory());
     assert_eq!(g.election.bureaux[1].code, "0002");
 }
+
+#[test]
+fn seats_columns_are_computed_when_the_file_read_gave_none() {
+    // Every bureau counted, a municipal round 2 with 9 community seats: the
+    // 2024 list layout's `Sièges au CM k` and `Sièges au CC k` are those of
+    // the one seat entry point, on every row.
+    let mut e = crate::fixtures::with_insee(crate::fixtures::sample_municipales(), "13004");
+    e.round = 2;
+    e.cc_seats = Some(9);
+    let r = ResultsFile::sample(e, 34);
+    let seats = crate::formats::prefecture::final_seats(&r).expect("final");
+    let community = seats.community.clone().expect("community");
+    let text = encode_as(&r, Layout::Lists2024);
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    for line in lines {
+        let row: Vec<&str> = line.split(';').collect();
+        for (k, c) in r.election.candidates.iter().enumerate() {
+            let at = |name: &str| row[col(&format!("{name} {}", k + 1))];
+            assert_eq!(at("Sièges au CM"), seats.council[&c.number].to_string());
+            assert_eq!(at("Sièges au CC"), community[&c.number].to_string());
+        }
+    }
+    assert_eq!(community.values().sum::<u32>(), 9);
+}
