@@ -227,6 +227,38 @@ impl LiveElection {
         })
     }
 
+    /// [`LiveElection::provisional_seats`] of one perimeter: the election's
+    /// at the root; for a commune of a municipal territory, its own
+    /// councils from its own published bureaux
+    /// ([`election_data::seats::for_commune`]); None elsewhere.
+    pub fn provisional_seats_of(
+        &self,
+        code: &str,
+        now_millis: i64,
+    ) -> Option<election_data::seats::Councils> {
+        let p = self.election.perimeter(code)?;
+        if p.parent.is_none() {
+            return self.provisional_seats(now_millis);
+        }
+        if !self.election.is_territory() || p.kind != election_data::PerimeterKind::Commune {
+            return None;
+        }
+        let view = self.public_view(now_millis);
+        if !view.results_visible() {
+            return None;
+        }
+        let t = self.public.perimeters.get(code)?;
+        if t.arrived == 0 {
+            return None;
+        }
+        election_data::seats::for_commune(&self.election, p, t.counts.exprimes, |n| {
+            t.scores
+                .iter()
+                .find(|s| s.candidate == n)
+                .map_or(0, |s| s.voix)
+        })
+    }
+
     /// The desk tally of the whole commune.
     pub fn root_tally(&self) -> Option<&Tally> {
         let root = self.election.root()?;

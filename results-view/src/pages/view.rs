@@ -490,15 +490,26 @@ fn arrivals_chart(c: &Ctx<'_>) -> Markup {
 /// absolute majority in round 1, a tie needs the candidates' ages…).
 /// `compact` (the big screen) shows chips instead of hemicycle and table.
 pub fn seats_section(c: &Ctx<'_>, compact: bool) -> Markup {
+    match c.root_code() {
+        Some(root) => seats_section_of(c, root, compact),
+        None => html! {},
+    }
+}
+
+/// [`seats_section`] of one perimeter: the election's at the root, a
+/// commune's own in a municipal territory.
+pub fn seats_section_of(c: &Ctx<'_>, code: &str, compact: bool) -> Markup {
     if c.embargo {
         return html! {};
     }
-    let Some(councils) = c.live.provisional_seats(c.now) else {
+    let Some(councils) = c.live.provisional_seats_of(code, c.now) else {
         return html! {};
     };
     let complete = c
         .live
-        .public_root_tally()
+        .public
+        .perimeters
+        .get(code)
         .is_some_and(|t| t.arrived == t.total);
     let title = match (c.lang, complete) {
         (Lang::Fr, false) => "Répartition provisoire des sièges",
@@ -666,7 +677,7 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
                     (super::map::figure(&c, if is_root { &[] } else { &members }, super::map::Mode::Leader, "map"))
                 }
             }
-            @if is_root { (seats_section(&c, false)) }
+            (seats_section_of(&c, code, false))
             @if !children.is_empty() {
                 section.perimeters aria-labelledby="h-perimeters" {
                     h2 #h-perimeters { (x.by_area) }
