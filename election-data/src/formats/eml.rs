@@ -109,11 +109,7 @@ pub fn encode(results: &ResultsFile, issued_at: &str) -> Vec<u8> {
     );
     x.text("TransactionId", "1");
     x.open("ManagingAuthority", &[]);
-    x.leaf(
-        "AuthorityIdentifier",
-        &[("Id", insee.as_str())],
-        &authority,
-    );
+    x.leaf("AuthorityIdentifier", &[("Id", insee.as_str())], &authority);
     x.close("ManagingAuthority");
     x.text("IssueDate", issued_at);
     x.open("Count", &[]);

@@ -253,7 +253,8 @@ pub fn encode(results: &ResultsFile, seats: Option<&BTreeMap<u32, u32>>) -> Vec<
             x.text("CodDpt", &dep.departement_code);
             x.text("LibDpt", &dep.departement_label);
             for (commune, m) in communes {
-                let of_commune = |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
+                let of_commune =
+                    |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == commune.code);
                 write_commune(&mut x, results, m, &of_commune, None);
             }
             x.close("Departement");
@@ -382,7 +383,10 @@ mod tests {
             .expect("circonscription");
         let root = parse(&encode(&r, None)).expect("XML");
         let dep = root.child("Departement").expect("Departement");
-        assert_eq!(dep.child("LibDpt").map(|n| n.text.as_str()), Some("Finistère"));
+        assert_eq!(
+            dep.child("LibDpt").map(|n| n.text.as_str()),
+            Some("Finistère")
+        );
         let communes: Vec<_> = dep.children_named("Commune").collect();
         let codes: Vec<_> = communes
             .iter()
@@ -392,7 +396,10 @@ mod tests {
         assert_eq!(number(communes[1], &["NbBurVot"]), 2);
         let guipavas = r.totals_where(|b| b.code.starts_with("29075-"));
         assert_eq!(
-            number(communes[1], &["Tours", "Tour", "Mentions", "Votants", "Nombre"]),
+            number(
+                communes[1],
+                &["Tours", "Tour", "Mentions", "Votants", "Nombre"]
+            ),
             guipavas.votants
         );
         let first = communes[1]
