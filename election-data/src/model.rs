@@ -10,7 +10,7 @@
 //! exactly as typed, so that a negative number reaches the validation rules
 //! (and gets a message naming the field) instead of failing in a parser.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -378,7 +378,7 @@ impl Election {
         }
 
         // Perimeters: unique codes, known parents, a single commune root, no cycle.
-        let mut codes = BTreeSet::new();
+        let mut codes = HashSet::with_capacity(self.perimeters.len());
         for (i, p) in self.perimeters.iter().enumerate() {
             if !is_code(&p.code) {
                 errs.push(def_err(
@@ -424,9 +424,10 @@ impl Election {
                 ));
             }
         }
+        let index = PerimeterIndex::new(&self.perimeters);
         if errs.is_empty() {
             for p in &self.perimeters {
-                if self.ancestors(&p.code).is_none() {
+                if index.ancestors(&p.code).is_none() {
                     errs.push(def_err(
                         "perimeters",
                         format!("le périmètre {} fait partie d'un cycle", p.code),
@@ -438,13 +439,13 @@ impl Election {
 
         let territory = root_kind.is_some_and(|k| k != PerimeterKind::Commune);
         if errs.is_empty() {
-            self.check_communes(territory, &mut errs);
+            self.check_communes(&index, territory, &mut errs);
         }
 
         if self.bureaux.is_empty() {
             errs.push(def_err("bureaux", "il faut au moins un bureau"));
         }
-        let mut bcodes = BTreeSet::new();
+        let mut bcodes = HashSet::with_capacity(self.bureaux.len());
         for (i, b) in self.bureaux.iter().enumerate() {
             if !is_code(&b.code) {
                 errs.push(def_err(
@@ -480,7 +481,7 @@ impl Election {
                 "il faut au moins un candidat ou une liste",
             ));
         }
-        let mut numbers = BTreeSet::new();
+        let mut numbers = HashSet::with_capacity(self.candidates.len());
         for (i, c) in self.candidates.iter().enumerate() {
             if c.number == 0 {
                 errs.push(def_err(
@@ -513,12 +514,17 @@ impl Election {
     /// The territory's rules on communes (the tree is sound when called):
     /// no commune inside a commune, a commune's parent a grouping of
     /// communes, and in a territory every bureau in exactly one commune.
-    fn check_communes(&self, territory: bool, errs: &mut Vec<DefinitionError>) {
+    fn check_communes(
+        &self,
+        index: &PerimeterIndex<'_>,
+        territory: bool,
+        errs: &mut Vec<DefinitionError>,
+    ) {
         for (i, p) in self.perimeters.iter().enumerate() {
             if p.kind != PerimeterKind::Commune {
                 continue;
             }
-            let Some(parent) = p.parent.as_deref().and_then(|c| self.perimeter(c)) else {
+            let Some(parent) = p.parent.as_deref().and_then(|c| index.get(c)) else {
                 continue;
             };
             if !parent.kind.groups_communes() || !territory {
@@ -536,8 +542,9 @@ impl Election {
         if !territory {
             return;
         }
+        let root = self.root();
         for (i, b) in self.bureaux.iter().enumerate() {
-            let communes = self.communes_of(b);
+            let communes = communes_in(index, root, b);
             match communes.as_slice() {
                 [_] => {}
                 [] => errs.push(def_err(
@@ -697,6 +704,70 @@ impl Election {
     pub fn total_inscrits(&self) -> u64 {
         self.bureaux.iter().map(|b| u64::from(b.inscrits)).sum()
     }
+}
+
+/// The perimeters by code, for the checks of a definition that walk the
+/// tree from each perimeter and each bureau: a lookup in a map instead of a
+/// scan of every perimeter, so that a territory of thousands of communes and
+/// a national file's bureaux are checked in near-linear time. The first
+/// perimeter of a code is the one found, as [`Election::perimeter`] finds it.
+struct PerimeterIndex<'a> {
+    by_code: HashMap<&'a str, &'a Perimeter>,
+}
+
+impl<'a> PerimeterIndex<'a> {
+    fn new(perimeters: &'a [Perimeter]) -> PerimeterIndex<'a> {
+        let mut by_code = HashMap::with_capacity(perimeters.len());
+        for p in perimeters {
+            by_code.entry(p.code.as_str()).or_insert(p);
+        }
+        PerimeterIndex { by_code }
+    }
+
+    fn get(&self, code: &str) -> Option<&'a Perimeter> {
+        self.by_code.get(code).copied()
+    }
+
+    /// [`Election::ancestors`], through the map.
+    fn ancestors(&self, code: &str) -> Option<Vec<&'a str>> {
+        let mut out = Vec::new();
+        let mut cur = self.get(code)?;
+        loop {
+            if out.contains(&cur.code.as_str()) {
+                return None;
+            }
+            out.push(cur.code.as_str());
+            match &cur.parent {
+                None => return Some(out),
+                Some(p) => cur = self.get(p)?,
+            }
+        }
+    }
+}
+
+/// [`Election::communes_of`], through the map (`root` is the election's).
+fn communes_in<'a>(
+    index: &PerimeterIndex<'a>,
+    root: Option<&'a Perimeter>,
+    bureau: &Bureau,
+) -> Vec<&'a Perimeter> {
+    let mut out: Vec<&Perimeter> = Vec::new();
+    for p in &bureau.perimeters {
+        for a in index.ancestors(p).unwrap_or_default() {
+            if let Some(per) = index.get(a)
+                && per.kind == PerimeterKind::Commune
+                && !out.iter().any(|o| o.code == per.code)
+            {
+                out.push(per);
+            }
+        }
+    }
+    if out.is_empty()
+        && let Some(root) = root.filter(|r| r.kind == PerimeterKind::Commune)
+    {
+        out.push(root);
+    }
+    out
 }
 
 #[cfg(test)]
