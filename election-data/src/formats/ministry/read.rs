@@ -870,7 +870,12 @@ impl<'i> Decoder<'i> {
             commune,
             line,
             bureau: Bureau {
-                name: format!("Bureau {code}"),
+                name: {
+                    let mut name = String::with_capacity(7 + code.len());
+                    name.push_str("Bureau ");
+                    name.push_str(&code);
+                    name
+                },
                 code,
                 address: None,
                 inscrits: roll,
@@ -1119,7 +1124,9 @@ fn same_run(
 ) -> bool {
     let (bytes, ends) = run;
     if let (Some(first), Some(last)) = (rec.range(at + from), rec.range(at + to - 1)) {
-        rec.as_slice().get(first.start..last.end) == Some(bytes.as_slice())
+        rec.as_slice()
+            .get(first.start..last.end)
+            .is_some_and(|cells| same_bytes(cells, bytes))
             && ends.iter().enumerate().all(|(k, &e)| {
                 rec.range(at + from + k)
                     .is_some_and(|r| r.end - first.start == e)
@@ -1133,6 +1140,42 @@ fn same_run(
             same
         })
     }
+}
+
+/// `a == b`, word by word: the slices compared are a few dozen bytes, for
+/// which a call to `memcmp` costs more than the comparison.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |c: &[u8]| {
+        <[u8; 8]>::try_from(c)
+            .map(u64::from_ne_bytes)
+            .unwrap_or_default()
+    };
+    for (x, y) in (&mut wa).zip(&mut wb) {
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    wa.remainder()
+        .iter()
+        .zip(wb.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// A count cell: read as it is when it is only digits (then it needs no
+/// trimming), else trimmed first.
+fn count_cell(raw: &[u8]) -> Option<i64> {
+    values::count_bytes(raw).or_else(|| values::ascii_trim(raw).and_then(values::count_bytes))
+}
+
+/// A percentage cell: read as it is when it reads (then it needs no
+/// trimming: a space or another byte at either end fails), else trimmed
+/// first.
+fn percent_cell(raw: &[u8]) -> Option<u32> {
+    values::percent_bytes(raw).or_else(|| values::ascii_trim(raw).and_then(values::percent_bytes))
 }
 
 impl BallotRow {
@@ -1344,7 +1387,7 @@ impl Decoder<'_> {
             perimeters.push(pcode);
         }
         // The counts and their percentages.
-        let count = |b: Base| values::ascii_trim(f.cell(rec, b)).and_then(values::count_bytes);
+        let count = |b: Base| count_cell(f.cell(rec, b));
         let (
             Some(inscrits),
             Some(abstentions),
@@ -1371,8 +1414,7 @@ impl Decoder<'_> {
         }
         let pct_at = |i: usize, part: i64, whole: i64| {
             rec.get(i)
-                .and_then(values::ascii_trim)
-                .and_then(values::percent_bytes)
+                .and_then(percent_cell)
                 .is_some_and(|h| values::percent_agrees_fast(h, nn(part), nn(whole)))
         };
         let pct = |b: Base, part: i64, whole: i64| {
@@ -1419,12 +1461,7 @@ impl Decoder<'_> {
             {
                 return false;
             }
-            let Some(v) = f
-                .voix
-                .and_then(|p| rec.get(at + p))
-                .and_then(values::ascii_trim)
-                .and_then(values::count_bytes)
-            else {
+            let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
                 return false;
             };
             if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
@@ -1678,10 +1715,22 @@ impl<R: Read> Read for Counting<R> {
 /// UTF-8, or else Windows-1252 (a leading UTF-8 BOM is skipped); blank lines
 /// are skipped. `progress` is told the bytes read so far and `total`.
 pub fn decode_stream<R: BufRead>(
+    reader: R,
+    total: u64,
+    import: &MinistryImport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Layout, ResultsFile), FormatErrors> {
+    stream(reader, total, import, progress, true)
+}
+
+/// [`decode_stream`]; `fast` false reads every row with [`Decoder::row`]
+/// (the tests compare both ways).
+pub(super) fn stream<R: BufRead>(
     mut reader: R,
     total: u64,
     import: &MinistryImport,
     progress: &mut dyn FnMut(u64, u64),
+    fast: bool,
 ) -> Result<(Layout, ResultsFile), FormatErrors> {
     let io_err = |e: std::io::Error| {
         FormatErrors::one(FormatError::file(format!("lecture impossible : {e}")))
@@ -1725,7 +1774,8 @@ pub fn decode_stream<R: BufRead>(
             continue;
         }
         // Most rows are read from their bytes (outside the filter, or valid).
-        if let Some(d) = decoder.as_mut()
+        if fast
+            && let Some(d) = decoder.as_mut()
             && d.fast_row(line, &bytes)
         {
             continue;

@@ -111,6 +111,38 @@ pub fn count_bytes(s: &[u8]) -> Option<i64> {
 
 /// [`parse_percent`] of a trimmed ASCII cell, without a copy.
 pub fn percent_bytes(s: &[u8]) -> Option<u32> {
+    percent_plain(s).or_else(|| percent_any(s))
+}
+
+/// [`percent_bytes`] of what the ministry and spreadsheets write —
+/// 1 to 5 digits, optionally a comma or a point and 1 or 2 digits, then
+/// optionally `%`, nothing else — in one pass; `None` for anything else.
+fn percent_plain(s: &[u8]) -> Option<u32> {
+    let s = s.strip_suffix(b"%").unwrap_or(s);
+    let mut int = 0u32;
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        if !b.is_ascii_digit() || i == 5 {
+            break;
+        }
+        int = int * 10 + u32::from(b - b'0');
+        i += 1;
+    }
+    if i == 0 {
+        return None;
+    }
+    let frac = match s.get(i..)? {
+        [] => 0,
+        [b',' | b'.', d] if d.is_ascii_digit() => u32::from(d - b'0') * 10,
+        [b',' | b'.', d, e] if d.is_ascii_digit() && e.is_ascii_digit() => {
+            u32::from(d - b'0') * 10 + u32::from(e - b'0')
+        }
+        _ => return None,
+    };
+    Some(int * 100 + frac)
+}
+
+fn percent_any(s: &[u8]) -> Option<u32> {
     let s = match s.split_last() {
         Some((b'%', rest)) => {
             let end = rest
@@ -283,6 +315,17 @@ mod tests {
             let t = s.trim().as_bytes();
             prop_assert_eq!(percent_bytes(t), parse_percent(&s));
             prop_assert_eq!(count_bytes(t), crate::formats::parse_count(s.trim()));
+            if let Some(h) = percent_plain(t) {
+                prop_assert_eq!(Some(h), percent_any(t));
+            }
+            // Untrimmed: a value only when there was nothing to trim.
+            if let Some(h) = percent_bytes(s.as_bytes()) {
+                prop_assert_eq!(Some(h), parse_percent(&s));
+                prop_assert_eq!(s.trim(), s.as_str());
+            }
+            if count_bytes(s.as_bytes()).is_some() {
+                prop_assert_eq!(s.trim(), s.as_str());
+            }
             let padded = pad_bytes(t, 4).map(|c| c.as_bytes().to_vec());
             let want = pad_code(&s, 4);
             prop_assert_eq!(padded.as_deref(), Some(want.as_bytes()));
