@@ -445,7 +445,8 @@ impl Election {
         if self.bureaux.is_empty() {
             errs.push(def_err("bureaux", "il faut au moins un bureau"));
         }
-        let mut bcodes = HashSet::with_capacity(self.bureaux.len());
+        let mut bcodes: HashSet<&str, Fx> =
+            HashSet::with_capacity_and_hasher(self.bureaux.len(), Fx::default());
         for (i, b) in self.bureaux.iter().enumerate() {
             if !is_code(&b.code) {
                 errs.push(def_err(
@@ -705,6 +706,49 @@ impl Election {
         self.bureaux.iter().map(|b| u64::from(b.inscrits)).sum()
     }
 }
+
+/// A small multiplicative hasher for maps keyed by an election's codes
+/// (short strings and numbers from one's own definition or file: no
+/// denial of service to fear), several times faster than the default one on
+/// the 191,045 bureaux of a national file.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let word = <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes);
+            self.add(word);
+        }
+        let mut last = [0u8; 8];
+        for (l, b) in last.iter_mut().zip(words.remainder()) {
+            *l = *b;
+        }
+        self.add(u64::from_le_bytes(last) ^ (bytes.len() as u64) << 56);
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+}
+
+impl FxHasher {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
+/// Builds [`FxHasher`]s.
+pub(crate) type Fx = std::hash::BuildHasherDefault<FxHasher>;
 
 /// The perimeters by code, for the checks of a definition that walk the
 /// tree from each perimeter and each bureau: a lookup in a map instead of a

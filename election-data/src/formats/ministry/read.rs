@@ -9,7 +9,6 @@
 //! cells are borrowed, never copied, unless it is the first of the ballot.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, Read};
 
 use super::layout::{self, Base, Columns, GroupField, Layout};
@@ -18,7 +17,7 @@ use crate::formats::{
     CommuneMeta, FormatError, FormatErrors, Person, Printed, ResultsFile, Sexe, Table,
     checked_election, default_colour, is_code, nn, parse_count, pct_fr,
 };
-use crate::model::{Bureau, Candidate, CandidateVoix, Perimeter, PerimeterKind, ProcesVerbal};
+use crate::model::{Bureau, Candidate, CandidateVoix, Fx, Perimeter, PerimeterKind, ProcesVerbal};
 use crate::validate::check_pv;
 
 /// Which rows of a file to keep: all the conditions given hold.
@@ -498,11 +497,14 @@ pub struct Decoder<'i> {
     /// Where each commune of `communes` is, by INSEE code.
     commune_at: HashMap<String, usize, Fx>,
     ballot: Option<(Vec<GroupRead>, u64)>,
-    /// The bureaux kept, in the file's order, each with its commune (in
-    /// `communes`), its line and its procès-verbal; their codes are the
-    /// `Code BV` until [`Decoder::finish`] knows whether several communes
-    /// were kept (then `INSEE-BV`).
-    kept: Vec<Kept>,
+    /// The bureaux kept, in the file's order; their codes are the `Code BV`
+    /// until [`Decoder::finish`] knows whether several communes were kept
+    /// (then `INSEE-BV`).
+    bureaux: Vec<Bureau>,
+    /// Each bureau's procès-verbal.
+    pvs: Vec<ProcesVerbal>,
+    /// Each bureau's commune (its place in `communes`) and line.
+    bureau_at: Vec<(usize, u64)>,
     /// The bureaux kept by commune and code (see [`BureauKeys`]).
     keys: BureauKeys,
     circs: Vec<Perimeter>,
@@ -512,51 +514,6 @@ pub struct Decoder<'i> {
     /// Rows left out by the filter.
     pub skipped: u64,
 }
-
-/// A bureau kept.
-struct Kept {
-    commune: usize,
-    line: u64,
-    bureau: Bureau,
-    pv: ProcesVerbal,
-}
-
-/// A small multiplicative hasher for the decoder's maps (keys from the file
-/// are short codes; no denial of service to fear from one's own file).
-#[derive(Default, Clone, Copy)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            for (w, b) in word.iter_mut().zip(chunk) {
-                *w = *b;
-            }
-            self.add(u64::from_le_bytes(word));
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
-
-impl FxHasher {
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x517c_c1b7_2722_0a95);
-    }
-}
-
-type Fx = BuildHasherDefault<FxHasher>;
 
 /// The bureaux kept, by commune (its place in [`Decoder::communes`]) and
 /// `Code BV`, to find a bureau given twice: a code of digits by its length
@@ -577,7 +534,7 @@ impl BureauKeys {
     }
 
     /// The bureau kept with this code in this commune (its place in
-    /// [`Decoder::kept`]).
+    /// [`Decoder::bureaux`]).
     fn get(&self, commune: usize, code: &str) -> Option<usize> {
         match Self::digits_of(code) {
             Some((len, v)) => self.digits.get(&(commune, len, v)).copied(),
@@ -585,14 +542,25 @@ impl BureauKeys {
         }
     }
 
-    fn insert(&mut self, commune: usize, code: &str, at: usize) {
+    /// Adds the bureau `at`, unless its code is taken in the commune
+    /// (`false`, nothing added).
+    fn insert(&mut self, commune: usize, code: &str, at: usize) -> bool {
+        use std::collections::hash_map::Entry;
         match Self::digits_of(code) {
-            Some((len, v)) => {
-                self.digits.insert((commune, len, v), at);
-            }
-            None => {
-                self.text.insert((commune, code.to_string()), at);
-            }
+            Some((len, v)) => match self.digits.entry((commune, len, v)) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(e) => {
+                    e.insert(at);
+                    true
+                }
+            },
+            None => match self.text.entry((commune, code.to_string())) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(e) => {
+                    e.insert(at);
+                    true
+                }
+            },
         }
     }
 }
@@ -630,7 +598,9 @@ impl<'i> Decoder<'i> {
             communes: Vec::new(),
             commune_at: HashMap::default(),
             ballot: None,
-            kept: Vec::new(),
+            bureaux: Vec::new(),
+            pvs: Vec::new(),
+            bureau_at: Vec::new(),
             keys: BureauKeys::default(),
             circs: Vec::new(),
             circ_lines: BTreeMap::new(),
@@ -727,8 +697,8 @@ impl<'i> Decoder<'i> {
         } else if let Some(first) = self
             .keys
             .get(commune, &code)
-            .and_then(|k| self.kept.get(k))
-            .map(|k| k.line)
+            .and_then(|k| self.bureau_at.get(k))
+            .map(|&(_, line)| line)
         {
             let msg = format!("le bureau {code} de la commune {insee} figure déjà ligne {first}");
             r.errs
@@ -852,10 +822,12 @@ impl<'i> Decoder<'i> {
                 .collect(),
             turnout: Vec::new(),
         };
+        // The code is new in its commune (checked above).
+        self.keys.insert(commune, &code, self.bureaux.len());
         self.keep_bureau(commune, line, code, roll, perimeters, pv);
     }
 
-    /// Keeps a bureau whose row was read.
+    /// Keeps a bureau whose row was read, its code in `keys`.
     fn keep_bureau(
         &mut self,
         commune: usize,
@@ -865,23 +837,19 @@ impl<'i> Decoder<'i> {
         perimeters: Vec<String>,
         pv: ProcesVerbal,
     ) {
-        self.keys.insert(commune, &code, self.kept.len());
-        self.kept.push(Kept {
-            commune,
-            line,
-            bureau: Bureau {
-                name: {
-                    let mut name = String::with_capacity(7 + code.len());
-                    name.push_str("Bureau ");
-                    name.push_str(&code);
-                    name
-                },
-                code,
-                address: None,
-                inscrits: roll,
-                perimeters,
+        self.bureau_at.push((commune, line));
+        self.pvs.push(pv);
+        self.bureaux.push(Bureau {
+            name: {
+                let mut name = String::with_capacity(7 + code.len());
+                name.push_str("Bureau ");
+                name.push_str(&code);
+                name
             },
-            pv,
+            code,
+            address: None,
+            inscrits: roll,
+            perimeters,
         });
     }
 
@@ -1361,9 +1329,6 @@ impl Decoder<'_> {
         let Some(code) = code.as_str().filter(|c| is_code(c)) else {
             return false;
         };
-        if self.keys.get(commune, code).is_some() {
-            return false;
-        }
         // Its circonscription, named as on its first row, or a new one.
         let mut perimeters = Vec::new();
         let mut new_circ = None;
@@ -1474,7 +1439,10 @@ impl Decoder<'_> {
                 voix: v,
             });
         }
-        // Kept.
+        // Kept, unless the bureau was seen before in its commune.
+        if !self.keys.insert(commune, code, self.bureaux.len()) {
+            return false;
+        }
         let code = code.to_string();
         if let Some(meta) = new_commune {
             self.commune_at.insert(insee.to_string(), commune);
@@ -1512,11 +1480,10 @@ impl Decoder<'_> {
     /// circonscription below it, and each bureau coded `INSEE-BV` in its
     /// commune (and its circonscription).
     fn tree(&mut self) -> Tree {
-        let kept = std::mem::take(&mut self.kept);
+        let mut bureaux = std::mem::take(&mut self.bureaux);
+        let pvs = std::mem::take(&mut self.pvs);
+        let lines: Vec<u64> = self.bureau_at.iter().map(|&(_, line)| line).collect();
         let circs = std::mem::take(&mut self.circs);
-        let mut bureaux = Vec::with_capacity(kept.len());
-        let mut pvs = Vec::with_capacity(kept.len());
-        let mut lines = Vec::with_capacity(kept.len());
         if let [(meta, _)] = self.communes.as_slice() {
             let insee = meta.insee();
             let root = if is_code(&insee) {
@@ -1538,11 +1505,6 @@ impl Decoder<'_> {
                 p.parent = Some(root.clone());
                 p
             }));
-            for k in kept {
-                bureaux.push(k.bureau);
-                pvs.push(k.pv);
-                lines.push(k.line);
-            }
             return (perimeters, bureaux, pvs, lines);
         }
         let deps: BTreeSet<&str> = self
@@ -1599,17 +1561,13 @@ impl Decoder<'_> {
             parent: Some(root.clone()),
         }));
         let insees: Vec<String> = self.communes.iter().map(|(m, _)| m.insee()).collect();
-        for k in kept {
-            let mut b = k.bureau;
-            let insee = insees.get(k.commune).cloned().unwrap_or_default();
+        for (b, &(commune, _)) in bureaux.iter_mut().zip(&self.bureau_at) {
+            let insee = insees.get(commune).cloned().unwrap_or_default();
             b.code = format!("{insee}-{}", b.code);
             if circ_root {
                 b.perimeters.clear();
             }
             b.perimeters.insert(0, insee);
-            bureaux.push(b);
-            pvs.push(k.pv);
-            lines.push(k.line);
         }
         (perimeters, bureaux, pvs, lines)
     }
