@@ -516,10 +516,15 @@ pub struct Decoder<'i> {
 }
 
 /// The bureaux kept, by commune (its place in [`Decoder::communes`]) and
-/// `Code BV`, to find a bureau given twice: a code of digits by its length
-/// and value (no allocation per row), any other by its text.
+/// `Code BV`, to find a bureau given twice. A code of digits is known by its
+/// length and value (no allocation per row): in the commune's list while
+/// the codes come in increasing order (a sorted file: appended, and found
+/// by a binary search, in the order of the file rather than scattered in a
+/// table), in a map once one comes out of order. Any other code by its
+/// text.
 #[derive(Default)]
 struct BureauKeys {
+    sorted: Vec<Vec<((usize, u64), usize)>>,
     digits: HashMap<(usize, usize, u64), usize, Fx>,
     text: HashMap<(usize, String), usize, Fx>,
 }
@@ -536,31 +541,49 @@ impl BureauKeys {
     /// The bureau kept with this code in this commune (its place in
     /// [`Decoder::bureaux`]).
     fn get(&self, commune: usize, code: &str) -> Option<usize> {
-        match Self::digits_of(code) {
-            Some((len, v)) => self.digits.get(&(commune, len, v)).copied(),
-            None => self.text.get(&(commune, code.to_string())).copied(),
+        let Some(key) = Self::digits_of(code) else {
+            return self.text.get(&(commune, code.to_string())).copied();
+        };
+        if let Some(list) = self.sorted.get(commune)
+            && let Ok(i) = list.binary_search_by(|(k, _)| k.cmp(&key))
+        {
+            return list.get(i).map(|&(_, at)| at);
         }
+        self.digits.get(&(commune, key.0, key.1)).copied()
     }
 
     /// Adds the bureau `at`, unless its code is taken in the commune
     /// (`false`, nothing added).
     fn insert(&mut self, commune: usize, code: &str, at: usize) -> bool {
         use std::collections::hash_map::Entry;
-        match Self::digits_of(code) {
-            Some((len, v)) => match self.digits.entry((commune, len, v)) {
+        let Some(key) = Self::digits_of(code) else {
+            return match self.text.entry((commune, code.to_string())) {
                 Entry::Occupied(_) => false,
                 Entry::Vacant(e) => {
                     e.insert(at);
                     true
                 }
-            },
-            None => match self.text.entry((commune, code.to_string())) {
-                Entry::Occupied(_) => false,
-                Entry::Vacant(e) => {
-                    e.insert(at);
-                    true
-                }
-            },
+            };
+        };
+        if self.sorted.len() <= commune {
+            self.sorted.resize_with(commune + 1, Vec::new);
+        }
+        let Some(list) = self.sorted.get_mut(commune) else {
+            return false;
+        };
+        if list.last().is_none_or(|(last, _)| *last < key) {
+            list.push((key, at));
+            return true;
+        }
+        if list.binary_search_by(|(k, _)| k.cmp(&key)).is_ok() {
+            return false;
+        }
+        match self.digits.entry((commune, key.0, key.1)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(e) => {
+                e.insert(at);
+                true
+            }
         }
     }
 }

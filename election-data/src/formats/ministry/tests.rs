@@ -674,3 +674,29 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_bureau_given_twice_is_found_in_or_out_of_order() {
+    // 0002 after 0003 (out of order), then 0003 again and 0002 again.
+    let lines: Vec<&str> = FIXTURE.lines().collect();
+    let with_code = |l: &str, from: &str, to: &str| l.replacen(from, to, 1);
+    let row = |code: &str| with_code(lines[1], ";0001;", &format!(";{code};"));
+    for (order, dup) in [
+        (["0003", "0002", "0003"], "0003"),
+        (["0003", "0002", "0002"], "0002"),
+        (["0001", "0003", "1"], "1"),
+    ] {
+        let mut file: Vec<String> = vec![lines[0].to_string()];
+        file.extend(order.iter().map(|c| row(c)));
+        let text = file.join("\n") + "\n";
+        let errs = decode(text.as_bytes(), &import(), &mut |_, _| {}).expect_err("twice");
+        let shown = shown(&errs);
+        assert!(
+            shown.iter().any(|s| s.contains("figure déjà ligne")),
+            "{dup}: {shown:?}"
+        );
+        for (fast, slow) in both_ways(text.as_bytes(), &import()) {
+            assert_eq!(fast, slow);
+        }
+    }
+}
