@@ -149,6 +149,16 @@ pub const LARGE_CORRECTION_MIN: i64 = 10;
 
 /// Checks a bureau's PV against the election. `previous` is the stored PV
 /// when this entry is a correction (for the large-change warning).
+/// Whether no two candidates share a number (numbers in increasing order,
+/// as a ballot's are, tell it at once).
+fn is_each_once(candidates: &[crate::model::Candidate]) -> bool {
+    candidates.windows(2).all(|w| w[0].number < w[1].number) || {
+        let mut numbers: Vec<u32> = candidates.iter().map(|c| c.number).collect();
+        numbers.sort_unstable();
+        numbers.windows(2).all(|w| w[0] != w[1])
+    }
+}
+
 pub fn check_pv(
     election: &Election,
     bureau: &Bureau,
@@ -202,10 +212,21 @@ pub fn check_pv(
         }
     }
 
-    // Candidates: each exactly once, none unknown.
+    // Candidates: each exactly once, none unknown. Nothing to say when the
+    // procès-verbal gives the ballot's numbers in its order, each once (an
+    // import's every bureau).
+    let ballot_order = pv.voix.len() == election.candidates.len()
+        && pv
+            .voix
+            .iter()
+            .zip(&election.candidates)
+            .all(|(v, c)| v.candidate == c.number)
+        && is_each_once(&election.candidates);
     let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
-    for v in &pv.voix {
-        *seen.entry(v.candidate).or_default() += 1;
+    if !ballot_order {
+        for v in &pv.voix {
+            *seen.entry(v.candidate).or_default() += 1;
+        }
     }
     for (&number, &count) in &seen {
         if election.candidate(number).is_none() {
@@ -223,7 +244,7 @@ pub fn check_pv(
         }
     }
     for c in &election.candidates {
-        if !seen.contains_key(&c.number) {
+        if !ballot_order && !seen.contains_key(&c.number) {
             r.push(
                 format!("voix[{}]", c.number),
                 Rule::CandidateMissing,

@@ -8,7 +8,7 @@
 //! Rows outside the filter cost the parsing of their codes only, and a row's
 //! cells are borrowed, never copied, unless it is the first of the ballot.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Read};
 
 use super::layout::{self, Base, Columns, GroupField, Layout};
@@ -17,7 +17,7 @@ use crate::formats::{
     CommuneMeta, FormatError, FormatErrors, Person, Printed, ResultsFile, Sexe, Table,
     checked_election, default_colour, is_code, nn, parse_count, pct_fr,
 };
-use crate::model::{Bureau, Candidate, CandidateVoix, Perimeter, PerimeterKind, ProcesVerbal};
+use crate::model::{Bureau, Candidate, CandidateVoix, Fx, Perimeter, PerimeterKind, ProcesVerbal};
 use crate::validate::check_pv;
 
 /// Which rows of a file to keep: all the conditions given hold.
@@ -494,18 +494,98 @@ pub struct Decoder<'i> {
     errs: Vec<FormatError>,
     /// The communes kept, in the order of their first row (with its line).
     communes: Vec<(CommuneMeta, u64)>,
+    /// Where each commune of `communes` is, by INSEE code.
+    commune_at: HashMap<String, usize, Fx>,
     ballot: Option<(Vec<GroupRead>, u64)>,
-    /// The bureaux kept, each with its commune's INSEE code; their codes
-    /// are the `Code BV` until [`Decoder::finish`] knows whether several
-    /// communes were kept (then `INSEE-BV`).
-    bureaux: Vec<(String, Bureau)>,
-    /// Keyed by `(INSEE, Code BV)`, as the bureaux.
-    bureau_lines: BTreeMap<(String, String), u64>,
-    pvs: BTreeMap<(String, String), ProcesVerbal>,
+    /// The bureaux kept, in the file's order; their codes are the `Code BV`
+    /// until [`Decoder::finish`] knows whether several communes were kept
+    /// (then `INSEE-BV`).
+    bureaux: Vec<Bureau>,
+    /// Each bureau's procès-verbal.
+    pvs: Vec<ProcesVerbal>,
+    /// Each bureau's commune (its place in `communes`) and line.
+    bureau_at: Vec<(usize, u64)>,
+    /// The bureaux kept by commune and code (see [`BureauKeys`]).
+    keys: BureauKeys,
     circs: Vec<Perimeter>,
     circ_lines: BTreeMap<String, u64>,
+    /// What [`Decoder::fast_row`] reads a row with.
+    fast: Fast,
     /// Rows left out by the filter.
     pub skipped: u64,
+}
+
+/// The bureaux kept, by commune (its place in [`Decoder::communes`]) and
+/// `Code BV`, to find a bureau given twice. A code of digits is known by its
+/// length and value (no allocation per row): in the commune's list while
+/// the codes come in increasing order (a sorted file: appended, and found
+/// by a binary search, in the order of the file rather than scattered in a
+/// table), in a map once one comes out of order. Any other code by its
+/// text.
+#[derive(Default)]
+struct BureauKeys {
+    sorted: Vec<Vec<((usize, u64), usize)>>,
+    digits: HashMap<(usize, usize, u64), usize, Fx>,
+    text: HashMap<(usize, String), usize, Fx>,
+}
+
+impl BureauKeys {
+    fn digits_of(code: &str) -> Option<(usize, u64)> {
+        if code.is_empty() || code.len() > 18 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let v = code.bytes().fold(0u64, |v, b| v * 10 + u64::from(b - b'0'));
+        Some((code.len(), v))
+    }
+
+    /// The bureau kept with this code in this commune (its place in
+    /// [`Decoder::bureaux`]).
+    fn get(&self, commune: usize, code: &str) -> Option<usize> {
+        let Some(key) = Self::digits_of(code) else {
+            return self.text.get(&(commune, code.to_string())).copied();
+        };
+        if let Some(list) = self.sorted.get(commune)
+            && let Ok(i) = list.binary_search_by(|(k, _)| k.cmp(&key))
+        {
+            return list.get(i).map(|&(_, at)| at);
+        }
+        self.digits.get(&(commune, key.0, key.1)).copied()
+    }
+
+    /// Adds the bureau `at`, unless its code is taken in the commune
+    /// (`false`, nothing added).
+    fn insert(&mut self, commune: usize, code: &str, at: usize) -> bool {
+        use std::collections::hash_map::Entry;
+        let Some(key) = Self::digits_of(code) else {
+            return match self.text.entry((commune, code.to_string())) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(e) => {
+                    e.insert(at);
+                    true
+                }
+            };
+        };
+        if self.sorted.len() <= commune {
+            self.sorted.resize_with(commune + 1, Vec::new);
+        }
+        let Some(list) = self.sorted.get_mut(commune) else {
+            return false;
+        };
+        if list.last().is_none_or(|(last, _)| *last < key) {
+            list.push((key, at));
+            return true;
+        }
+        if list.binary_search_by(|(k, _)| k.cmp(&key)).is_ok() {
+            return false;
+        }
+        match self.digits.entry((commune, key.0, key.1)) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(e) => {
+                e.insert(at);
+                true
+            }
+        }
+    }
 }
 
 /// Too many problems to list: the rest are counted, not kept.
@@ -535,13 +615,16 @@ impl<'i> Decoder<'i> {
             keep: f.communes.iter().map(|c| values::pad_code(c, 5)).collect(),
             departement: f.departement.as_deref().map(|d| values::pad_code(d, 2)),
             circonscription: f.circonscription.as_deref().map(|c| values::pad_code(c, 2)),
+            fast: Fast::new(&cols),
             cols,
             errs: Vec::new(),
             communes: Vec::new(),
+            commune_at: HashMap::default(),
             ballot: None,
             bureaux: Vec::new(),
-            bureau_lines: BTreeMap::new(),
-            pvs: BTreeMap::new(),
+            pvs: Vec::new(),
+            bureau_at: Vec::new(),
+            keys: BureauKeys::default(),
             circs: Vec::new(),
             circ_lines: BTreeMap::new(),
             skipped: 0,
@@ -588,8 +671,11 @@ impl<'i> Decoder<'i> {
         let (dep_label, commune_label) = (r.base(Base::DepLabel), r.base(Base::CommuneLabel));
         // Every row of a commune names it and its département alike; the
         // last commune is the likeliest (a file is sorted by commune).
-        match self.communes.iter().rev().find(|(m, _)| m.insee() == insee) {
-            Some((m, first)) => {
+        let commune = match self.commune_at.get(&insee).copied() {
+            Some(at) => {
+                let Some((m, first)) = self.communes.get(at) else {
+                    return;
+                };
                 let (column, was) = if m.departement_label != dep_label {
                     (Base::DepLabel, &m.departement_label)
                 } else {
@@ -602,6 +688,7 @@ impl<'i> Decoder<'i> {
                     r.errs.push(FormatError::at(line, r.base_name(column), msg));
                     return;
                 }
+                at
             }
             None => {
                 if !is_code(&insee) {
@@ -630,11 +717,12 @@ impl<'i> Decoder<'i> {
                     commune_code,
                     commune_label: commune_label.to_string(),
                 };
+                self.commune_at.insert(insee.clone(), self.communes.len());
                 self.communes.push((meta, line));
+                self.communes.len() - 1
             }
-        }
+        };
         let code = values::pad_code(r.base(Base::BureauCode), 4);
-        let key = (insee.clone(), code.clone());
         let mut ok = true;
         if !is_code(&code) {
             let msg = format!(
@@ -643,7 +731,12 @@ impl<'i> Decoder<'i> {
             r.errs
                 .push(FormatError::at(line, r.base_name(Base::BureauCode), msg));
             ok = false;
-        } else if let Some(first) = self.bureau_lines.get(&key) {
+        } else if let Some(first) = self
+            .keys
+            .get(commune, &code)
+            .and_then(|k| self.bureau_at.get(k))
+            .map(|&(_, line)| line)
+        {
             let msg = format!("le bureau {code} de la commune {insee} figure déjà ligne {first}");
             r.errs
                 .push(FormatError::at(line, r.base_name(Base::BureauCode), msg));
@@ -756,35 +849,50 @@ impl<'i> Decoder<'i> {
             self.circ_lines.insert(c.code.clone(), line);
             self.circs.push(c);
         }
-        self.bureau_lines.insert(key.clone(), line);
-        self.pvs.insert(
-            key,
-            ProcesVerbal {
-                inscrits,
-                votants,
-                blancs,
-                nuls,
-                exprimes,
-                voix: groups
-                    .iter()
-                    .map(|g| CandidateVoix {
-                        candidate: g.number,
-                        voix: g.voix,
-                    })
-                    .collect(),
-                turnout: Vec::new(),
+        let pv = ProcesVerbal {
+            inscrits,
+            votants,
+            blancs,
+            nuls,
+            exprimes,
+            voix: groups
+                .iter()
+                .map(|g| CandidateVoix {
+                    candidate: g.number,
+                    voix: g.voix,
+                })
+                .collect(),
+            turnout: Vec::new(),
+        };
+        // The code is new in its commune (checked above).
+        self.keys.insert(commune, &code, self.bureaux.len());
+        self.keep_bureau(commune, line, code, roll, perimeters, pv);
+    }
+
+    /// Keeps a bureau whose row was read, its code in `keys`.
+    fn keep_bureau(
+        &mut self,
+        commune: usize,
+        line: u64,
+        code: String,
+        roll: u32,
+        perimeters: Vec<String>,
+        pv: ProcesVerbal,
+    ) {
+        self.bureau_at.push((commune, line));
+        self.pvs.push(pv);
+        self.bureaux.push(Bureau {
+            name: {
+                let mut name = String::with_capacity(7 + code.len());
+                name.push_str("Bureau ");
+                name.push_str(&code);
+                name
             },
-        );
-        self.bureaux.push((
-            insee,
-            Bureau {
-                name: format!("Bureau {code}"),
-                code,
-                address: None,
-                inscrits: roll,
-                perimeters,
-            },
-        ));
+            code,
+            address: None,
+            inscrits: roll,
+            perimeters,
+        });
     }
 
     /// The election, when every row kept was valid.
@@ -871,14 +979,17 @@ impl<'i> Decoder<'i> {
         )?;
         // The procès-verbal rules, bureau by bureau.
         let mut errs = Vec::new();
-        for b in &election.bureaux {
-            if let Some(pv) = pvs.get(&b.code) {
-                let line = bureau_lines.get(&b.code).copied().unwrap_or(0);
-                for v in check_pv(&election, b, pv, None).errors {
-                    errs.push(FormatError::at(line, v.field, v.message));
-                }
+        for ((b, pv), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
+            for v in check_pv(&election, b, pv, None).errors {
+                errs.push(FormatError::at(*line, v.field, v.message));
             }
         }
+        let pvs: BTreeMap<String, ProcesVerbal> = election
+            .bureaux
+            .iter()
+            .map(|b| b.code.clone())
+            .zip(pvs)
+            .collect();
         let printed = groups
             .iter()
             .filter(|g| g.printed != Printed::default())
@@ -910,14 +1021,547 @@ impl<'i> Decoder<'i> {
     }
 }
 
-/// What [`Decoder::tree`] gives: the perimeters, the bureaux, their
-/// procès-verbaux and their lines, by the bureaux' final codes.
-type Tree = (
-    Vec<Perimeter>,
-    Vec<Bureau>,
-    BTreeMap<String, ProcesVerbal>,
-    BTreeMap<String, u64>,
-);
+/// How many fixed columns there are ([`Base`]).
+const BASE_COUNT: usize = 21;
+
+/// The columns as [`Decoder::fast_row`] reads them, resolved once per file,
+/// and the ballot's first row as it compares the others with it.
+struct Fast {
+    /// Where each fixed column is, by [`Base`].
+    base: [Option<usize>; BASE_COUNT],
+    /// The runs of a group's columns that name its candidate (all but the
+    /// voix and their percentages), as `from..to` within the group.
+    runs: Vec<(usize, usize)>,
+    voix: Option<usize>,
+    pct_ins: Option<usize>,
+    pct_exp: Option<usize>,
+    ballot: Option<BallotRow>,
+}
+
+/// The ballot's first row (a UTF-8 one), as the other rows' candidates are
+/// compared with it.
+struct BallotRow {
+    /// Its groups, unused ones included.
+    groups: usize,
+    /// Its groups used.
+    used: usize,
+    /// Each group: `None` when unused, else its candidate.
+    slots: Vec<Option<Slot>>,
+}
+
+/// One candidate of the ballot's first row: its number, and for each run of
+/// [`Fast::runs`] the bytes of its cells one after the other with where
+/// each ends (a cell past the end of the row is empty).
+struct Slot {
+    number: u32,
+    runs: Vec<(Vec<u8>, Vec<usize>)>,
+}
+
+impl Fast {
+    fn new(cols: &Columns) -> Fast {
+        let mut base = [None; BASE_COUNT];
+        for &(b, i) in &cols.base {
+            if let Some(slot) = base.get_mut(b as usize)
+                && slot.is_none()
+            {
+                *slot = Some(i);
+            }
+        }
+        let value = |f: GroupField| {
+            matches!(
+                f,
+                GroupField::Voix | GroupField::PctVoixIns | GroupField::PctVoixExp
+            )
+        };
+        let group = cols.layout.group();
+        let mut runs = Vec::new();
+        let mut from = None;
+        for (p, (f, _)) in group.iter().enumerate() {
+            match (from, value(*f)) {
+                (None, false) => from = Some(p),
+                (Some(start), true) => {
+                    runs.push((start, p));
+                    from = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(start) = from {
+            runs.push((start, group.len()));
+        }
+        let pos = cols.layout.positions();
+        Fast {
+            base,
+            runs,
+            voix: pos[GroupField::Voix as usize],
+            pct_ins: pos[GroupField::PctVoixIns as usize],
+            pct_exp: pos[GroupField::PctVoixExp as usize],
+            ballot: None,
+        }
+    }
+
+    fn cell<'r>(&self, rec: &'r csv::ByteRecord, b: Base) -> &'r [u8] {
+        self.base
+            .get(b as usize)
+            .copied()
+            .flatten()
+            .and_then(|i| rec.get(i))
+            .unwrap_or_default()
+    }
+}
+
+/// Whether a cell of a UTF-8 row is empty once trimmed.
+fn blank(raw: &[u8]) -> bool {
+    raw.iter().all(|&b| values::is_space(b))
+        || (!raw.is_ascii() && std::str::from_utf8(raw).is_ok_and(|s| s.trim().is_empty()))
+}
+
+/// The cells a row uses: up to its last cell not empty once trimmed.
+fn used_cells(rec: &csv::ByteRecord) -> usize {
+    let mut used = rec.len();
+    while used > 0 && rec.get(used - 1).is_some_and(blank) {
+        used -= 1;
+    }
+    used
+}
+
+/// Whether every cell of the record is UTF-8 (what
+/// `csv::StringRecord::from_byte_record` accepts): the whole row is, and no
+/// cell starts inside a character.
+fn is_utf8(rec: &csv::ByteRecord) -> bool {
+    let all = rec.as_slice();
+    if all.is_ascii() {
+        return true;
+    }
+    if std::str::from_utf8(all).is_err() {
+        return false;
+    }
+    for (c, chunk) in all.chunks(64).enumerate() {
+        if chunk.is_ascii() {
+            continue;
+        }
+        for (k, &b) in chunk.iter().enumerate() {
+            if (0x80..0xC0).contains(&b) && starts_a_cell(rec, c * 64 + k) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Whether a cell of the record starts at byte `p` of its bytes.
+fn starts_a_cell(rec: &csv::ByteRecord, p: usize) -> bool {
+    let start = |i: usize| rec.range(i).map_or(usize::MAX, |r| r.start);
+    let (mut lo, mut hi) = (0, rec.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if start(mid) < p {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    start(lo) == p
+}
+
+/// Whether the cells `at + from .. at + to` of the record are the bytes of
+/// `run` (see [`Slot`]).
+fn same_run(
+    rec: &csv::ByteRecord,
+    at: usize,
+    (from, to): (usize, usize),
+    run: &(Vec<u8>, Vec<usize>),
+) -> bool {
+    let (bytes, ends) = run;
+    if let (Some(first), Some(last)) = (rec.range(at + from), rec.range(at + to - 1)) {
+        rec.as_slice()
+            .get(first.start..last.end)
+            .is_some_and(|cells| same_bytes(cells, bytes))
+            && ends.iter().enumerate().all(|(k, &e)| {
+                rec.range(at + from + k)
+                    .is_some_and(|r| r.end - first.start == e)
+            })
+    } else {
+        let mut start = 0;
+        ends.iter().enumerate().all(|(k, &e)| {
+            let cell = rec.get(at + from + k).unwrap_or_default();
+            let same = bytes.get(start..e) == Some(cell);
+            start = e;
+            same
+        })
+    }
+}
+
+/// `a == b`, word by word: the slices compared are a few dozen bytes, for
+/// which a call to `memcmp` costs more than the comparison.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let (mut wa, mut wb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let word = |c: &[u8]| {
+        <[u8; 8]>::try_from(c)
+            .map(u64::from_ne_bytes)
+            .unwrap_or_default()
+    };
+    for (x, y) in (&mut wa).zip(&mut wb) {
+        if word(x) != word(y) {
+            return false;
+        }
+    }
+    wa.remainder()
+        .iter()
+        .zip(wb.remainder())
+        .all(|(x, y)| x == y)
+}
+
+/// A count cell: read as it is when it is only digits (then it needs no
+/// trimming), else trimmed first.
+fn count_cell(raw: &[u8]) -> Option<i64> {
+    values::count_bytes(raw).or_else(|| values::ascii_trim(raw).and_then(values::count_bytes))
+}
+
+/// A percentage cell: read as it is when it reads (then it needs no
+/// trimming: a space or another byte at either end fails), else trimmed
+/// first.
+fn percent_cell(raw: &[u8]) -> Option<u32> {
+    values::percent_bytes(raw).or_else(|| values::ascii_trim(raw).and_then(values::percent_bytes))
+}
+
+impl BallotRow {
+    /// The ballot's first row, read by [`Decoder::row`] into `groups`.
+    fn of(
+        rec: &csv::ByteRecord,
+        cols: &Columns,
+        runs: &[(usize, usize)],
+        groups: &[GroupRead],
+    ) -> Option<BallotRow> {
+        let n = used_cells(rec)
+            .saturating_sub(cols.groups_at)
+            .div_ceil(cols.width);
+        let mut numbers = groups.iter().map(|g| g.number);
+        let mut slots = Vec::with_capacity(n);
+        for g in 0..n {
+            let at = cols.groups_at + g * cols.width;
+            if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+                slots.push(None);
+                continue;
+            }
+            let number = numbers.next()?;
+            let runs = runs
+                .iter()
+                .map(|&(from, to)| {
+                    let mut bytes = Vec::new();
+                    let mut ends = Vec::new();
+                    for p in from..to {
+                        bytes.extend_from_slice(rec.get(at + p).unwrap_or_default());
+                        ends.push(bytes.len());
+                    }
+                    (bytes, ends)
+                })
+                .collect();
+            slots.push(Some(Slot { number, runs }));
+        }
+        if numbers.next().is_some() {
+            return None;
+        }
+        Some(BallotRow {
+            groups: n,
+            used: groups.len(),
+            slots,
+        })
+    }
+}
+
+impl Decoder<'_> {
+    fn has_ballot(&self) -> bool {
+        self.ballot.is_some()
+    }
+
+    /// Keeps the ballot's first row, just read by [`Decoder::row`] from
+    /// this UTF-8 record, for [`Decoder::fast_row`].
+    fn capture_ballot(&mut self, rec: &csv::ByteRecord) {
+        if let Some((groups, _)) = &self.ballot {
+            self.fast.ballot = BallotRow::of(rec, &self.cols, &self.fast.runs, groups);
+        }
+    }
+
+    /// Reads a row straight from its bytes in the common cases — outside
+    /// the filter; or valid, UTF-8, with the candidates of the ballot's
+    /// first row in the same places — with the outcome [`Decoder::row`]
+    /// gives it, without a copy of its cells. `false` when the row is for
+    /// [`Decoder::row`]: the ballot's first row, anything to report, another
+    /// encoding, a code or a number that is not plain ASCII.
+    fn fast_row(&mut self, line: u64, rec: &csv::ByteRecord) -> bool {
+        if self.errs.len() > MAX_ERRORS {
+            return true;
+        }
+        let f = &self.fast;
+        // The filter first, on the codes' bytes.
+        let Some(dep_raw) = values::ascii_trim(f.cell(rec, Base::DepCode)) else {
+            return false;
+        };
+        let Some(dep) = values::pad_bytes(dep_raw, 2) else {
+            return false;
+        };
+        if let Some(d) = &self.departement
+            && dep.as_bytes() != d.as_bytes()
+        {
+            self.skipped += 1;
+            return true;
+        }
+        let Some(circ_raw) = values::ascii_trim(f.cell(rec, Base::CircCode)) else {
+            return false;
+        };
+        let Some(circ) = values::pad_bytes(circ_raw, 2) else {
+            return false;
+        };
+        if let Some(c) = &self.circonscription
+            && circ.as_bytes() != c.as_bytes()
+        {
+            self.skipped += 1;
+            return true;
+        }
+        let Some(commune_raw) = values::ascii_trim(f.cell(rec, Base::CommuneCode)) else {
+            return false;
+        };
+        let (commune_code, insee) = if self.cols.layout.full_commune_code() {
+            let Some(insee) = values::pad_bytes(commune_raw, 5) else {
+                return false;
+            };
+            let code = match insee.as_bytes().strip_prefix(dep.as_bytes()) {
+                Some(rest) if !dep.is_empty() => values::Code::default().then(rest),
+                _ => None,
+            };
+            let Some(code) = code else {
+                return false;
+            };
+            (code, insee)
+        } else {
+            let width = 5usize.saturating_sub(dep.as_bytes().len()).max(2);
+            let Some(code) = values::pad_bytes(commune_raw, width) else {
+                return false;
+            };
+            let Some(insee) = dep.then(code.as_bytes()) else {
+                return false;
+            };
+            (code, insee)
+        };
+        if !self.keep.is_empty() && !self.keep.iter().any(|k| k.as_bytes() == insee.as_bytes()) {
+            self.skipped += 1;
+            return true;
+        }
+        self.fast_keep(line, rec, [dep, circ, commune_code, insee])
+    }
+
+    /// [`Decoder::fast_row`] for a row the filter keeps, given its
+    /// département, circonscription, commune and INSEE codes.
+    fn fast_keep(&mut self, line: u64, rec: &csv::ByteRecord, codes: [values::Code; 4]) -> bool {
+        let f = &self.fast;
+        let Some(ballot) = &f.ballot else {
+            return false;
+        };
+        if !is_utf8(rec) {
+            return false;
+        }
+        let [dep, circ, commune_code, insee] = codes;
+        let text = |b: Base| std::str::from_utf8(f.cell(rec, b)).ok().map(str::trim);
+        let (Some(dep_label), Some(commune_label), Some(circ_label)) = (
+            text(Base::DepLabel),
+            text(Base::CommuneLabel),
+            text(Base::CircLabel),
+        ) else {
+            return false;
+        };
+        let (Some(insee), Some(dep), Some(commune_code), Some(circ)) = (
+            insee.as_str(),
+            dep.as_str(),
+            commune_code.as_str(),
+            circ.as_str(),
+        ) else {
+            return false;
+        };
+        // The commune: named as on its first row, or a new one.
+        let (commune, new_commune) = match self.commune_at.get(insee) {
+            Some(&at) => match self.communes.get(at) {
+                Some((m, _))
+                    if m.departement_label == dep_label && m.commune_label == commune_label =>
+                {
+                    (at, None)
+                }
+                _ => return false,
+            },
+            // A new commune whose département another commune names
+            // differently: the row reader says so.
+            None if self
+                .communes
+                .iter()
+                .any(|(m, _)| m.departement_code == dep && m.departement_label != dep_label) =>
+            {
+                return false;
+            }
+            None if is_code(insee) => (
+                self.communes.len(),
+                Some(CommuneMeta {
+                    departement_code: dep.to_string(),
+                    departement_label: dep_label.to_string(),
+                    commune_code: commune_code.to_string(),
+                    commune_label: commune_label.to_string(),
+                }),
+            ),
+            None => return false,
+        };
+        // The bureau, not seen before in its commune.
+        let Some(code) =
+            values::ascii_trim(f.cell(rec, Base::BureauCode)).and_then(|c| values::pad_bytes(c, 4))
+        else {
+            return false;
+        };
+        let Some(code) = code.as_str().filter(|c| is_code(c)) else {
+            return false;
+        };
+        // Its circonscription, named as on its first row, or a new one.
+        let mut perimeters = Vec::new();
+        let mut new_circ = None;
+        if !circ.is_empty() {
+            // Keyed by département, as the row reader does.
+            let pcode = format!("{CIRCONSCRIPTION_PREFIX}{dep}-{circ}");
+            if !is_code(&pcode) {
+                return false;
+            }
+            match self.circs.iter().rev().find(|p| p.code == pcode) {
+                Some(existing) if existing.name == circ_label => {}
+                Some(_) => return false,
+                None => {
+                    new_circ = Some(Perimeter {
+                        code: pcode.clone(),
+                        name: circ_label.to_string(),
+                        kind: PerimeterKind::Circonscription,
+                        parent: None,
+                        population: None,
+                    });
+                }
+            }
+            perimeters.push(pcode);
+        }
+        // The counts and their percentages.
+        let count = |b: Base| count_cell(f.cell(rec, b));
+        let (
+            Some(inscrits),
+            Some(abstentions),
+            Some(votants),
+            Some(blancs),
+            Some(nuls),
+            Some(exprimes),
+        ) = (
+            count(Base::Inscrits),
+            count(Base::Abstentions),
+            count(Base::Votants),
+            count(Base::Blancs),
+            count(Base::Nuls),
+            count(Base::Exprimes),
+        )
+        else {
+            return false;
+        };
+        let Ok(roll) = u32::try_from(inscrits) else {
+            return false;
+        };
+        if abstentions != inscrits - votants {
+            return false;
+        }
+        let pct_at = |i: usize, part: i64, whole: i64| {
+            rec.get(i)
+                .and_then(percent_cell)
+                .is_some_and(|h| values::percent_agrees_fast(h, nn(part), nn(whole)))
+        };
+        let pct = |b: Base, part: i64, whole: i64| {
+            f.base
+                .get(b as usize)
+                .copied()
+                .flatten()
+                .is_none_or(|i| pct_at(i, part, whole))
+        };
+        if !(pct(Base::PctAbsIns, abstentions, inscrits)
+            && pct(Base::PctVotIns, votants, inscrits)
+            && pct(Base::PctBlancsIns, blancs, inscrits)
+            && pct(Base::PctBlancsVot, blancs, votants)
+            && pct(Base::PctNulsIns, nuls, inscrits)
+            && pct(Base::PctNulsVot, nuls, votants)
+            && pct(Base::PctExpIns, exprimes, inscrits)
+            && pct(Base::PctExpVot, exprimes, votants))
+        {
+            return false;
+        }
+        // The candidates: the ballot's, in the same places, each with its
+        // voix and their percentages.
+        let cols = &self.cols;
+        let n = used_cells(rec)
+            .saturating_sub(cols.groups_at)
+            .div_ceil(cols.width);
+        if (cols.layout.numbered() && n > cols.named_groups) || n != ballot.groups {
+            return false;
+        }
+        let mut voix = Vec::with_capacity(ballot.used);
+        for (g, slot) in ballot.slots.iter().enumerate() {
+            let at = cols.groups_at + g * cols.width;
+            let Some(slot) = slot else {
+                if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+                    continue;
+                }
+                return false;
+            };
+            if !f
+                .runs
+                .iter()
+                .zip(&slot.runs)
+                .all(|(&run, cells)| same_run(rec, at, run, cells))
+            {
+                return false;
+            }
+            let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
+                return false;
+            };
+            if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
+                && f.pct_exp.is_none_or(|p| pct_at(at + p, v, exprimes)))
+            {
+                return false;
+            }
+            voix.push(CandidateVoix {
+                candidate: slot.number,
+                voix: v,
+            });
+        }
+        // Kept, unless the bureau was seen before in its commune.
+        if !self.keys.insert(commune, code, self.bureaux.len()) {
+            return false;
+        }
+        let code = code.to_string();
+        if let Some(meta) = new_commune {
+            self.commune_at.insert(insee.to_string(), commune);
+            self.communes.push((meta, line));
+        }
+        if let Some(c) = new_circ {
+            self.circ_lines.insert(c.code.clone(), line);
+            self.circs.push(c);
+        }
+        let pv = ProcesVerbal {
+            inscrits,
+            votants,
+            blancs,
+            nuls,
+            exprimes,
+            voix,
+            turnout: Vec::new(),
+        };
+        self.keep_bureau(commune, line, code, roll, perimeters, pv);
+        true
+    }
+}
+
+/// What [`Decoder::tree`] gives: the perimeters, the bureaux with their
+/// final codes, and each one's procès-verbal and line, in the same order.
+type Tree = (Vec<Perimeter>, Vec<Bureau>, Vec<ProcesVerbal>, Vec<u64>);
 
 impl Decoder<'_> {
     /// The perimeter tree of what was kept. One commune: the commune is the
@@ -929,12 +1573,10 @@ impl Decoder<'_> {
     /// circonscription below it, and each bureau coded `INSEE-BV` in its
     /// commune (and its circonscription).
     fn tree(&mut self) -> Tree {
-        let mut pvs = std::mem::take(&mut self.pvs);
-        let mut lines = std::mem::take(&mut self.bureau_lines);
-        let bureaux = std::mem::take(&mut self.bureaux);
-        // (the circonscriptions' codes are settled first, below)
+        let mut bureaux = std::mem::take(&mut self.bureaux);
+        let pvs = std::mem::take(&mut self.pvs);
+        let lines: Vec<u64> = self.bureau_at.iter().map(|&(_, line)| line).collect();
         let mut circs = std::mem::take(&mut self.circs);
-        let mut bureaux = bureaux;
         let deps: BTreeSet<String> = self
             .communes
             .iter()
@@ -952,14 +1594,12 @@ impl Decoder<'_> {
             for c in &mut circs {
                 c.code = short(&c.code);
             }
-            for (_, b) in &mut bureaux {
+            for b in &mut bureaux {
                 for p in &mut b.perimeters {
                     *p = short(p);
                 }
             }
         }
-        let mut out_pvs = BTreeMap::new();
-        let mut out_lines = BTreeMap::new();
         if let [(meta, _)] = self.communes.as_slice() {
             let insee = meta.insee();
             let root = if is_code(&insee) {
@@ -982,20 +1622,7 @@ impl Decoder<'_> {
                 p.parent = Some(root.clone());
                 p
             }));
-            let bureaux = bureaux
-                .into_iter()
-                .map(|(insee, b)| {
-                    let key = (insee, b.code.clone());
-                    if let Some(pv) = pvs.remove(&key) {
-                        out_pvs.insert(b.code.clone(), pv);
-                    }
-                    if let Some(l) = lines.remove(&key) {
-                        out_lines.insert(b.code.clone(), l);
-                    }
-                    b
-                })
-                .collect();
-            return (perimeters, bureaux, out_pvs, out_lines);
+            return (perimeters, bureaux, pvs, lines);
         }
         let (root, mut perimeters, circ_root) = match (circs.as_slice(), deps.len()) {
             ([circ], _) => (circ.code.clone(), vec![circ.clone()], true),
@@ -1048,26 +1675,16 @@ impl Decoder<'_> {
             parent: Some(root.clone()),
             population: None,
         }));
-        let bureaux = bureaux
-            .into_iter()
-            .map(|(insee, mut b)| {
-                let key = (insee.clone(), b.code.clone());
-                let code = format!("{insee}-{}", b.code);
-                if let Some(pv) = pvs.remove(&key) {
-                    out_pvs.insert(code.clone(), pv);
-                }
-                if let Some(l) = lines.remove(&key) {
-                    out_lines.insert(code.clone(), l);
-                }
-                b.code = code;
-                if circ_root {
-                    b.perimeters.clear();
-                }
-                b.perimeters.insert(0, insee);
-                b
-            })
-            .collect();
-        (perimeters, bureaux, out_pvs, out_lines)
+        let insees: Vec<String> = self.communes.iter().map(|(m, _)| m.insee()).collect();
+        for (b, &(commune, _)) in bureaux.iter_mut().zip(&self.bureau_at) {
+            let insee = insees.get(commune).cloned().unwrap_or_default();
+            b.code = format!("{insee}-{}", b.code);
+            if circ_root {
+                b.perimeters.clear();
+            }
+            b.perimeters.insert(0, insee);
+        }
+        (perimeters, bureaux, pvs, lines)
     }
 }
 
@@ -1136,26 +1753,22 @@ impl<R: Read> Read for Counting<R> {
                 // Skip the blank run; the first other byte starts a line.
                 match data[i..].iter().position(|&b| b != b'\r' && b != b'\n') {
                     Some(p) => {
-                        for (k, &b) in data[i..i + p].iter().enumerate() {
-                            if b == b'\n' {
-                                self.newlines.push_back(self.read + (i + k) as u64);
-                            }
+                        for k in memchr::memchr_iter(b'\n', &data[i..i + p]) {
+                            self.newlines.push_back(self.read + (i + k) as u64);
                         }
                         self.starts.push_back(self.read + (i + p) as u64);
                         self.after_newline = false;
                         i += p + 1;
                     }
                     None => {
-                        for (k, &b) in data[i..].iter().enumerate() {
-                            if b == b'\n' {
-                                self.newlines.push_back(self.read + (i + k) as u64);
-                            }
+                        for k in memchr::memchr_iter(b'\n', &data[i..]) {
+                            self.newlines.push_back(self.read + (i + k) as u64);
                         }
                         i = n;
                     }
                 }
             } else {
-                match data[i..].iter().position(|&b| b == b'\n') {
+                match memchr::memchr(b'\n', &data[i..]) {
                     Some(p) => {
                         self.newlines.push_back(self.read + (i + p) as u64);
                         self.after_newline = true;
@@ -1175,10 +1788,22 @@ impl<R: Read> Read for Counting<R> {
 /// UTF-8, or else Windows-1252 (a leading UTF-8 BOM is skipped); blank lines
 /// are skipped. `progress` is told the bytes read so far and `total`.
 pub fn decode_stream<R: BufRead>(
+    reader: R,
+    total: u64,
+    import: &MinistryImport,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Layout, ResultsFile), FormatErrors> {
+    stream(reader, total, import, progress, true)
+}
+
+/// [`decode_stream`]; `fast` false reads every row with [`Decoder::row`]
+/// (the tests compare both ways).
+pub(super) fn stream<R: BufRead>(
     mut reader: R,
     total: u64,
     import: &MinistryImport,
     progress: &mut dyn FnMut(u64, u64),
+    fast: bool,
 ) -> Result<(Layout, ResultsFile), FormatErrors> {
     let io_err = |e: std::io::Error| {
         FormatErrors::one(FormatError::file(format!("lecture impossible : {e}")))
@@ -1221,12 +1846,21 @@ pub fn decode_stream<R: BufRead>(
         if bytes.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
+        // Most rows are read from their bytes (outside the filter, or valid).
+        if fast
+            && let Some(d) = decoder.as_mut()
+            && d.fast_row(line, &bytes)
+        {
+            continue;
+        }
         // UTF-8 without a copy when it is; Windows-1252 otherwise.
         let fallback: Vec<String>;
+        let utf8: bool;
         let cells: &dyn Cells =
             match csv::StringRecord::from_byte_record(std::mem::take(&mut bytes)) {
                 Ok(r) => {
                     record = r;
+                    utf8 = true;
                     &record
                 }
                 Err(e) => {
@@ -1236,6 +1870,7 @@ pub fn decode_stream<R: BufRead>(
                         .map(|c| encoding_rs::WINDOWS_1252.decode(c).0.into_owned())
                         .collect();
                     bytes = raw;
+                    utf8 = false;
                     &fallback
                 }
             };
@@ -1246,7 +1881,13 @@ pub fn decode_stream<R: BufRead>(
                     .collect();
                 decoder = Some(Decoder::new(header, line, import)?);
             }
-            Some(d) => d.row(line, cells),
+            Some(d) => {
+                let had_ballot = d.has_ballot();
+                d.row(line, cells);
+                if !had_ballot && d.has_ballot() && utf8 {
+                    d.capture_ballot(record.as_byte_record());
+                }
+            }
         }
         if bytes.is_empty() {
             bytes = std::mem::take(&mut record).into_byte_record();

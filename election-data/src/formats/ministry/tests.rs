@@ -612,3 +612,156 @@ fn seats_columns_are_computed_when_the_file_read_gave_none() {
     }
     assert_eq!(community.values().sum::<u32>(), 9);
 }
+
+/// What a file gives, read with and without [`read::Decoder`]'s fast path
+/// (rows read from their bytes), for every filter of the tests.
+fn both_ways(bytes: &[u8], imp: &MinistryImport) -> Vec<(String, String)> {
+    let filters = [
+        Filter::default(),
+        Filter::commune("13004"),
+        Filter::commune("29019"),
+        Filter {
+            departement: Some("13".into()),
+            ..Filter::default()
+        },
+        Filter {
+            departement: Some("29".into()),
+            circonscription: Some("2".into()),
+            communes: Vec::new(),
+        },
+    ];
+    filters
+        .into_iter()
+        .map(|filter| {
+            let imp = MinistryImport {
+                filter,
+                ..imp.clone()
+            };
+            let fast = read::stream(bytes, 0, &imp, &mut |_, _| {}, true);
+            let slow = read::stream(bytes, 0, &imp, &mut |_, _| {}, false);
+            (format!("{fast:?}"), format!("{slow:?}"))
+        })
+        .collect()
+}
+
+/// The fixtures for [`both_ways`], several rows of each ballot.
+fn stream_fixtures() -> Vec<(&'static str, MinistryImport)> {
+    let mut all: Vec<(&'static str, MinistryImport)> = fixtures()
+        .into_iter()
+        .flat_map(|(_, text, saved, _, imp)| [(text, imp.clone()), (saved, imp)])
+        .collect();
+    all.push((
+        include_str!("../../../fixtures/ministry/circonscription-2022.csv"),
+        import_for(ElectionKind::Legislatives, "2022-06-12"),
+    ));
+    all.push((FIXTURE, import()));
+    all
+}
+
+#[test]
+fn the_fast_path_reads_every_fixture_as_the_rows_reader_does() {
+    for (text, imp) in stream_fixtures() {
+        for (fast, slow) in both_ways(text.as_bytes(), &imp) {
+            assert_eq!(fast, slow);
+        }
+        if let Some(latin) = to_windows_1252(text) {
+            for (fast, slow) in both_ways(&latin, &imp) {
+                assert_eq!(fast, slow);
+            }
+        }
+    }
+}
+
+/// Values a spreadsheet, a typist or a bad export may leave in a cell.
+const ODD_CELLS: [&str; 24] = [
+    "",
+    " ",
+    "0",
+    "1",
+    "01",
+    "0001",
+    "1,1",
+    "1,10%",
+    "1%",
+    "25,62%",
+    "\u{a0}1",
+    "\u{b}1",
+    "1\t",
+    "é",
+    "2A",
+    "Rhône",
+    " Bouches-du-Rhône",
+    "M",
+    "F",
+    "x",
+    "100000000000000",
+    "-1",
+    "1.5",
+    "\u{85}",
+];
+
+proptest! {
+    #[test]
+    fn the_fast_path_reads_mutated_rows_as_the_rows_reader_does(
+        f in 0usize..12,
+        edits in proptest::collection::vec((1usize..10, 0usize..400, 0usize..40, "\\PC{0,4}"), 1..4),
+        latin in any::<bool>(),
+    ) {
+        let all = stream_fixtures();
+        let (text, imp) = &all[f % all.len()];
+        let mut lines: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| l.split(';').map(str::to_string).collect())
+            .collect();
+        for (row, cell, what, random) in edits {
+            let n = lines.len();
+            let r = &mut lines[row % n];
+            let width = r.len().max(1);
+            let other = r[(cell + 1) % width].clone();
+            let new = match what {
+                w if w < ODD_CELLS.len() => ODD_CELLS[w].to_string(),
+                w if w < 30 => random,
+                w if w < 35 => other,
+                _ => format!("{} ", r.get(cell % width).cloned().unwrap_or_default()),
+            };
+            if let Some(c) = r.get_mut(cell % width) {
+                *c = new;
+            }
+        }
+        let text = lines.iter().map(|l| l.join(";")).collect::<Vec<_>>().join("\n") + "\n";
+        let bytes = if latin {
+            to_windows_1252(&text).unwrap_or_else(|| text.clone().into_bytes())
+        } else {
+            text.into_bytes()
+        };
+        for (fast, slow) in both_ways(&bytes, imp) {
+            prop_assert_eq!(fast, slow);
+        }
+    }
+}
+
+#[test]
+fn a_bureau_given_twice_is_found_in_or_out_of_order() {
+    // 0002 after 0003 (out of order), then 0003 again and 0002 again.
+    let lines: Vec<&str> = FIXTURE.lines().collect();
+    let with_code = |l: &str, from: &str, to: &str| l.replacen(from, to, 1);
+    let row = |code: &str| with_code(lines[1], ";0001;", &format!(";{code};"));
+    for (order, dup) in [
+        (["0003", "0002", "0003"], "0003"),
+        (["0003", "0002", "0002"], "0002"),
+        (["0001", "0003", "1"], "1"),
+    ] {
+        let mut file: Vec<String> = vec![lines[0].to_string()];
+        file.extend(order.iter().map(|c| row(c)));
+        let text = file.join("\n") + "\n";
+        let errs = decode(text.as_bytes(), &import(), &mut |_, _| {}).expect_err("twice");
+        let shown = shown(&errs);
+        assert!(
+            shown.iter().any(|s| s.contains("figure déjà ligne")),
+            "{dup}: {shown:?}"
+        );
+        for (fast, slow) in both_ways(text.as_bytes(), &import()) {
+            assert_eq!(fast, slow);
+        }
+    }
+}
