@@ -542,7 +542,12 @@ impl Topic {
     /// and sends every subscriber of both views the new snapshot.
     pub fn replace(&self, live: LiveElection) {
         let mut st = self.state.write().unwrap_or_else(|e| e.into_inner());
+        // The new state's map generation counts from its own start: carry it
+        // past the old one, or a page cached before (without the contours,
+        // say) would keep its stamp and be served again.
+        let generation = st.live.map_generation.max(live.map_generation) + 1;
         st.live = live;
+        st.live.map_generation = generation;
         let now = now_millis();
         for view in [View::Public, View::Desk] {
             let frame = snapshot_frame(&st.live, view, now);
@@ -725,5 +730,28 @@ impl Topics {
             )
         });
         v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kiosk's order of events: the state without contours is shown
+    /// (and its pages cached), the contours arrive, then a snapshot
+    /// replaces the state: the pages' stamp must not come back to the one
+    /// cached without contours.
+    #[test]
+    fn a_replaced_state_never_reuses_an_older_page_stamp() {
+        let e = election_data::fixtures::sample_commune();
+        let topic = Topic::new(LiveElection::new(e.clone()));
+        let cached = topic.read().page_stamp(0);
+        topic.set_map(None);
+        let with_map = topic.read().page_stamp(0);
+        assert_ne!(with_map, cached);
+        topic.replace(LiveElection::new(e));
+        let replaced = topic.read().page_stamp(0);
+        assert_ne!(replaced, cached);
+        assert_ne!(replaced, with_map);
     }
 }
