@@ -60,6 +60,13 @@ if ! cargo fuzz build "${build_args[@]}" --sanitizer "$sanitizer"; then
     cargo fuzz build "${build_args[@]}" --sanitizer "$sanitizer"
 fi
 
+# FUZZ_BUILD_ONLY=1 stops here: the CI builds the targets while its tests
+# run, and runs them afterwards.
+if [ -n "${FUZZ_BUILD_ONLY:-}" ]; then
+    echo "fuzz-all: targets built ($sanitizer)"
+    exit 0
+fi
+
 # Seeds: fuzz/seeds/TARGET/ (committed), the ministry fixtures of every
 # layout (a circonscription of three communes among them), and three setup
 # files (one in Windows-1252, one of a territory).
