@@ -1297,11 +1297,12 @@ impl Decoder<'_> {
             return true;
         }
         let f = &self.fast;
-        // The filter first, on the codes' bytes.
-        let Some(dep_raw) = values::ascii_trim(f.cell(rec, Base::DepCode)) else {
-            return false;
+        // A code cell, trimmed and given back its leading zeros.
+        let padded = |b: Base, width| {
+            values::ascii_trim(f.cell(rec, b)).and_then(|c| values::pad_bytes(c, width))
         };
-        let Some(dep) = values::pad_bytes(dep_raw, 2) else {
+        // The filter first, on the codes' bytes.
+        let Some(dep) = padded(Base::DepCode, 2) else {
             return false;
         };
         if let Some(d) = &self.departement
@@ -1310,10 +1311,7 @@ impl Decoder<'_> {
             self.skipped += 1;
             return true;
         }
-        let Some(circ_raw) = values::ascii_trim(f.cell(rec, Base::CircCode)) else {
-            return false;
-        };
-        let Some(circ) = values::pad_bytes(circ_raw, 2) else {
+        let Some(circ) = padded(Base::CircCode, 2) else {
             return false;
         };
         if let Some(c) = &self.circonscription
