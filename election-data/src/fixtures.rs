@@ -85,6 +85,7 @@ pub fn sample_circonscription() -> Election {
         kind: PerimeterKind::Circonscription,
         parent: None,
         population: None,
+        cc_seats: None,
     }];
     let mut bureaux = Vec::new();
     let mut rng = SplitMix::new(2902);
@@ -95,6 +96,7 @@ pub fn sample_circonscription() -> Election {
             kind: PerimeterKind::Commune,
             parent: Some(root.into()),
             population: None,
+            cc_seats: None,
         });
         let mut n = 0;
         for (q, qname, count) in quartiers {
@@ -106,6 +108,7 @@ pub fn sample_circonscription() -> Election {
                     kind: PerimeterKind::Quartier,
                     parent: Some(insee.into()),
                     population: None,
+                    cc_seats: None,
                 });
             }
             for _ in 0..*count {
@@ -140,6 +143,9 @@ pub fn sample_circonscription() -> Election {
         colour: (*colour).into(),
         list_size: None,
         cc_list_size: None,
+        commune: None,
+        panel: None,
+        sexe: None,
     })
     .collect();
     Election {
@@ -160,6 +166,89 @@ pub fn sample_circonscription() -> Election {
     }
 }
 
+/// The same four communes as one municipal night of their intercommunalité
+/// (as a prefecture follows it): each commune elects its own council on its
+/// own lists (numbered from 1 on its panels), from its own population, and
+/// its community councillors on the same ballot, the commune of 600
+/// inhabitants excepted (L.273-11). Brest has a community list shorter than
+/// its share, and Le Relecq-Kerhuon (under 1,000) an incomplete list.
+pub fn sample_municipal_territory() -> Election {
+    let mut e = sample_circonscription();
+    e.id = "municipales-2026-bmo-t1".into();
+    e.label = "Municipales 2026 — Brest métropole (4 communes) — 1er tour".into();
+    e.kind = crate::model::ElectionKind::Municipales;
+    e.date = "2026-03-15".into();
+    if let Some(root) = e.perimeters.iter_mut().find(|p| p.parent.is_none()) {
+        root.code = "EPCI-BMO".into();
+        root.name = "Brest métropole".into();
+        root.kind = PerimeterKind::Epci;
+    }
+    // (INSEE, population, community seats, lists: (name, nuance, colour)).
+    type Lists = &'static [(&'static str, &'static str, &'static str)];
+    let communes: [(&str, u32, Option<u32>, Lists); 4] = [
+        (
+            "29019",
+            139_619,
+            Some(40),
+            &[
+                ("Brest au cœur", "LUG", "#e4007c"),
+                ("Brest demain", "LDVC", "#0066cc"),
+                ("Brest écologie", "LECO", "#00a86b"),
+                ("Brest d'abord", "LRN", "#0d378a"),
+            ],
+        ),
+        (
+            "29075",
+            15_112,
+            Some(5),
+            &[
+                ("Guipavas ensemble", "LDIV", "#ff8f00"),
+                ("Agir pour Guipavas", "LDVD", "#3f51b5"),
+            ],
+        ),
+        (
+            "29189",
+            14_010,
+            Some(4),
+            &[
+                ("Plougastel en commun", "LDVG", "#ff8fab"),
+                ("Plougastel avenir", "LDVD", "#4b2e83"),
+                ("Plougastel citoyen", "LDIV", "#8c564b"),
+            ],
+        ),
+        (
+            "29235",
+            600,
+            None,
+            &[("Vivre au Relecq", "LDIV", "#607d8b")],
+        ),
+    ];
+    e.candidates.clear();
+    for (insee, population, cc, lists) in communes {
+        if let Some(p) = e.perimeters.iter_mut().find(|p| p.code == insee) {
+            p.population = Some(population);
+            p.cc_seats = cc;
+            p.parent = Some("EPCI-BMO".into());
+        }
+        for (k, (name, nuance, colour)) in lists.iter().enumerate() {
+            let mut c = Candidate::new(
+                u32::try_from(e.candidates.len() + 1).unwrap_or(u32::MAX),
+                *name,
+                *colour,
+            );
+            c.nuance = Some((*nuance).into());
+            c.commune = Some(insee.into());
+            c.panel = Some(u32::try_from(k + 1).unwrap_or(u32::MAX));
+            e.candidates.push(c);
+        }
+    }
+    // Brest's second list names 12 community candidates, fewer than its
+    // share of the 40 seats may be; Le Relecq's one list 11 for 15 seats.
+    e.candidates[1].cc_list_size = Some(12);
+    e.candidates[9].list_size = Some(11);
+    e
+}
+
 /// A larger territory built on the sample commune's election: `bureaux`
 /// bureaux of 900 to 1,400 inscrits, `candidates` candidates, and a deeper
 /// tree — the territory, 2 circonscriptions, 8 cantons, and a commune-sized
@@ -178,6 +267,7 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         kind: PerimeterKind::Commune,
         parent: None,
         population: None,
+        cc_seats: None,
     }];
     perimeters.extend((0..2).map(|c| Perimeter {
         code: circ(c),
@@ -185,6 +275,7 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         kind: PerimeterKind::Circonscription,
         parent: Some("TERRITOIRE".into()),
         population: None,
+        cc_seats: None,
     }));
     perimeters.extend((0..8).map(|k| Perimeter {
         code: canton(k),
@@ -192,6 +283,7 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         kind: PerimeterKind::Canton,
         parent: Some(circ(k)),
         population: None,
+        cc_seats: None,
     }));
     perimeters.extend((0..bureaux.div_ceil(5)).map(|a| Perimeter {
         code: area(a * 5),
@@ -199,6 +291,7 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
         kind: PerimeterKind::Quartier,
         parent: Some(canton(a)),
         population: None,
+        cc_seats: None,
     }));
     e.perimeters = perimeters;
     let mut rng = SplitMix::new(bureaux as u64);
@@ -219,6 +312,9 @@ pub fn large_territory(bureaux: usize, candidates: usize) -> Election {
             colour: "#777777".into(),
             list_size: None,
             cc_list_size: None,
+            commune: None,
+            panel: None,
+            sexe: None,
         })
         .collect();
     e
@@ -265,12 +361,14 @@ pub fn sample_pv(election: &Election, bureau: &Bureau, seed: u64) -> ProcesVerba
     let nuls = votants * rng.between(5, 15) / 1000;
     let exprimes = votants - blancs - nuls;
 
-    let weights: Vec<u64> = election
-        .candidates
+    // The bureau's own ballot: its commune's lists when they stand commune
+    // by commune.
+    let ballot = election.ballot(bureau);
+    let weights: Vec<u64> = ballot
         .iter()
         .enumerate()
         .map(|(i, _)| {
-            let shares: &[u64] = if election.candidates.len() <= LIST_SHARES.len() {
+            let shares: &[u64] = if ballot.len() <= LIST_SHARES.len() {
                 &LIST_SHARES
             } else {
                 &BASE_SHARES
@@ -279,8 +377,7 @@ pub fn sample_pv(election: &Election, bureau: &Bureau, seed: u64) -> ProcesVerba
         })
         .collect();
     let total_weight: u64 = weights.iter().sum::<u64>().max(1);
-    let mut voix: Vec<CandidateVoix> = election
-        .candidates
+    let mut voix: Vec<CandidateVoix> = ballot
         .iter()
         .zip(&weights)
         .map(|(c, w)| CandidateVoix {

@@ -134,6 +134,10 @@ pub struct Perimeter {
     /// `commune`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub population: Option<u32>,
+    /// A commune's seats at the community council, in municipales over a
+    /// territory (the election's `cc_seats` is the one commune's otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cc_seats: Option<u32>,
 }
 
 /// A polling station.
@@ -174,6 +178,43 @@ pub struct Candidate {
     /// one under five seats, plus two otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cc_list_size: Option<u32>,
+    /// The commune (INSEE code of a perimeter of kind `commune`) where the
+    /// list stands, for municipales over a territory of several communes:
+    /// each commune elects its own council on its own lists. None: on the
+    /// ballot of every bureau.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commune: Option<String>,
+    /// The number on the commune's panels, when it is not `number`: each
+    /// commune numbers its lists from 1, while `number` identifies the
+    /// list within the election.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<u32>,
+    /// The candidate's (or the head of list's) sex as the ministry's files
+    /// print it (`M`, `F`), kept so that they are written back as read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sexe: Option<String>,
+}
+
+impl Candidate {
+    /// A candidate with nothing but its number, name and colour.
+    pub fn new(number: u32, name: impl Into<String>, colour: impl Into<String>) -> Candidate {
+        Candidate {
+            number,
+            name: name.into(),
+            nuance: None,
+            colour: colour.into(),
+            list_size: None,
+            cc_list_size: None,
+            commune: None,
+            panel: None,
+            sexe: None,
+        }
+    }
+
+    /// The number printed on the panels of its commune.
+    pub fn panel_number(&self) -> u32 {
+        self.panel.unwrap_or(self.number)
+    }
 }
 
 /// An election (one round) and everything that is fixed before the night.
@@ -539,6 +580,8 @@ impl Election {
     /// problem names its field and the rule.
     fn check_councils(&self, errs: &mut Vec<DefinitionError>) {
         use crate::council;
+        let municipal = self.kind == ElectionKind::Municipales;
+        let territory = self.is_territory();
         for (i, p) in self.perimeters.iter().enumerate() {
             match p.population {
                 Some(_) if p.kind != PerimeterKind::Commune => errs.push(def_err(
@@ -551,35 +594,27 @@ impl Election {
                 )),
                 _ => {}
             }
+            if let Some(cc) = p.cc_seats {
+                let field = format!("perimeters[{i}].cc_seats");
+                if p.kind != PerimeterKind::Commune || !territory {
+                    errs.push(def_err(
+                        field,
+                        "les sièges communautaires d'une commune se donnent sur la commune d'un territoire (pour une seule commune : cc_seats de l'élection)",
+                    ));
+                } else {
+                    check_cc_seats(errs, field, cc, municipal, p.population);
+                }
+            }
         }
         let population = self.root().and_then(|r| r.population);
-        let municipal = self.kind == ElectionKind::Municipales;
         if let Some(cc) = self.cc_seats {
-            if municipal && self.is_territory() {
+            if municipal && territory {
                 errs.push(def_err(
                     "cc_seats",
-                    "les sièges communautaires se donnent pour une élection d'une seule commune : un territoire de plusieurs communes n'en porte pas encore",
+                    "dans un territoire, chaque commune a ses sièges communautaires : donnez-les sur la commune (perimeters[…].cc_seats)",
                 ));
-            }
-            if !municipal {
-                errs.push(def_err(
-                    "cc_seats",
-                    "les sièges au conseil communautaire ne s'élisent qu'avec les municipales (L.273-6 du code électoral)",
-                ));
-            } else if council::under_1000(population) {
-                errs.push(def_err(
-                    "cc_seats",
-                    "sous 1 000 habitants, les conseillers communautaires sont désignés dans l'ordre du tableau (L.273-11), pas élus sur les listes : retirez cc_seats",
-                ));
-            }
-            if cc == 0 || cc > council::MAX_SEATS {
-                errs.push(def_err(
-                    "cc_seats",
-                    format!(
-                        "le nombre de sièges communautaires va de 1 à {}",
-                        council::MAX_SEATS
-                    ),
-                ));
+            } else {
+                check_cc_seats(errs, "cc_seats".to_string(), cc, municipal, population);
             }
         }
         if let Some(s) = self.seats
@@ -593,12 +628,19 @@ impl Election {
                 ),
             ));
         }
+        self.check_commune_lists(errs);
         let seats = if municipal {
             council::municipal_seats(self.seats, population)
         } else {
             self.seats.filter(|s| *s > 0)
         };
         for (i, c) in self.candidates.iter().enumerate() {
+            // A commune's list is measured against that commune's council.
+            let commune = c.commune.as_deref().and_then(|code| self.perimeter(code));
+            let (seats, cc_seats) = match commune {
+                Some(m) => (council::municipal_seats(None, m.population), m.cc_seats),
+                None => (seats, self.cc_seats),
+            };
             if let Some(n) = c.list_size {
                 if !self.kind.is_list() {
                     errs.push(def_err(
@@ -623,7 +665,7 @@ impl Election {
             }
             if let Some(n) = c.cc_list_size {
                 let field = format!("candidates[{i}].cc_list_size");
-                let Some(cc) = self.cc_seats.filter(|_| municipal) else {
+                let Some(cc) = cc_seats.filter(|_| municipal) else {
                     errs.push(def_err(
                         field,
                         "une liste communautaire suppose des sièges communautaires (cc_seats) à des municipales",
@@ -653,6 +695,82 @@ impl Election {
                         ),
                     ));
                 }
+            }
+        }
+    }
+
+    /// Lists standing commune by commune: only at municipales over a
+    /// territory, every list in one of its communes, every commune with a
+    /// list, panels numbered once per commune.
+    fn check_commune_lists(&self, errs: &mut Vec<DefinitionError>) {
+        if !self.has_commune_lists() {
+            if self.kind == ElectionKind::Municipales
+                && self.is_territory()
+                && self.communes().len() > 1
+            {
+                errs.push(def_err(
+                    "candidates",
+                    "des municipales sur plusieurs communes : chaque commune élit son conseil sur ses propres listes, donnez sa commune (code INSEE) à chaque liste",
+                ));
+            }
+            return;
+        }
+        if self.kind != ElectionKind::Municipales || !self.is_territory() {
+            errs.push(def_err(
+                "candidates",
+                "des listes commune par commune ne se présentent qu'aux municipales d'un territoire de plusieurs communes",
+            ));
+            return;
+        }
+        let mut panels: HashSet<(&str, u32)> = HashSet::with_capacity(self.candidates.len());
+        for (i, c) in self.candidates.iter().enumerate() {
+            let Some(code) = c.commune.as_deref() else {
+                errs.push(def_err(
+                    format!("candidates[{i}].commune"),
+                    format!(
+                        "la liste {} n'a pas de commune : aux municipales d'un territoire, chaque liste se présente dans une commune",
+                        c.number
+                    ),
+                ));
+                continue;
+            };
+            if !self
+                .perimeter(code)
+                .is_some_and(|p| p.kind == PerimeterKind::Commune)
+            {
+                errs.push(def_err(
+                    format!("candidates[{i}].commune"),
+                    format!("commune inconnue du territoire : {code}"),
+                ));
+            }
+            if c.panel == Some(0) {
+                errs.push(def_err(
+                    format!("candidates[{i}].panel"),
+                    "le numéro de panneau commence à 1",
+                ));
+            } else if !panels.insert((code, c.panel_number())) {
+                errs.push(def_err(
+                    format!("candidates[{i}].panel"),
+                    format!(
+                        "le panneau {} de la commune {code} est attribué deux fois",
+                        c.panel_number()
+                    ),
+                ));
+            }
+        }
+        for m in self.communes() {
+            if !self
+                .candidates
+                .iter()
+                .any(|c| c.commune.as_deref() == Some(m.code.as_str()))
+            {
+                errs.push(def_err(
+                    "candidates",
+                    format!(
+                        "aucune liste ne se présente dans la commune {} ({})",
+                        m.name, m.code
+                    ),
+                ));
             }
         }
     }
@@ -788,6 +906,71 @@ impl Election {
         self.candidates.iter().find(|c| c.number == number)
     }
 
+    /// Whether the lists stand commune by commune (municipales over a
+    /// territory) rather than on every bureau's ballot.
+    pub fn has_commune_lists(&self) -> bool {
+        self.candidates.iter().any(|c| c.commune.is_some())
+    }
+
+    /// Whether `candidate` is on the ballot of the commune coded `commune`
+    /// (`None`: a perimeter spanning several communes, where only the
+    /// election-wide candidates stand everywhere).
+    pub fn stands_in(candidate: &Candidate, commune: Option<&str>) -> bool {
+        match &candidate.commune {
+            None => true,
+            Some(c) => commune == Some(c.as_str()),
+        }
+    }
+
+    /// The ballot of a bureau: the candidates its procès-verbal counts, in
+    /// panel order.
+    pub fn ballot(&self, bureau: &Bureau) -> Vec<&Candidate> {
+        if !self.has_commune_lists() {
+            return self.candidates.iter().collect();
+        }
+        let commune = self.commune_of(bureau).map(|c| c.code.as_str());
+        self.candidates
+            .iter()
+            .filter(|c| Election::stands_in(c, commune))
+            .collect()
+    }
+
+    /// The commune a perimeter lies in (itself for a commune), or `None`
+    /// for one spanning several communes (a territory's root).
+    pub fn commune_of_perimeter(&self, code: &str) -> Option<&Perimeter> {
+        let ancestors = self.ancestors(code)?;
+        ancestors
+            .iter()
+            .filter_map(|a| self.perimeter(a))
+            .find(|p| p.kind == PerimeterKind::Commune)
+    }
+
+    /// The candidates standing in the whole of a perimeter: everyone, but
+    /// with lists commune by commune only the lists of the perimeter's
+    /// commune (none beyond one commune).
+    pub fn candidates_in(&self, perimeter: &str) -> Vec<&Candidate> {
+        if !self.has_commune_lists() {
+            return self.candidates.iter().collect();
+        }
+        let commune = self
+            .commune_of_perimeter(perimeter)
+            .map(|c| c.code.as_str());
+        self.candidates
+            .iter()
+            .filter(|c| Election::stands_in(c, commune))
+            .collect()
+    }
+
+    /// The community seats of a commune: the election's for a one-commune
+    /// night, the commune's own in a territory.
+    pub fn cc_seats_of(&self, commune: &Perimeter) -> Option<u32> {
+        if self.is_territory() {
+            commune.cc_seats
+        } else {
+            self.cc_seats
+        }
+    }
+
     /// The root perimeter (the commune). Present once [`Election::check`] passed.
     pub fn root(&self) -> Option<&Perimeter> {
         self.perimeters.iter().find(|p| p.parent.is_none())
@@ -894,6 +1077,38 @@ impl FxHasher {
 
 /// Builds [`FxHasher`]s.
 pub(crate) type Fx = std::hash::BuildHasherDefault<FxHasher>;
+
+/// The rules on a number of community seats (the election's or a
+/// commune's in a territory).
+fn check_cc_seats(
+    errs: &mut Vec<DefinitionError>,
+    field: String,
+    cc: u32,
+    municipal: bool,
+    population: Option<u32>,
+) {
+    use crate::council;
+    if !municipal {
+        errs.push(def_err(
+            field.clone(),
+            "les sièges au conseil communautaire ne s'élisent qu'avec les municipales (L.273-6 du code électoral)",
+        ));
+    } else if council::under_1000(population) {
+        errs.push(def_err(
+            field.clone(),
+            "sous 1 000 habitants, les conseillers communautaires sont désignés dans l'ordre du tableau (L.273-11), pas élus sur les listes : retirez cc_seats",
+        ));
+    }
+    if cc == 0 || cc > council::MAX_SEATS {
+        errs.push(def_err(
+            field,
+            format!(
+                "le nombre de sièges communautaires va de 1 à {}",
+                council::MAX_SEATS
+            ),
+        ));
+    }
+}
 
 /// The perimeters by code, for the checks of a definition that walk the
 /// tree from each perimeter and each bureau: a lookup in a map instead of a
@@ -1034,6 +1249,94 @@ mod tests {
             !is_rfc3339("2027-04-11 20:00")
                 && !is_rfc3339("2027-04-11T20:00:00")
                 && !is_rfc3339("2027-04-11T25:00:00Z")
+        );
+    }
+
+    #[test]
+    fn municipales_of_a_territory_stand_commune_by_commune() {
+        use crate::fixtures::{sample_municipal_territory, sample_pv};
+        use crate::tally::{Aggregator, BureauRecord};
+        let e = sample_municipal_territory();
+        assert_eq!(e.check(), Ok(()));
+        assert!(e.has_commune_lists());
+        let guipavas = e.bureau("29075-0001").expect("bureau");
+        let ballot: Vec<_> = e
+            .ballot(guipavas)
+            .iter()
+            .map(|c| c.panel_number())
+            .collect();
+        assert_eq!(ballot, [1, 2]);
+        assert_eq!(e.candidates_in("Q-29019-BELLEVUE").len(), 4);
+        assert!(e.candidates_in("EPCI-BMO").is_empty());
+
+        // Each tally scores its commune's lists; the territory none.
+        let records = e
+            .bureaux
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                (
+                    b.code.clone(),
+                    BureauRecord {
+                        pv: Some(sample_pv(&e, b, i as u64)),
+                        turnout: Vec::new(),
+                    },
+                )
+            })
+            .collect();
+        let all = Aggregator::new(&e).all(&e, &records);
+        let lists = |code: &str| all.perimeters[code].scores.len();
+        assert_eq!(
+            [
+                lists("29019"),
+                lists("29075"),
+                lists("29189"),
+                lists("29235")
+            ],
+            [4, 2, 3, 1]
+        );
+        assert_eq!(lists("EPCI-BMO"), 0);
+        assert_eq!(all.bureaux["29075-0001"].scores.len(), 2);
+        let pv = sample_pv(&e, guipavas, 1);
+        assert!(!crate::validate::check_pv(&e, guipavas, &pv, None).is_blocking());
+
+        let refused = |f: &dyn Fn(&mut Election)| {
+            let mut bad = e.clone();
+            f(&mut bad);
+            bad.check().expect_err("refused")
+        };
+        let errs = refused(&|x| x.candidates[3].commune = None);
+        assert_eq!(errs[0].field, "candidates[3].commune");
+        let errs = refused(&|x| x.candidates[3].commune = Some("29999".into()));
+        assert!(errs[0].message.contains("commune inconnue"), "{errs:?}");
+        let errs = refused(&|x| x.candidates[9].commune = Some("29019".into()));
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("aucune liste") && e.message.contains("29235")),
+            "{errs:?}"
+        );
+        let errs = refused(&|x| x.candidates[5].panel = Some(1));
+        assert!(errs[0].message.contains("attribué deux fois"), "{errs:?}");
+        let errs = refused(&|x| {
+            for c in &mut x.candidates {
+                c.commune = None;
+            }
+        });
+        assert!(errs[0].message.contains("ses propres listes"), "{errs:?}");
+        let errs = refused(&|x| x.cc_seats = Some(10));
+        assert_eq!(errs[0].field, "cc_seats");
+        // Le Relecq-Kerhuon (600 inhabitants) elects no community councillor.
+        let errs = refused(&|x| {
+            if let Some(p) = x.perimeters.iter_mut().find(|p| p.code == "29235") {
+                p.cc_seats = Some(1);
+            }
+        });
+        assert!(errs[0].message.contains("L.273-11"), "{errs:?}");
+        let errs = refused(&|x| x.kind = ElectionKind::Legislatives);
+        assert!(
+            errs.iter()
+                .any(|e| e.message.contains("commune par commune")),
+            "{errs:?}"
         );
     }
 }

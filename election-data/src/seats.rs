@@ -302,8 +302,9 @@ pub struct Plan {
 ///   ([`crate::council::municipal_council_size`]). Under 1,000 inhabitants
 ///   the method is [`Method::MunicipalUnder1000`], from 1,000 (or with no
 ///   population given) [`Method::Municipal`]. The community seats are the
-///   definition's `cc_seats`, for the root commune of 1,000 and more only:
-///   under 1,000 they are not elected (L.273-11). No commune, or neither
+///   definition's `cc_seats` for a single commune, each commune's own
+///   `cc_seats` in a territory, for communes of 1,000 and more only: under
+///   1,000 they are not elected (L.273-11). No commune, or neither
 ///   seats nor population: None;
 /// - every other kind: [`method_for`] with the definition's `seats`.
 ///
@@ -333,10 +334,10 @@ pub fn plan(election: &Election, commune: Option<&Perimeter>) -> Option<Plan> {
     } else {
         Method::Municipal { round }
     };
-    let community_seats = if root && !under {
-        election.cc_seats.filter(|s| *s > 0)
-    } else {
+    let community_seats = if under {
         None
+    } else {
+        election.cc_seats_of(commune).filter(|s| *s > 0)
     };
     Some(Plan {
         method,
@@ -390,7 +391,7 @@ pub fn for_election(
     voix_of: impl Fn(u32) -> u64,
 ) -> Option<Councils> {
     let root = election.root().filter(|r| r.kind == PerimeterKind::Commune);
-    allocate_plan(election, plan(election, root)?, exprimes, voix_of)
+    allocate_plan(election, plan(election, root)?, None, exprimes, voix_of)
 }
 
 /// The seats of one commune of the election, from that commune's totals:
@@ -403,22 +404,53 @@ pub fn for_commune(
     exprimes: u64,
     voix_of: impl Fn(u32) -> u64,
 ) -> Option<Councils> {
-    allocate_plan(election, plan(election, Some(commune))?, exprimes, voix_of)
+    allocate_plan(
+        election,
+        plan(election, Some(commune))?,
+        Some(commune),
+        exprimes,
+        voix_of,
+    )
+}
+
+/// The commune's councils of a municipal territory, every commune in
+/// definition order (the seats a prefecture proclaims commune by commune):
+/// `totals(code)` gives a commune's exprimés and voix. Empty for any other
+/// election.
+pub fn by_commune<'e, F, V>(election: &'e Election, totals: F) -> Vec<(&'e Perimeter, Councils)>
+where
+    F: Fn(&str) -> Option<(u64, V)>,
+    V: Fn(u32) -> u64,
+{
+    if election.kind != ElectionKind::Municipales || !election.is_territory() {
+        return Vec::new();
+    }
+    election
+        .communes()
+        .into_iter()
+        .filter_map(|m| {
+            let (exprimes, voix_of) = totals(&m.code)?;
+            Some((m, for_commune(election, m, exprimes, voix_of)?))
+        })
+        .collect()
 }
 
 fn allocate_plan(
     election: &Election,
     plan: Plan,
+    commune: Option<&Perimeter>,
     exprimes: u64,
     voix_of: impl Fn(u32) -> u64,
 ) -> Option<Councils> {
-    let voix: Vec<u64> = election
+    // With lists commune by commune, a commune's seats go to its own lists.
+    let code = commune.map(|c| c.code.as_str());
+    let candidates: Vec<&crate::model::Candidate> = election
         .candidates
         .iter()
-        .map(|c| voix_of(c.number))
+        .filter(|c| Election::stands_in(c, code))
         .collect();
-    let lists: Vec<ListInput> = election
-        .candidates
+    let voix: Vec<u64> = candidates.iter().map(|c| voix_of(c.number)).collect();
+    let lists: Vec<ListInput> = candidates
         .iter()
         .zip(&voix)
         .map(|(c, &v)| {
@@ -430,8 +462,7 @@ fn allocate_plan(
         .collect();
     let council = allocate(plan.method, plan.seats, exprimes, &lists);
     let community = plan.community_seats.map(|cc| {
-        let lists: Vec<ListInput> = election
-            .candidates
+        let lists: Vec<ListInput> = candidates
             .iter()
             .zip(&voix)
             .map(|(c, &v)| {

@@ -188,6 +188,10 @@ pub fn tally_bureaux<'a>(
 ) -> Tally {
     let mut counts = Counts::default();
     let mut voix: BTreeMap<u32, u64> = election.candidates.iter().map(|c| (c.number, 0)).collect();
+    // With lists commune by commune, a tally scores the lists of its one
+    // commune (none for bureaux of several communes).
+    let lists = election.has_commune_lists();
+    let mut commune: Option<Option<&str>> = None;
     let mut turnout: BTreeMap<&str, (u64, u64, usize)> = election
         .turnout_hours
         .iter()
@@ -202,6 +206,14 @@ pub fn tally_bureaux<'a>(
         };
         total += 1;
         roll += u64::from(bureau.inscrits);
+        if lists {
+            let here = election.commune_of(bureau).map(|c| c.code.as_str());
+            commune = match commune {
+                None => Some(here),
+                Some(seen) if seen == here => Some(seen),
+                Some(_) => Some(None),
+            };
+        }
         let Some(rec) = records.get(code) else {
             continue;
         };
@@ -231,9 +243,11 @@ pub fn tally_bureaux<'a>(
         }
     }
     counts.abstentions = counts.inscrits.saturating_sub(counts.votants);
+    let commune = commune.flatten();
     let scores = election
         .candidates
         .iter()
+        .filter(|c| !lists || Election::stands_in(c, commune))
         .map(|c| {
             let v = voix.get(&c.number).copied().unwrap_or(0);
             Score {

@@ -151,7 +151,7 @@ pub const LARGE_CORRECTION_MIN: i64 = 10;
 /// when this entry is a correction (for the large-change warning).
 /// Whether no two candidates share a number (numbers in increasing order,
 /// as a ballot's are, tell it at once).
-fn is_each_once(candidates: &[crate::model::Candidate]) -> bool {
+fn is_each_once(candidates: &[&crate::model::Candidate]) -> bool {
     candidates.windows(2).all(|w| w[0].number < w[1].number) || {
         let mut numbers: Vec<u32> = candidates.iter().map(|c| c.number).collect();
         numbers.sort_unstable();
@@ -215,13 +215,15 @@ pub fn check_pv(
     // Candidates: each exactly once, none unknown. Nothing to say when the
     // procès-verbal gives the ballot's numbers in its order, each once (an
     // import's every bureau).
-    let ballot_order = pv.voix.len() == election.candidates.len()
+    // The bureau's ballot: with lists commune by commune, its commune's.
+    let ballot = election.ballot(bureau);
+    let ballot_order = pv.voix.len() == ballot.len()
         && pv
             .voix
             .iter()
-            .zip(&election.candidates)
+            .zip(&ballot)
             .all(|(v, c)| v.candidate == c.number)
-        && is_each_once(&election.candidates);
+        && is_each_once(&ballot);
     let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
     if !ballot_order {
         for v in &pv.voix {
@@ -235,6 +237,15 @@ pub fn check_pv(
                 Rule::CandidateUnknown,
                 format!("le candidat n° {number} ne figure pas sur le panneau de cette élection"),
             );
+        } else if !ballot.iter().any(|c| c.number == number) {
+            r.push(
+                format!("voix[{number}]"),
+                Rule::CandidateUnknown,
+                format!(
+                    "la liste n° {number} ne se présente pas dans la commune du bureau {}",
+                    bureau.code
+                ),
+            );
         } else if count > 1 {
             r.push(
                 format!("voix[{number}]"),
@@ -243,7 +254,7 @@ pub fn check_pv(
             );
         }
     }
-    for c in &election.candidates {
+    for c in &ballot {
         if !ballot_order && !seen.contains_key(&c.number) {
             r.push(
                 format!("voix[{}]", c.number),
@@ -330,8 +341,7 @@ pub fn check_pv(
             ("votants", prev.votants, pv.votants),
             ("exprimes", prev.exprimes, pv.exprimes),
         ];
-        let voix = election
-            .candidates
+        let voix = ballot
             .iter()
             .map(|c| (c.number, prev.voix_of(c.number), pv.voix_of(c.number)));
         for (field, old, new) in pairs {
@@ -826,6 +836,33 @@ mod tests {
         assert_eq!(
             rules(&check_turnout(&e, b, &bad, None).errors),
             vec![Rule::TurnoutAtMostInscrits]
+        );
+    }
+
+    #[test]
+    fn a_bureau_counts_its_own_commune_s_lists_only() {
+        let e = crate::fixtures::sample_municipal_territory();
+        let b = e.bureau("29075-0001").expect("bureau");
+        let mut pv = crate::fixtures::sample_pv(&e, b, 3);
+        // Brest's first list is not on Guipavas's panels.
+        pv.voix.push(CandidateVoix {
+            candidate: 1,
+            voix: 0,
+        });
+        let r = check_pv(&e, b, &pv, None);
+        let err = r.errors.first().expect("an error");
+        assert_eq!(err.field, "voix[1]");
+        assert_eq!(
+            err.message,
+            "la liste n° 1 ne se présente pas dans la commune du bureau 29075-0001"
+        );
+        pv.voix.truncate(1);
+        let r = check_pv(&e, b, &pv, None);
+        assert!(
+            r.errors
+                .iter()
+                .any(|e| e.field == "voix[6]" && e.message.contains("manquent")),
+            "{r:?}"
         );
     }
 }

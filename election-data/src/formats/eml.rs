@@ -249,6 +249,9 @@ fn read_votes(block: &Node) -> Result<(Vec<Candidate>, ProcesVerbal), FormatErro
                     colour: default_colour(None).to_string(),
                     list_size: None,
                     cc_list_size: None,
+                    commune: None,
+                    panel: None,
+                    sexe: None,
                 });
                 voix.push(CandidateVoix {
                     candidate: number,
@@ -488,6 +491,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
         kind: PerimeterKind::Commune,
         parent: None,
         population: None,
+        cc_seats: None,
     }];
     let election = checked_election(&header, Vec::new(), perimeters, bureaux, candidates)?;
     Ok(Feed {

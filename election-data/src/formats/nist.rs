@@ -649,6 +649,7 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             kind,
             parent: None,
             population: None,
+            cc_seats: None,
         });
     }
     for p in &mut perimeters {
@@ -768,6 +769,9 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             colour,
             list_size: None,
             cc_list_size: None,
+            commune: None,
+            panel: None,
+            sexe: None,
         });
     }
     let ids = &election.external_identifier;

@@ -282,6 +282,9 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
             colour: f(26).to_string(),
             list_size: None,
             cc_list_size: None,
+            commune: None,
+            panel: None,
+            sexe: None,
         };
         let person = Person {
             nom: f(22).to_string(),
@@ -335,6 +338,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
                             kind: PerimeterKind::Circonscription,
                             parent: None,
                             population: None,
+                            cc_seats: None,
                         }),
                     }
                     own.push(pcode);
@@ -423,6 +427,7 @@ pub fn decode(bytes: &[u8]) -> Result<ResultsFile, FormatErrors> {
         kind: PerimeterKind::Commune,
         parent: None,
         population: None,
+        cc_seats: None,
     }];
     perimeters.extend(circs.into_iter().map(|mut p| {
         p.parent = Some(root.clone());

@@ -211,16 +211,30 @@ fn civilite(s: Option<Sexe>) -> &'static str {
     }
 }
 
-fn resultats(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal, seats: Option<&FinalSeats>) {
+/// The results of `pv`, a commune's or one of its bureaux': the lists of
+/// that commune (`commune`, its INSEE code) when they stand commune by
+/// commune, every candidate otherwise.
+fn resultats(
+    x: &mut Xml,
+    results: &ResultsFile,
+    commune: &str,
+    pv: &ProcesVerbal,
+    seats: Option<&FinalSeats>,
+) {
     let lists = results.election.kind.is_list();
     x.open("Resultats", &[]);
     x.open(if lists { "Listes" } else { "Candidats" }, &[]);
-    for c in &results.election.candidates {
+    for c in results
+        .election
+        .candidates
+        .iter()
+        .filter(|c| crate::model::Election::stands_in(c, Some(commune)))
+    {
         let p = results.person(c.number);
         let voix = pv.voix_of(c.number);
         if lists {
             x.open("Liste", &[]);
-            x.text("NumPanneauListe", &c.number.to_string());
+            x.text("NumPanneauListe", &c.panel_number().to_string());
             x.text("LibLis", &c.name);
             x.text("NomTeteListe", &p.nom);
             x.text("PrenomTeteListe", &p.prenom);
@@ -232,7 +246,7 @@ fn resultats(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal, seats: Optio
             }
         } else {
             x.open("Candidat", &[]);
-            x.text("NumPanneauCand", &c.number.to_string());
+            x.text("NumPanneauCand", &c.panel_number().to_string());
             x.text("NomPsn", &p.nom);
             x.text("PrenomPsn", &p.prenom);
             if p.sexe.is_some() {
@@ -372,7 +386,8 @@ fn write_commune(
     x.text("NbBurVotParvenus", &arrived.len().to_string());
     let totals = results.totals_where(in_commune);
     mentions(x, &totals);
-    resultats(x, results, &totals, seats);
+    let insee = m.insee();
+    resultats(x, results, &insee, &totals, seats);
     x.open("Bureaux", &[]);
     for (b, pv) in arrived {
         x.open("Bureau", &[]);
@@ -390,7 +405,7 @@ fn write_commune(
             x.text("CodCirLg", &c);
         }
         mentions(x, pv);
-        resultats(x, results, pv, None);
+        resultats(x, results, &insee, pv, None);
         x.close("Bureau");
     }
     x.close("Bureaux");
@@ -421,18 +436,7 @@ mod tests {
     fn a_municipal_territory_gives_each_commune_its_own_seats() {
         // The circonscription's communes as a municipal night: each commune's
         // council from its own population and bureaux (seats::for_commune).
-        let mut e = crate::fixtures::sample_circonscription();
-        e.kind = ElectionKind::Municipales;
-        e.round = 2;
-        let codes: Vec<String> = e.communes().iter().map(|c| c.code.clone()).collect();
-        for (p, population) in e
-            .perimeters
-            .iter_mut()
-            .filter(|p| codes.contains(&p.code))
-            .zip([140_000, 14_000, 600, 3_000])
-        {
-            p.population = Some(population);
-        }
+        let e = crate::fixtures::sample_municipal_territory();
         assert_eq!(e.check(), Ok(()));
         let n = e.bureaux.len();
         let r = ResultsFile::sample(e, n);
@@ -451,9 +455,9 @@ mod tests {
                 totals.push(seats);
             }
         }
-        // L.2121-2: 55 (100 000 to 149 999), 33 (10 000 to 19 999), 15 (500
-        // to 1 499), 23 (2 500 to 3 499).
-        assert_eq!(totals, [55, 33, 15, 23]);
+        // L.2121-2: 55 (100 000 to 149 999), 33 (10 000 to 19 999) twice,
+        // 15 (500 to 1 499) of which Le Relecq's one list of 11 takes 11.
+        assert_eq!(totals, [55, 33, 33, 11]);
     }
 
     #[test]

@@ -400,6 +400,7 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
                         kind: *kind,
                         parent: Some(parent),
                         population: None,
+                        cc_seats: None,
                     });
                 }
             }
@@ -481,6 +482,7 @@ fn commune_of_row(
                 kind: PerimeterKind::Commune,
                 parent: None,
                 population: None,
+                cc_seats: None,
             };
             Ok((insee, Some(p)))
         }
@@ -653,28 +655,55 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
     let colour_col = table.column(COLOUR);
     let size_col = table.column(LIST_SIZE);
     let cc_size_col = table.column(CC_LIST_SIZE);
+    // Municipales of a territory: each list stands in one commune, whose
+    // panels number its lists from 1; the election numbers them in file order.
+    let commune_col = table.column(COMMUNE_CODE);
     let h = |c: Option<usize>| c.map(|c| header_name(table, c)).unwrap_or_default();
     let mut candidates = Vec::new();
     let mut people = BTreeMap::new();
-    let mut seen: BTreeMap<u32, u64> = BTreeMap::new();
+    let mut seen: BTreeMap<(String, u32), u64> = BTreeMap::new();
     for (line, row) in &table.rows {
         let line = *line;
         if !check_width(table, line, row, &mut errs) {
             continue;
         }
         let mut ok = true;
+        let commune = match commune_col {
+            None => None,
+            Some(c) => {
+                let raw = cell(row, Some(c));
+                let insee = super::ministry::values::pad_code(raw, 5);
+                if super::split_insee(&insee).is_none() {
+                    errs.push(FormatError::at(
+                        line,
+                        header_name(table, c),
+                        format!(
+                            "« {raw} » n'est pas un code INSEE de commune (la commune où la liste se présente)"
+                        ),
+                    ));
+                    ok = false;
+                }
+                Some(insee)
+            }
+        };
         let raw = cell(row, number_col);
         let number = match raw.parse::<u32>() {
             Ok(n) if n >= 1 && raw.bytes().all(|b| b.is_ascii_digit()) => {
-                if let Some(first) = seen.get(&n) {
+                let key = (commune.clone().unwrap_or_default(), n);
+                if let Some(first) = seen.get(&key) {
                     errs.push(FormatError::at(
                         line,
                         h(number_col),
-                        format!("le panneau {n} est déjà attribué ligne {first}"),
+                        match &commune {
+                            Some(c) => format!(
+                                "le panneau {n} de la commune {c} est déjà attribué ligne {first}"
+                            ),
+                            None => format!("le panneau {n} est déjà attribué ligne {first}"),
+                        },
                     ));
                     ok = false;
                 } else {
-                    seen.insert(n, line);
+                    seen.insert(key, line);
                 }
                 n
             }
@@ -761,6 +790,15 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
             sexe,
         };
         let name = person.display_name();
+        // Lists of several communes: numbered in the election in file order,
+        // each keeping its commune's panel number.
+        let (number, panel) = match &commune {
+            Some(_) => (
+                u32::try_from(candidates.len() + 1).unwrap_or(u32::MAX),
+                Some(number),
+            ),
+            None => (number, None),
+        };
         if prenom_col.is_some() || sexe_col.is_some() {
             people.insert(number, person);
         }
@@ -771,6 +809,9 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
             colour,
             list_size,
             cc_list_size,
+            commune,
+            panel,
+            sexe: sexe.map(|s| s.code().to_string()),
         });
     }
     if table.rows.is_empty() {
@@ -842,6 +883,7 @@ pub fn build_election_in(
         kind,
         parent: None,
         population: figures.population,
+        cc_seats: None,
     }];
     perimeters.extend(bureaux.perimeters);
     let mut e =
@@ -1019,7 +1061,32 @@ mod tests {
         let roll =
             "Code INSEE;Bureau;Nom\n29019;0001;A\n29019;0002;B\n29019;0002;C\n29075;0001;D\n";
         let r = decode_roll(roll.as_bytes(), &mut |_, _| {}).expect("roll");
-        let c = decode_candidates(b"panneau;nom\n1;Liste A\n2;Liste B\n").expect("candidates");
+        // Each commune's own lists, numbered from 1 on its panels.
+        let c = decode_candidates(
+            "Code commune;Panneau;Nom;Sexe\n29019;1;Liste A;F\n29019;2;Liste B;M\n29075;1;Liste C;F\n"
+                .as_bytes(),
+        )
+        .expect("candidates");
+        let numbers: Vec<_> = c
+            .candidates
+            .iter()
+            .map(|c| (c.number, c.panel_number(), c.commune.as_deref()))
+            .collect();
+        assert_eq!(
+            numbers,
+            [
+                (1, 1, Some("29019")),
+                (2, 2, Some("29019")),
+                (3, 1, Some("29075"))
+            ]
+        );
+        let twice =
+            decode_candidates(b"Code commune;Panneau;Nom\n29019;1;A\n29075;1;B\n29019;1;C\n")
+                .expect_err("a panel given twice in a commune");
+        assert_eq!(
+            twice.0[0].to_string(),
+            "ligne 4, colonne « Panneau » : le panneau 1 de la commune 29019 est déjà attribué ligne 2"
+        );
         let e = build_election_in(
             header(),
             ("EPCI-BMO", "Brest métropole"),
@@ -1033,6 +1100,9 @@ mod tests {
         assert!(e.is_territory());
         assert_eq!(e.root().map(|p| p.kind), Some(PerimeterKind::Epci));
         assert_eq!(e.communes().len(), 2);
+        let guipavas = e.bureau("29075-0001").expect("bureau");
+        let ballot: Vec<_> = e.ballot(guipavas).iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(ballot, ["Liste C"]);
         assert_eq!(e.bureaux[1].inscrits, 2);
         assert_eq!(
             e.perimeter("Q-29075-CENTRE")

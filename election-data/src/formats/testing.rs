@@ -100,6 +100,9 @@ prop_compose! {
                 nuance,
                 list_size: None,
                 cc_list_size: None,
+                commune: None,
+                panel: None,
+                sexe: None,
             });
             persons.insert(number, person);
         }
@@ -110,6 +113,7 @@ prop_compose! {
             kind: PerimeterKind::Commune,
             parent: None,
             population: None,
+            cc_seats: None,
         }];
         let mut bureaux = Vec::new();
         let mut pvs = BTreeMap::new();
@@ -126,6 +130,7 @@ prop_compose! {
                             kind: PerimeterKind::Circonscription,
                             parent: Some(root.clone()),
                             population: None,
+                            cc_seats: None,
                         });
                     }
                     own.push(pcode);

@@ -777,6 +777,7 @@ impl<'i> Decoder<'i> {
                     kind: PerimeterKind::Circonscription,
                     parent: None,
                     population: None,
+                    cc_seats: None,
                 });
                 perimeters.push(pcode);
             }
@@ -968,6 +969,9 @@ impl<'i> Decoder<'i> {
                 colour: default_colour(g.nuance.as_deref()).to_string(),
                 list_size: None,
                 cc_list_size: None,
+                commune: None,
+                panel: None,
+                sexe: None,
             })
             .collect();
         let election = checked_election(
@@ -1437,6 +1441,7 @@ impl Decoder<'_> {
                         kind: PerimeterKind::Circonscription,
                         parent: None,
                         population: None,
+                        cc_seats: None,
                     });
                 }
             }
@@ -1615,6 +1620,7 @@ impl Decoder<'_> {
                 kind: PerimeterKind::Commune,
                 parent: None,
                 population: None,
+                cc_seats: None,
             }];
             perimeters.extend(circs.into_iter().map(|mut p| {
                 p.parent = Some(root.clone());
@@ -1640,6 +1646,7 @@ impl Decoder<'_> {
                         kind: PerimeterKind::Departement,
                         parent: None,
                         population: None,
+                        cc_seats: None,
                     }],
                     false,
                 )
@@ -1652,6 +1659,7 @@ impl Decoder<'_> {
                     kind: PerimeterKind::Territoire,
                     parent: None,
                     population: None,
+                    cc_seats: None,
                 }],
                 false,
             ),
@@ -1672,6 +1680,7 @@ impl Decoder<'_> {
             kind: PerimeterKind::Commune,
             parent: Some(root.clone()),
             population: None,
+            cc_seats: None,
         }));
         let insees: Vec<String> = self.communes.iter().map(|(m, _)| m.insee()).collect();
         for (b, &(commune, _)) in bureaux.iter_mut().zip(&self.bureau_at) {
