@@ -961,6 +961,70 @@ impl Election {
             .collect()
     }
 
+    /// One commune of a territory as an election of its own: the commune at
+    /// the root with its perimeters below, its bureaux (codes kept), the
+    /// candidates on its ballot (numbers kept) and, at municipales, its
+    /// community seats as the election's. What a commune's printed records
+    /// (its results, its proclamation) are made from. `None` when `code` is
+    /// not one of the territory's communes; the election itself for a
+    /// one-commune night.
+    pub fn commune_election(&self, code: &str) -> Option<Election> {
+        if !self.is_territory() {
+            return self.root().filter(|r| r.code == code).map(|_| self.clone());
+        }
+        let commune = self
+            .perimeter(code)
+            .filter(|p| p.kind == PerimeterKind::Commune)?;
+        let within = |p: &Perimeter| {
+            self.ancestors(&p.code)
+                .is_some_and(|a| a.contains(&commune.code.as_str()))
+        };
+        let perimeters = self
+            .perimeters
+            .iter()
+            .filter(|p| within(p))
+            .map(|p| {
+                let mut p = p.clone();
+                if p.code == commune.code {
+                    p.parent = None;
+                    p.cc_seats = None;
+                }
+                p
+            })
+            .collect();
+        let bureaux = self
+            .bureaux
+            .iter()
+            .filter(|b| self.commune_of(b).is_some_and(|m| m.code == commune.code))
+            .map(|b| {
+                let mut b = b.clone();
+                // Perimeters outside the commune (a canton across communes) go.
+                b.perimeters
+                    .retain(|p| self.perimeter(p).is_some_and(&within));
+                b
+            })
+            .collect();
+        let candidates = self
+            .candidates
+            .iter()
+            .filter(|c| Election::stands_in(c, Some(&commune.code)))
+            .map(|c| Candidate {
+                commune: None,
+                ..c.clone()
+            })
+            .collect();
+        Some(Election {
+            id: self.id.clone(),
+            label: format!("{} — {}", self.label, commune.name),
+            seats: None,
+            cc_seats: self.cc_seats_of(commune),
+            perimeters,
+            bureaux,
+            candidates,
+            ..self.clone()
+        })
+    }
+
     /// The community seats of a commune: the election's for a one-commune
     /// night, the commune's own in a territory.
     pub fn cc_seats_of(&self, commune: &Perimeter) -> Option<u32> {

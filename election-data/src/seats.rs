@@ -413,28 +413,6 @@ pub fn for_commune(
     )
 }
 
-/// The commune's councils of a municipal territory, every commune in
-/// definition order (the seats a prefecture proclaims commune by commune):
-/// `totals(code)` gives a commune's exprimés and voix. Empty for any other
-/// election.
-pub fn by_commune<'e, F, V>(election: &'e Election, totals: F) -> Vec<(&'e Perimeter, Councils)>
-where
-    F: Fn(&str) -> Option<(u64, V)>,
-    V: Fn(u32) -> u64,
-{
-    if election.kind != ElectionKind::Municipales || !election.is_territory() {
-        return Vec::new();
-    }
-    election
-        .communes()
-        .into_iter()
-        .filter_map(|m| {
-            let (exprimes, voix_of) = totals(&m.code)?;
-            Some((m, for_commune(election, m, exprimes, voix_of)?))
-        })
-        .collect()
-}
-
 fn allocate_plan(
     election: &Election,
     plan: Plan,

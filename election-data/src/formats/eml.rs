@@ -50,6 +50,11 @@
 //! count is checked: blancs + nuls + exprimés = votants, Σ voix = exprimés,
 //! the same candidates in every block, and the commune's totals equal to the
 //! sums of the bureaux.
+//!
+//! At the municipales of a territory whose communes elect each their own
+//! council, the message has one `Contest` per commune (its INSEE code and
+//! name), each with that commune's lists and bureaux; [`decode`] reads
+//! one-contest messages only, and says so.
 
 use std::collections::BTreeMap;
 
@@ -63,8 +68,9 @@ use crate::model::{Bureau, Candidate, CandidateVoix, Perimeter, PerimeterKind, P
 
 pub const NAMESPACE: &str = "urn:oasis:names:tc:evs:schema:eml";
 
-fn votes(x: &mut Xml, results: &ResultsFile, pv: &ProcesVerbal) {
-    for c in &results.election.candidates {
+/// The votes of `pv`, for the candidates of `ballot`.
+fn votes(x: &mut Xml, ballot: &[&Candidate], pv: &ProcesVerbal) {
+    for c in ballot {
         x.open("Selection", &[]);
         x.open("Candidate", &[]);
         let id = c.number.to_string();
@@ -134,24 +140,41 @@ pub fn encode(results: &ResultsFile, issued_at: &str) -> Vec<u8> {
     );
     x.close("ElectionIdentifier");
     x.open("Contests", &[]);
-    x.open("Contest", &[]);
-    x.open("ContestIdentifier", &[("Id", insee.as_str())]);
-    x.text("ContestName", &authority);
-    x.close("ContestIdentifier");
-    x.open("TotalVotes", &[]);
-    votes(&mut x, results, &results.totals());
-    x.close("TotalVotes");
-    for (b, pv) in results.arrived() {
-        x.open("ReportingUnitVotes", &[]);
-        x.leaf(
-            "ReportingUnitIdentifier",
-            &[("Id", b.code.as_str())],
-            &b.name,
-        );
-        votes(&mut x, results, pv);
-        x.close("ReportingUnitVotes");
+    // One contest for the whole ballot; with lists commune by commune, one
+    // per commune (its INSEE code and name), each with its own lists.
+    let contest = |x: &mut Xml, id: &str, name: &str, code: Option<&str>| {
+        let in_scope =
+            |b: &Bureau| code.is_none_or(|c| e.commune_of(b).is_some_and(|m| m.code == c));
+        let ballot: Vec<&Candidate> = match code {
+            Some(c) => e.candidates_in(c),
+            None => e.candidates.iter().collect(),
+        };
+        x.open("Contest", &[]);
+        x.open("ContestIdentifier", &[("Id", id)]);
+        x.text("ContestName", name);
+        x.close("ContestIdentifier");
+        x.open("TotalVotes", &[]);
+        votes(x, &ballot, &results.totals_where(in_scope));
+        x.close("TotalVotes");
+        for (b, pv) in results.arrived().filter(|(b, _)| in_scope(b)) {
+            x.open("ReportingUnitVotes", &[]);
+            x.leaf(
+                "ReportingUnitIdentifier",
+                &[("Id", b.code.as_str())],
+                &b.name,
+            );
+            votes(x, &ballot, pv);
+            x.close("ReportingUnitVotes");
+        }
+        x.close("Contest");
+    };
+    if e.has_commune_lists() {
+        for m in e.communes() {
+            contest(&mut x, &m.code, &m.name, Some(&m.code));
+        }
+    } else {
+        contest(&mut x, &insee, &authority, None);
     }
-    x.close("Contest");
     x.close("Contests");
     x.close("Election");
     x.close("Count");
@@ -360,6 +383,19 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
             event.line,
             "EventIdentifier différent de ElectionIdentifier",
         ));
+    }
+    let contests = path(election_node, &["Contests"]).map_err(one)?;
+    if contests
+        .children
+        .iter()
+        .filter(|c| c.name == "Contest")
+        .count()
+        > 1
+    {
+        return Err(FormatErrors::one(FormatError::line(
+            contests.line,
+            "un message d'une compétition par commune (municipales d'un territoire) ne se relit pas : importez plutôt le fichier du ministère",
+        )));
     }
     let contest = path(election_node, &["Contests", "Contest"]).map_err(one)?;
     let contest_ident = child(contest, "ContestIdentifier").map_err(one)?;

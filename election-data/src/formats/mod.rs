@@ -764,6 +764,41 @@ impl ResultsFile {
         }
     }
 
+    /// The results of one commune of a territory, as a one-commune file
+    /// ([`Election::commune_election`]): its bureaux' PVs, its candidates'
+    /// people. `None` for a code that is not one of the election's communes.
+    pub fn of_commune(&self, code: &str) -> Option<ResultsFile> {
+        let election = self.election.commune_election(code)?;
+        let pvs = election
+            .bureaux
+            .iter()
+            .filter_map(|b| Some((b.code.clone(), self.pvs.get(&b.code)?.clone())))
+            .collect();
+        let keep = |n: &u32| election.candidate(*n).is_some();
+        let mut meta = CommuneMeta::from_election(&election);
+        if let Some(label) = self.departements.get(&meta.departement_code) {
+            meta.departement_label = label.clone();
+        }
+        Some(ResultsFile {
+            meta,
+            pvs,
+            people: self
+                .people
+                .iter()
+                .filter(|(n, _)| keep(n))
+                .map(|(n, p)| (*n, p.clone()))
+                .collect(),
+            printed: self
+                .printed
+                .iter()
+                .filter(|(n, _)| keep(n))
+                .map(|(n, p)| (*n, p.clone()))
+                .collect(),
+            departements: self.departements.clone(),
+            election,
+        })
+    }
+
     /// The commune codes to print for a bureau: [`ResultsFile::meta`] for a
     /// one-commune election; in a territory, the bureau's commune (its
     /// INSEE code and name), with the département's label as read when it
@@ -1045,6 +1080,73 @@ pub(crate) mod testing;
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_municipal_territory_s_exports_keep_each_commune_s_lists() {
+        let e = crate::fixtures::sample_municipal_territory();
+        let n = e.bureaux.len();
+        let r = ResultsFile::sample(e, n);
+        // NIST: one contest per commune, its own lists and seats.
+        let nist: serde_json::Value =
+            serde_json::from_slice(&nist::encode(&r, "2026-03-15T20:00:00Z")).expect("JSON");
+        let contests = nist["Election"][0]["Contest"].as_array().expect("contests");
+        let shape: Vec<(String, usize, Option<u64>)> = contests
+            .iter()
+            .map(|c| {
+                (
+                    c["ElectoralDistrictId"].as_str().unwrap_or("").to_string(),
+                    c["BallotSelection"].as_array().map_or(0, Vec::len),
+                    c["NumberElected"].as_u64(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("gpu-29019".to_string(), 4, Some(55)),
+                ("gpu-29075".to_string(), 2, Some(33)),
+                ("gpu-29189".to_string(), 3, Some(33)),
+                ("gpu-29235".to_string(), 1, Some(15)),
+            ]
+        );
+        assert!(nist::decode(&nist::encode(&r, "2026-03-15T20:00:00Z")).is_err());
+        // EML 510: one contest per commune.
+        let eml = eml::encode(&r, "2026-03-15T20:00:00Z");
+        let root = xml::parse(&eml).expect("well-formed");
+        let contests = root
+            .path(&["Count", "Election", "Contests"])
+            .expect("Contests");
+        let selections: Vec<usize> = contests
+            .children_named("Contest")
+            .map(|c| {
+                c.path(&["TotalVotes"])
+                    .map_or(0, |t| t.children_named("Selection").count())
+            })
+            .collect();
+        assert_eq!(selections, [4, 2, 3, 1]);
+        let err = eml::decode(&eml).expect_err("several contests");
+        assert!(err.0[0].message.contains("par commune"), "{err:?}");
+        // Open data: each bureau's rows are its commune's lists, by panel.
+        let csv = String::from_utf8(opendata::encode(&r)).expect("UTF-8");
+        let guipavas: Vec<&str> = csv
+            .lines()
+            .filter(|l| l.contains(",29075,"))
+            .map(|l| l.split(',').nth(21).unwrap_or(""))
+            .collect();
+        assert_eq!(guipavas.len(), 2 * 4);
+        assert!(
+            guipavas
+                .iter()
+                .all(|n| *n == "Guipavas ensemble" || *n == "Agir pour Guipavas")
+        );
+        // A commune's own results file: its bureaux, its lists, its seats.
+        let brest = r.of_commune("29019").expect("Brest");
+        assert_eq!(brest.election.check(), Ok(()));
+        assert_eq!(brest.election.bureaux.len(), 9);
+        assert_eq!(brest.election.candidates.len(), 4);
+        assert_eq!(brest.election.cc_seats, Some(40));
+        assert!(r.of_commune("29999").is_none());
+    }
 
     #[test]
     fn text_encodings() {

@@ -31,6 +31,11 @@
 //! - Seats: the contest's `NumberElected` is the council's seats to fill
 //!   ([`crate::seats::plan`]: the definition's `seats`, or for municipales
 //!   the L.2121-2 size of the commune's population), read back as `seats`.
+//! - Municipales of a territory whose communes elect each their own council
+//!   on their own lists: one `CandidateContest` per commune, its
+//!   `ElectoralDistrictId` the commune's unit, with that commune's lists,
+//!   bureaux, totals and `NumberElected`. [`decode`] reads one-contest
+//!   reports only, and says so for these.
 //!
 //! Not carried: turnout hours and readings, a bureau's roll inscrits once
 //! its procès-verbal says otherwise, and the seats *won*: CDF v2 has no
@@ -481,40 +486,92 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
         ballots_rejected: super::nn(pv.nuls),
         undervotes: super::nn(pv.blancs),
     };
-    let mut summary_counts: Vec<SummaryCounts> = arrived
-        .iter()
-        .map(|(b, pv)| summary(bureau_id(&b.code), pv))
-        .collect();
-    summary_counts.push(summary(root_id.clone(), &totals));
-    let selections = e
-        .candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let mut counts: Vec<VoteCounts> = arrived
-                .iter()
-                .map(|(b, pv)| VoteCounts {
+    // One contest for the ballot of every bureau; with lists commune by
+    // commune, one per commune (its district the commune's unit), each
+    // with its own lists, bureaux and seats.
+    let contest = |id: String,
+                   district: String,
+                   ballot: Vec<&crate::model::Candidate>,
+                   arrived: Vec<&(&Bureau, &ProcesVerbal)>,
+                   totals: &ProcesVerbal,
+                   number_elected: Option<u32>,
+                   total_sub_units: usize| {
+        let mut summary_counts: Vec<SummaryCounts> = arrived
+            .iter()
+            .map(|(b, pv)| summary(bureau_id(&b.code), pv))
+            .collect();
+        summary_counts.push(summary(district.clone(), totals));
+        let ballot_selection = ballot
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut counts: Vec<VoteCounts> = arrived
+                    .iter()
+                    .map(|(b, pv)| VoteCounts {
+                        ty: ty("VoteCounts"),
+                        gp_unit_id: bureau_id(&b.code),
+                        kind: "total".into(),
+                        count: super::nn(pv.voix_of(c.number)),
+                    })
+                    .collect();
+                counts.push(VoteCounts {
                     ty: ty("VoteCounts"),
-                    gp_unit_id: bureau_id(&b.code),
+                    gp_unit_id: district.clone(),
                     kind: "total".into(),
-                    count: super::nn(pv.voix_of(c.number)),
-                })
-                .collect();
-            counts.push(VoteCounts {
-                ty: ty("VoteCounts"),
-                gp_unit_id: root_id.clone(),
-                kind: "total".into(),
-                count: super::nn(totals.voix_of(c.number)),
-            });
-            CandidateSelection {
-                ty: ty("CandidateSelection"),
-                id: format!("selection-{}", c.number),
-                sequence_order: u32::try_from(i + 1).unwrap_or(u32::MAX),
-                candidate_ids: vec![format!("candidate-{}", c.number)],
-                vote_counts: counts,
-            }
-        })
-        .collect();
+                    count: super::nn(totals.voix_of(c.number)),
+                });
+                CandidateSelection {
+                    ty: ty("CandidateSelection"),
+                    id: format!("selection-{}", c.number),
+                    sequence_order: u32::try_from(i + 1).unwrap_or(u32::MAX),
+                    candidate_ids: vec![format!("candidate-{}", c.number)],
+                    vote_counts: counts,
+                }
+            })
+            .collect();
+        CandidateContest {
+            ty: ty("CandidateContest"),
+            id,
+            name: e.label.clone(),
+            electoral_district_id: district,
+            number_elected,
+            votes_allowed: 1,
+            sub_units_reported: arrived.len() as u64,
+            total_sub_units: total_sub_units as u64,
+            ballot_selection,
+            summary_counts,
+        }
+    };
+    let contests: Vec<CandidateContest> = if e.has_commune_lists() {
+        e.communes()
+            .into_iter()
+            .enumerate()
+            .map(|(k, m)| {
+                let in_commune = |b: &Bureau| e.commune_of(b).is_some_and(|c| c.code == m.code);
+                let mut c = contest(
+                    format!("contest-{}", k + 1),
+                    perimeter_id(&m.code),
+                    e.candidates_in(&m.code),
+                    arrived.iter().filter(|(b, _)| in_commune(b)).collect(),
+                    &results.totals_where(in_commune),
+                    crate::seats::plan(e, Some(m)).map(|p| p.seats),
+                    e.bureaux.iter().filter(|b| in_commune(b)).count(),
+                );
+                c.name = format!("{} — {}", e.label, m.name);
+                c
+            })
+            .collect()
+    } else {
+        vec![contest(
+            "contest-1".into(),
+            root_id.clone(),
+            e.candidates.iter().collect(),
+            arrived.iter().collect(),
+            &totals,
+            crate::seats::plan(e, e.root()).map(|p| p.seats),
+            e.bureaux.len(),
+        )]
+    };
     let report = ElectionReport {
         ty: ty("ElectionReport"),
         format: "precinct-level".into(),
@@ -556,18 +613,7 @@ pub fn encode(results: &ResultsFile, generated_at: &str) -> Vec<u8> {
                     person_id: format!("person-{}", c.number),
                 })
                 .collect(),
-            contest: vec![CandidateContest {
-                ty: ty("CandidateContest"),
-                id: "contest-1".into(),
-                name: e.label.clone(),
-                electoral_district_id: root_id,
-                number_elected: crate::seats::plan(e, e.root()).map(|p| p.seats),
-                votes_allowed: 1,
-                sub_units_reported: arrived.len() as u64,
-                total_sub_units: e.bureaux.len() as u64,
-                ballot_selection: selections,
-                summary_counts,
-            }],
+            contest: contests,
         }],
         gp_unit: units,
         party: e
@@ -617,7 +663,9 @@ pub fn decode(bytes: &[u8]) -> Result<Feed, FormatErrors> {
         return Err(err("le rapport doit contenir exactement une élection"));
     };
     let [contest] = election.contest.as_slice() else {
-        return Err(err("l'élection doit contenir exactement une compétition"));
+        return Err(err(
+            "l'élection doit contenir exactement une compétition (un rapport d'une compétition par commune ne se relit pas : importez plutôt le fichier du ministère)",
+        ));
     };
     let units: BTreeMap<&str, &ReportingUnit> =
         report.gp_unit.iter().map(|u| (u.id.as_str(), u)).collect();

@@ -93,7 +93,7 @@ pub fn encode(results: &ResultsFile) -> Vec<u8> {
                 p.name.clone(),
             )
         });
-        for c in &e.candidates {
+        for c in e.ballot(b) {
             let p = results.person(c.number);
             let voix = pv.voix_of(c.number);
             let row = [
@@ -117,7 +117,7 @@ pub fn encode(results: &ResultsFile) -> Vec<u8> {
                 pv.nuls.to_string(),
                 pv.exprimes.to_string(),
                 pct_dot(pv.votants, pv.inscrits),
-                c.number.to_string(),
+                c.panel_number().to_string(),
                 c.name.clone(),
                 p.nom,
                 p.prenom,

@@ -95,7 +95,8 @@ fn scores_head(c: &Ctx<'_>) -> Markup {
 fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     let x = c.t;
     let results = !c.embargo && t.arrived > 0;
-    let n = c.e.candidates.len();
+    // Its own ballot: none for a territory whose lists stand commune by commune.
+    let n = t.scores.len();
     html! {
         section.totals #totals data-refresh="" aria-labelledby="h-totals" data-tally={ "p:" (root) } {
             h2 #h-totals { @if c.e.is_territory() { (x.screen_territory) } @else { (x.screen_commune) } }
@@ -158,13 +159,13 @@ fn slides(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
     let members = live.aggregator.members(root).to_vec();
     let trends = super::trend::trends_of(c, &members);
     let w = c.lang.trend();
-    let n = c.e.candidates.len();
     let turnout_slides = !results && t.turnout.iter().any(|p| p.bureaux > 0);
     html! {
         section.rotation #slides data-refresh="" aria-roledescription="carousel" aria-label=(x.bureaux) {
             @if results {
                 @for (i, (code, _)) in arrived.iter().enumerate() {
                     @if let (Some(b), Some(bt)) = (c.e.bureau(code), live.public.bureaux.get(*code)) {
+                        @let n = bt.scores.len();
                         @for (page, (first, count)) in pages(n).into_iter().enumerate() {
                             article.slide.current[i == 0 && page == 0] data-code=(slide_code(code, page)) aria-roledescription="slide" {
                                 h2 {

@@ -50,6 +50,12 @@ struct FeedCandidate<'a> {
     list_size: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     cc_list_size: Option<u32>,
+    /// The commune where the list stands (municipales of a territory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commune: Option<&'a str>,
+    /// Its number on that commune's panels.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    panel: Option<u32>,
 }
 
 #[derive(Serialize)]
@@ -61,8 +67,15 @@ struct FeedPerimeter<'a> {
     parent: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     population: Option<u32>,
+    /// A territory's commune's community seats (municipales).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cc_seats: Option<u32>,
     bureaux: &'a [String],
     tally: Tally,
+    /// A territory's commune's own councils at municipales, from its
+    /// published bureaux ([`LiveElection::provisional_seats_of`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    councils: Option<election_data::seats::Councils>,
 }
 
 #[derive(Serialize)]
@@ -141,6 +154,8 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                 colour: &c.colour,
                 list_size: c.list_size,
                 cc_list_size: c.cc_list_size,
+                commune: c.commune.as_deref(),
+                panel: c.panel,
             })
             .collect(),
         councils: live.provisional_seats(now),
@@ -154,8 +169,14 @@ pub fn snapshot(live: &LiveElection, now: i64) -> Vec<u8> {
                     kind: p.kind,
                     parent: p.parent.as_deref(),
                     population: p.population,
+                    cc_seats: p.cc_seats,
                     bureaux: live.aggregator.members(&p.code),
                     tally: visible(live.public.perimeters.get(&p.code)?),
+                    councils: p
+                        .parent
+                        .is_some()
+                        .then(|| live.provisional_seats_of(&p.code, now))
+                        .flatten(),
                 })
             })
             .collect(),

@@ -556,6 +556,7 @@ fn council_seats(c: &Ctx<'_>, a: &Allocation, index: usize, compact: bool) -> Ma
     let parties: Vec<(String, String, u32)> =
         c.e.candidates
             .iter()
+            .filter(|cand| a.lists.iter().any(|l| l.id == cand.number))
             .map(|cand| {
                 (
                     cand.name.clone(),
@@ -924,8 +925,16 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
     let e = c.e;
     let x = c.t;
     let cand = e.candidate(number)?;
-    let root = c.root_code()?;
-    let t = c.root()?;
+    // A list standing in one commune of a territory: its commune's figures
+    // and bureaux.
+    let (root, t) = match cand.commune.as_deref() {
+        Some(code) => (
+            e.perimeter(code)?.code.as_str(),
+            c.visible(live.public.perimeters.get(code)?),
+        ),
+        None => (c.root_code()?, c.root()?),
+    };
+    let on_ballot = t.scores.len();
     let page = Page::Candidate(number);
     let ranking = t.ranking();
     let commune_score = t.scores.iter().find(|s| s.candidate == number).copied();
@@ -936,6 +945,10 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
     let rows: Vec<BureauScore<'_>> = e
         .bureaux
         .iter()
+        .filter(|b| {
+            cand.commune.is_none()
+                || e.commune_of(b).map(|m| m.code.as_str()) == cand.commune.as_deref()
+        })
         .map(|b| {
             let bt = live
                 .public
@@ -996,7 +1009,8 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
             hgroup {
                 h1 { span.swatch.big style={ "background:" (cand.colour) } {} (cand.name) }
                 p.sub {
-                    (c.candidate_word()) " n° " (cand.number)
+                    (c.candidate_word()) " n° " (cand.panel_number())
+                    @if let Some(m) = cand.commune.as_deref().and_then(|m| e.perimeter(m)) { " — " (m.name) }
                     @if let Some(n) = &cand.nuance { " — " (x.nuance) " " (n) }
                     " — " (e.label)
                 }
@@ -1022,7 +1036,7 @@ pub fn candidate(live: &LiveElection, number: u32, lang: Lang, now: i64) -> Opti
                                 td.num data-f="voix" { (c.int(commune_score.map_or(0, |s| s.voix))) }
                                 td.num data-f="pct" { (c.pct(commune_score.and_then(|s| s.pct_exprimes))) }
                                 td.num { (c.pct(commune_score.and_then(|s| s.pct_inscrits))) }
-                                td.num { @if t.arrived > 0 { (commune_rank.unwrap_or(0)) " / " (e.candidates.len()) } @else { "–" } }
+                                td.num { @if t.arrived > 0 { (commune_rank.unwrap_or(0)) " / " (on_ballot) } @else { "–" } }
                             }
                         }
                     }

@@ -179,6 +179,24 @@ pub struct SeatsAnswer {
     /// and during an embargo.
     #[schema(value_type = Option<schemas::Councils>)]
     councils: Option<election_data::seats::Councils>,
+    /// At the municipales of a territory of several communes, each commune's
+    /// own councils from its own published bureaux, in definition order
+    /// (communes without a published bureau are left out); empty otherwise.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    communes: Vec<CommuneSeats>,
+}
+
+/// One commune's councils in a municipal territory.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CommuneSeats {
+    /// The commune's INSEE code (its perimeter's code).
+    commune: String,
+    name: String,
+    /// The commune's published bureaux, and all its bureaux.
+    arrived: usize,
+    total: usize,
+    #[schema(value_type = schemas::Councils)]
+    councils: election_data::seats::Councils,
 }
 
 /// The provisional (once every bureau is published, final) seats of the
@@ -189,11 +207,32 @@ pub struct SeatsAnswer {
 pub async fn seats(ElectionPath(topic): ElectionPath) -> Json<SeatsAnswer> {
     let live = topic.read();
     let root = live.public_root_tally();
+    let now = crate::store::now_millis();
+    let e = &live.election;
+    let communes = if e.is_territory() {
+        e.communes()
+            .into_iter()
+            .filter_map(|m| {
+                let councils = live.provisional_seats_of(&m.code, now)?;
+                let t = live.public.perimeters.get(&m.code)?;
+                Some(CommuneSeats {
+                    commune: m.code.clone(),
+                    name: m.name.clone(),
+                    arrived: t.arrived,
+                    total: t.total,
+                    councils,
+                })
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Json(SeatsAnswer {
-        election: live.election.id.clone(),
+        election: e.id.clone(),
         seq: live.seq,
         arrived: root.map_or(0, |t| t.arrived),
-        total: root.map_or(live.election.bureaux.len(), |t| t.total),
-        councils: live.provisional_seats(crate::store::now_millis()),
+        total: root.map_or(e.bureaux.len(), |t| t.total),
+        councils: live.provisional_seats(now),
+        communes,
     })
 }

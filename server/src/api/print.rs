@@ -47,6 +47,12 @@ pub struct PrintQuery {
     #[serde(default)]
     #[param(pattern = "^([0-9]{2}|2[AB])[0-9]{3}$")]
     pub insee: Option<String>,
+    /// One commune of a territory (its INSEE code): that commune's record
+    /// or proclamation, its bureaux and its own lists. Required for the
+    /// commune's record and the proclamation when each commune of the
+    /// territory elects its own council (municipales).
+    #[serde(default)]
+    pub commune: Option<String>,
 }
 
 async fn print_record(
@@ -62,7 +68,12 @@ async fn print_record(
     };
     let desk = desk_source(&principal, q.source.map(Source::name))?;
     let now = crate::store::now_millis();
-    let results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
+    let mut results = live_results(&state, &id, desk, q.insee.as_deref(), now)?;
+    if let Some(code) = q.commune.as_deref() {
+        results = results.of_commune(code).ok_or_else(|| {
+            ApiError::not_found(PrintError::UnknownCommune(code.to_string()).to_string())
+        })?;
+    }
     let what = format!("pdf-{}-{}", record.name(), paper.name());
     let bytes = print_pdf(record, paper, results, now)
         .await
@@ -70,6 +81,8 @@ async fn print_record(
             PrintError::UnknownBureau(_) | PrintError::NotCounted(_) => {
                 ApiError::not_found(e.to_string())
             }
+            PrintError::NeedsCommune => ApiError::bad_request("commune_required", e.to_string()),
+            PrintError::UnknownCommune(_) => ApiError::not_found(e.to_string()),
             PrintError::Pdf(_) => ApiError::Internal(anyhow::anyhow!(e)),
         })?;
     let d = Delivery {

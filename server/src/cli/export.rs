@@ -37,6 +37,10 @@ pub struct ExportArgs {
     /// The commune's INSEE code, when the commune perimeter's code is not one.
     #[arg(long)]
     pub insee: Option<String>,
+    /// One commune of a territory (INSEE code): its records and
+    /// proclamation (PDF), with its bureaux and its own lists.
+    #[arg(long)]
+    pub commune: Option<String>,
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://urne.db")]
     pub database_url: String,
 }
@@ -99,6 +103,11 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let meta = commune_meta(&stored.election, args.insee.as_deref()).map_err(|m| anyhow!(m))?;
     let mut results = ResultsFile::new(stored.election, pvs);
     results.meta = meta;
+    if let Some(code) = args.commune.as_deref() {
+        results = results
+            .of_commune(code)
+            .ok_or_else(|| anyhow!("--commune : {code} n'est pas une commune de ce territoire"))?;
+    }
     let now = now_millis();
     let (bytes, what) = match (format, pdf) {
         (Some(format), _) => (

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
-use election_data::model::{CandidateVoix, Election, ProcesVerbal};
+use election_data::model::{Candidate, CandidateVoix, Election, ProcesVerbal};
 use election_data::validate::{Centaine, Violation};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -161,12 +161,12 @@ pub(super) fn render_pv_form(
                     }
                     fieldset {
                         legend { "Voix" }
-                        @for c in &e.candidates {
-                            (number_input(&format!("voix[{}]", c.number), &format!("{}. {}", c.number, c.name), shown))
+                        @for c in ballot_of(e, code) {
+                            (number_input(&format!("voix[{}]", c.number), &format!("{}. {}", c.panel_number(), c.name), shown))
                         }
                         p.live-sum data-check="exprimes" aria-live="polite" {}
                     }
-                    @if entry == 1 { (centaines_section(e, shown)) }
+                    @if entry == 1 { (centaines_section(&ballot_of(e, code), shown)) }
                     @if has_warnings_only {
                         label.confirm { input type="checkbox" name="confirm" value="true"; " Je confirme ces chiffres" }
                     }
@@ -275,8 +275,18 @@ pub(super) fn centaine_fields(cs: &[Centaine]) -> BTreeMap<String, String> {
 
 /// Reads the optional centaines of the form: a row left entirely blank is
 /// no centaine; a blank cell in a filled row counts as 0.
+/// The ballot of the bureau coded `code`: its commune's lists when they
+/// stand commune by commune (every candidate for an unknown code, which the
+/// write path refuses anyway).
+pub(super) fn ballot_of<'e>(e: &'e Election, code: &str) -> Vec<&'e Candidate> {
+    match e.bureau(code) {
+        Some(b) => e.ballot(b),
+        None => e.candidates.iter().collect(),
+    }
+}
+
 pub(super) fn parse_centaines(
-    e: &Election,
+    ballot: &[&Candidate],
     fields: &BTreeMap<String, String>,
     errors: &mut Vec<Violation>,
 ) -> Vec<Centaine> {
@@ -300,8 +310,7 @@ pub(super) fn parse_centaines(
             at,
             blancs: cell(format!("{prefix}[blancs]")),
             nuls: cell(format!("{prefix}[nuls]")),
-            voix: e
-                .candidates
+            voix: ballot
                 .iter()
                 .map(|c| CandidateVoix {
                     candidate: c.number,
@@ -313,7 +322,7 @@ pub(super) fn parse_centaines(
     out
 }
 
-pub(super) fn centaines_section(e: &Election, shown: &Shown) -> Markup {
+pub(super) fn centaines_section(ballot: &[&Candidate], shown: &Shown) -> Markup {
     let errors: Vec<&Violation> = shown
         .errors
         .iter()
@@ -334,7 +343,7 @@ pub(super) fn centaines_section(e: &Election, shown: &Shown) -> Markup {
                 table.grid-table {
                     thead { tr {
                         th scope="col" { "Bulletins" } th scope="col" { "Blancs" } th scope="col" { "Nuls" }
-                        @for c in &e.candidates { th scope="col" title=(c.name) { "n° " (c.number) } }
+                        @for c in ballot { th scope="col" title=(c.name) { "n° " (c.panel_number()) } }
                     } }
                     tbody {
                         @for at in CENTAINES {
@@ -342,7 +351,7 @@ pub(super) fn centaines_section(e: &Election, shown: &Shown) -> Markup {
                                 th scope="row" { (at) }
                                 (cell(format!("c[{at}][blancs]"), format!("blancs à {at}")))
                                 (cell(format!("c[{at}][nuls]"), format!("nuls à {at}")))
-                                @for c in &e.candidates {
+                                @for c in ballot {
                                     (cell(format!("c[{at}][voix][{}]", c.number), format!("voix de {} à {at}", c.name)))
                                 }
                             }
@@ -420,8 +429,7 @@ pub(super) async fn pv_submit(
         blancs: parse_count(&fields, "blancs", &mut errors),
         nuls: parse_count(&fields, "nuls", &mut errors),
         exprimes: parse_count(&fields, "exprimes", &mut errors),
-        voix: election
-            .candidates
+        voix: ballot_of(&election, &code)
             .iter()
             .map(|c| CandidateVoix {
                 candidate: c.number,
@@ -448,7 +456,7 @@ pub(super) async fn pv_submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let centaines = parse_centaines(&election, &fields, &mut errors);
+    let centaines = parse_centaines(&ballot_of(&election, &code), &fields, &mut errors);
     if !errors.is_empty() {
         let live = topic.read();
         let shown = Shown {
@@ -520,7 +528,7 @@ async fn centaines_submit(
     };
     let election = topic.read().election.clone();
     let mut errors = Vec::new();
-    let centaines = parse_centaines(&election, fields, &mut errors);
+    let centaines = parse_centaines(&ballot_of(&election, code), fields, &mut errors);
     let version = fields.get("version").and_then(|v| v.parse().ok());
     let refused = |errors, warnings| {
         let live = topic.read();

@@ -109,4 +109,10 @@ pub enum PrintError {
     NotCounted(String),
     #[error("écriture du PDF impossible : {0}")]
     Pdf(String),
+    /// A commune's record of a territory whose communes elect each their
+    /// own council: the territory as a whole has no such record.
+    #[error("chaque commune de ce territoire élit son conseil : précisez la commune (code INSEE)")]
+    NeedsCommune,
+    #[error("commune inconnue dans ce territoire : {0}")]
+    UnknownCommune(String),
 }

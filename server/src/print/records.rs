@@ -189,7 +189,9 @@ pub(super) fn seats_view(r: &ResultsFile) -> Option<SeatsView> {
                     "{prefix}{bonus} majoritaire de {} siège{} à la liste n° {}.",
                     w.bonus,
                     if w.bonus > 1 { "s" } else { "" },
-                    w.id
+                    r.election
+                        .candidate(w.id)
+                        .map_or(w.id, |c| c.panel_number())
                 ));
             }
             if a.vacant > 0 {
@@ -246,7 +248,7 @@ pub(super) fn results_table(
         .map(|c| {
             let v = pv.voix_of(c.number);
             let mut cells = vec![
-                c.number.to_string(),
+                c.panel_number().to_string(),
                 c.name.clone(),
                 c.nuance.clone().unwrap_or_default(),
                 n(v),
@@ -306,7 +308,7 @@ pub(super) fn bureaux_table(l: &mut Layout, r: &ResultsFile, paper: Paper) {
     ];
     if per_candidate {
         for c in &e.candidates {
-            cols.push(col(&format!("n° {}", c.number), 1.4, Align::Right));
+            cols.push(col(&format!("n° {}", c.panel_number()), 1.4, Align::Right));
         }
     }
     let rows: Vec<Row> = e
@@ -393,6 +395,28 @@ pub fn layout(
     r: &ResultsFile,
     edited_at_millis: i64,
 ) -> Result<(String, Vec<Vec<Op>>), PrintError> {
+    // A bureau's record shows its own commune's ballot; the commune's and
+    // the proclamation, when the lists stand commune by commune, are a
+    // commune's (ResultsFile::of_commune) and never the territory's.
+    let own;
+    let r = match record {
+        Record::Bureau(code) if r.election.has_commune_lists() => {
+            let b = r
+                .election
+                .bureau(code)
+                .ok_or_else(|| PrintError::UnknownBureau(code.clone()))?;
+            own = r
+                .election
+                .commune_of(b)
+                .and_then(|m| r.of_commune(&m.code))
+                .ok_or_else(|| PrintError::UnknownBureau(code.clone()))?;
+            &own
+        }
+        Record::Commune | Record::Proclamation if r.election.has_commune_lists() => {
+            return Err(PrintError::NeedsCommune);
+        }
+        _ => r,
+    };
     let e = &r.election;
     let running = format!("{} — {}", r.meta.commune_label, e.label);
     let mut l = Layout::new(paper, running);
