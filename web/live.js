@@ -34,13 +34,23 @@
   } catch (e) { /* no candidates block */ }
 
   // --- The integers held, and the percentages computed from them. ---
-  // held.b[code] = {state, version, a, n, r, c, v, t}; held.p[code] = {a, n, r, c, v, t}.
+  // held.b[code] = {state, version, a, n, r, c, v, t, k}; held.p[code] = {a, n, r, c, v, t, k}
+  // (k: the tally's candidates when they are not the election's, lists
+  // standing commune by commune).
   var hours = [], held = null;
   try {
     var boot = JSON.parse(document.getElementById("urne-state").textContent);
     hours = boot.hours || [];
     held = { b: {}, p: {} };
     applyDelta(boot.state);
+    // Lists standing commune by commune: each tally's own candidates.
+    if (boot.ballots) {
+      ["b", "p"].forEach(function (kind) {
+        Object.keys(boot.ballots[kind] || {}).forEach(function (code) {
+          if (held[kind][code]) held[kind][code].k = boot.ballots[kind][code];
+        });
+      });
+    }
   } catch (e) { held = null; }
 
   // part / whole in hundredths of a percent, rounded half-up; null when whole is 0.
@@ -70,7 +80,7 @@
         nuls_inscrits: rate(counts.nuls, counts.inscrits), nuls_votants: rate(counts.nuls, counts.votants),
         exprimes_inscrits: rate(counts.exprimes, counts.inscrits), exprimes_votants: rate(counts.exprimes, counts.votants)
       },
-      scores: numbers.map(function (n, i) {
+      scores: (m.k || numbers).map(function (n, i) {
         var v = (m.v && m.v[i]) || 0;
         return { candidate: n, voix: v, pct_exprimes: rate(v, counts.exprimes), pct_inscrits: rate(v, counts.inscrits) };
       }),
@@ -86,6 +96,7 @@
     return {
       a: t.arrived, n: t.total, r: t.inscrits_roll, c: [c.inscrits, c.votants, c.blancs, c.nuls, c.exprimes],
       v: t.scores.map(function (s) { return s.voix; }),
+      k: t.scores.map(function (s) { return s.candidate; }),
       t: t.turnout.map(function (p) { return [p.votants, p.inscrits, p.bureaux]; })
     };
   }

@@ -159,6 +159,8 @@ async fn home(State(shared): State<Arc<Shared>>) -> Markup {
                             a.kiosk-button href={ "/elections/" (e.id) "/candidats/" (c.number) } {
                                 span.swatch style={ "background:" (c.colour) } {}
                                 (c.name)
+                                // A list of one commune of a territory: which one.
+                                @if let Some(m) = c.commune.as_deref().and_then(|m| e.perimeter(m)) { " — " (m.name) }
                             }
                         }
                     }

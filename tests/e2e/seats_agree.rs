@@ -477,3 +477,294 @@ async fn both_councils_agree_everywhere() {
     assert_eq!(printed_councils(&pages, &numbers), (cm, cc));
     app.running.shutdown().await;
 }
+
+/// The `<Commune>` blocks of a prefecture file, by INSEE code.
+fn prefecture_communes(xml: &str) -> BTreeMap<String, String> {
+    xml.split("<Commune>")
+        .skip(1)
+        .filter_map(|block| {
+            let block = block.split("</Commune>").next()?;
+            let insee = block
+                .split("<CodCommune>")
+                .nth(1)?
+                .split('<')
+                .next()?
+                .to_string();
+            Some((insee, block.to_string()))
+        })
+        .collect()
+}
+
+/// A municipal night over a territory (an EPCI of four communes, as a
+/// prefecture follows it): each commune elects its own municipal council
+/// (from its own population) and, from 1,000 inhabitants, its community
+/// councillors, on its own lists and from its own bureaux. Each commune's
+/// seats are the same on its page, in the seats API, the feed, the
+/// prefecture file and its printed proclamation; its bureaux' forms and
+/// pages show its lists only, and a PV naming another commune's list is
+/// refused with the field and the rule.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_municipal_territory_s_communes_each_elect_their_councils() {
+    let app = spawn_app(Backend::Sqlite, "seats_territory")
+        .await
+        .expect("sqlite");
+    let e = election_data::fixtures::sample_municipal_territory();
+    let (s, b) = app
+        .post("/api/elections", &serde_json::to_value(&e).expect("json"))
+        .await;
+    assert_eq!(s, 201, "{b}");
+
+    // A Guipavas PV naming Brest's first list: refused, nothing stored.
+    let guipavas = e.bureau("29075-0001").expect("bureau");
+    let mut wrong = election_data::fixtures::sample_pv(&e, guipavas, 0);
+    wrong.voix.push(election_data::model::CandidateVoix {
+        candidate: 1,
+        voix: 0,
+    });
+    let (s, body) = app
+        .put(
+            &format!("/api/elections/{}/bureaux/29075-0001/pv", e.id),
+            &serde_json::to_value(&wrong).expect("json"),
+        )
+        .await;
+    assert_eq!(s, 422, "{body}");
+    assert!(body.to_string().contains("voix[1]"), "{body}");
+    assert!(
+        body.to_string()
+            .contains("ne se présente pas dans la commune du bureau 29075-0001"),
+        "{body}"
+    );
+
+    let mut pvs = BTreeMap::new();
+    for (i, bureau) in e.bureaux.iter().enumerate() {
+        let pv = election_data::fixtures::sample_pv(&e, bureau, i as u64);
+        app.enter_and_publish(
+            &e.id,
+            &bureau.code,
+            &serde_json::to_value(&pv).expect("json"),
+        )
+        .await;
+        pvs.insert(bureau.code.clone(), pv);
+    }
+    let results = ResultsFile::new(e.clone(), pvs);
+    let (s, api) = app
+        .get_json(&format!("/api/elections/{}/seats", e.id))
+        .await;
+    assert_eq!(s, 200, "{api}");
+    assert!(api["councils"].is_null(), "no council for the EPCI: {api}");
+    let (s, feed) = app.get_json(&format!("/api/elections/{}/feed", e.id)).await;
+    assert_eq!(s, 200);
+    let xml = {
+        let r = app
+            .http
+            .get(format!(
+                "{}/api/elections/{}/export/prefecture",
+                app.base, e.id
+            ))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("export");
+        assert_eq!(r.status().as_u16(), 200);
+        prefecture_communes(&r.text().await.expect("xml"))
+    };
+    // The territory has no proclamation of its own: a commune's is asked.
+    let r = app
+        .http
+        .get(format!(
+            "{}/api/elections/{}/print/proclamation",
+            app.base, e.id
+        ))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .expect("print");
+    assert_eq!(r.status().as_u16(), 400);
+    assert!(
+        r.text()
+            .await
+            .expect("text")
+            .contains("précisez la commune")
+    );
+
+    // (INSEE, municipal seats, community seats or none).
+    let expected = [
+        ("29019", 55, Some(40)),
+        ("29075", 33, Some(5)),
+        ("29189", 33, Some(4)),
+        ("29235", 11, None),
+    ];
+    let apis = api["communes"].as_array().expect("communes");
+    assert_eq!(apis.len(), 4, "{api}");
+    for (k, (insee, seats, cc_seats)) in expected.into_iter().enumerate() {
+        let councils = app
+            .running
+            .state
+            .hub
+            .get(&e.id)
+            .expect("topic")
+            .read()
+            .provisional_seats_of(insee, urne::store::now_millis())
+            .expect("the commune's seats");
+        assert!(councils.is_final(), "{insee}: {councils:?}");
+        let map = |a: &election_data::seats::Allocation| -> BTreeMap<u32, u32> {
+            a.lists.iter().map(|l| (l.id, l.seats)).collect()
+        };
+        let cm = map(&councils.council);
+        let cc = councils.community.as_ref().map(map).unwrap_or_default();
+        // Only the commune's own lists take its seats.
+        let own: Vec<u32> = e
+            .candidates
+            .iter()
+            .filter(|c| c.commune.as_deref() == Some(insee))
+            .map(|c| c.number)
+            .collect();
+        assert_eq!(cm.keys().copied().collect::<Vec<_>>(), own, "{insee}");
+        assert_eq!(cm.values().sum::<u32>(), seats, "{insee}: {cm:?}");
+        assert_eq!(
+            councils.community.as_ref().map(|a| a.total),
+            cc_seats,
+            "{insee}"
+        );
+        let shown = |m: &BTreeMap<u32, u32>| -> BTreeMap<u32, u32> {
+            m.iter()
+                .filter(|(_, s)| **s > 0)
+                .map(|(k, v)| (*k, *v))
+                .collect()
+        };
+
+        // The commune's page.
+        let page = app
+            .get_text(&format!("/elections/{}/perimetres/{insee}", e.id))
+            .await
+            .1;
+        assert_eq!(
+            page_table_seats(council_html(&page, "municipal")),
+            shown(&cm),
+            "{insee}"
+        );
+        if cc_seats.is_some() {
+            assert_eq!(
+                page_table_seats(council_html(&page, "community")),
+                shown(&cc),
+                "{insee}"
+            );
+        }
+        let shown_text = without_scripts(&page);
+        for c in &e.candidates {
+            assert_eq!(
+                shown_text.contains(&c.name),
+                own.contains(&c.number),
+                "{insee}: {}",
+                c.name
+            );
+        }
+
+        // The seats API and the feed.
+        assert_eq!(apis[k]["commune"], insee);
+        assert_eq!(json_seats(&apis[k]["councils"]["council"]), cm, "{insee}");
+        assert_eq!(json_seats(&apis[k]["councils"]["community"]), cc, "{insee}");
+        let perimeter = feed["perimeters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["code"] == insee))
+            .expect("the commune in the feed");
+        assert_eq!(json_seats(&perimeter["councils"]["council"]), cm, "{insee}");
+        assert_eq!(
+            json_seats(&perimeter["councils"]["community"]),
+            cc,
+            "{insee}"
+        );
+
+        // The prefecture file: the commune's lists by their panel numbers.
+        let by_panel = |m: &BTreeMap<u32, u32>| -> BTreeMap<u32, u32> {
+            m.iter()
+                .map(|(n, s)| (e.candidate(*n).map_or(*n, |c| c.panel_number()), *s))
+                .collect()
+        };
+        let block = xml.get(insee).expect("the commune's block");
+        let totals = block.split("<Bureaux>").next().unwrap_or_default();
+        assert_eq!(prefecture_tag(totals, "NbSieges"), by_panel(&cm), "{insee}");
+        assert_eq!(
+            prefecture_tag(totals, "NbSiegesCC"),
+            by_panel(&cc),
+            "{insee}"
+        );
+
+        // Its proclamation: downloadable, and its seat columns.
+        let r = app
+            .http
+            .get(format!(
+                "{}/api/elections/{}/print/proclamation?commune={insee}",
+                app.base, e.id
+            ))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .expect("print");
+        assert_eq!(r.status().as_u16(), 200, "{insee}");
+        assert!(r.bytes().await.expect("pdf").starts_with(b"%PDF-"));
+        let own_results = results.of_commune(insee).expect("the commune's results");
+        let (_, pages) =
+            urne::print::layout(&Record::Proclamation, Paper::A4, &own_results, 0).expect("layout");
+        let panels: Vec<u32> = own_results
+            .election
+            .candidates
+            .iter()
+            .map(|c| c.panel_number())
+            .collect();
+        if cc_seats.is_some() {
+            assert_eq!(
+                printed_councils(&pages, &panels),
+                (by_panel(&cm), by_panel(&cc)),
+                "{insee}"
+            );
+        } else {
+            assert_eq!(printed_seats(&pages, &panels), by_panel(&cm), "{insee}");
+        }
+    }
+
+    // A Guipavas bureau's page and the desk's form: Guipavas's lists only.
+    let page = app
+        .get_text(&format!("/elections/{}/bureaux/29075-0001", e.id))
+        .await
+        .1;
+    let page = without_scripts(&page);
+    assert!(page.contains("Guipavas ensemble") && !page.contains("Brest au cœur"));
+    crate::helpers::add_user(&app, "desk-epci", "desk", &[]).await;
+    let desk = crate::helpers::login(&app, "desk-epci").await;
+    let form = app
+        .http
+        .get(format!(
+            "{}/desk/elections/{}/bureaux/29075-0001",
+            app.base, e.id
+        ))
+        .header("cookie", &desk.cookie)
+        .send()
+        .await
+        .expect("form")
+        .text()
+        .await
+        .expect("html");
+    let inputs: Vec<&str> = form
+        .split("name=\"voix[")
+        .skip(1)
+        .filter_map(|s| s.split(']').next())
+        .collect();
+    assert_eq!(inputs, ["5", "6"], "Guipavas's two lists");
+    assert!(form.contains("1. Guipavas ensemble") && form.contains("2. Agir pour Guipavas"));
+    app.running.shutdown().await;
+}
+
+/// A page's text without its scripts (whose data name every list).
+fn without_scripts(page: &str) -> String {
+    page.split("<script")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once("</script>").map_or("", |(_, after)| after)
+            }
+        })
+        .collect()
+}

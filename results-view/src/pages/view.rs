@@ -139,7 +139,18 @@ pub fn live_state(c: &Ctx<'_>) -> Markup {
             .map(|(code, t)| (code.clone(), TallyDelta::full(&c.view.tally(t))))
             .collect(),
     };
-    let json = serde_json::json!({ "hours": c.e.turnout_hours, "state": state });
+    let mut json = serde_json::json!({ "hours": c.e.turnout_hours, "state": state });
+    // Lists standing commune by commune: which candidates each tally holds.
+    if c.e.has_commune_lists() {
+        let numbers = |t: &Tally| t.scores.iter().map(|s| s.candidate).collect::<Vec<_>>();
+        let of = |m: &std::collections::BTreeMap<String, Tally>| {
+            m.iter()
+                .map(|(code, t)| (code.clone(), numbers(t)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+        };
+        json["ballots"] =
+            serde_json::json!({ "b": of(&live.public.bureaux), "p": of(&live.public.perimeters) });
+    }
     let json = serde_json::to_string(&json)
         .unwrap_or_else(|_| "null".into())
         .replace("</", "<\\/");
