@@ -816,14 +816,14 @@ impl ResultsFile {
         m
     }
 
-    /// The person of a candidate: the recorded one, else split from the name.
+    /// The person of a candidate: the recorded one, else split from the
+    /// name, with the sex the definition keeps (an imported file's).
     pub fn person(&self, number: u32) -> Person {
         self.people.get(&number).cloned().unwrap_or_else(|| {
-            Person::from_name(
-                self.election
-                    .candidate(number)
-                    .map_or("", |c| c.name.as_str()),
-            )
+            let c = self.election.candidate(number);
+            let mut p = Person::from_name(c.map_or("", |c| c.name.as_str()));
+            p.sexe = c.and_then(|c| c.sexe.as_deref()).and_then(Sexe::parse);
+            p
         })
     }
 

@@ -104,10 +104,15 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                 p.turnout-line {
                     (x.participation) " " strong data-f="participation" { (c.pct(t.rates.participation)) }
                 }
-                table.big-scores {
-                    caption.visually-hidden { (x.scores_caption) }
-                    (scores_head(c))
-                    tbody data-f="scores" data-scale="max" { (score_rows(c, t, (0, PER_SLIDE), true)) }
+                @if n == 0 && c.e.has_commune_lists() {
+                    // Each commune its own lists: its leading list instead.
+                    (communes_rows(c, root))
+                } @else {
+                    table.big-scores {
+                        caption.visually-hidden { (x.scores_caption) }
+                        (scores_head(c))
+                        tbody data-f="scores" data-scale="max" { (score_rows(c, t, (0, PER_SLIDE), true)) }
+                    }
                 }
                 @if n > PER_SLIDE {
                     p.more { (c.lang.trend().and_more[0]) (n - PER_SLIDE) (c.lang.trend().and_more[1]) }
@@ -128,6 +133,38 @@ fn totals(c: &Ctx<'_>, root: &str, t: &Tally) -> Markup {
                                     td data-f="t-bureaux" { (p.bureaux) " / " (t.total) }
                                 }
                             }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A territory whose communes elect each their own council: each commune's
+/// leading list, its share and its provisional seats.
+fn communes_rows(c: &Ctx<'_>, root: &str) -> Markup {
+    let x = c.t;
+    html! {
+        table.big-scores.by-commune {
+            caption { (x.by_commune) }
+            thead { tr {
+                th scope="col" { (c.lang.perimeter_kind(election_data::PerimeterKind::Commune)) }
+                th scope="col" { (x.leader) }
+                th.num scope="col" { (x.pct_exprimes) }
+                th.num.voix scope="col" { (x.council_seats) }
+            } }
+            tbody {
+                @for m in c.e.communes().into_iter().filter(|m| c.e.ancestors(&m.code).is_some_and(|a| a.contains(&root))) {
+                    @if let Some(t) = c.live.public.perimeters.get(&m.code) {
+                        @let t = &c.visible(t);
+                        @let lead = t.ranking().into_iter().next().filter(|s| t.arrived > 0 && s.voix > 0);
+                        @let seats = c.live.provisional_seats_of(&m.code, c.now);
+                        tr data-perimeter=(m.code) {
+                            th scope="row" { (m.name) " " span.more-of { (t.arrived) " / " (t.total) } }
+                            td { @if let Some(l) = lead.and_then(|s| c.e.candidate(s.candidate)) { span.swatch style={ "background:" (l.colour) } {} (l.name) } }
+                            td.num { (c.pct(lead.and_then(|s| s.pct_exprimes))) }
+                            td.num.voix { @if let (Some(s), Some(l)) = (seats.as_ref(), lead) { (s.council.seats_of(l.candidate)) " / " (s.council.total) } }
                         }
                     }
                 }

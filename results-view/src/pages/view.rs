@@ -388,6 +388,62 @@ pub fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
     }
 }
 
+/// The communes of a perimeter whose communes elect each their own
+/// council: bureaux counted, participation, the leading list with its share
+/// and its provisional seats. Refreshed as a region on every change.
+fn communes_table(c: &Ctx<'_>, code: &str) -> Markup {
+    let x = c.t;
+    let communes: Vec<&Perimeter> =
+        c.e.communes()
+            .into_iter()
+            .filter(|m| c.e.ancestors(&m.code).is_some_and(|a| a.contains(&code)))
+            .collect();
+    html! {
+        section.scores.by-commune #communes data-refresh="" aria-labelledby="h-communes" {
+            h2 #h-communes { (x.by_commune) }
+            p.note { (x.by_commune_note) }
+            div.table-scroll {
+                table.bureaux {
+                    thead { tr {
+                        th scope="col" { (c.lang.perimeter_kind(election_data::PerimeterKind::Commune)) }
+                        th.num scope="col" { (x.stations) }
+                        th.num scope="col" { (x.participation) }
+                        th scope="col" { (x.leader) }
+                        th.num scope="col" { (x.pct_exprimes) }
+                        th.num scope="col" { (x.council_seats) }
+                    } }
+                    tbody {
+                        @for m in &communes {
+                            @if let Some(t) = c.live.public.perimeters.get(&m.code) {
+                                @let t = &c.visible(t);
+                                @let lead = t.ranking().into_iter().next().filter(|s| t.arrived > 0 && s.voix > 0);
+                                @let seats = c.live.provisional_seats_of(&m.code, c.now);
+                                tr data-perimeter=(m.code) {
+                                    th scope="row" { a href=(c.url(&Page::Perimeter(m.code.clone()))) { (m.name) } }
+                                    td.num { (t.arrived) " / " (t.total) }
+                                    td.num { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
+                                    td {
+                                        @if let Some(l) = lead.and_then(|s| c.e.candidate(s.candidate)) {
+                                            span.swatch style={ "background:" (l.colour) } {} (l.name)
+                                        }
+                                    }
+                                    td.num { (c.pct(lead.and_then(|s| s.pct_exprimes))) }
+                                    td.num {
+                                        @if let (Some(s), Some(l)) = (seats.as_ref(), lead) {
+                                            (s.council.seats_of(l.candidate)) " / " (s.council.total)
+                                            @if let Some(cc) = &s.community { " — CC " (cc.seats_of(l.candidate)) " / " (cc.total) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Candidate numbers and names (and the state labels of the page's
 /// language) for the live script.
 pub fn candidates_json(e: &Election) -> Markup {
@@ -657,6 +713,9 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
     };
     let children = e.children(code);
     let members = live.aggregator.members(code).to_vec();
+    // Beyond one commune, lists standing commune by commune have no common
+    // score: the page shows each commune's leading list and seats instead.
+    let by_commune = e.has_commune_lists() && e.candidates_in(code).is_empty();
     Some(election_layout(
         &c,
         &page,
@@ -669,14 +728,16 @@ pub fn perimeter(live: &LiveElection, code: &str, lang: Lang, now: i64) -> Optio
             @if c.embargo { (embargo_notice(&c)) }
             (super::trend::perimeter_block(&c, &members))
             div.grid data-tally={ "p:" (code) } {
-                @if !c.embargo { (scores(&c, t)) }
+                @if !c.embargo {
+                    @if by_commune { (communes_table(&c, code)) } @else { (scores(&c, t)) }
+                }
                 (figures(&c, t))
             }
             @if !c.embargo {
                 section.charts aria-labelledby="h-charts" {
                     h2 #h-charts { (x.charts) }
                     div.chart-grid #charts data-refresh="" {
-                        (figure(&c, "chart-scores", x.chart_scores, score_bars(&c, t)))
+                        @if !by_commune { (figure(&c, "chart-scores", x.chart_scores, score_bars(&c, t))) }
                         @if is_root { (arrivals_chart(&c)) }
                     }
                 }

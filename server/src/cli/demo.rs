@@ -95,10 +95,25 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         contours: None,
         narrate: false,
     };
+    // And a prefecture's municipal night over an intercommunalité: each
+    // commune its own lists and councils.
+    let intercommunalite = Script {
+        base: base.clone(),
+        token: token.clone(),
+        duration,
+        seed: args.seed.wrapping_add(3),
+        election: election_data::fixtures::sample_municipal_territory(),
+        contours: None,
+        narrate: false,
+    };
     println!("  Municipales (sièges) : {base}/elections/municipales-2026-t1");
     println!(
         "  Circonscription (4 communes) : {base}/elections/{}",
         circonscription.election.id
+    );
+    println!(
+        "  Municipales d'une intercommunalité (4 communes) : {base}/elections/{}",
+        intercommunalite.election.id
     );
     println!("  Bureaux (openScrutin): {base}/desk/m/scrutin/tableau");
     println!("  Courrier (openCourrier) : {base}/desk/m/courrier/corbeille");
@@ -111,9 +126,14 @@ pub async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     ));
     let side = tokio::spawn(play(municipales));
     let territory = tokio::spawn(play(circonscription));
+    let epci = tokio::spawn(play(intercommunalite));
     tokio::select! {
         outcome = play(script) => {
-            for (name, task) in [("municipales", side), ("circonscription", territory)] {
+            for (name, task) in [
+                ("municipales", side),
+                ("circonscription", territory),
+                ("intercommunalité", epci),
+            ] {
                 match task.await {
                     Ok(Err(e)) => eprintln!("{name}: {e:#}"),
                     Err(e) => eprintln!("{name}: {e}"),
