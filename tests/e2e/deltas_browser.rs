@@ -236,3 +236,79 @@ async fn pages_follow_fifty_deltas_and_show_what_a_fresh_load_shows() {
     b.close().await;
     app.running.shutdown().await;
 }
+
+/// A municipal territory whose communes elect each their own council: each
+/// tally holds its own commune's lists. A commune's page, the territory's
+/// page and the big screen follow the night's deltas, hold the server's
+/// tallies list by list, and show what a fresh load shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_territory_s_commune_lists_follow_the_deltas() {
+    let Some(b) = browser("a_territory_s_commune_lists_follow_the_deltas").await else {
+        return;
+    };
+    let app = spawn_app(Backend::Sqlite, "deltas_territory")
+        .await
+        .expect("sqlite");
+    let e = election_data::fixtures::sample_municipal_territory();
+    let (s, body) = app
+        .post("/api/elections", &serde_json::to_value(&e).expect("json"))
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let id = e.id.clone();
+    let publish = |i: usize| {
+        let bureau = &e.bureaux[i];
+        let pv = election_data::fixtures::sample_pv(&e, bureau, 90 + i as u64);
+        (
+            bureau.code.clone(),
+            serde_json::to_value(&pv).expect("json"),
+        )
+    };
+    // One bureau of Brest first, so that every section is there.
+    let (code, pv) = publish(0);
+    app.enter_and_publish(&id, &code, &pv).await;
+    let pages = [
+        format!("/elections/{id}/perimetres/29019"),
+        format!("/elections/{id}"),
+        format!("/elections/{id}/ecran"),
+    ];
+    let mut tabs = vec![b.current_tab().await];
+    open_live(&b, &app, &pages[0]).await;
+    for path in &pages[1..] {
+        let tab = b.new_tab().await;
+        b.switch_to(tab.clone()).await;
+        open_live(&b, &app, path).await;
+        tabs.push(tab);
+    }
+    // Every other bureau of every commune.
+    for i in 1..e.bureaux.len() {
+        let (code, pv) = publish(i);
+        app.enter_and_publish(&id, &code, &pv).await;
+    }
+    let (s, snapshot) = app.get_json(&format!("/api/elections/{id}/results")).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        snapshot["perimeters"]["29075"]["scores"]
+            .as_array()
+            .map(Vec::len),
+        Some(2),
+        "Guipavas's two lists"
+    );
+    let seq = snapshot["seq"].as_i64().expect("seq");
+    for (tab, path) in tabs.into_iter().zip(&pages) {
+        b.switch_to(tab).await;
+        wait_seq(&b, seq).await;
+        held_is_the_servers(&b, &snapshot).await;
+        let live = b.execute(FIGURES, vec![]).await;
+        b.goto(&format!("{}{path}", app.base)).await;
+        let fresh = b.execute(FIGURES, vec![]).await;
+        // The big screen's communes are a region its re-fetch renders:
+        // its banner and participation are what the deltas patch there.
+        assert!(
+            live.as_array().is_some_and(|a| a.len() >= 6),
+            "{path}: {live}"
+        );
+        assert_eq!(live, fresh, "{path}");
+    }
+    b.close().await;
+    app.running.shutdown().await;
+}
