@@ -1139,6 +1139,38 @@ mod tests {
                 .iter()
                 .all(|n| *n == "Guipavas ensemble" || *n == "Agir pour Guipavas")
         );
+        // The ministry's file: as many groups as the longest ballot, each
+        // row its commune's lists by panel number, its commune's seats.
+        let file = ministry::encode_string(&r);
+        let mut lines = file.lines();
+        let header: Vec<&str> = lines.next().unwrap_or_default().split(';').collect();
+        assert!(header.contains(&"Numéro de panneau 4"));
+        assert!(!header.contains(&"Numéro de panneau 5"));
+        let col = |name: &str| header.iter().position(|h| *h == name).unwrap_or(usize::MAX);
+        let guipavas: Vec<Vec<&str>> = lines
+            .map(|l| l.split(';').collect::<Vec<_>>())
+            .filter(|row| matches!(row.get(col("Code commune")), Some(&"075" | &"29075")))
+            .collect();
+        assert_eq!(guipavas.len(), 4);
+        fn cell<'a>(row: &[&'a str], at: usize) -> &'a str {
+            row.get(at).copied().unwrap_or("?")
+        }
+        for row in &guipavas {
+            assert_eq!(row.len(), header.len());
+            assert_eq!(
+                [
+                    cell(row, col("Numéro de panneau 1")),
+                    cell(row, col("Numéro de panneau 2"))
+                ],
+                ["1", "2"]
+            );
+            assert_eq!(cell(row, col("Numéro de panneau 3")), "");
+            let cm: u32 = ["Sièges au CM 1", "Sièges au CM 2"]
+                .iter()
+                .map(|c| cell(row, col(c)).parse::<u32>().unwrap_or(0))
+                .sum();
+            assert_eq!(cm, 33);
+        }
         // A commune's own results file: its bureaux, its lists, its seats.
         let brest = r.of_commune("29019").expect("Brest");
         assert_eq!(brest.election.check(), Ok(()));

@@ -96,7 +96,19 @@ fn computed_seats(results: &ResultsFile) -> super::prefecture::FinalSeats {
 pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
     let e = &results.election;
     let mut out = String::new();
-    write_record(&mut out, &layout.header(e.candidates.len()), ';');
+    // As many candidate groups as the longest ballot: with lists commune by
+    // commune, a shorter ballot's row ends with empty groups, as the
+    // ministry writes them.
+    let groups = if e.has_commune_lists() {
+        e.communes()
+            .iter()
+            .map(|m| e.candidates_in(&m.code).len())
+            .max()
+            .unwrap_or(0)
+    } else {
+        e.candidates.len()
+    };
+    write_record(&mut out, &layout.header(groups), ';');
     let pct = |part: i64, whole: i64| {
         let p = pct_fr(part, whole);
         if layout.percent_sign() {
@@ -106,8 +118,28 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
         }
     };
     let seats = computed_seats(results);
+    // Each commune's own councils when the communes elect each their own.
+    let commune_seats: std::collections::BTreeMap<&str, super::prefecture::FinalSeats> =
+        if e.has_commune_lists() {
+            e.communes()
+                .into_iter()
+                .map(|m| {
+                    (
+                        m.code.as_str(),
+                        super::prefecture::final_commune_seats(results, m).unwrap_or_default(),
+                    )
+                })
+                .collect()
+        } else {
+            Default::default()
+        };
     let list_layout = layout.has(GroupField::ListLabel);
     for (b, pv) in results.arrived() {
+        let seats = e
+            .commune_of(b)
+            .and_then(|m| commune_seats.get(m.code.as_str()))
+            .unwrap_or(&seats);
+        let ballot = e.ballot(b);
         let (circ_code, circ_label) = circonscription_of(e, b);
         let m = &results.commune_meta(b);
         let abstentions = pv.inscrits - pv.votants;
@@ -138,7 +170,7 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
                 Base::PctExpVot => pct(pv.exprimes, pv.votants),
             });
         }
-        for c in &e.candidates {
+        for c in &ballot {
             let person = if list_layout {
                 results.people.get(&c.number).cloned().unwrap_or(Person {
                     nom: String::new(),
@@ -153,7 +185,7 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
             let seat = |v: Option<u32>| v.map_or(String::new(), |n| n.to_string());
             for (field, _) in layout.group() {
                 row.push(match field {
-                    GroupField::Number => c.number.to_string(),
+                    GroupField::Number => c.panel_number().to_string(),
                     GroupField::Sexe => person.sexe.map_or("", Sexe::code).to_string(),
                     GroupField::Nom => person.nom.clone(),
                     GroupField::Prenom => person.prenom.clone(),
@@ -188,6 +220,8 @@ pub fn encode_as(results: &ResultsFile, layout: Layout) -> String {
                 });
             }
         }
+        let width = layout.base().len() + groups * layout.group().len();
+        row.resize(width, String::new());
         write_record(&mut out, &row, ';');
     }
     out
