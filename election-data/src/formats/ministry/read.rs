@@ -501,8 +501,10 @@ pub struct Decoder<'i> {
     /// until [`Decoder::finish`] knows whether several communes were kept
     /// (then `INSEE-BV`).
     bureaux: Vec<Bureau>,
-    /// Each bureau's procès-verbal.
-    pvs: Vec<ProcesVerbal>,
+    /// Each bureau's procès-verbal, after room for its final code (empty
+    /// until [`Decoder::finish`]): the pairs the election's map is built
+    /// from, in place, rather than a copy of them all.
+    pvs: Vec<(String, ProcesVerbal)>,
     /// Each bureau's commune (its place in `communes`) and line.
     bureau_at: Vec<(usize, u64)>,
     /// The bureaux kept by commune and code (see [`BureauKeys`]).
@@ -880,7 +882,7 @@ impl<'i> Decoder<'i> {
         pv: ProcesVerbal,
     ) {
         self.bureau_at.push((commune, line));
-        self.pvs.push(pv);
+        self.pvs.push((String::new(), pv));
         self.bureaux.push(Bureau {
             name: {
                 let mut name = String::with_capacity(7 + code.len());
@@ -979,17 +981,17 @@ impl<'i> Decoder<'i> {
         )?;
         // The procès-verbal rules, bureau by bureau.
         let mut errs = Vec::new();
-        for ((b, pv), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
+        for ((b, (_, pv)), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
             for v in check_pv(&election, b, pv, None).errors {
                 errs.push(FormatError::at(*line, v.field, v.message));
             }
         }
-        let pvs: BTreeMap<String, ProcesVerbal> = election
-            .bureaux
-            .iter()
-            .map(|b| b.code.clone())
-            .zip(pvs)
-            .collect();
+        let mut pvs = pvs;
+        pvs.truncate(election.bureaux.len());
+        for (b, (code, _)) in election.bureaux.iter().zip(&mut pvs) {
+            code.clone_from(&b.code);
+        }
+        let pvs: BTreeMap<String, ProcesVerbal> = pvs.into_iter().collect();
         let printed = groups
             .iter()
             .filter(|g| g.printed != Printed::default())
@@ -1148,6 +1150,7 @@ impl<'r> Row<'r> {
     }
 
     /// Where cell `i` starts in [`Row::bytes`].
+    #[inline]
     fn start(&self, i: usize) -> Option<usize> {
         if i >= self.len() {
             return None;
@@ -1158,10 +1161,12 @@ impl<'r> Row<'r> {
         }
     }
 
+    #[inline]
     fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
         Some(self.start(i)?..*self.ends.get(i)?)
     }
 
+    #[inline]
     fn get(&self, i: usize) -> Option<&'r [u8]> {
         self.bytes.get(self.range(i)?)
     }
@@ -1295,6 +1300,7 @@ fn starts_a_cell(rec: &Row<'_>, p: usize) -> bool {
 
 /// Whether the cells `at + from .. at + to` of the row are the bytes of
 /// `run` (see [`Slot`]).
+#[inline]
 fn same_run(rec: &Row<'_>, at: usize, (from, to): (usize, usize), run: &Run) -> bool {
     let Run {
         bytes,
@@ -1748,7 +1754,12 @@ impl Decoder<'_> {
 
 /// What [`Decoder::tree`] gives: the perimeters, the bureaux with their
 /// final codes, and each one's procès-verbal and line, in the same order.
-type Tree = (Vec<Perimeter>, Vec<Bureau>, Vec<ProcesVerbal>, Vec<u64>);
+type Tree = (
+    Vec<Perimeter>,
+    Vec<Bureau>,
+    Vec<(String, ProcesVerbal)>,
+    Vec<u64>,
+);
 
 impl Decoder<'_> {
     /// The perimeter tree of what was kept. One commune: the commune is the
