@@ -2011,6 +2011,10 @@ struct Feed<R> {
     /// Bytes given to the `csv` reader so far, and the last one.
     to_csv: u64,
     last_to_csv: u8,
+    /// Where in the file the bytes given to the `csv` reader are: from
+    /// each `(its offset, the file's)`, they follow each other up to the
+    /// next. Its offsets skip the lines [`stream`] read itself.
+    anchors: std::collections::VecDeque<(u64, u64)>,
 }
 
 /// What [`Feed`] reads at a time, at least: as much as a large `BufReader`
@@ -2029,7 +2033,19 @@ impl<R: Read> Feed<R> {
             eof: false,
             to_csv: 0,
             last_to_csv: 0,
+            anchors: std::collections::VecDeque::new(),
         }
+    }
+
+    /// The place in the file of the `csv` reader's offset `at` (one not
+    /// before the last asked for).
+    fn file_offset(&mut self, at: u64) -> u64 {
+        while self.anchors.get(1).is_some_and(|&(csv, _)| csv <= at) {
+            self.anchors.pop_front();
+        }
+        self.anchors
+            .front()
+            .map_or(at, |&(csv, file)| file + at.saturating_sub(csv))
     }
 
     /// Where in the file the bytes not yet taken start.
@@ -2102,6 +2118,14 @@ impl<R: Read> Feed<R> {
 impl<R: Read> Read for Feed<R> {
     fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
         let len = self.line_len()?.min(out.len());
+        let (csv, file) = (self.to_csv, self.offset());
+        if self
+            .anchors
+            .back()
+            .is_none_or(|&(c, f)| f + (csv - c) != file)
+        {
+            self.anchors.push_back((csv, file));
+        }
         let line = self.line(len);
         let n = line.len();
         if let (Some(dst), Some(&last)) = (out.get_mut(..n), line.last()) {
@@ -2216,16 +2240,21 @@ pub(super) fn stream<R: BufRead>(
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let at = e.position().map_or(0, csv::Position::byte).max(split_to);
-                let line = csv.get_mut().src.line_of(at);
+                let feed = csv.get_mut();
+                let at = feed
+                    .file_offset(e.position().map_or(0, csv::Position::byte))
+                    .max(split_to);
+                let line = feed.src.line_of(at);
                 return Err(unreadable(line, &e));
             }
         }
-        let at = bytes
-            .position()
-            .map_or(0, csv::Position::byte)
+        // The record's place in the file, past the lines read here (the
+        // `csv` reader's own is before the `\n` of a `\r\n` it held).
+        let feed = csv.get_mut();
+        let at = feed
+            .file_offset(bytes.position().map_or(0, csv::Position::byte))
             .max(split_to);
-        let line = csv.get_mut().src.line_of(at);
+        let line = feed.src.line_of(at);
         n += 1;
         if n.is_multiple_of(4096) {
             progress(csv.get_ref().src.read, total);
