@@ -1037,7 +1037,19 @@ struct Fast {
     voix: Option<usize>,
     pct_ins: Option<usize>,
     pct_exp: Option<usize>,
+    /// A group's cells in order, as [`LineCells`] reads them.
+    steps: Vec<Step>,
     ballot: Option<BallotRow>,
+}
+
+/// What comes next in a candidate group (see [`Fast::steps`]).
+#[derive(Clone, Copy)]
+enum Step {
+    /// The cells of [`Fast::runs`]`[k]`.
+    Run(usize),
+    Voix,
+    PctIns,
+    PctExp,
 }
 
 /// The ballot's first row (a UTF-8 one), as the other rows' candidates are
@@ -1102,9 +1114,27 @@ impl Fast {
         if let Some(start) = from {
             runs.push((start, group.len()));
         }
+        let mut steps = Vec::new();
+        let mut p = 0;
+        while let Some((f, _)) = group.get(p) {
+            if let Some(k) = runs.iter().position(|&(from, _)| from == p) {
+                steps.push(Step::Run(k));
+                p = runs.get(k).map_or(p + 1, |&(_, to)| to);
+                continue;
+            }
+            steps.push(match f {
+                GroupField::Voix => Step::Voix,
+                GroupField::PctVoixIns => Step::PctIns,
+                GroupField::PctVoixExp => Step::PctExp,
+                // (Every other field is in a run: a run that is none.)
+                _ => Step::Run(usize::MAX),
+            });
+            p += 1;
+        }
         let pos = cols.layout.positions();
         Fast {
             base,
+            steps,
             runs,
             voix: pos[GroupField::Voix as usize],
             pct_ins: pos[GroupField::PctVoixIns as usize],
@@ -1131,6 +1161,9 @@ struct Row<'r> {
     bytes: &'r [u8],
     ends: &'r [usize],
     sep: usize,
+    /// Where the cells not split start (the candidates of a line, read in
+    /// order by [`LineCells`]), when the line goes on past `ends`.
+    tail: Option<usize>,
 }
 
 impl<'r> Row<'r> {
@@ -1142,6 +1175,7 @@ impl<'r> Row<'r> {
             bytes: rec.as_slice(),
             ends,
             sep: 0,
+            tail: None,
         }
     }
 
@@ -1174,14 +1208,17 @@ impl<'r> Row<'r> {
 
 /// Splits a line (without its line end) at its `;` when the `csv` reader
 /// would read it so — no quote, no carriage return — writing where each
-/// cell ends at the start of `ends` (grown as needed, never shrunk); the
-/// number of cells, or `None` when the line is for the `csv` reader.
+/// cell ends at the start of `ends` (grown as needed, never shrunk), up to
+/// `limit` cells: the number of cells split, and where the rest starts when
+/// the line goes on past `limit` cells; `None` when the line is for the
+/// `csv` reader. (The candidates' cells, past the fixed ones, are read in
+/// order by [`LineCells`], most of them as the ballot's bytes, unsplit.)
 ///
 /// Sixty-four bytes at a time, eight by eight, into one mask of their `;`:
 /// a row is some two hundred short cells, too many for a search call per
 /// cell, and a loop per word of eight bytes would leave it at every word,
 /// each time at a count of `;` no branch predictor guesses.
-fn split_line(line: &[u8], ends: &mut Vec<usize>) -> Option<usize> {
+fn split_line(line: &[u8], ends: &mut Vec<usize>, limit: usize) -> Option<(usize, Option<usize>)> {
     if memchr::memchr2(b'"', b'\r', line).is_some() {
         return None;
     }
@@ -1189,11 +1226,11 @@ fn split_line(line: &[u8], ends: &mut Vec<usize>) -> Option<usize> {
         ends.resize(line.len() + 1, 0);
     }
     let mut n = 0;
-    let mut push = |at: usize| {
-        if let Some(slot) = ends.get_mut(n) {
+    let push = |ends: &mut Vec<usize>, n: &mut usize, at: usize| {
+        if let Some(slot) = ends.get_mut(*n) {
             *slot = at;
         }
-        n += 1;
+        *n += 1;
     };
     let mut blocks = line.chunks_exact(64);
     let mut base = 0;
@@ -1203,32 +1240,50 @@ fn split_line(line: &[u8], ends: &mut Vec<usize>) -> Option<usize> {
             mask |= semicolons(w) << (8 * k);
         }
         while mask != 0 {
-            push(base + mask.trailing_zeros() as usize);
+            push(ends, &mut n, base + mask.trailing_zeros() as usize);
             mask &= mask - 1;
         }
         base += 64;
+        if n >= limit {
+            break;
+        }
+    }
+    if n >= limit {
+        // The `limit`-th `;` ends the last cell split.
+        let tail = limit
+            .checked_sub(1)
+            .map_or(Some(0), |last| ends.get(last).map(|&e| e + 1));
+        return Some((limit, tail));
     }
     let rest = blocks.remainder();
     let mut words = rest.chunks_exact(8);
     for w in &mut words {
         let mut mask = semicolons(w);
         while mask != 0 {
-            push(base + mask.trailing_zeros() as usize);
+            push(ends, &mut n, base + mask.trailing_zeros() as usize);
             mask &= mask - 1;
         }
         base += 8;
     }
     for (k, &b) in words.remainder().iter().enumerate() {
         if b == b';' {
-            push(base + k);
+            push(ends, &mut n, base + k);
         }
     }
-    push(line.len());
-    Some(n)
+    push(ends, &mut n, line.len());
+    if n > limit {
+        // More cells than the limit in the last bytes.
+        let tail = limit
+            .checked_sub(1)
+            .map_or(Some(0), |last| ends.get(last).map(|&e| e + 1));
+        return Some((limit, tail));
+    }
+    Some((n, None))
 }
 
 /// The `;` among eight bytes, as the low eight bits of the result (bit `k`
 /// for byte `k`).
+#[inline]
 fn semicolons(word: &[u8]) -> u64 {
     const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const SEMI: u64 = u64::from_ne_bytes([b';'; 8]);
@@ -1338,6 +1393,74 @@ fn same_run(rec: &Row<'_>, at: usize, (from, to): (usize, usize), run: &Run) -> 
             start = e;
             same
         })
+    }
+}
+
+/// The cells of a line from a place on, one after the other; past its
+/// end, empty ones.
+struct LineCells<'r> {
+    line: &'r [u8],
+    /// Where the next cell starts; `None` past the end of the line.
+    at: Option<usize>,
+}
+
+impl<'r> LineCells<'r> {
+    #[inline]
+    fn next(&mut self) -> &'r [u8] {
+        let Some(start) = self.at else {
+            return &[];
+        };
+        let rest = self.line.get(start..).unwrap_or_default();
+        match semicolon_in(rest) {
+            Some(k) => {
+                self.at = Some(start + k + 1);
+                rest.get(..k).unwrap_or_default()
+            }
+            None => {
+                self.at = None;
+                rest
+            }
+        }
+    }
+
+    /// Passes over the next cells when they are those of `run`: its bytes
+    /// with a `;` between cells (a line's cells end at its `;` and nowhere
+    /// else), then a `;` or the end. `false` otherwise, or when a cell of
+    /// `run` holds a `;`.
+    #[inline]
+    fn skip(&mut self, run: &Run) -> bool {
+        let Some(start) = self.at else {
+            return run.bytes.is_empty();
+        };
+        let Some(joined) = &run.joined else {
+            return false;
+        };
+        let rest = self.line.get(start..).unwrap_or_default();
+        if !rest
+            .get(..joined.len())
+            .is_some_and(|cells| same_bytes(cells, joined))
+        {
+            return false;
+        }
+        match rest.get(joined.len()) {
+            None => self.at = None,
+            Some(b';') => self.at = Some(start + joined.len() + 1),
+            Some(_) => return false,
+        }
+        true
+    }
+}
+
+/// Where the first `;` is: in the first eight bytes at once (a count, a
+/// percentage), else searched.
+#[inline]
+fn semicolon_in(rest: &[u8]) -> Option<usize> {
+    match rest.get(..8) {
+        Some(word) => match semicolons(word) {
+            0 => memchr::memchr(b';', rest.get(8..).unwrap_or_default()).map(|k| k + 8),
+            m => Some(m.trailing_zeros() as usize),
+        },
+        None => memchr::memchr(b';', rest),
     }
 }
 
@@ -1689,41 +1812,91 @@ impl Decoder<'_> {
         // The candidates: the ballot's, in the same places, each with its
         // voix and their percentages.
         let cols = &self.cols;
-        let n = used_cells(rec)
-            .saturating_sub(cols.groups_at)
-            .div_ceil(cols.width);
-        if (cols.layout.numbered() && n > cols.named_groups) || n != ballot.groups {
-            return false;
-        }
         let mut voix = Vec::with_capacity(ballot.used);
-        for (g, slot) in ballot.slots.iter().enumerate() {
-            let at = cols.groups_at + g * cols.width;
-            let Some(slot) = slot else {
-                if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+        if let Some(tail) = rec.tail {
+            // A line's candidates, in order from where they start.
+            let mut cells = LineCells {
+                line: rec.bytes,
+                at: Some(tail),
+            };
+            for slot in &ballot.slots {
+                let Some(slot) = slot else {
+                    for _ in 0..cols.width {
+                        if !blank(cells.next()) {
+                            return false;
+                        }
+                    }
                     continue;
+                };
+                let (mut at_voix, mut at_ins, mut at_exp) = (None, None, None);
+                for step in &f.steps {
+                    match *step {
+                        Step::Run(k) => {
+                            if !slot.runs.get(k).is_some_and(|run| cells.skip(run)) {
+                                return false;
+                            }
+                        }
+                        Step::Voix => at_voix = Some(cells.next()),
+                        Step::PctIns => at_ins = Some(cells.next()),
+                        Step::PctExp => at_exp = Some(cells.next()),
+                    }
                 }
-                return false;
-            };
-            if !f
-                .runs
-                .iter()
-                .zip(&slot.runs)
-                .all(|(&run, cells)| same_run(rec, at, run, cells))
-            {
+                let Some(v) = at_voix.and_then(count_cell) else {
+                    return false;
+                };
+                if !(at_ins.is_none_or(|c| percent_cell_agrees(c, v, inscrits))
+                    && at_exp.is_none_or(|c| percent_cell_agrees(c, v, exprimes)))
+                {
+                    return false;
+                }
+                voix.push(CandidateVoix {
+                    candidate: slot.number,
+                    voix: v,
+                });
+            }
+            // After the last candidate, blank cells only (else the row
+            // has more groups than the ballot's first row).
+            while cells.at.is_some() {
+                if !blank(cells.next()) {
+                    return false;
+                }
+            }
+        } else {
+            let n = used_cells(rec)
+                .saturating_sub(cols.groups_at)
+                .div_ceil(cols.width);
+            if (cols.layout.numbered() && n > cols.named_groups) || n != ballot.groups {
                 return false;
             }
-            let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
-                return false;
-            };
-            if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
-                && f.pct_exp.is_none_or(|p| pct_at(at + p, v, exprimes)))
-            {
-                return false;
+            for (g, slot) in ballot.slots.iter().enumerate() {
+                let at = cols.groups_at + g * cols.width;
+                let Some(slot) = slot else {
+                    if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+                        continue;
+                    }
+                    return false;
+                };
+                if !f
+                    .runs
+                    .iter()
+                    .zip(&slot.runs)
+                    .all(|(&run, cells)| same_run(rec, at, run, cells))
+                {
+                    return false;
+                }
+                let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
+                    return false;
+                };
+                if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
+                    && f.pct_exp.is_none_or(|p| pct_at(at + p, v, exprimes)))
+                {
+                    return false;
+                }
+                voix.push(CandidateVoix {
+                    candidate: slot.number,
+                    voix: v,
+                });
             }
-            voix.push(CandidateVoix {
-                candidate: slot.number,
-                voix: v,
-            });
         }
         // Kept, unless the bureau was seen before in its commune.
         if !self.keys.insert(commune, code, self.bureaux.len()) {
@@ -2201,11 +2374,11 @@ pub(super) fn stream<R: BufRead>(
                 let whole = feed.line(len);
                 let body = whole.strip_suffix(b"\n").unwrap_or(whole);
                 let body = body.strip_suffix(b"\r").unwrap_or(body);
-                let split = split_line(body, &mut line_ends);
+                let split = split_line(body, &mut line_ends, d.cols.groups_at);
                 let blank = body.iter().all(|&b| b == b';' || b.is_ascii_whitespace());
                 (body.len(), split, blank)
             };
-            if let Some(cells) = split {
+            if let Some((cells, tail)) = split {
                 if body == 0 {
                     // No record: the `csv` reader skips it too.
                     feed.consume(len);
@@ -2226,6 +2399,7 @@ pub(super) fn stream<R: BufRead>(
                     bytes: feed.line(len).get(..body).unwrap_or_default(),
                     ends: line_ends.get(..cells).unwrap_or_default(),
                     sep: 1,
+                    tail,
                 };
                 if d.fast_row(line, &row) {
                     feed.consume(len);
@@ -2382,7 +2556,10 @@ mod fast_tests {
             prop_oneof![Just(b';'), Just(b'a'), Just(b'"'), Just(b'\r'), any::<u8>()], 0..300,
         )) {
             let mut ends = vec![7; 3];
-            let got = split_line(&line, &mut ends).map(|n| ends[..n].to_vec());
+            let got = split_line(&line, &mut ends, usize::MAX).map(|(n, tail)| {
+                assert_eq!(tail, None);
+                ends[..n].to_vec()
+            });
             let want = (!line.contains(&b'"') && !line.contains(&b'\r')).then(|| {
                 let mut want: Vec<usize> = line
                     .iter()
@@ -2394,6 +2571,23 @@ mod fast_tests {
                 want
             });
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn a_line_splits_up_to_its_limit(line in "[a;]{0,200}", limit in 0usize..60) {
+            let line = line.as_bytes();
+            let mut ends = Vec::new();
+            let all: Vec<usize> = split_line(line, &mut ends, usize::MAX)
+                .map(|(n, _)| ends[..n].to_vec())
+                .unwrap_or_default();
+            let got = split_line(line, &mut ends, limit).map(|(n, tail)| (ends[..n].to_vec(), tail));
+            let want = if all.len() > limit {
+                let tail = limit.checked_sub(1).map_or(0, |l| all[l] + 1);
+                (all[..limit].to_vec(), Some(tail))
+            } else {
+                (all, None)
+            };
+            prop_assert_eq!(got, Some(want));
         }
 
         #[test]
