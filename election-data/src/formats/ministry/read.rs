@@ -1452,14 +1452,24 @@ impl<'r> LineCells<'r> {
 }
 
 /// Where the first `;` is: in the first eight bytes at once (a count, a
-/// percentage), else searched.
+/// percentage), else searched. Each cell of a line starts where the one
+/// before ends, so this is on the path from one cell to the next: a few
+/// operations, no multiplication. (`x − 0x01…01` borrows across a byte
+/// that is zero in `x`, which may mark bytes after it, never one before:
+/// the lowest mark is the first `;`.)
 #[inline]
 fn semicolon_in(rest: &[u8]) -> Option<usize> {
-    match rest.get(..8) {
-        Some(word) => match semicolons(word) {
-            0 => memchr::memchr(b';', rest.get(8..).unwrap_or_default()).map(|k| k + 8),
-            m => Some(m.trailing_zeros() as usize),
-        },
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SEMI: u64 = u64::from_ne_bytes([b';'; 8]);
+    match rest.get(..8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        Some(word) => {
+            let x = u64::from_le_bytes(word) ^ SEMI;
+            match x.wrapping_sub(ONES) & !x & HIGH {
+                0 => memchr::memchr(b';', rest.get(8..).unwrap_or_default()).map(|k| k + 8),
+                m => Some((m.trailing_zeros() / 8) as usize),
+            }
+        }
         None => memchr::memchr(b';', rest),
     }
 }
@@ -2571,6 +2581,13 @@ mod fast_tests {
                 want
             });
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn the_first_semicolon_is_found(cell in proptest::collection::vec(
+            prop_oneof![Just(b';'), Just(b':'), Just(b'<'), Just(0u8), Just(0x80u8), any::<u8>()], 0..20,
+        )) {
+            prop_assert_eq!(semicolon_in(&cell), cell.iter().position(|&b| b == b';'));
         }
 
         #[test]
