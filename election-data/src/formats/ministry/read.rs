@@ -1475,7 +1475,8 @@ fn semicolon_in(rest: &[u8]) -> Option<usize> {
 }
 
 /// `a == b`, word by word: the slices compared are a few dozen bytes, for
-/// which a call to `memcmp` costs more than the comparison.
+/// which a call to `memcmp` costs more than the comparison. (Written so
+/// that the compiler does not make it such a call.)
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -2581,6 +2582,12 @@ mod fast_tests {
                 want
             });
             prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn bytes_compare_as_slices(a in proptest::collection::vec(0u8..3, 0..40), b in proptest::collection::vec(0u8..3, 0..40)) {
+            prop_assert_eq!(same_bytes(&a, &b), a == b);
+            prop_assert!(same_bytes(&a, &a));
         }
 
         #[test]
