@@ -7,6 +7,14 @@
 //! keeps what the election needs; [`Decoder::finish`] builds the election.
 //! Rows outside the filter cost the parsing of their codes only, and a row's
 //! cells are borrowed, never copied, unless it is the first of the ballot.
+//!
+//! [`decode_stream`] splits most lines itself, straight from its own buffer
+//! (`Feed`): a line without a quote or a carriage return is cut at its `;`
+//! up to its candidates (`split_line`), whose cells are then read in
+//! order (`LineCells`), those naming a candidate passed over as the
+//! ballot's first row's bytes. Every other line, and every row the fast
+//! path leaves to [`Decoder::row`], goes through the `csv` reader, one line
+//! at a time, so that both read the same records with the same lines.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Read};
