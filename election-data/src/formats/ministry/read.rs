@@ -504,6 +504,12 @@ pub struct Decoder<'i> {
     communes: Vec<(CommuneMeta, u64)>,
     /// Where each commune of `communes` is, by INSEE code.
     commune_at: HashMap<String, usize, Fx>,
+    /// Each département's first commune in `communes`, by code: every
+    /// commune kept names its département as the first one does (a row
+    /// naming it otherwise is refused), so a new commune is checked against
+    /// that one rather than against every commune (a national file has
+    /// some 35,000).
+    departement_at: HashMap<String, usize, Fx>,
     ballot: Option<(Vec<GroupRead>, u64)>,
     /// The bureaux kept, in the file's order; their codes are the `Code BV`
     /// until [`Decoder::finish`] knows whether several communes were kept
@@ -630,6 +636,7 @@ impl<'i> Decoder<'i> {
             errs: Vec::new(),
             communes: Vec::new(),
             commune_at: HashMap::default(),
+            departement_at: HashMap::default(),
             ballot: None,
             bureaux: Vec::new(),
             pvs: Vec::new(),
@@ -709,9 +716,10 @@ impl<'i> Decoder<'i> {
                 }
                 // One label per département, whichever commune's row.
                 if let Some((other, first)) = self
-                    .communes
-                    .iter()
-                    .find(|(m, _)| m.departement_code == dep && m.departement_label != dep_label)
+                    .departement_at
+                    .get(&dep)
+                    .and_then(|&at| self.communes.get(at))
+                    .filter(|(m, _)| m.departement_label != dep_label)
                 {
                     let msg = format!(
                         "le département {dep} s'appelle « {} » ligne {first}",
@@ -728,6 +736,9 @@ impl<'i> Decoder<'i> {
                     commune_label: commune_label.to_string(),
                 };
                 self.commune_at.insert(insee.clone(), self.communes.len());
+                self.departement_at
+                    .entry(meta.departement_code.clone())
+                    .or_insert(self.communes.len());
                 self.communes.push((meta, line));
                 self.communes.len() - 1
             }
@@ -1730,9 +1741,10 @@ impl Decoder<'_> {
             // A new commune whose département another commune names
             // differently: the row reader says so.
             None if self
-                .communes
-                .iter()
-                .any(|(m, _)| m.departement_code == dep && m.departement_label != dep_label) =>
+                .departement_at
+                .get(dep)
+                .and_then(|&at| self.communes.get(at))
+                .is_some_and(|(m, _)| m.departement_label != dep_label) =>
             {
                 return false;
             }
@@ -1924,6 +1936,9 @@ impl Decoder<'_> {
         let code = code.to_string();
         if let Some(meta) = new_commune {
             self.commune_at.insert(insee.to_string(), commune);
+            self.departement_at
+                .entry(meta.departement_code.clone())
+                .or_insert(commune);
             self.communes.push((meta, line));
         }
         if let Some(c) = new_circ {
