@@ -831,3 +831,33 @@ fn a_stream_read_in_small_pieces_reads_as_a_whole() {
         assert_eq!(format!("{got:?}"), want);
     }
 }
+
+#[test]
+fn a_departement_is_named_alike_by_each_of_its_communes() {
+    // Guipavas (line 5) names Brest's département otherwise.
+    let text = include_str!("../../../fixtures/ministry/circonscription-2022.csv");
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 4 {
+                l.replacen(";Finistère;", ";Finistere;", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(lines[4].contains("Guipavas"), "{}", lines[4]);
+    let text = lines.join("\n") + "\n";
+    let imp = import_for(ElectionKind::Legislatives, "2022-06-12");
+    let errs = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect_err("two labels");
+    let shown = shown(&errs);
+    assert!(
+        shown.iter().any(|s| s.starts_with("ligne 5, colonne « Libellé du département »")
+            && s.contains("le département 29 s'appelle « Finistère » ligne 2")),
+        "{shown:?}"
+    );
+    for (fast, slow) in both_ways(text.as_bytes(), &imp) {
+        assert_eq!(fast, slow);
+    }
+}
