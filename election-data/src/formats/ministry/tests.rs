@@ -853,8 +853,10 @@ fn a_departement_is_named_alike_by_each_of_its_communes() {
     let errs = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect_err("two labels");
     let shown = shown(&errs);
     assert!(
-        shown.iter().any(|s| s.starts_with("ligne 5, colonne « Libellé du département »")
-            && s.contains("le département 29 s'appelle « Finistère » ligne 2")),
+        shown.iter().any(
+            |s| s.starts_with("ligne 5, colonne « Libellé du département »")
+                && s.contains("le département 29 s'appelle « Finistère » ligne 2")
+        ),
         "{shown:?}"
     );
     for (fast, slow) in both_ways(text.as_bytes(), &imp) {
