@@ -7,6 +7,14 @@
 //! keeps what the election needs; [`Decoder::finish`] builds the election.
 //! Rows outside the filter cost the parsing of their codes only, and a row's
 //! cells are borrowed, never copied, unless it is the first of the ballot.
+//!
+//! [`decode_stream`] splits most lines itself, straight from its own buffer
+//! (`Feed`): a line without a quote or a carriage return is cut at its `;`
+//! up to its candidates (`split_line`), whose cells are then read in
+//! order (`LineCells`), those naming a candidate passed over as the
+//! ballot's first row's bytes. Every other line, and every row the fast
+//! path leaves to [`Decoder::row`], goes through the `csv` reader, one line
+//! at a time, so that both read the same records with the same lines.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, Read};
@@ -496,13 +504,21 @@ pub struct Decoder<'i> {
     communes: Vec<(CommuneMeta, u64)>,
     /// Where each commune of `communes` is, by INSEE code.
     commune_at: HashMap<String, usize, Fx>,
+    /// Each département's first commune in `communes`, by code: every
+    /// commune kept names its département as the first one does (a row
+    /// naming it otherwise is refused), so a new commune is checked against
+    /// that one rather than against every commune (a national file has
+    /// some 35,000).
+    departement_at: HashMap<String, usize, Fx>,
     ballot: Option<(Vec<GroupRead>, u64)>,
     /// The bureaux kept, in the file's order; their codes are the `Code BV`
     /// until [`Decoder::finish`] knows whether several communes were kept
     /// (then `INSEE-BV`).
     bureaux: Vec<Bureau>,
-    /// Each bureau's procès-verbal.
-    pvs: Vec<ProcesVerbal>,
+    /// Each bureau's procès-verbal, after room for its final code (empty
+    /// until [`Decoder::finish`]): the pairs the election's map is built
+    /// from, in place, rather than a copy of them all.
+    pvs: Vec<(String, ProcesVerbal)>,
     /// Each bureau's commune (its place in `communes`) and line.
     bureau_at: Vec<(usize, u64)>,
     /// The bureaux kept by commune and code (see [`BureauKeys`]).
@@ -620,6 +636,7 @@ impl<'i> Decoder<'i> {
             errs: Vec::new(),
             communes: Vec::new(),
             commune_at: HashMap::default(),
+            departement_at: HashMap::default(),
             ballot: None,
             bureaux: Vec::new(),
             pvs: Vec::new(),
@@ -699,9 +716,10 @@ impl<'i> Decoder<'i> {
                 }
                 // One label per département, whichever commune's row.
                 if let Some((other, first)) = self
-                    .communes
-                    .iter()
-                    .find(|(m, _)| m.departement_code == dep && m.departement_label != dep_label)
+                    .departement_at
+                    .get(&dep)
+                    .and_then(|&at| self.communes.get(at))
+                    .filter(|(m, _)| m.departement_label != dep_label)
                 {
                     let msg = format!(
                         "le département {dep} s'appelle « {} » ligne {first}",
@@ -718,6 +736,9 @@ impl<'i> Decoder<'i> {
                     commune_label: commune_label.to_string(),
                 };
                 self.commune_at.insert(insee.clone(), self.communes.len());
+                self.departement_at
+                    .entry(meta.departement_code.clone())
+                    .or_insert(self.communes.len());
                 self.communes.push((meta, line));
                 self.communes.len() - 1
             }
@@ -881,7 +902,7 @@ impl<'i> Decoder<'i> {
         pv: ProcesVerbal,
     ) {
         self.bureau_at.push((commune, line));
-        self.pvs.push(pv);
+        self.pvs.push((String::new(), pv));
         self.bureaux.push(Bureau {
             name: {
                 let mut name = String::with_capacity(7 + code.len());
@@ -983,17 +1004,17 @@ impl<'i> Decoder<'i> {
         )?;
         // The procès-verbal rules, bureau by bureau.
         let mut errs = Vec::new();
-        for ((b, pv), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
+        for ((b, (_, pv)), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
             for v in check_pv(&election, b, pv, None).errors {
                 errs.push(FormatError::at(*line, v.field, v.message));
             }
         }
-        let pvs: BTreeMap<String, ProcesVerbal> = election
-            .bureaux
-            .iter()
-            .map(|b| b.code.clone())
-            .zip(pvs)
-            .collect();
+        let mut pvs = pvs;
+        pvs.truncate(election.bureaux.len());
+        for (b, (code, _)) in election.bureaux.iter().zip(&mut pvs) {
+            code.clone_from(&b.code);
+        }
+        let pvs: BTreeMap<String, ProcesVerbal> = pvs.into_iter().collect();
         let printed = groups
             .iter()
             .filter(|g| g.printed != Printed::default())
@@ -1039,7 +1060,19 @@ struct Fast {
     voix: Option<usize>,
     pct_ins: Option<usize>,
     pct_exp: Option<usize>,
+    /// A group's cells in order, as [`LineCells`] reads them.
+    steps: Vec<Step>,
     ballot: Option<BallotRow>,
+}
+
+/// What comes next in a candidate group (see [`Fast::steps`]).
+#[derive(Clone, Copy)]
+enum Step {
+    /// The cells of [`Fast::runs`]`[k]`.
+    Run(usize),
+    Voix,
+    PctIns,
+    PctExp,
 }
 
 /// The ballot's first row (a UTF-8 one), as the other rows' candidates are
@@ -1053,12 +1086,23 @@ struct BallotRow {
     slots: Vec<Option<Slot>>,
 }
 
-/// One candidate of the ballot's first row: its number, and for each run of
-/// [`Fast::runs`] the bytes of its cells one after the other with where
-/// each ends (a cell past the end of the row is empty).
+/// One candidate of the ballot's first row: its number, and its cells for
+/// each run of [`Fast::runs`].
 struct Slot {
     number: u32,
-    runs: Vec<(Vec<u8>, Vec<usize>)>,
+    runs: Vec<Run>,
+}
+
+/// The cells of a run of [`Fast::runs`] in the ballot's first row (a cell
+/// past the end of the row is empty).
+struct Run {
+    /// Their bytes one after the other…
+    bytes: Vec<u8>,
+    /// … and where each ends.
+    ends: Vec<usize>,
+    /// Their bytes with a `;` between two cells, as in a line; `None` when
+    /// a cell holds a `;` (a quoted one).
+    joined: Option<Vec<u8>>,
 }
 
 impl Fast {
@@ -1093,9 +1137,27 @@ impl Fast {
         if let Some(start) = from {
             runs.push((start, group.len()));
         }
+        let mut steps = Vec::new();
+        let mut p = 0;
+        while let Some((f, _)) = group.get(p) {
+            if let Some(k) = runs.iter().position(|&(from, _)| from == p) {
+                steps.push(Step::Run(k));
+                p = runs.get(k).map_or(p + 1, |&(_, to)| to);
+                continue;
+            }
+            steps.push(match f {
+                GroupField::Voix => Step::Voix,
+                GroupField::PctVoixIns => Step::PctIns,
+                GroupField::PctVoixExp => Step::PctExp,
+                // (Every other field is in a run: a run that is none.)
+                _ => Step::Run(usize::MAX),
+            });
+            p += 1;
+        }
         let pos = cols.layout.positions();
         Fast {
             base,
+            steps,
             runs,
             voix: pos[GroupField::Voix as usize],
             pct_ins: pos[GroupField::PctVoixIns as usize],
@@ -1104,7 +1166,7 @@ impl Fast {
         }
     }
 
-    fn cell<'r>(&self, rec: &'r csv::ByteRecord, b: Base) -> &'r [u8] {
+    fn cell<'r>(&self, rec: &Row<'r>, b: Base) -> &'r [u8] {
         self.base
             .get(b as usize)
             .copied()
@@ -1114,6 +1176,148 @@ impl Fast {
     }
 }
 
+/// A row as [`Decoder::fast_row`] reads it: its bytes and where each cell
+/// ends, without a copy. A line split at its `;` (`sep` 1: a `;` between
+/// two cells), or a `csv` record's cells one after the other (`sep` 0).
+#[derive(Clone, Copy)]
+struct Row<'r> {
+    bytes: &'r [u8],
+    ends: &'r [usize],
+    sep: usize,
+    /// Where the cells not split start (the candidates of a line, read in
+    /// order by [`LineCells`]), when the line goes on past `ends`.
+    tail: Option<usize>,
+}
+
+impl<'r> Row<'r> {
+    /// The cells of a `csv` record, their ends in `ends` (cleared first).
+    fn of_record(rec: &'r csv::ByteRecord, ends: &'r mut Vec<usize>) -> Row<'r> {
+        ends.clear();
+        ends.extend((0..rec.len()).filter_map(|i| rec.range(i)).map(|r| r.end));
+        Row {
+            bytes: rec.as_slice(),
+            ends,
+            sep: 0,
+            tail: None,
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Where cell `i` starts in [`Row::bytes`].
+    #[inline]
+    fn start(&self, i: usize) -> Option<usize> {
+        if i >= self.len() {
+            return None;
+        }
+        match i.checked_sub(1) {
+            None => Some(0),
+            Some(p) => self.ends.get(p).map(|e| e + self.sep),
+        }
+    }
+
+    #[inline]
+    fn range(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        Some(self.start(i)?..*self.ends.get(i)?)
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<&'r [u8]> {
+        self.bytes.get(self.range(i)?)
+    }
+}
+
+/// Splits a line (without its line end) at its `;` when the `csv` reader
+/// would read it so — no quote, no carriage return — writing where each
+/// cell ends at the start of `ends` (grown as needed, never shrunk), up to
+/// `limit` cells: the number of cells split, and where the rest starts when
+/// the line goes on past `limit` cells; `None` when the line is for the
+/// `csv` reader. (The candidates' cells, past the fixed ones, are read in
+/// order by [`LineCells`], most of them as the ballot's bytes, unsplit.)
+///
+/// Sixty-four bytes at a time, eight by eight, into one mask of their `;`:
+/// a row is some two hundred short cells, too many for a search call per
+/// cell, and a loop per word of eight bytes would leave it at every word,
+/// each time at a count of `;` no branch predictor guesses.
+fn split_line(line: &[u8], ends: &mut Vec<usize>, limit: usize) -> Option<(usize, Option<usize>)> {
+    if memchr::memchr2(b'"', b'\r', line).is_some() {
+        return None;
+    }
+    if ends.len() <= line.len() {
+        ends.resize(line.len() + 1, 0);
+    }
+    let mut n = 0;
+    let push = |ends: &mut Vec<usize>, n: &mut usize, at: usize| {
+        if let Some(slot) = ends.get_mut(*n) {
+            *slot = at;
+        }
+        *n += 1;
+    };
+    let mut blocks = line.chunks_exact(64);
+    let mut base = 0;
+    for block in &mut blocks {
+        let mut mask = 0u64;
+        for (k, w) in block.chunks_exact(8).enumerate() {
+            mask |= semicolons(w) << (8 * k);
+        }
+        while mask != 0 {
+            push(ends, &mut n, base + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+        base += 64;
+        if n >= limit {
+            break;
+        }
+    }
+    if n >= limit {
+        // The `limit`-th `;` ends the last cell split.
+        let tail = limit
+            .checked_sub(1)
+            .map_or(Some(0), |last| ends.get(last).map(|&e| e + 1));
+        return Some((limit, tail));
+    }
+    let rest = blocks.remainder();
+    let mut words = rest.chunks_exact(8);
+    for w in &mut words {
+        let mut mask = semicolons(w);
+        while mask != 0 {
+            push(ends, &mut n, base + mask.trailing_zeros() as usize);
+            mask &= mask - 1;
+        }
+        base += 8;
+    }
+    for (k, &b) in words.remainder().iter().enumerate() {
+        if b == b';' {
+            push(ends, &mut n, base + k);
+        }
+    }
+    push(ends, &mut n, line.len());
+    if n > limit {
+        // More cells than the limit in the last bytes.
+        let tail = limit
+            .checked_sub(1)
+            .map_or(Some(0), |last| ends.get(last).map(|&e| e + 1));
+        return Some((limit, tail));
+    }
+    Some((n, None))
+}
+
+/// The `;` among eight bytes, as the low eight bits of the result (bit `k`
+/// for byte `k`).
+#[inline]
+fn semicolons(word: &[u8]) -> u64 {
+    const LOW: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const SEMI: u64 = u64::from_ne_bytes([b';'; 8]);
+    let x = <[u8; 8]>::try_from(word).map_or(0, u64::from_le_bytes) ^ SEMI;
+    // The top bit of each byte that is zero in `x` (a `;`), exactly…
+    let top = !(((x & LOW) + LOW) | x | LOW);
+    // … gathered into the top byte (every partial product lands on its own
+    // bit: no carry), then brought down.
+    (top >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
 /// Whether a cell of a UTF-8 row is empty once trimmed.
 fn blank(raw: &[u8]) -> bool {
     raw.iter().all(|&b| values::is_space(b))
@@ -1121,7 +1325,7 @@ fn blank(raw: &[u8]) -> bool {
 }
 
 /// The cells a row uses: up to its last cell not empty once trimmed.
-fn used_cells(rec: &csv::ByteRecord) -> usize {
+fn used_cells(rec: &Row<'_>) -> usize {
     let mut used = rec.len();
     while used > 0 && rec.get(used - 1).is_some_and(blank) {
         used -= 1;
@@ -1129,16 +1333,20 @@ fn used_cells(rec: &csv::ByteRecord) -> usize {
     used
 }
 
-/// Whether every cell of the record is UTF-8 (what
+/// Whether every cell of the row is UTF-8 (what
 /// `csv::StringRecord::from_byte_record` accepts): the whole row is, and no
-/// cell starts inside a character.
-fn is_utf8(rec: &csv::ByteRecord) -> bool {
-    let all = rec.as_slice();
+/// cell starts inside a character (a line split at its `;` never has one
+/// that does, when it is UTF-8).
+fn is_utf8(rec: &Row<'_>) -> bool {
+    let all = rec.bytes;
     if all.is_ascii() {
         return true;
     }
     if std::str::from_utf8(all).is_err() {
         return false;
+    }
+    if rec.sep == 1 {
+        return true;
     }
     for (c, chunk) in all.chunks(64).enumerate() {
         if chunk.is_ascii() {
@@ -1153,9 +1361,9 @@ fn is_utf8(rec: &csv::ByteRecord) -> bool {
     true
 }
 
-/// Whether a cell of the record starts at byte `p` of its bytes.
-fn starts_a_cell(rec: &csv::ByteRecord, p: usize) -> bool {
-    let start = |i: usize| rec.range(i).map_or(usize::MAX, |r| r.start);
+/// Whether a cell of the row starts at byte `p` of its bytes.
+fn starts_a_cell(rec: &Row<'_>, p: usize) -> bool {
+    let start = |i: usize| rec.start(i).unwrap_or(usize::MAX);
     let (mut lo, mut hi) = (0, rec.len());
     while lo < hi {
         let mid = lo + (hi - lo) / 2;
@@ -1168,19 +1376,34 @@ fn starts_a_cell(rec: &csv::ByteRecord, p: usize) -> bool {
     start(lo) == p
 }
 
-/// Whether the cells `at + from .. at + to` of the record are the bytes of
+/// Whether the cells `at + from .. at + to` of the row are the bytes of
 /// `run` (see [`Slot`]).
-fn same_run(
-    rec: &csv::ByteRecord,
-    at: usize,
-    (from, to): (usize, usize),
-    run: &(Vec<u8>, Vec<usize>),
-) -> bool {
-    let (bytes, ends) = run;
+#[inline]
+fn same_run(rec: &Row<'_>, at: usize, (from, to): (usize, usize), run: &Run) -> bool {
+    let Run {
+        bytes,
+        ends,
+        joined,
+    } = run;
     if let (Some(first), Some(last)) = (rec.range(at + from), rec.range(at + to - 1)) {
-        rec.as_slice()
-            .get(first.start..last.end)
-            .is_some_and(|cells| same_bytes(cells, bytes))
+        let cells = rec.bytes.get(first.start..last.end);
+        if rec.sep == 1
+            && let Some(joined) = joined
+        {
+            // A line's cells end at its `;` and nowhere else: the same
+            // bytes, `;` in the same places, are the same cells.
+            return cells.is_some_and(|cells| same_bytes(cells, joined));
+        }
+        if rec.sep == 1 {
+            let mut start = 0;
+            return ends.iter().enumerate().all(|(k, &e)| {
+                let cell = rec.get(at + from + k).unwrap_or_default();
+                let same = bytes.get(start..e) == Some(cell);
+                start = e;
+                same
+            });
+        }
+        cells.is_some_and(|cells| same_bytes(cells, bytes))
             && ends.iter().enumerate().all(|(k, &e)| {
                 rec.range(at + from + k)
                     .is_some_and(|r| r.end - first.start == e)
@@ -1196,8 +1419,87 @@ fn same_run(
     }
 }
 
+/// The cells of a line from a place on, one after the other; past its
+/// end, empty ones.
+struct LineCells<'r> {
+    line: &'r [u8],
+    /// Where the next cell starts; `None` past the end of the line.
+    at: Option<usize>,
+}
+
+impl<'r> LineCells<'r> {
+    #[inline]
+    fn next(&mut self) -> &'r [u8] {
+        let Some(start) = self.at else {
+            return &[];
+        };
+        let rest = self.line.get(start..).unwrap_or_default();
+        match semicolon_in(rest) {
+            Some(k) => {
+                self.at = Some(start + k + 1);
+                rest.get(..k).unwrap_or_default()
+            }
+            None => {
+                self.at = None;
+                rest
+            }
+        }
+    }
+
+    /// Passes over the next cells when they are those of `run`: its bytes
+    /// with a `;` between cells (a line's cells end at its `;` and nowhere
+    /// else), then a `;` or the end. `false` otherwise, or when a cell of
+    /// `run` holds a `;`.
+    #[inline]
+    fn skip(&mut self, run: &Run) -> bool {
+        let Some(start) = self.at else {
+            return run.bytes.is_empty();
+        };
+        let Some(joined) = &run.joined else {
+            return false;
+        };
+        let rest = self.line.get(start..).unwrap_or_default();
+        if !rest
+            .get(..joined.len())
+            .is_some_and(|cells| same_bytes(cells, joined))
+        {
+            return false;
+        }
+        match rest.get(joined.len()) {
+            None => self.at = None,
+            Some(b';') => self.at = Some(start + joined.len() + 1),
+            Some(_) => return false,
+        }
+        true
+    }
+}
+
+/// Where the first `;` is: in the first eight bytes at once (a count, a
+/// percentage), else searched. Each cell of a line starts where the one
+/// before ends, so this is on the path from one cell to the next: a few
+/// operations, no multiplication. (`x − 0x01…01` borrows across a byte
+/// that is zero in `x`, which may mark bytes after it, never one before:
+/// the lowest mark is the first `;`.)
+#[inline]
+fn semicolon_in(rest: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const SEMI: u64 = u64::from_ne_bytes([b';'; 8]);
+    match rest.get(..8).and_then(|w| <[u8; 8]>::try_from(w).ok()) {
+        Some(word) => {
+            let x = u64::from_le_bytes(word) ^ SEMI;
+            match x.wrapping_sub(ONES) & !x & HIGH {
+                0 => memchr::memchr(b';', rest.get(8..).unwrap_or_default()).map(|k| k + 8),
+                m => Some((m.trailing_zeros() / 8) as usize),
+            }
+        }
+        None => memchr::memchr(b';', rest),
+    }
+}
+
 /// `a == b`, word by word: the slices compared are a few dozen bytes, for
-/// which a call to `memcmp` costs more than the comparison.
+/// which a call to `memcmp` costs more than the comparison. (Written so
+/// that the compiler does not make it such a call.)
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
@@ -1232,10 +1534,37 @@ fn percent_cell(raw: &[u8]) -> Option<u32> {
     values::percent_bytes(raw).or_else(|| values::ascii_trim(raw).and_then(values::percent_bytes))
 }
 
+/// Whether a percentage cell is the value `part / whole` gives
+/// ([`percent_cell`], [`values::percent_agrees_fast`]): the form the
+/// ministry writes (`78,13%`, `78,13`) read in one pass, any other by
+/// [`percent_cell`]. Some fifty per row.
+#[inline]
+fn percent_cell_agrees(raw: &[u8], part: i64, whole: i64) -> bool {
+    let h = match raw {
+        [a, b @ .., b',', c, d, b'%'] | [a, b @ .., b',', c, d]
+            if b.len() < 4
+                && a.is_ascii_digit()
+                && b.iter().all(u8::is_ascii_digit)
+                && c.is_ascii_digit()
+                && d.is_ascii_digit() =>
+        {
+            let int = b
+                .iter()
+                .fold(u32::from(a - b'0'), |v, &x| v * 10 + u32::from(x - b'0'));
+            int * 100 + u32::from(c - b'0') * 10 + u32::from(d - b'0')
+        }
+        _ => match percent_cell(raw) {
+            Some(h) => h,
+            None => return false,
+        },
+    };
+    values::percent_agrees_fast(h, nn(part), nn(whole))
+}
+
 impl BallotRow {
     /// The ballot's first row, read by [`Decoder::row`] into `groups`.
     fn of(
-        rec: &csv::ByteRecord,
+        rec: &Row<'_>,
         cols: &Columns,
         runs: &[(usize, usize)],
         groups: &[GroupRead],
@@ -1257,11 +1586,22 @@ impl BallotRow {
                 .map(|&(from, to)| {
                     let mut bytes = Vec::new();
                     let mut ends = Vec::new();
+                    let mut joined = Vec::new();
                     for p in from..to {
-                        bytes.extend_from_slice(rec.get(at + p).unwrap_or_default());
+                        let cell = rec.get(at + p).unwrap_or_default();
+                        bytes.extend_from_slice(cell);
                         ends.push(bytes.len());
+                        if p > from {
+                            joined.push(b';');
+                        }
+                        joined.extend_from_slice(cell);
                     }
-                    (bytes, ends)
+                    let plain = !bytes.contains(&b';');
+                    Run {
+                        bytes,
+                        ends,
+                        joined: plain.then_some(joined),
+                    }
                 })
                 .collect();
             slots.push(Some(Slot { number, runs }));
@@ -1286,7 +1626,9 @@ impl Decoder<'_> {
     /// this UTF-8 record, for [`Decoder::fast_row`].
     fn capture_ballot(&mut self, rec: &csv::ByteRecord) {
         if let Some((groups, _)) = &self.ballot {
-            self.fast.ballot = BallotRow::of(rec, &self.cols, &self.fast.runs, groups);
+            let mut ends = Vec::new();
+            let row = Row::of_record(rec, &mut ends);
+            self.fast.ballot = BallotRow::of(&row, &self.cols, &self.fast.runs, groups);
         }
     }
 
@@ -1296,7 +1638,7 @@ impl Decoder<'_> {
     /// gives it, without a copy of its cells. `false` when the row is for
     /// [`Decoder::row`]: the ballot's first row, anything to report, another
     /// encoding, a code or a number that is not plain ASCII.
-    fn fast_row(&mut self, line: u64, rec: &csv::ByteRecord) -> bool {
+    fn fast_row(&mut self, line: u64, rec: &Row<'_>) -> bool {
         if self.errs.len() > MAX_ERRORS {
             return true;
         }
@@ -1358,7 +1700,7 @@ impl Decoder<'_> {
 
     /// [`Decoder::fast_row`] for a row the filter keeps, given its
     /// département, circonscription, commune and INSEE codes.
-    fn fast_keep(&mut self, line: u64, rec: &csv::ByteRecord, codes: [values::Code; 4]) -> bool {
+    fn fast_keep(&mut self, line: u64, rec: &Row<'_>, codes: [values::Code; 4]) -> bool {
         let f = &self.fast;
         let Some(ballot) = &f.ballot else {
             return false;
@@ -1383,9 +1725,16 @@ impl Decoder<'_> {
         ) else {
             return false;
         };
-        // The commune: named as on its first row, or a new one.
-        let (commune, new_commune) = match self.commune_at.get(insee) {
-            Some(&at) => match self.communes.get(at) {
+        // The commune: named as on its first row, or a new one. The last
+        // commune is the likeliest (a file is sorted by commune), known by
+        // its codes without a look-up (its INSEE code is the two).
+        let last = self.communes.len().checked_sub(1).filter(|&at| {
+            self.communes
+                .get(at)
+                .is_some_and(|(m, _)| m.commune_code == commune_code && m.departement_code == dep)
+        });
+        let (commune, new_commune) = match last.or_else(|| self.commune_at.get(insee).copied()) {
+            Some(at) => match self.communes.get(at) {
                 Some((m, _))
                     if m.departement_label == dep_label && m.commune_label == commune_label =>
                 {
@@ -1396,9 +1745,10 @@ impl Decoder<'_> {
             // A new commune whose département another commune names
             // differently: the row reader says so.
             None if self
-                .communes
-                .iter()
-                .any(|(m, _)| m.departement_code == dep && m.departement_label != dep_label) =>
+                .departement_at
+                .get(dep)
+                .and_then(|&at| self.communes.get(at))
+                .is_some_and(|(m, _)| m.departement_label != dep_label) =>
             {
                 return false;
             }
@@ -1475,8 +1825,7 @@ impl Decoder<'_> {
         }
         let pct_at = |i: usize, part: i64, whole: i64| {
             rec.get(i)
-                .and_then(percent_cell)
-                .is_some_and(|h| values::percent_agrees_fast(h, nn(part), nn(whole)))
+                .is_some_and(|raw| percent_cell_agrees(raw, part, whole))
         };
         let pct = |b: Base, part: i64, whole: i64| {
             f.base
@@ -1499,41 +1848,91 @@ impl Decoder<'_> {
         // The candidates: the ballot's, in the same places, each with its
         // voix and their percentages.
         let cols = &self.cols;
-        let n = used_cells(rec)
-            .saturating_sub(cols.groups_at)
-            .div_ceil(cols.width);
-        if (cols.layout.numbered() && n > cols.named_groups) || n != ballot.groups {
-            return false;
-        }
         let mut voix = Vec::with_capacity(ballot.used);
-        for (g, slot) in ballot.slots.iter().enumerate() {
-            let at = cols.groups_at + g * cols.width;
-            let Some(slot) = slot else {
-                if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+        if let Some(tail) = rec.tail {
+            // A line's candidates, in order from where they start.
+            let mut cells = LineCells {
+                line: rec.bytes,
+                at: Some(tail),
+            };
+            for slot in &ballot.slots {
+                let Some(slot) = slot else {
+                    for _ in 0..cols.width {
+                        if !blank(cells.next()) {
+                            return false;
+                        }
+                    }
                     continue;
+                };
+                let (mut at_voix, mut at_ins, mut at_exp) = (None, None, None);
+                for step in &f.steps {
+                    match *step {
+                        Step::Run(k) => {
+                            if !slot.runs.get(k).is_some_and(|run| cells.skip(run)) {
+                                return false;
+                            }
+                        }
+                        Step::Voix => at_voix = Some(cells.next()),
+                        Step::PctIns => at_ins = Some(cells.next()),
+                        Step::PctExp => at_exp = Some(cells.next()),
+                    }
                 }
-                return false;
-            };
-            if !f
-                .runs
-                .iter()
-                .zip(&slot.runs)
-                .all(|(&run, cells)| same_run(rec, at, run, cells))
-            {
+                let Some(v) = at_voix.and_then(count_cell) else {
+                    return false;
+                };
+                if !(at_ins.is_none_or(|c| percent_cell_agrees(c, v, inscrits))
+                    && at_exp.is_none_or(|c| percent_cell_agrees(c, v, exprimes)))
+                {
+                    return false;
+                }
+                voix.push(CandidateVoix {
+                    candidate: slot.number,
+                    voix: v,
+                });
+            }
+            // After the last candidate, blank cells only (else the row
+            // has more groups than the ballot's first row).
+            while cells.at.is_some() {
+                if !blank(cells.next()) {
+                    return false;
+                }
+            }
+        } else {
+            let n = used_cells(rec)
+                .saturating_sub(cols.groups_at)
+                .div_ceil(cols.width);
+            if (cols.layout.numbered() && n > cols.named_groups) || n != ballot.groups {
                 return false;
             }
-            let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
-                return false;
-            };
-            if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
-                && f.pct_exp.is_none_or(|p| pct_at(at + p, v, exprimes)))
-            {
-                return false;
+            for (g, slot) in ballot.slots.iter().enumerate() {
+                let at = cols.groups_at + g * cols.width;
+                let Some(slot) = slot else {
+                    if (at..at + cols.width).all(|i| rec.get(i).is_none_or(blank)) {
+                        continue;
+                    }
+                    return false;
+                };
+                if !f
+                    .runs
+                    .iter()
+                    .zip(&slot.runs)
+                    .all(|(&run, cells)| same_run(rec, at, run, cells))
+                {
+                    return false;
+                }
+                let Some(v) = f.voix.and_then(|p| rec.get(at + p)).and_then(count_cell) else {
+                    return false;
+                };
+                if !(f.pct_ins.is_none_or(|p| pct_at(at + p, v, inscrits))
+                    && f.pct_exp.is_none_or(|p| pct_at(at + p, v, exprimes)))
+                {
+                    return false;
+                }
+                voix.push(CandidateVoix {
+                    candidate: slot.number,
+                    voix: v,
+                });
             }
-            voix.push(CandidateVoix {
-                candidate: slot.number,
-                voix: v,
-            });
         }
         // Kept, unless the bureau was seen before in its commune.
         if !self.keys.insert(commune, code, self.bureaux.len()) {
@@ -1542,6 +1941,9 @@ impl Decoder<'_> {
         let code = code.to_string();
         if let Some(meta) = new_commune {
             self.commune_at.insert(insee.to_string(), commune);
+            self.departement_at
+                .entry(meta.departement_code.clone())
+                .or_insert(commune);
             self.communes.push((meta, line));
         }
         if let Some(c) = new_circ {
@@ -1564,7 +1966,12 @@ impl Decoder<'_> {
 
 /// What [`Decoder::tree`] gives: the perimeters, the bureaux with their
 /// final codes, and each one's procès-verbal and line, in the same order.
-type Tree = (Vec<Perimeter>, Vec<Bureau>, Vec<ProcesVerbal>, Vec<u64>);
+type Tree = (
+    Vec<Perimeter>,
+    Vec<Bureau>,
+    Vec<(String, ProcesVerbal)>,
+    Vec<u64>,
+);
 
 impl Decoder<'_> {
     /// The perimeter tree of what was kept. One commune: the commune is the
@@ -1803,6 +2210,150 @@ pub fn decode_stream<R: BufRead>(
     stream(reader, total, import, progress, true)
 }
 
+/// The file's bytes as [`stream`] reads them, through a buffer of its own:
+/// [`stream`] splits most lines itself, straight from the buffer
+/// ([`Feed::line`], [`split_line`]), and the `csv` reader gets the others
+/// through [`Read`], never more than one line per read, so that it never
+/// holds a line [`stream`] reads itself.
+struct Feed<R> {
+    src: Counting<R>,
+    buf: Vec<u8>,
+    /// The bytes not yet taken are `buf[pos..end]`…
+    pos: usize,
+    end: usize,
+    /// … and `buf[0]` is this byte of the file.
+    base: u64,
+    eof: bool,
+    /// Bytes given to the `csv` reader so far, and the last one.
+    to_csv: u64,
+    last_to_csv: u8,
+    /// Where in the file the bytes given to the `csv` reader are: from
+    /// each `(its offset, the file's)`, they follow each other up to the
+    /// next. Its offsets skip the lines [`stream`] read itself.
+    anchors: std::collections::VecDeque<(u64, u64)>,
+}
+
+/// What [`Feed`] reads at a time, at least: as much as a large `BufReader`
+/// holds, so that it reads straight into the feed's buffer rather than
+/// through its own.
+const FEED_CHUNK: usize = 1 << 20;
+
+impl<R: Read> Feed<R> {
+    fn new(src: Counting<R>) -> Feed<R> {
+        Feed {
+            src,
+            buf: vec![0; FEED_CHUNK],
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            to_csv: 0,
+            last_to_csv: 0,
+            anchors: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The place in the file of the `csv` reader's offset `at` (one not
+    /// before the last asked for).
+    fn file_offset(&mut self, at: u64) -> u64 {
+        while self.anchors.get(1).is_some_and(|&(csv, _)| csv <= at) {
+            self.anchors.pop_front();
+        }
+        self.anchors
+            .front()
+            .map_or(at, |&(csv, file)| file + at.saturating_sub(csv))
+    }
+
+    /// Where in the file the bytes not yet taken start.
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    /// The length of the next line, its `\n` included (the rest of the
+    /// file for the last one; 0 at the end), read in whole first.
+    fn line_len(&mut self) -> std::io::Result<usize> {
+        let mut scanned = 0;
+        loop {
+            let pending = self.buf.get(self.pos..self.end).unwrap_or_default();
+            if let Some(i) = pending
+                .get(scanned..)
+                .and_then(|p| memchr::memchr(b'\n', p))
+            {
+                return Ok(scanned + i + 1);
+            }
+            if self.eof {
+                return Ok(pending.len());
+            }
+            scanned = pending.len();
+            self.fill()?;
+        }
+    }
+
+    /// Reads more: the bytes not yet taken moved to the front, the buffer
+    /// grown when they fill it (a line longer than the buffer).
+    fn fill(&mut self) -> std::io::Result<()> {
+        if self.pos > 0 {
+            self.buf.copy_within(self.pos..self.end, 0);
+            self.base += self.pos as u64;
+            self.end -= self.pos;
+            self.pos = 0;
+        }
+        if self.buf.len() - self.end < FEED_CHUNK {
+            self.buf.resize(self.buf.len() + FEED_CHUNK, 0);
+        }
+        let free = self.buf.get_mut(self.end..).unwrap_or_default();
+        let n = loop {
+            match self.src.read(free) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => break other?,
+            }
+        };
+        self.eof = n == 0;
+        self.end += n;
+        Ok(())
+    }
+
+    /// The next `len` bytes (see [`Feed::line_len`]).
+    fn line(&self, len: usize) -> &[u8] {
+        self.buf.get(self.pos..self.pos + len).unwrap_or_default()
+    }
+
+    fn consume(&mut self, len: usize) {
+        self.pos = (self.pos + len).min(self.end);
+    }
+
+    /// Whether the `csv` reader, having read `csv_at` bytes, holds nothing
+    /// of what is left, but for the `\n` of a `\r\n` (which it skips
+    /// before its next record, as after a line [`stream`] read itself).
+    fn csv_drained(&self, csv_at: u64) -> bool {
+        let held = self.to_csv.saturating_sub(csv_at);
+        held == 0 || (held == 1 && self.last_to_csv == b'\n')
+    }
+}
+
+impl<R: Read> Read for Feed<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        let len = self.line_len()?.min(out.len());
+        let (csv, file) = (self.to_csv, self.offset());
+        if self
+            .anchors
+            .back()
+            .is_none_or(|&(c, f)| f + (csv - c) != file)
+        {
+            self.anchors.push_back((csv, file));
+        }
+        let line = self.line(len);
+        let n = line.len();
+        if let (Some(dst), Some(&last)) = (out.get_mut(..n), line.last()) {
+            dst.copy_from_slice(line);
+            self.last_to_csv = last;
+        }
+        self.consume(n);
+        self.to_csv += n as u64;
+        Ok(n)
+    }
+}
+
 /// [`decode_stream`]; `fast` false reads every row with [`Decoder::row`]
 /// (the tests compare both ways).
 pub(super) fn stream<R: BufRead>(
@@ -1826,37 +2377,112 @@ pub(super) fn stream<R: BufRead>(
         .delimiter(b';')
         .has_headers(false)
         .flexible(true)
-        .from_reader(Counting::new(reader));
+        .from_reader(Feed::new(Counting::new(reader)));
     let mut bytes = csv::ByteRecord::new();
     let mut record = csv::StringRecord::new();
     let mut decoder: Option<Decoder<'_>> = None;
     let mut n = 0u64;
+    // Where each cell of a line ends (see [`split_line`]), and of a record.
+    let mut line_ends: Vec<usize> = Vec::new();
+    let mut ends: Vec<usize> = Vec::new();
+    // Past the last line read here rather than by the `csv` reader.
+    let mut split_to = 0u64;
+    let unreadable = |line: u64, e: &dyn std::fmt::Display| {
+        FormatErrors::one(FormatError::line(
+            line.max(1),
+            format!("ligne CSV illisible : {e}"),
+        ))
+    };
     loop {
+        // Most lines are split here, without quotes, and most of their rows
+        // read from their bytes (outside the filter, or valid).
+        let csv_at = csv.position().byte();
+        if fast
+            && let Some(d) = decoder.as_mut()
+            && csv.get_ref().csv_drained(csv_at)
+        {
+            let feed = csv.get_mut();
+            let len = match feed.line_len() {
+                Ok(len) => len,
+                Err(e) => {
+                    let line = feed.src.line_of(feed.offset());
+                    return Err(unreadable(line, &e));
+                }
+            };
+            if len == 0 {
+                break;
+            }
+            let at = feed.offset();
+            let (body, split, blank) = {
+                let whole = feed.line(len);
+                let body = whole.strip_suffix(b"\n").unwrap_or(whole);
+                let body = body.strip_suffix(b"\r").unwrap_or(body);
+                let split = split_line(body, &mut line_ends, d.cols.groups_at);
+                let blank = body.iter().all(|&b| b == b';' || b.is_ascii_whitespace());
+                (body.len(), split, blank)
+            };
+            if let Some((cells, tail)) = split {
+                if body == 0 {
+                    // No record: the `csv` reader skips it too.
+                    feed.consume(len);
+                    split_to = feed.offset();
+                    continue;
+                }
+                n += 1;
+                if n.is_multiple_of(4096) {
+                    progress(feed.src.read, total);
+                }
+                if blank {
+                    feed.consume(len);
+                    split_to = feed.offset();
+                    continue;
+                }
+                let line = feed.src.line_of(at);
+                let row = Row {
+                    bytes: feed.line(len).get(..body).unwrap_or_default(),
+                    ends: line_ends.get(..cells).unwrap_or_default(),
+                    sep: 1,
+                    tail,
+                };
+                if d.fast_row(line, &row) {
+                    feed.consume(len);
+                    split_to = feed.offset();
+                    continue;
+                }
+                // For the row reader, through the `csv` reader.
+                n -= 1;
+            }
+        }
         match csv.read_byte_record(&mut bytes) {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let at = e.position().map_or(0, csv::Position::byte);
-                let line = csv.get_mut().line_of(at);
-                return Err(FormatErrors::one(FormatError::line(
-                    line.max(1),
-                    format!("ligne CSV illisible : {e}"),
-                )));
+                let feed = csv.get_mut();
+                let at = feed
+                    .file_offset(e.position().map_or(0, csv::Position::byte))
+                    .max(split_to);
+                let line = feed.src.line_of(at);
+                return Err(unreadable(line, &e));
             }
         }
-        let at = bytes.position().map_or(0, csv::Position::byte);
-        let line = csv.get_mut().line_of(at);
+        // The record's place in the file, past the lines read here (the
+        // `csv` reader's own is before the `\n` of a `\r\n` it held).
+        let feed = csv.get_mut();
+        let at = feed
+            .file_offset(bytes.position().map_or(0, csv::Position::byte))
+            .max(split_to);
+        let line = feed.src.line_of(at);
         n += 1;
         if n.is_multiple_of(4096) {
-            progress(csv.get_ref().read, total);
+            progress(csv.get_ref().src.read, total);
         }
         if bytes.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
             continue;
         }
-        // Most rows are read from their bytes (outside the filter, or valid).
+        // A quoted line's row, from its bytes when it can.
         if fast
             && let Some(d) = decoder.as_mut()
-            && d.fast_row(line, &bytes)
+            && d.fast_row(line, &Row::of_record(&bytes, &mut ends))
         {
             continue;
         }
@@ -1906,5 +2532,140 @@ pub(super) fn stream<R: BufRead>(
         None => Err(FormatErrors::one(FormatError::file(
             "le fichier est vide : il faut au moins une ligne d'en-tête",
         ))),
+    }
+}
+
+/// The rows as the `csv` reader alone reads them (every record, with its
+/// line), each read by [`Decoder::row`]: what [`stream`] gives, whichever
+/// way it splits its lines (the tests compare them).
+#[cfg(test)]
+pub(super) fn stream_csv_only(
+    mut bytes: &[u8],
+    import: &MinistryImport,
+) -> Result<(Layout, ResultsFile), FormatErrors> {
+    if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        bytes = rest;
+    }
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(Counting::new(bytes));
+    let mut rec = csv::ByteRecord::new();
+    let mut decoder: Option<Decoder<'_>> = None;
+    while csv.read_byte_record(&mut rec).map_err(|e| {
+        FormatErrors::one(FormatError::line(1, format!("ligne CSV illisible : {e}")))
+    })? {
+        let at = rec.position().map_or(0, csv::Position::byte);
+        let line = csv.get_mut().line_of(at);
+        if rec.iter().all(|c| c.iter().all(u8::is_ascii_whitespace)) {
+            continue;
+        }
+        let cells: Vec<String> = match csv::StringRecord::from_byte_record(rec.clone()) {
+            Ok(r) => r.iter().map(str::to_string).collect(),
+            Err(_) => latin(&rec),
+        };
+        match &mut decoder {
+            None => {
+                let header = (0..cells.count()).map(|i| cells.cell(i).to_string());
+                decoder = Some(Decoder::new(header.collect(), line, import)?);
+            }
+            Some(d) => d.row(line, &cells),
+        }
+    }
+    match decoder {
+        Some(d) => d.finish(),
+        None => Err(FormatErrors::one(FormatError::file(
+            "le fichier est vide : il faut au moins une ligne d'en-tête",
+        ))),
+    }
+}
+
+#[cfg(test)]
+fn latin(rec: &csv::ByteRecord) -> Vec<String> {
+    rec.iter()
+        .map(|c| encoding_rs::WINDOWS_1252.decode(c).0.into_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod fast_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn a_line_splits_where_its_semicolons_are(line in proptest::collection::vec(
+            prop_oneof![Just(b';'), Just(b'a'), Just(b'"'), Just(b'\r'), any::<u8>()], 0..300,
+        )) {
+            let mut ends = vec![7; 3];
+            let got = split_line(&line, &mut ends, usize::MAX).map(|(n, tail)| {
+                assert_eq!(tail, None);
+                ends[..n].to_vec()
+            });
+            let want = (!line.contains(&b'"') && !line.contains(&b'\r')).then(|| {
+                let mut want: Vec<usize> = line
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b';')
+                    .map(|(i, _)| i)
+                    .collect();
+                want.push(line.len());
+                want
+            });
+            prop_assert_eq!(got, want);
+        }
+
+        #[test]
+        fn bytes_compare_as_slices(a in proptest::collection::vec(0u8..3, 0..40), b in proptest::collection::vec(0u8..3, 0..40)) {
+            prop_assert_eq!(same_bytes(&a, &b), a == b);
+            prop_assert!(same_bytes(&a, &a));
+        }
+
+        #[test]
+        fn the_first_semicolon_is_found(cell in proptest::collection::vec(
+            prop_oneof![Just(b';'), Just(b':'), Just(b'<'), Just(0u8), Just(0x80u8), any::<u8>()], 0..20,
+        )) {
+            prop_assert_eq!(semicolon_in(&cell), cell.iter().position(|&b| b == b';'));
+        }
+
+        #[test]
+        fn a_line_splits_up_to_its_limit(line in "[a;]{0,200}", limit in 0usize..60) {
+            let line = line.as_bytes();
+            let mut ends = Vec::new();
+            let all: Vec<usize> = split_line(line, &mut ends, usize::MAX)
+                .map(|(n, _)| ends[..n].to_vec())
+                .unwrap_or_default();
+            let got = split_line(line, &mut ends, limit).map(|(n, tail)| (ends[..n].to_vec(), tail));
+            let want = if all.len() > limit {
+                let tail = limit.checked_sub(1).map_or(0, |l| all[l] + 1);
+                (all[..limit].to_vec(), Some(tail))
+            } else {
+                (all, None)
+            };
+            prop_assert_eq!(got, Some(want));
+        }
+
+        #[test]
+        fn a_percentage_cell_agrees_as_read_then_compared(
+            cell in "[ 0-9,.%]{0,8}",
+            part in 0i64..100_000,
+            whole in 0i64..100_000,
+        ) {
+            let want = percent_cell(cell.as_bytes())
+                .is_some_and(|h| values::percent_agrees(h, nn(part), nn(whole)));
+            prop_assert_eq!(percent_cell_agrees(cell.as_bytes(), part, whole), want);
+        }
+
+        #[test]
+        fn a_percentage_cell_agrees_near_the_value(part in 0i64..100_000, extra in 0i64..100_000, d in 0u32..3, sign in any::<bool>()) {
+            let whole = part + extra;
+            let h = crate::Percent::of(nn(part), nn(whole)).map_or(0, crate::Percent::hundredths);
+            let cell = crate::Percent::from_hundredths((h + d).saturating_sub(1)).fr();
+            let cell = if sign { format!("{cell}%") } else { cell };
+            let want = percent_cell(cell.as_bytes())
+                .is_some_and(|h| values::percent_agrees(h, nn(part), nn(whole)));
+            prop_assert_eq!(percent_cell_agrees(cell.as_bytes(), part, whole), want);
+        }
     }
 }

@@ -765,3 +765,101 @@ fn a_bureau_given_twice_is_found_in_or_out_of_order() {
         }
     }
 }
+
+/// Bytes that change how a line is split: quotes, line ends, separators,
+/// spaces, a byte-order mark.
+const ODD_BYTES: [&[u8]; 10] = [
+    b"\"",
+    b"\"\"",
+    b"\r",
+    b"\n",
+    b"\r\n",
+    b";",
+    b" ",
+    b"\xEF\xBB\xBF",
+    b"\n\n",
+    b";\"1\";",
+];
+
+proptest! {
+    #[test]
+    fn lines_split_in_the_stream_read_as_the_csv_reader_reads_them(
+        f in 0usize..12,
+        edits in proptest::collection::vec((0usize..100_000, 0usize..ODD_BYTES.len()), 0..4),
+        quote_all in any::<bool>(),
+    ) {
+        let all = stream_fixtures();
+        let (text, imp) = &all[f % all.len()];
+        let mut bytes = if quote_all {
+            // Every cell quoted, as a spreadsheet may save it.
+            text.lines()
+                .map(|l| l.split(';').map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(";"))
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        } else {
+            text.as_bytes().to_vec()
+        };
+        for (at, what) in edits {
+            let at = at % (bytes.len() + 1);
+            bytes.splice(at..at, ODD_BYTES[what].iter().copied());
+        }
+        let want = format!("{:?}", read::stream_csv_only(&bytes, imp));
+        for fast in [true, false] {
+            let got = read::stream(&bytes[..], 0, imp, &mut |_, _| {}, fast);
+            prop_assert_eq!(&format!("{got:?}"), &want, "fast {}", fast);
+        }
+    }
+}
+
+#[test]
+fn a_stream_read_in_small_pieces_reads_as_a_whole() {
+    // A reader giving a few bytes at a time: lines cut across reads.
+    struct Trickle<'a>(&'a [u8]);
+    impl std::io::Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            let n = out.len().min(self.0.len()).min(7);
+            out[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+    for (text, imp) in stream_fixtures() {
+        let want = format!("{:?}", read::stream_csv_only(text.as_bytes(), &imp));
+        let reader = std::io::BufReader::with_capacity(5, Trickle(text.as_bytes()));
+        let got = read::stream(reader, 0, &imp, &mut |_, _| {}, true);
+        assert_eq!(format!("{got:?}"), want);
+    }
+}
+
+#[test]
+fn a_departement_is_named_alike_by_each_of_its_communes() {
+    // Guipavas (line 5) names Brest's département otherwise.
+    let text = include_str!("../../../fixtures/ministry/circonscription-2022.csv");
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 4 {
+                l.replacen(";Finistère;", ";Finistere;", 1)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect();
+    assert!(lines[4].contains("Guipavas"), "{}", lines[4]);
+    let text = lines.join("\n") + "\n";
+    let imp = import_for(ElectionKind::Legislatives, "2022-06-12");
+    let errs = decode(text.as_bytes(), &imp, &mut |_, _| {}).expect_err("two labels");
+    let shown = shown(&errs);
+    assert!(
+        shown.iter().any(
+            |s| s.starts_with("ligne 5, colonne « Libellé du département »")
+                && s.contains("le département 29 s'appelle « Finistère » ligne 2")
+        ),
+        "{shown:?}"
+    );
+    for (fast, slow) in both_ways(text.as_bytes(), &imp) {
+        assert_eq!(fast, slow);
+    }
+}

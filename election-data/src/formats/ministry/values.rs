@@ -184,6 +184,13 @@ pub fn percent_agrees_fast(hundredths: u32, part: u64, whole: u64) -> bool {
     if whole == 0 {
         return hundredths == 0;
     }
+    if whole < 1 << 32 && part < 1 << 40 && hundredths < 1 << 25 {
+        // Every product below 2^58: the same bounds in 64 bits, as a
+        // bureau's counts always are (u128 products cost several times more).
+        let h = u64::from(hundredths);
+        let scaled = 20_000 * part;
+        return (h == 0 || (2 * h - 1) * whole <= scaled) && scaled <= (2 * h + 1) * whole;
+    }
     let (h, part, whole) = (u128::from(hundredths), u128::from(part), u128::from(whole));
     let scaled = 20_000 * part;
     (h == 0 || (2 * h - 1) * whole <= scaled) && scaled <= (2 * h + 1) * whole
