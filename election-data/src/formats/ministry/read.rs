@@ -511,6 +511,11 @@ pub struct Decoder<'i> {
     /// some 35,000).
     departement_at: HashMap<String, usize, Fx>,
     ballot: Option<(Vec<GroupRead>, u64)>,
+    /// The commune (in `communes`) whose row gave `ballot`.
+    ballot_commune: Option<usize>,
+    /// At municipales each commune votes on its own lists: the ballot of
+    /// every other commune, by its place in `communes`, with its line.
+    commune_ballots: HashMap<usize, (Vec<GroupRead>, u64), Fx>,
     /// The bureaux kept, in the file's order; their codes are the `Code BV`
     /// until [`Decoder::finish`] knows whether several communes were kept
     /// (then `INSEE-BV`).
@@ -638,6 +643,8 @@ impl<'i> Decoder<'i> {
             commune_at: HashMap::default(),
             departement_at: HashMap::default(),
             ballot: None,
+            ballot_commune: None,
+            commune_ballots: HashMap::default(),
             bureaux: Vec::new(),
             pvs: Vec::new(),
             bureau_at: Vec::new(),
@@ -852,14 +859,29 @@ impl<'i> Decoder<'i> {
             return;
         }
         let layout = self.cols.layout;
-        match &self.ballot {
+        // At municipales a commune's rows are compared with its own first
+        // row: each commune votes on its own lists.
+        let own = self.import.header.kind == crate::model::ElectionKind::Municipales
+            && self.ballot_commune.is_some_and(|c| c != commune);
+        let ballot = if own {
+            self.commune_ballots.get(&commune)
+        } else {
+            self.ballot.as_ref()
+        };
+        match ballot {
             None if groups.is_empty() => {
                 r.errs
                     .push(FormatError::line(line, "aucun candidat sur cette ligne"));
                 return;
             }
             None => {
-                self.ballot = Some((groups.iter().map(|g| g.owned(layout)).collect(), line));
+                let first = (groups.iter().map(|g| g.owned(layout)).collect(), line);
+                if own {
+                    self.commune_ballots.insert(commune, first);
+                } else {
+                    self.ballot = Some(first);
+                    self.ballot_commune = Some(commune);
+                }
             }
             Some((first, first_line)) => {
                 if !r.same_ballot(first, *first_line, &groups) {
@@ -889,6 +911,11 @@ impl<'i> Decoder<'i> {
         // The code is new in its commune (checked above).
         self.keys.insert(commune, &code, self.bureaux.len());
         self.keep_bureau(commune, line, code, roll, perimeters, pv);
+    }
+
+    /// Whether each commune votes on its own lists (municipales).
+    fn per_commune(&self) -> bool {
+        self.import.header.kind == crate::model::ElectionKind::Municipales
     }
 
     /// Keeps a bureau whose row was read, its code in `keys`.
@@ -975,26 +1002,58 @@ impl<'i> Decoder<'i> {
         } else {
             BTreeMap::new()
         };
-        let (perimeters, bureaux, pvs, bureau_lines) = self.tree();
-        let Some((groups, _)) = self.ballot else {
+        let (perimeters, bureaux, mut pvs, bureau_lines) = self.tree();
+        let Some((groups, _)) = self.ballot.take() else {
             return Err(FormatErrors::one(FormatError::file(
                 "le fichier ne contient aucun bureau",
             )));
         };
-        let candidates = groups
-            .iter()
-            .map(|g| Candidate {
-                number: g.number,
-                name: g.name.clone(),
-                nuance: g.nuance.clone(),
-                colour: default_colour(g.nuance.as_deref()).to_string(),
-                list_size: None,
-                cc_list_size: None,
-                commune: None,
-                panel: None,
-                sexe: None,
-            })
-            .collect();
+        let candidate = |g: &GroupRead| Candidate {
+            number: g.number,
+            name: g.name.clone(),
+            nuance: g.nuance.clone(),
+            colour: default_colour(g.nuance.as_deref()).to_string(),
+            list_size: None,
+            cc_list_size: None,
+            commune: None,
+            panel: None,
+            sexe: g.person.sexe.map(|s| s.code().to_string()),
+        };
+        // Municipales over several communes: each commune's lists, numbered
+        // in the election commune after commune, each keeping its panel
+        // number; the procès-verbaux name them by that number.
+        let (candidates, groups): (Vec<Candidate>, Vec<GroupRead>) =
+            if self.communes.len() > 1 && self.per_commune() {
+                let first = self.ballot_commune.unwrap_or(0);
+                let mut ballots = std::mem::take(&mut self.commune_ballots);
+                ballots.insert(first, (groups, 0));
+                let mut numbers: HashMap<(usize, u32), u32, Fx> = HashMap::default();
+                let mut candidates = Vec::new();
+                let mut kept = Vec::new();
+                for (at, (m, _)) in self.communes.iter().enumerate() {
+                    for mut g in ballots.remove(&at).map(|(g, _)| g).unwrap_or_default() {
+                        let number = u32::try_from(candidates.len() + 1).unwrap_or(u32::MAX);
+                        numbers.insert((at, g.number), number);
+                        let mut c = candidate(&g);
+                        c.number = number;
+                        c.panel = Some(g.number);
+                        c.commune = Some(m.insee());
+                        candidates.push(c);
+                        g.number = number;
+                        kept.push(g);
+                    }
+                }
+                for ((_, pv), &(at, _)) in pvs.iter_mut().zip(&self.bureau_at) {
+                    for v in &mut pv.voix {
+                        if let Some(&n) = numbers.get(&(at, v.candidate)) {
+                            v.candidate = n;
+                        }
+                    }
+                }
+                (candidates, kept)
+            } else {
+                (groups.iter().map(candidate).collect(), groups)
+            };
         let election = checked_election(
             &self.import.header,
             Vec::new(),
@@ -1009,7 +1068,6 @@ impl<'i> Decoder<'i> {
                 errs.push(FormatError::at(*line, v.field, v.message));
             }
         }
-        let mut pvs = pvs;
         pvs.truncate(election.bureaux.len());
         for (b, (code, _)) in election.bureaux.iter().zip(&mut pvs) {
             code.clone_from(&b.code);
@@ -1763,6 +1821,11 @@ impl Decoder<'_> {
             ),
             None => return false,
         };
+        // At municipales another commune's lists are its own: the row
+        // reader compares them with that commune's first row.
+        if self.per_commune() && self.ballot_commune != Some(commune) {
+            return false;
+        }
         // The bureau, not seen before in its commune.
         let Some(code) =
             values::ascii_trim(f.cell(rec, Base::BureauCode)).and_then(|c| values::pad_bytes(c, 4))

@@ -350,6 +350,11 @@ proptest! {
         let bytes = encode_as(&x, layout);
         let imp = MinistryImport { header: header_of(&x.election), filter: Filter::default() };
         let back = decode(bytes.as_bytes(), &imp, &mut |_, _| {});
+        // The definition keeps each candidate's sex as the file gives it.
+        let mut x = x;
+        for c in &mut x.election.candidates {
+            c.sexe = x.people.get(&c.number).and_then(|p| p.sexe).map(|s| s.code().to_string());
+        }
         prop_assert_eq!(back.as_ref().ok(), Some(&x), "{:?}", back.as_ref().err());
         prop_assert_eq!(back.map(|b| encode_as(&b, layout)).ok(), Some(bytes));
     }
@@ -862,4 +867,92 @@ fn a_departement_is_named_alike_by_each_of_its_communes() {
     for (fast, slow) in both_ways(text.as_bytes(), &imp) {
         assert_eq!(fast, slow);
     }
+}
+
+/// The municipales of an intercommunalité's four communes in the layout
+/// since 2024 (`fixtures::sample_municipal_territory`, every bureau
+/// counted): each commune's rows carry its own lists, numbered from 1 on its
+/// panels, and as many empty groups as it has fewer lists than the longest
+/// ballot. Written by the encoder; `URNE_WRITE_FIXTURES=1` writes it again.
+const MUNICIPALES_EPCI: &str = include_str!("../../../fixtures/ministry/municipales-2026-epci.csv");
+
+#[test]
+fn a_municipal_territory_s_file_is_read_commune_by_commune() {
+    let e = crate::fixtures::sample_municipal_territory();
+    let n = e.bureaux.len();
+    let r = ResultsFile::sample(e, n);
+    let bytes = encode_string(&r);
+    if std::env::var_os("URNE_WRITE_FIXTURES").is_some() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/ministry/municipales-2026-epci.csv"
+        );
+        std::fs::write(path, &bytes).expect("fixture written");
+    }
+    assert_eq!(bytes, MUNICIPALES_EPCI, "the fixture is the encoder's");
+    let imp = MinistryImport {
+        header: header_of(&r.election),
+        filter: Filter::default(),
+    };
+    let back = decode(bytes.as_bytes(), &imp, &mut |_, _| {}).expect("decoded");
+    assert_eq!(back.election.check(), Ok(()));
+    assert!(back.election.has_commune_lists());
+    let lists = |e: &crate::model::Election| -> Vec<(u32, u32, Option<String>, String)> {
+        e.candidates
+            .iter()
+            .map(|c| {
+                (
+                    c.number,
+                    c.panel_number(),
+                    c.commune.clone(),
+                    c.name.clone(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(lists(&back.election), lists(&r.election));
+    let voix = |x: &ResultsFile| -> Vec<(String, Vec<(u32, i64)>)> {
+        x.arrived()
+            .map(|(b, pv)| {
+                (
+                    b.code.clone(),
+                    pv.voix.iter().map(|v| (v.candidate, v.voix)).collect(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(voix(&back), voix(&r));
+    // Written again byte for byte, the seats of each commune included.
+    assert_eq!(encode_string(&back), bytes);
+
+    // One commune kept: a one-commune election on its own lists.
+    let one = MinistryImport {
+        header: header_of(&r.election),
+        filter: Filter {
+            communes: vec!["29075".into()],
+            ..Filter::default()
+        },
+    };
+    let guipavas = decode(bytes.as_bytes(), &one, &mut |_, _| {}).expect("one commune");
+    let names: Vec<&str> = guipavas
+        .election
+        .candidates
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(names, ["Guipavas ensemble", "Agir pour Guipavas"]);
+
+    // A row whose lists are not its commune's first row's: refused there.
+    let mut lines: Vec<String> = bytes.lines().map(str::to_string).collect();
+    let at = lines
+        .iter()
+        .rposition(|l| l.contains("Guipavas ensemble"))
+        .expect("a Guipavas row");
+    lines[at] = lines[at].replace("Agir pour Guipavas", "Agir pour Brest");
+    let bad = lines.join("\n") + "\n";
+    let errs = decode(bad.as_bytes(), &imp, &mut |_, _| {}).expect_err("refused");
+    assert!(
+        errs.0.iter().any(|e| e.line == Some(at as u64 + 1)),
+        "{errs:?}"
+    );
 }
