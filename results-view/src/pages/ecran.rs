@@ -155,17 +155,12 @@ fn communes_rows(c: &Ctx<'_>, root: &str) -> Markup {
                 th.num.voix scope="col" { (x.council_seats) }
             } }
             tbody {
-                @for m in c.e.communes().into_iter().filter(|m| c.e.ancestors(&m.code).is_some_and(|a| a.contains(&root))) {
-                    @if let Some(t) = c.live.public.perimeters.get(&m.code) {
-                        @let t = &c.visible(t);
-                        @let lead = t.ranking().into_iter().next().filter(|s| t.arrived > 0 && s.voix > 0);
-                        @let seats = c.live.provisional_seats_of(&m.code, c.now);
-                        tr data-perimeter=(m.code) {
-                            th scope="row" { (m.name) " " span.more-of { (t.arrived) " / " (t.total) } }
-                            td { @if let Some(l) = lead.and_then(|s| c.e.candidate(s.candidate)) { span.swatch style={ "background:" (l.colour) } {} (l.name) } }
-                            td.num { (c.pct(lead.and_then(|s| s.pct_exprimes))) }
-                            td.num.voix { @if let (Some(s), Some(l)) = (seats.as_ref(), lead) { (s.council.seats_of(l.candidate)) " / " (s.council.total) } }
-                        }
+                @for m in super::view::commune_leads(c, root) {
+                    tr data-perimeter=(m.commune.code) {
+                        th scope="row" { (m.commune.name) " " span.more-of { (m.tally.arrived) " / " (m.tally.total) } }
+                        td { @if let Some((l, _)) = m.lead { span.swatch style={ "background:" (l.colour) } {} (l.name) } }
+                        td.num { (c.pct(m.lead.and_then(|(_, s)| s.pct_exprimes))) }
+                        td.num.voix { @if let (Some(s), Some((l, _))) = (m.seats.as_ref(), m.lead) { (s.council.seats_of(l.number)) " / " (s.council.total) } }
                     }
                 }
             }

@@ -388,16 +388,48 @@ pub fn bureaux_table(c: &Ctx<'_>, codes: &[String]) -> Markup {
     }
 }
 
+/// One commune of a perimeter whose communes elect each their own council:
+/// its public tally, its leading list (once it has voix) and its
+/// provisional councils.
+pub(super) struct CommuneLead<'a> {
+    pub commune: &'a Perimeter,
+    pub tally: Tally,
+    pub lead: Option<(
+        &'a election_data::model::Candidate,
+        election_data::tally::Score,
+    )>,
+    pub seats: Option<election_data::seats::Councils>,
+}
+
+/// The communes within `code`, each with its leading list and seats: what
+/// the territory's page and the big screen show instead of a common score.
+pub(super) fn commune_leads<'a>(c: &Ctx<'a>, code: &str) -> Vec<CommuneLead<'a>> {
+    c.e.communes()
+        .into_iter()
+        .filter(|m| c.e.ancestors(&m.code).is_some_and(|a| a.contains(&code)))
+        .filter_map(|m| {
+            let tally = c.visible(c.live.public.perimeters.get(&m.code)?);
+            let lead = tally
+                .ranking()
+                .into_iter()
+                .next()
+                .filter(|s| tally.arrived > 0 && s.voix > 0)
+                .and_then(|s| Some((c.e.candidate(s.candidate)?, s)));
+            Some(CommuneLead {
+                commune: m,
+                seats: c.live.provisional_seats_of(&m.code, c.now),
+                tally,
+                lead,
+            })
+        })
+        .collect()
+}
+
 /// The communes of a perimeter whose communes elect each their own
 /// council: bureaux counted, participation, the leading list with its share
 /// and its provisional seats. Refreshed as a region on every change.
 fn communes_table(c: &Ctx<'_>, code: &str) -> Markup {
     let x = c.t;
-    let communes: Vec<&Perimeter> =
-        c.e.communes()
-            .into_iter()
-            .filter(|m| c.e.ancestors(&m.code).is_some_and(|a| a.contains(&code)))
-            .collect();
     html! {
         section.scores.by-commune #communes data-refresh="" aria-labelledby="h-communes" {
             h2 #h-communes { (x.by_commune) }
@@ -413,26 +445,22 @@ fn communes_table(c: &Ctx<'_>, code: &str) -> Markup {
                         th.num scope="col" { (x.council_seats) }
                     } }
                     tbody {
-                        @for m in &communes {
-                            @if let Some(t) = c.live.public.perimeters.get(&m.code) {
-                                @let t = &c.visible(t);
-                                @let lead = t.ranking().into_iter().next().filter(|s| t.arrived > 0 && s.voix > 0);
-                                @let seats = c.live.provisional_seats_of(&m.code, c.now);
-                                tr data-perimeter=(m.code) {
-                                    th scope="row" { a href=(c.url(&Page::Perimeter(m.code.clone()))) { (m.name) } }
-                                    td.num { (t.arrived) " / " (t.total) }
-                                    td.num { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
-                                    td {
-                                        @if let Some(l) = lead.and_then(|s| c.e.candidate(s.candidate)) {
-                                            span.swatch style={ "background:" (l.colour) } {} (l.name)
-                                        }
+                        @for m in commune_leads(c, code) {
+                            @let t = &m.tally;
+                            tr data-perimeter=(m.commune.code) {
+                                th scope="row" { a href=(c.url(&Page::Perimeter(m.commune.code.clone()))) { (m.commune.name) } }
+                                td.num { (t.arrived) " / " (t.total) }
+                                td.num { (c.pct(if t.arrived > 0 { t.rates.participation } else { None })) }
+                                td {
+                                    @if let Some((l, _)) = m.lead {
+                                        span.swatch style={ "background:" (l.colour) } {} (l.name)
                                     }
-                                    td.num { (c.pct(lead.and_then(|s| s.pct_exprimes))) }
-                                    td.num {
-                                        @if let (Some(s), Some(l)) = (seats.as_ref(), lead) {
-                                            (s.council.seats_of(l.candidate)) " / " (s.council.total)
-                                            @if let Some(cc) = &s.community { " — CC " (cc.seats_of(l.candidate)) " / " (cc.total) }
-                                        }
+                                }
+                                td.num { (c.pct(m.lead.and_then(|(_, s)| s.pct_exprimes))) }
+                                td.num {
+                                    @if let (Some(s), Some((l, _))) = (m.seats.as_ref(), m.lead) {
+                                        (s.council.seats_of(l.number)) " / " (s.council.total)
+                                        @if let Some(cc) = &s.community { " — CC " (cc.seats_of(l.number)) " / " (cc.total) }
                                     }
                                 }
                             }
