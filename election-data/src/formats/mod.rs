@@ -431,7 +431,20 @@ pub fn default_colour(nuance: Option<&str>) -> &'static str {
         .map(str::trim)
         .unwrap_or_default()
         .to_ascii_uppercase();
-    match n.as_str() {
+    let colour = nuance_colour(&n);
+    // The lists' nuances are the candidates' with an `L` before them
+    // (`LUG`, `LDVD`, `LRN`): the same colour.
+    match n.strip_prefix('L') {
+        Some(rest) if colour == UNKNOWN_NUANCE => nuance_colour(rest),
+        _ => colour,
+    }
+}
+
+/// The colour of a nuance nobody knows.
+const UNKNOWN_NUANCE: &str = "#999999";
+
+fn nuance_colour(n: &str) -> &'static str {
+    match n {
         "EXG" | "LO" | "NPA" => "#8b0000",
         "COM" | "PCF" => "#dd0000",
         "FI" | "LFI" => "#cc2443",
@@ -453,7 +466,7 @@ pub fn default_colour(nuance: Option<&str>) -> &'static str {
         "RN" | "FN" => "#0d378a",
         "UXD" => "#2f4f9f",
         "EXD" => "#404040",
-        _ => "#999999",
+        _ => UNKNOWN_NUANCE,
     }
 }
 
@@ -1178,6 +1191,15 @@ mod tests {
         assert_eq!(brest.election.candidates.len(), 4);
         assert_eq!(brest.election.cc_seats, Some(40));
         assert!(r.of_commune("29999").is_none());
+    }
+
+    #[test]
+    fn a_list_s_nuance_has_its_candidates_colour() {
+        assert_eq!(default_colour(Some("LUG")), default_colour(Some("UG")));
+        assert_eq!(default_colour(Some("ldvd")), default_colour(Some("DVD")));
+        assert_eq!(default_colour(Some("LR")), "#0066cc");
+        assert_eq!(default_colour(Some("LXYZ")), UNKNOWN_NUANCE);
+        assert_eq!(default_colour(None), UNKNOWN_NUANCE);
     }
 
     #[test]

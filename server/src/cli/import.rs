@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, anyhow};
+use anyhow::{Context, anyhow, bail};
 use election_data::formats::{
     ElectionHeader, FormatErrors, ResultsFile, ministry, parse_kind, setup,
 };
@@ -117,6 +117,16 @@ pub enum ImportCommand {
         /// Keep only the bureaux of this circonscription of the département (`02`).
         #[arg(long)]
         circonscription: Option<String>,
+        /// A commune's INSEE population, `INSEE=N` (repeat for each commune):
+        /// the size of its municipal council (L.2121-2) and its method, so
+        /// that the pages, the API and the feed allocate its seats. The file
+        /// does not carry it.
+        #[arg(long, value_name = "INSEE=N", value_delimiter = ',')]
+        population: Vec<String>,
+        /// A commune's community seats at municipales, `INSEE=N` (repeat
+        /// for each commune of 1,000 inhabitants and more).
+        #[arg(long = "cc-seats", value_name = "INSEE=N", value_delimiter = ',')]
+        cc_seats: Vec<String>,
     },
     /// Store the bureaux' contours of an election from GeoJSON (the national
     /// open-data contours of the bureaux de vote, or the commune's own
@@ -235,6 +245,8 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
             commune,
             departement,
             circonscription,
+            population,
+            cc_seats,
         } => {
             let header = election.header()?;
             let import = ministry::MinistryImport {
@@ -246,7 +258,8 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
                 },
             };
             let decoded = read_ministry(&file, &import)?;
-            let results = decoded.map_err(|e| report(&file, e))?;
+            let mut results = decoded.map_err(|e| report(&file, e))?;
+            give_communes(&mut results.election, &population, &cc_seats)?;
             let e = &results.election;
             let place = match e.root() {
                 Some(root) if e.is_territory() => format!(
@@ -287,6 +300,59 @@ pub async fn import(command: ImportCommand) -> anyhow::Result<()> {
         } => import_contours(&file, &election, &database_url, dry_run).await?,
     }
     Ok(())
+}
+
+/// `INSEE=N` of `--population` and `--cc-seats`, for the communes of the
+/// election read: a one-commune night's community seats are the election's,
+/// a territory's each commune's. The definition is checked again.
+fn give_communes(
+    e: &mut election_data::Election,
+    population: &[String],
+    cc_seats: &[String],
+) -> anyhow::Result<()> {
+    let pairs = |option: &str, values: &[String]| -> anyhow::Result<Vec<(String, u32)>> {
+        values
+            .iter()
+            .map(|v| {
+                let (code, n) = v
+                    .split_once('=')
+                    .ok_or_else(|| anyhow!("--{option} {v} : attendu INSEE=N (29019=139619)"))?;
+                let code = ministry::values::pad_code(code.trim(), 5);
+                let n: u32 = n
+                    .trim()
+                    .parse()
+                    .map_err(|_| anyhow!("--{option} {v} : « {n} » n'est pas un entier"))?;
+                if !e.communes().iter().any(|m| m.code == code) {
+                    bail!("--{option} {v} : la commune {code} n'est pas dans le fichier importé");
+                }
+                Ok((code, n))
+            })
+            .collect()
+    };
+    let population = pairs("population", population)?;
+    let cc_seats = pairs("cc-seats", cc_seats)?;
+    let territory = e.is_territory();
+    for (code, n) in population {
+        if let Some(p) = e.perimeters.iter_mut().find(|p| p.code == code) {
+            p.population = Some(n);
+        }
+    }
+    for (code, n) in cc_seats {
+        if !territory {
+            e.cc_seats = Some(n);
+        } else if let Some(p) = e.perimeters.iter_mut().find(|p| p.code == code) {
+            p.cc_seats = Some(n);
+        }
+    }
+    e.check().map_err(|errs| {
+        anyhow!(
+            "{}",
+            errs.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    })
 }
 
 async fn import_contours(
@@ -389,4 +455,52 @@ pub async fn store_results(store: &Store, results: &ResultsFile) -> anyhow::Resu
     crate::write::import_published(store, results, "cli-import", || bar.inc(1)).await?;
     bar.finish_and_clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::give_communes;
+
+    /// The intercommunalité's file as the ministry publishes it carries no
+    /// population: `--population` and `--cc-seats` give each commune its
+    /// councils, and a bad value or a commune outside the file is refused.
+    #[test]
+    fn a_ministry_import_is_given_each_commune_s_population_and_community_seats() {
+        let bytes =
+            include_str!("../../../election-data/fixtures/ministry/municipales-2026-epci.csv");
+        let e = election_data::fixtures::sample_municipal_territory();
+        let import = super::ministry::MinistryImport {
+            header: super::ElectionHeader {
+                id: e.id.clone(),
+                label: e.label.clone(),
+                kind: e.kind,
+                round: e.round,
+                date: e.date.clone(),
+            },
+            filter: super::ministry::Filter::default(),
+        };
+        let decoded = super::ministry::decode(bytes.as_bytes(), &import, &mut |_, _| {})
+            .expect("the fixture");
+        let mut got = decoded.election.clone();
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        give_communes(
+            &mut got,
+            &s(&["29019=139619", "29075=15112", "29189=14010", "29235=600"]),
+            &s(&["29019=40", "29075=5", "29189=4"]),
+        )
+        .expect("given");
+        let brest = got.perimeter("29019").expect("Brest");
+        assert_eq!(
+            (brest.population, brest.cc_seats),
+            (Some(139_619), Some(40))
+        );
+        let mut bad = decoded.election.clone();
+        let err = give_communes(&mut bad, &s(&["29999=10"]), &[]).expect_err("not in the file");
+        assert!(err.to_string().contains("29999"), "{err}");
+        let err = give_communes(&mut bad, &s(&["29019=beaucoup"]), &[]).expect_err("no number");
+        assert!(err.to_string().contains("n'est pas un entier"), "{err}");
+        let err =
+            give_communes(&mut bad, &s(&["29235=600"]), &s(&["29235=2"])).expect_err("under 1,000");
+        assert!(err.to_string().contains("L.273-11"), "{err}");
+    }
 }
