@@ -628,7 +628,8 @@ impl Election {
                 ),
             ));
         }
-        self.check_commune_lists(errs);
+        let index = PerimeterIndex::new(&self.perimeters);
+        self.check_commune_lists(&index, errs);
         let seats = if municipal {
             council::municipal_seats(self.seats, population)
         } else {
@@ -636,7 +637,7 @@ impl Election {
         };
         for (i, c) in self.candidates.iter().enumerate() {
             // A commune's list is measured against that commune's council.
-            let commune = c.commune.as_deref().and_then(|code| self.perimeter(code));
+            let commune = c.commune.as_deref().and_then(|code| index.get(code));
             let (seats, cc_seats) = match commune {
                 Some(m) => (council::municipal_seats(None, m.population), m.cc_seats),
                 None => (seats, self.cc_seats),
@@ -702,7 +703,7 @@ impl Election {
     /// Lists standing commune by commune: only at municipales over a
     /// territory, every list in one of its communes, every commune with a
     /// list, panels numbered once per commune.
-    fn check_commune_lists(&self, errs: &mut Vec<DefinitionError>) {
+    fn check_commune_lists(&self, index: &PerimeterIndex<'_>, errs: &mut Vec<DefinitionError>) {
         if !self.has_commune_lists() {
             if self.kind == ElectionKind::Municipales
                 && self.is_territory()
@@ -734,8 +735,8 @@ impl Election {
                 ));
                 continue;
             };
-            if !self
-                .perimeter(code)
+            if !index
+                .get(code)
                 .is_some_and(|p| p.kind == PerimeterKind::Commune)
             {
                 errs.push(def_err(
@@ -758,12 +759,13 @@ impl Election {
                 ));
             }
         }
+        let with_lists: HashSet<&str, Fx> = self
+            .candidates
+            .iter()
+            .filter_map(|c| c.commune.as_deref())
+            .collect();
         for m in self.communes() {
-            if !self
-                .candidates
-                .iter()
-                .any(|c| c.commune.as_deref() == Some(m.code.as_str()))
-            {
+            if !with_lists.contains(m.code.as_str()) {
                 errs.push(def_err(
                     "candidates",
                     format!(

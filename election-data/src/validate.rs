@@ -165,6 +165,19 @@ pub fn check_pv(
     pv: &ProcesVerbal,
     previous: Option<&ProcesVerbal>,
 ) -> Report {
+    check_pv_on(election, bureau, &election.ballot(bureau), pv, previous)
+}
+
+/// [`check_pv`] with the bureau's ballot ([`Election::ballot`]) already at
+/// hand: an import checking a whole territory's bureaux finds each ballot
+/// once per commune rather than once per bureau.
+pub fn check_pv_on(
+    election: &Election,
+    bureau: &Bureau,
+    ballot: &[&crate::model::Candidate],
+    pv: &ProcesVerbal,
+    previous: Option<&ProcesVerbal>,
+) -> Report {
     let mut r = Report::default();
 
     let counts = [
@@ -216,14 +229,13 @@ pub fn check_pv(
     // procès-verbal gives the ballot's numbers in its order, each once (an
     // import's every bureau).
     // The bureau's ballot: with lists commune by commune, its commune's.
-    let ballot = election.ballot(bureau);
     let ballot_order = pv.voix.len() == ballot.len()
         && pv
             .voix
             .iter()
-            .zip(&ballot)
+            .zip(ballot)
             .all(|(v, c)| v.candidate == c.number)
-        && is_each_once(&ballot);
+        && is_each_once(ballot);
     let mut seen: BTreeMap<u32, usize> = BTreeMap::new();
     if !ballot_order {
         for v in &pv.voix {
@@ -254,7 +266,7 @@ pub fn check_pv(
             );
         }
     }
-    for c in &ballot {
+    for c in ballot {
         if !ballot_order && !seen.contains_key(&c.number) {
             r.push(
                 format!("voix[{}]", c.number),

@@ -26,7 +26,7 @@ use crate::formats::{
     checked_election, default_colour, is_code, nn, parse_count, pct_fr,
 };
 use crate::model::{Bureau, Candidate, CandidateVoix, Fx, Perimeter, PerimeterKind, ProcesVerbal};
-use crate::validate::check_pv;
+use crate::validate::check_pv_on;
 
 /// Which rows of a file to keep: all the conditions given hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -1061,10 +1061,32 @@ impl<'i> Decoder<'i> {
             bureaux,
             candidates,
         )?;
-        // The procès-verbal rules, bureau by bureau.
+        // The procès-verbal rules, bureau by bureau, each against its
+        // commune's ballot (found once per commune: a national file has
+        // tens of thousands).
         let mut errs = Vec::new();
-        for ((b, (_, pv)), line) in election.bureaux.iter().zip(&pvs).zip(&bureau_lines) {
-            for v in check_pv(&election, b, pv, None).errors {
+        let everyone: Vec<&Candidate> = election.candidates.iter().collect();
+        let mut by_commune: HashMap<&str, Vec<&Candidate>, Fx> = HashMap::default();
+        if election.has_commune_lists() {
+            for c in &election.candidates {
+                if let Some(m) = c.commune.as_deref() {
+                    by_commune.entry(m).or_default().push(c);
+                }
+            }
+        }
+        let insees: Vec<String> = self.communes.iter().map(|(m, _)| m.insee()).collect();
+        for (((b, (_, pv)), line), &(at, _)) in election
+            .bureaux
+            .iter()
+            .zip(&pvs)
+            .zip(&bureau_lines)
+            .zip(&self.bureau_at)
+        {
+            let ballot = insees
+                .get(at)
+                .and_then(|m| by_commune.get(m.as_str()))
+                .unwrap_or(&everyone);
+            for v in check_pv_on(&election, b, ballot, pv, None).errors {
                 errs.push(FormatError::at(*line, v.field, v.message));
             }
         }
