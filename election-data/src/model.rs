@@ -1080,12 +1080,50 @@ impl Election {
             .iter()
             .map(|p| (p.code.clone(), Vec::new()))
             .collect();
-        for b in &self.bureaux {
-            for p in self.perimeters_of(b) {
+        for (b, within) in self.bureaux.iter().zip(self.each_bureau_perimeters()) {
+            for p in within {
                 map.entry(p).or_default().push(b.code.clone());
             }
         }
         map
+    }
+
+    /// [`Election::perimeters_of`] of every bureau, in definition order,
+    /// through one index of the perimeters (a territory of thousands of
+    /// communes would otherwise search them for every bureau).
+    pub fn each_bureau_perimeters(&self) -> Vec<BTreeSet<String>> {
+        let index = PerimeterIndex::new(&self.perimeters);
+        let root = self.root().map(|r| r.code.clone());
+        self.bureaux
+            .iter()
+            .map(|b| {
+                let mut set: BTreeSet<String> = root.iter().cloned().collect();
+                for p in &b.perimeters {
+                    for a in index.ancestors(p).unwrap_or_default() {
+                        set.insert(a.to_string());
+                    }
+                }
+                set
+            })
+            .collect()
+    }
+
+    /// The commune of every bureau ([`Election::commune_of`]), in
+    /// definition order, through one index of the perimeters.
+    pub fn each_bureau_commune(&self) -> Vec<Option<&Perimeter>> {
+        let index = PerimeterIndex::new(&self.perimeters);
+        let root = self.root().filter(|r| r.kind == PerimeterKind::Commune);
+        self.bureaux
+            .iter()
+            .map(|b| {
+                b.perimeters
+                    .iter()
+                    .flat_map(|p| index.ancestors(p).unwrap_or_default())
+                    .filter_map(|a| index.get(a))
+                    .find(|p| p.kind == PerimeterKind::Commune)
+                    .or(root)
+            })
+            .collect()
     }
 
     /// Children of a perimeter, in definition order.

@@ -186,8 +186,43 @@ pub fn tally_bureaux<'a>(
     codes: impl IntoIterator<Item = &'a str>,
     records: &BTreeMap<String, BureauRecord>,
 ) -> Tally {
+    let lists = election.has_commune_lists();
+    tally_in(
+        election,
+        codes,
+        records,
+        |code| election.bureau(code),
+        |b| {
+            if lists {
+                election.commune_of(b).map(|c| c.code.as_str())
+            } else {
+                None
+            }
+        },
+        |commune| {
+            election
+                .candidates
+                .iter()
+                .filter(|c| !lists || Election::stands_in(c, commune))
+                .collect()
+        },
+    )
+}
+
+/// [`tally_bureaux`], finding each bureau and its commune through
+/// `bureau_of` and `commune_of` (the [`Aggregator`]'s indexes).
+fn tally_in<'a, 'e>(
+    election: &'e Election,
+    codes: impl IntoIterator<Item = &'a str>,
+    records: &BTreeMap<String, BureauRecord>,
+    bureau_of: impl Fn(&str) -> Option<&'e crate::model::Bureau>,
+    commune_of: impl Fn(&crate::model::Bureau) -> Option<&'e str>,
+    ballot_of: impl Fn(Option<&str>) -> Vec<&'e crate::model::Candidate>,
+) -> Tally {
     let mut counts = Counts::default();
-    let mut voix: BTreeMap<u32, u64> = election.candidates.iter().map(|c| (c.number, 0)).collect();
+    // Summed as they come; only the tally's own ballot is read out below.
+    let mut voix: std::collections::HashMap<u32, u64, crate::model::Fx> =
+        std::collections::HashMap::default();
     // With lists commune by commune, a tally scores the lists of its one
     // commune (none for bureaux of several communes).
     let lists = election.has_commune_lists();
@@ -201,13 +236,13 @@ pub fn tally_bureaux<'a>(
     let mut total = 0;
     let mut roll = 0u64;
     for code in codes {
-        let Some(bureau) = election.bureau(code) else {
+        let Some(bureau) = bureau_of(code) else {
             continue;
         };
         total += 1;
         roll += u64::from(bureau.inscrits);
         if lists {
-            let here = election.commune_of(bureau).map(|c| c.code.as_str());
+            let here = commune_of(bureau);
             commune = match commune {
                 None => Some(here),
                 Some(seen) if seen == here => Some(seen),
@@ -236,18 +271,14 @@ pub fn tally_bureaux<'a>(
             counts.nuls += nn(pv.nuls);
             counts.exprimes += nn(pv.exprimes);
             for v in &pv.voix {
-                if let Some(slot) = voix.get_mut(&v.candidate) {
-                    *slot += nn(v.voix);
-                }
+                *voix.entry(v.candidate).or_default() += nn(v.voix);
             }
         }
     }
     counts.abstentions = counts.inscrits.saturating_sub(counts.votants);
     let commune = commune.flatten();
-    let scores = election
-        .candidates
-        .iter()
-        .filter(|c| !lists || Election::stands_in(c, commune))
+    let scores = ballot_of(commune)
+        .into_iter()
         .map(|c| {
             let v = voix.get(&c.number).copied().unwrap_or(0);
             Score {
@@ -296,22 +327,97 @@ pub struct ElectionResults {
 pub struct Aggregator {
     members: BTreeMap<String, Vec<String>>,
     parents: BTreeMap<String, Vec<String>>,
+    /// Each bureau's place in the definition, and its commune's code when
+    /// the lists stand commune by commune: found once, not per tally.
+    at: std::collections::HashMap<String, (usize, Option<String>), crate::model::Fx>,
+    /// With lists commune by commune, each commune's candidates (by place
+    /// in the definition), and those of every ballot.
+    ballots: std::collections::HashMap<String, Vec<usize>, crate::model::Fx>,
+    everywhere: Vec<usize>,
 }
 
 impl Aggregator {
     pub fn new(election: &Election) -> Aggregator {
-        let members = election.bureaux_by_perimeter();
+        let within = election.each_bureau_perimeters();
+        let mut members: BTreeMap<String, Vec<String>> = election
+            .perimeters
+            .iter()
+            .map(|p| (p.code.clone(), Vec::new()))
+            .collect();
+        for (b, set) in election.bureaux.iter().zip(&within) {
+            for p in set {
+                members.entry(p.clone()).or_default().push(b.code.clone());
+            }
+        }
         let parents = election
             .bureaux
             .iter()
-            .map(|b| {
-                (
-                    b.code.clone(),
-                    election.perimeters_of(b).into_iter().collect(),
-                )
+            .zip(within)
+            .map(|(b, set)| (b.code.clone(), set.into_iter().collect()))
+            .collect();
+        let lists = election.has_commune_lists();
+        let communes = if lists {
+            election.each_bureau_commune()
+        } else {
+            Vec::new()
+        };
+        let at = election
+            .bureaux
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let commune = communes.get(i).copied().flatten().map(|m| m.code.clone());
+                (b.code.clone(), (i, commune))
             })
             .collect();
-        Aggregator { members, parents }
+        let mut ballots: std::collections::HashMap<String, Vec<usize>, crate::model::Fx> =
+            Default::default();
+        let mut everywhere = Vec::new();
+        for (i, c) in election.candidates.iter().enumerate() {
+            match c.commune.as_ref().filter(|_| lists) {
+                Some(m) => ballots.entry(m.clone()).or_default().push(i),
+                None => everywhere.push(i),
+            }
+        }
+        Aggregator {
+            members,
+            parents,
+            at,
+            ballots,
+            everywhere,
+        }
+    }
+
+    /// [`tally_bureaux`] through the indexes.
+    fn tally<'a>(
+        &self,
+        election: &Election,
+        codes: impl IntoIterator<Item = &'a str>,
+        records: &BTreeMap<String, BureauRecord>,
+    ) -> Tally {
+        tally_in(
+            election,
+            codes,
+            records,
+            |code| {
+                self.at
+                    .get(code)
+                    .and_then(|(i, _)| election.bureaux.get(*i))
+                    .filter(|b| b.code == code)
+            },
+            |b| self.at.get(&b.code).and_then(|(_, m)| m.as_deref()),
+            |commune| {
+                // In definition order: every ballot's, then the commune's.
+                let mut own: Vec<usize> = self.everywhere.clone();
+                if let Some(list) = commune.and_then(|m| self.ballots.get(m)) {
+                    own.extend(list);
+                    own.sort_unstable();
+                }
+                own.iter()
+                    .filter_map(|&i| election.candidates.get(i))
+                    .collect()
+            },
+        )
     }
 
     /// The perimeters a bureau counts towards.
@@ -336,7 +442,7 @@ impl Aggregator {
             .map(|(p, codes)| {
                 (
                     p.clone(),
-                    tally_bureaux(election, codes.iter().map(String::as_str), records),
+                    self.tally(election, codes.iter().map(String::as_str), records),
                 )
             })
             .collect();
@@ -346,7 +452,7 @@ impl Aggregator {
             .map(|b| {
                 (
                     b.code.clone(),
-                    tally_bureaux(election, [b.code.as_str()], records),
+                    self.tally(election, [b.code.as_str()], records),
                 )
             })
             .collect();
@@ -365,11 +471,11 @@ impl Aggregator {
         results: &mut ElectionResults,
         bureau: &str,
     ) -> (Tally, BTreeMap<String, Tally>) {
-        let b = tally_bureaux(election, [bureau], records);
+        let b = self.tally(election, [bureau], records);
         results.bureaux.insert(bureau.to_string(), b.clone());
         let mut changed = BTreeMap::new();
         for p in self.perimeters_of(bureau) {
-            let t = tally_bureaux(
+            let t = self.tally(
                 election,
                 self.members(p).iter().map(String::as_str),
                 records,
