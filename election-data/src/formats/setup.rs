@@ -442,14 +442,10 @@ fn bureaux_of(table: &Table, root: &str) -> Result<BureauxFile, FormatErrors> {
 /// A row's commune in a territory's file: its INSEE code (leading zeros
 /// given back) and, the first time it is seen, its perimeter. A commune is
 /// named alike on all its rows.
-fn commune_of_row(
-    table: &Table,
-    line: u64,
-    row: &[String],
-    col: usize,
-    name_col: Option<usize>,
-    seen: &mut BTreeMap<String, (String, u64)>,
-) -> Result<(String, Option<Perimeter>), FormatError> {
+/// The INSEE code in a `code commune` cell (bureaux, roll, candidates),
+/// its leading zeros given back; refused unless it names a commune of a
+/// known département.
+fn insee_cell(table: &Table, line: u64, row: &[String], col: usize) -> Result<String, FormatError> {
     let raw = cell(row, Some(col));
     let insee = super::ministry::values::pad_code(raw, 5);
     let known =
@@ -463,6 +459,18 @@ fn commune_of_row(
             ),
         ));
     }
+    Ok(insee)
+}
+
+fn commune_of_row(
+    table: &Table,
+    line: u64,
+    row: &[String],
+    col: usize,
+    name_col: Option<usize>,
+    seen: &mut BTreeMap<String, (String, u64)>,
+) -> Result<(String, Option<Perimeter>), FormatError> {
+    let insee = insee_cell(table, line, row, col)?;
     let name = match cell(row, name_col) {
         "" => insee.clone(),
         n => n.to_string(),
@@ -529,16 +537,13 @@ fn roll_of(table: &Table) -> Result<Roll, FormatErrors> {
         let composed;
         let code = match commune_col {
             Some(c) => {
-                let raw = cell(row, Some(c));
-                let insee = super::ministry::values::pad_code(raw, 5);
-                if super::split_insee(&insee).is_none() {
-                    errs.push(FormatError::at(
-                        line,
-                        header_name(table, c),
-                        format!("« {raw} » n'est pas un code INSEE de commune"),
-                    ));
-                    continue;
-                }
+                let insee = match insee_cell(table, line, row, c) {
+                    Ok(insee) => insee,
+                    Err(e) => {
+                        errs.push(e);
+                        continue;
+                    }
+                };
                 composed = format!("{insee}-{number}");
                 composed.as_str()
             }
@@ -670,21 +675,14 @@ fn candidates_of(table: &Table) -> Result<CandidatesFile, FormatErrors> {
         let mut ok = true;
         let commune = match commune_col {
             None => None,
-            Some(c) => {
-                let raw = cell(row, Some(c));
-                let insee = super::ministry::values::pad_code(raw, 5);
-                if super::split_insee(&insee).is_none() {
-                    errs.push(FormatError::at(
-                        line,
-                        header_name(table, c),
-                        format!(
-                            "« {raw} » n'est pas un code INSEE de commune (la commune où la liste se présente)"
-                        ),
-                    ));
+            Some(c) => match insee_cell(table, line, row, c) {
+                Ok(insee) => Some(insee),
+                Err(e) => {
+                    errs.push(e);
                     ok = false;
+                    None
                 }
-                Some(insee)
-            }
+            },
         };
         let raw = cell(row, number_col);
         let number = match raw.parse::<u32>() {
